@@ -1,0 +1,55 @@
+package dev.switchboard.protocol;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Every message type of the wire protocol, with its stable wire name (the JSON {@code type}).
+ * See docs/PROTOCOL.md section 3 for fields and replies.
+ */
+public enum MessageType {
+    // client -> server
+    RESUME("resume"),
+    SEND("send"),
+    ACK("ack"),
+    PING("ping"),
+    GROUP_CREATE("group.create"),
+    GROUP_JOIN("group.join"),
+    GROUP_LEAVE("group.leave"),
+    GROUP_MEMBERS("group.members"),
+    GROUP_LIST("group.list"),
+    // server -> client
+    WELCOME("welcome"),
+    MESSAGE("message"),
+    TRUNCATED("truncated"),
+    SYNCED("synced"),
+    SENT("sent"),
+    RESULT("result"),
+    PONG("pong"),
+    ERROR("error"),
+    KICKED("kicked");
+
+    private static final Map<String, MessageType> BY_WIRE_NAME = new HashMap<>();
+
+    static {
+        for (MessageType type : values()) {
+            BY_WIRE_NAME.put(type.wireName, type);
+        }
+    }
+
+    private final String wireName;
+
+    MessageType(String wireName) {
+        this.wireName = wireName;
+    }
+
+    /** The value of the JSON {@code type} field. */
+    public String wireName() {
+        return wireName;
+    }
+
+    /** Returns the type with this wire name, or {@code null} when there is none. */
+    public static MessageType fromWireName(String wireName) {
+        return wireName == null ? null : BY_WIRE_NAME.get(wireName);
+    }
+}
