@@ -1,0 +1,84 @@
+package dev.switchboard.server.chat;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.Identifiers;
+import dev.switchboard.protocol.TargetKind;
+import dev.switchboard.server.RequestRejectedException;
+import dev.switchboard.server.registry.Connection;
+import dev.switchboard.server.store.AppendRequest;
+import dev.switchboard.server.store.MessageStore;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The {@code send} request: validate, store first (durable, seq per recipient), then deliver and
+ * acknowledge. The sender's {@code sent} is written only after the store committed.
+ */
+public final class ChatService {
+    private final MessageStore store;
+    private final Router router;
+    private final int maxBodyBytes;
+
+    public ChatService(MessageStore store, Router router, int maxBodyBytes) {
+        this.store = store;
+        this.router = router;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** Handles one {@code send}; called on the connection's event loop, returns without waiting. */
+    void send(Session session, String ref, JsonNode request) {
+        String clientId = RequestFields.requiredString(request, "clientId", Identifiers::isValidClientId,
+                "a non-blank string of at most " + Identifiers.MAX_CLIENT_ID_LENGTH + " chars");
+        JsonNode to = request.get("to");
+        if (to == null || to.isNull()) {
+            throw new RequestRejectedException(ErrorCode.MISSING_FIELD, "missing field 'to'");
+        }
+        if (!to.isObject()) {
+            throw new RequestRejectedException(ErrorCode.INVALID_FIELD, "field 'to' must be an object {kind, id}");
+        }
+        String kindName = RequestFields.requiredString(to, "kind", name -> TargetKind.fromWireName(name) != null,
+                "\"user\" or \"group\"");
+        TargetKind kind = TargetKind.fromWireName(kindName);
+        String targetId = kind == TargetKind.USER
+                ? RequestFields.requiredString(to, "id", Identifiers::isValidUserId, "a valid user id")
+                : RequestFields.requiredString(to, "id", Identifiers::isValidGroupId, "a valid group id");
+        JsonNode body = request.get("body");
+        if (body == null || body.isNull()) {
+            throw new RequestRejectedException(ErrorCode.MISSING_FIELD, "missing field 'body'");
+        }
+        String bodyJson = serialize(body);
+        int bodyBytes = bodyJson.getBytes(StandardCharsets.UTF_8).length;
+        if (bodyBytes > maxBodyBytes) {
+            throw new RequestRejectedException(ErrorCode.PAYLOAD_TOO_LARGE,
+                    "body is " + bodyBytes + " bytes, the limit is " + maxBodyBytes);
+        }
+        if (!session.tryAcquireSend(ref)) {
+            return;
+        }
+        Connection connection = session.connection();
+        AppendRequest append = new AppendRequest(connection.userId(), connection.deviceId(), kind, targetId,
+                clientId, bodyJson, System.currentTimeMillis());
+        store.append(append).whenComplete((result, error) -> {
+            // On the store writer thread, in commit order: deliver first, then acknowledge on the loop.
+            if (error == null) {
+                router.dispatch(result);
+            }
+            connection.eventLoop().execute(() -> {
+                if (error != null) {
+                    session.replyFailure(ref, error);
+                } else {
+                    connection.write(OutboundMessages.sent(ref, result));
+                }
+            });
+        });
+    }
+
+    private static String serialize(JsonNode body) {
+        try {
+            return OutboundMessages.JSON.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new RequestRejectedException(ErrorCode.INVALID_FIELD, "field 'body' cannot be serialized");
+        }
+    }
+}

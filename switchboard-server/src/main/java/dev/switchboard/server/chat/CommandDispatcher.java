@@ -1,0 +1,67 @@
+package dev.switchboard.server.chat;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.MessageType;
+import dev.switchboard.server.RequestRejectedException;
+
+/**
+ * Parses one client message and routes it by {@code type}. Every bad input ends in an
+ * {@code error} reply naming the problem, with the client's {@code ref} when it could be read;
+ * the connection stays open (unless it keeps doing it, see {@link Session}).
+ */
+public final class CommandDispatcher {
+    private final ChatService chat;
+    private final GroupCommands groups;
+
+    public CommandDispatcher(ChatService chat, GroupCommands groups) {
+        this.chat = chat;
+        this.groups = groups;
+    }
+
+    /** Handles one text message on the connection's event loop. */
+    public void handle(Session session, String text) {
+        JsonNode request;
+        try {
+            request = OutboundMessages.JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            session.reject(null, ErrorCode.BAD_JSON, "not valid JSON: " + e.getOriginalMessage());
+            return;
+        }
+        if (request == null || !request.isObject()) {
+            session.reject(null, ErrorCode.BAD_JSON, "a message must be a JSON object");
+            return;
+        }
+        String ref = null;
+        try {
+            ref = RequestFields.ref(request);
+            dispatch(session, ref, request);
+        } catch (RequestRejectedException e) {
+            session.reject(ref, e.code(), e.getMessage());
+        }
+    }
+
+    private void dispatch(Session session, String ref, JsonNode request) {
+        JsonNode typeNode = request.get("type");
+        if (typeNode == null || typeNode.isNull()) {
+            throw new RequestRejectedException(ErrorCode.MISSING_FIELD, "missing field 'type'");
+        }
+        MessageType type = MessageType.fromWireName(typeNode.isTextual() ? typeNode.asText() : null);
+        if (type == null) {
+            throw new RequestRejectedException(ErrorCode.UNKNOWN_TYPE, "unknown type " + typeNode);
+        }
+        switch (type) {
+            case RESUME -> {
+                long afterSeq = RequestFields.optionalSeq(request, "afterSeq");
+                session.inbox().resume(afterSeq >= 0 ? afterSeq : session.inbox().cursor());
+            }
+            case SEND -> chat.send(session, ref, request);
+            case ACK -> session.inbox().acknowledge(RequestFields.requiredSeq(request, "seq"));
+            case PING -> session.connection().write(OutboundMessages.pong(ref));
+            case GROUP_CREATE, GROUP_JOIN, GROUP_LEAVE, GROUP_MEMBERS, GROUP_LIST -> groups.handle(session, type, ref, request);
+            default -> throw new RequestRejectedException(ErrorCode.UNKNOWN_TYPE,
+                    "type '" + type.wireName() + "' is sent by the server, not by clients");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.switchboard.server.chat;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.MessageType;
+import dev.switchboard.server.store.AppendResult;
+import dev.switchboard.server.store.StoredMessage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encoders for every server → client message (docs/PROTOCOL.md section 3). Returned buffers are
+ * unpooled and owned by the caller, who passes them to {@code Connection.write}.
+ *
+ * @implNote A chat message is encoded once, by {@link #messagePayload}, into an immutable byte
+ * array shared by every recipient; each recipient's frame is a composite of a tiny per-recipient
+ * prefix (type and seq) and that same array, so a group message to a thousand members is
+ * serialized once, not a thousand times.
+ */
+public final class OutboundMessages {
+    public static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] MESSAGE_PREFIX = "{\"type\":\"message\",\"seq\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MESSAGE_INFIX = ",\"message\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MESSAGE_SUFFIX = "}".getBytes(StandardCharsets.US_ASCII);
+
+    private OutboundMessages() {
+    }
+
+    /** The {@code message.message} object, encoded once per stored message. */
+    public static byte[] messagePayload(StoredMessage message) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(160 + message.bodyJson().length());
+        try (JsonGenerator json = JSON.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+            json.writeStartObject();
+            json.writeNumberField("id", message.id());
+            json.writeStringField("from", message.senderId());
+            json.writeStringField("fromDevice", message.senderDevice());
+            json.writeObjectFieldStart("to");
+            json.writeStringField("kind", message.targetKind().wireName());
+            json.writeStringField("id", message.targetId());
+            json.writeEndObject();
+            json.writeStringField("clientId", message.clientId());
+            json.writeNumberField("ts", message.createdAt());
+            json.writeFieldName("body");
+            json.writeRawValue(message.bodyJson());
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** One inbox entry for one recipient: shares {@code payload} without copying it. */
+    public static ByteBuf message(long seq, byte[] payload) {
+        byte[] seqDigits = Long.toString(seq).getBytes(StandardCharsets.US_ASCII);
+        return Unpooled.wrappedBuffer(MESSAGE_PREFIX, seqDigits, MESSAGE_INFIX, payload, MESSAGE_SUFFIX);
+    }
+
+    public static ByteBuf welcome(String connectionId, String userId, String deviceId, long cursor, long lastSeq,
+                                  long pingIntervalMillis, long pingTimeoutMillis, int maxMessageBytes, int maxBodyBytes) {
+        ObjectNode node = typed(MessageType.WELCOME);
+        node.put("connectionId", connectionId);
+        node.put("userId", userId);
+        node.put("deviceId", deviceId);
+        node.put("cursor", cursor);
+        node.put("lastSeq", lastSeq);
+        node.put("pingIntervalMs", pingIntervalMillis);
+        node.put("pingTimeoutMs", pingTimeoutMillis);
+        node.put("maxMessageBytes", maxMessageBytes);
+        node.put("maxBodyBytes", maxBodyBytes);
+        return encode(node);
+    }
+
+    public static ByteBuf truncated(long afterSeq, long nextSeq) {
+        ObjectNode node = typed(MessageType.TRUNCATED);
+        node.put("afterSeq", afterSeq);
+        node.put("nextSeq", nextSeq);
+        return encode(node);
+    }
+
+    public static ByteBuf synced(long seq) {
+        ObjectNode node = typed(MessageType.SYNCED);
+        node.put("seq", seq);
+        return encode(node);
+    }
+
+    public static ByteBuf sent(String ref, AppendResult result) {
+        ObjectNode node = typed(MessageType.SENT);
+        putRef(node, ref);
+        node.put("clientId", result.message().clientId());
+        node.put("id", result.message().id());
+        node.put("ts", result.message().createdAt());
+        node.put("seq", result.senderSeq());
+        node.put("duplicate", result.duplicate());
+        return encode(node);
+    }
+
+    public static ByteBuf result(String ref, JsonNode data) {
+        ObjectNode node = typed(MessageType.RESULT);
+        putRef(node, ref);
+        node.set("data", data);
+        return encode(node);
+    }
+
+    public static ByteBuf pong(String ref) {
+        ObjectNode node = typed(MessageType.PONG);
+        putRef(node, ref);
+        return encode(node);
+    }
+
+    public static ByteBuf error(String ref, ErrorCode code, String message) {
+        ObjectNode node = typed(MessageType.ERROR);
+        putRef(node, ref);
+        node.put("code", code.wireName());
+        node.put("message", message);
+        return encode(node);
+    }
+
+    public static ByteBuf kicked(String reason) {
+        ObjectNode node = typed(MessageType.KICKED);
+        node.put("reason", reason);
+        return encode(node);
+    }
+
+    private static ObjectNode typed(MessageType type) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("type", type.wireName());
+        return node;
+    }
+
+    private static void putRef(ObjectNode node, String ref) {
+        if (ref != null) {
+            node.put("ref", ref);
+        }
+    }
+
+    private static ByteBuf encode(ObjectNode node) {
+        try {
+            return Unpooled.wrappedBuffer(JSON.writeValueAsBytes(node));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

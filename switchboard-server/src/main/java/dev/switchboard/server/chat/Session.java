@@ -1,0 +1,108 @@
+package dev.switchboard.server.chat;
+
+import dev.switchboard.protocol.CloseCodes;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.server.RequestRejectedException;
+import dev.switchboard.server.config.ServerConfig;
+import dev.switchboard.server.registry.Connection;
+import dev.switchboard.server.store.StoreBusyException;
+import dev.switchboard.server.store.StoreException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-connection request state: the send rate limiter and the abuse counters that turn a stream of
+ * bad requests into a close (4000 / 4029) while a few bad requests only get error replies.
+ * Confined to the connection's event loop.
+ */
+public final class Session {
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+    private static final long WINDOW_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final Connection connection;
+    private final SendRateLimiter sendLimiter;
+    private final int maxInvalidRequests;
+    private final int maxRateLimitedSends;
+    private long windowStartNanos;
+    private int invalidRequests;
+    private int rateLimitedSends;
+
+    public Session(Connection connection, ServerConfig.Limits limits) {
+        this.connection = connection;
+        long now = System.nanoTime();
+        this.sendLimiter = new SendRateLimiter(limits.sendsPerSecond(), limits.sendBurst(), now);
+        this.maxInvalidRequests = limits.maxInvalidRequests();
+        this.maxRateLimitedSends = 2 * limits.sendBurst();
+        this.windowStartNanos = now;
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    public InboxStream inbox() {
+        return connection.inbox();
+    }
+
+    /** Takes a send token, or answers {@code rate_limited} (and closes with 4029 on sustained abuse). */
+    boolean tryAcquireSend(String ref) {
+        long now = System.nanoTime();
+        if (sendLimiter.tryAcquire(now)) {
+            return true;
+        }
+        rollWindow(now);
+        connection.write(OutboundMessages.error(ref, ErrorCode.RATE_LIMITED, "send rate limit exceeded"));
+        if (++rateLimitedSends > maxRateLimitedSends) {
+            log.atWarn().setMessage("closing connection over send rate abuse").addKeyValue("connectionId", connection.connectionId())
+                    .addKeyValue("userId", connection.userId()).log();
+            connection.close(CloseCodes.RATE_LIMIT_ABUSE, "send rate abuse");
+        }
+        return false;
+    }
+
+    /** Answers a failed request; client-fault errors count towards the abuse limit. */
+    public void reject(String ref, ErrorCode code, String message) {
+        connection.write(OutboundMessages.error(ref, code, message));
+        if (isClientFault(code)) {
+            rollWindow(System.nanoTime());
+            if (++invalidRequests > maxInvalidRequests) {
+                log.atWarn().setMessage("closing connection over invalid requests").addKeyValue("connectionId", connection.connectionId())
+                        .addKeyValue("userId", connection.userId()).addKeyValue("lastError", code.wireName()).log();
+                connection.close(CloseCodes.PROTOCOL_ABUSE, "too many invalid requests");
+            }
+        }
+    }
+
+    /** Maps a failed store future (or any exception) to an error reply. */
+    public void replyFailure(String ref, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof RequestRejectedException rejected) {
+            reject(ref, rejected.code(), rejected.getMessage());
+        } else if (cause instanceof StoreBusyException) {
+            reject(ref, ErrorCode.STORE_BUSY, "store is busy, retry later");
+        } else if (cause instanceof StoreException) {
+            reject(ref, ErrorCode.STORE_UNAVAILABLE, "store unavailable, retry later");
+        } else {
+            log.atError().setMessage("request failed").addKeyValue("connectionId", connection.connectionId())
+                    .addKeyValue("userId", connection.userId()).setCause(cause).log();
+            reject(ref, ErrorCode.INTERNAL, "internal error");
+        }
+    }
+
+    private void rollWindow(long now) {
+        if (now - windowStartNanos > WINDOW_NANOS) {
+            windowStartNanos = now;
+            invalidRequests = 0;
+            rateLimitedSends = 0;
+        }
+    }
+
+    private static boolean isClientFault(ErrorCode code) {
+        return switch (code) {
+            case BAD_JSON, UNKNOWN_TYPE, MISSING_FIELD, INVALID_FIELD, PAYLOAD_TOO_LARGE, UNSUPPORTED_FRAME -> true;
+            default -> false;
+        };
+    }
+}

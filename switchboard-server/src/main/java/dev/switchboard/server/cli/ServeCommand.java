@@ -1,0 +1,72 @@
+package dev.switchboard.server.cli;
+
+import dev.switchboard.server.SwitchboardServer;
+import dev.switchboard.server.config.ConfigLoader;
+import dev.switchboard.server.config.ServerConfig;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs a node. Flags override the config file, which overrides the defaults; env overrides the file. */
+@Command(name = "switchboard", mixinStandardHelpOptions = true, version = "Switchboard 0.1.0",
+        description = "Real-time messaging server: WebSocket gateway with durable 1:1 and group chat.",
+        footer = {"", "Every config key can also be set as SWITCHBOARD_<SECTION>_<KEY>, e.g. SWITCHBOARD_AUTH_JWT_SECRET.",
+                "Subcommands: token (mint a test JWT), store-bench (measure the embedded store)."})
+public final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file")
+    Path configFile;
+
+    @Option(names = "--host", description = "bind address (default 127.0.0.1)")
+    String host;
+
+    @Option(names = "--port", description = "TCP port; 0 = any free port, printed at start (default 8080)")
+    Integer port;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "embedded store directory (default ./data)")
+    String dataDirectory;
+
+    @Option(names = "--dev", description = "development mode: accept ?user= without a token (never in production)")
+    boolean devMode;
+
+    @Option(names = "--echo-endpoint", description = "enable /ws/echo for WebSocket conformance testing")
+    boolean echoEndpoint;
+
+    @Option(names = "--jwt-secret", paramLabel = "SECRET", description = "HS256 secret (prefer SWITCHBOARD_AUTH_JWT_SECRET)")
+    String jwtSecret;
+
+    @Option(names = "--log-format", paramLabel = "text|json", description = "log format (default text)")
+    String logFormat;
+
+    @Override
+    public Integer call() throws Exception {
+        LogFormat.apply(logFormat);
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        putIfSet(overrides, "server.host", host);
+        putIfSet(overrides, "server.port", port);
+        putIfSet(overrides, "server.dataDirectory", dataDirectory);
+        putIfSet(overrides, "auth.jwtSecret", jwtSecret);
+        if (devMode) {
+            overrides.put("auth.devMode", true);
+        }
+        if (echoEndpoint) {
+            overrides.put("server.echoEndpoint", true);
+        }
+        ServerConfig config = new ConfigLoader().load(configFile, System.getenv(), overrides);
+        SwitchboardServer server = new SwitchboardServer(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        int boundPort = server.start();
+        System.out.println("Switchboard listening on http://" + config.server().host() + ":" + boundPort + "/");
+        System.out.flush();
+        return 0;
+    }
+
+    private static void putIfSet(Map<String, Object> overrides, String key, Object value) {
+        if (value != null) {
+            overrides.put(key, value);
+        }
+    }
+}

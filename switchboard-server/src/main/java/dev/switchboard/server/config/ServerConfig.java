@@ -1,0 +1,127 @@
+package dev.switchboard.server.config;
+
+import java.util.List;
+
+/**
+ * The whole server configuration, one immutable record per component. Defaults live in
+ * {@code switchboard-defaults.yml} on the class path; {@link ConfigLoader} layers a YAML file,
+ * {@code SWITCHBOARD_*} environment variables and command-line flags on top, in that order.
+ */
+public record ServerConfig(
+        Server server,
+        Auth auth,
+        Heartbeat heartbeat,
+        Limits limits,
+        Store store,
+        Retention retention,
+        Shutdown shutdown) {
+
+    /**
+     * Listening socket and HTTP surface.
+     *
+     * @param host             bind address; default 127.0.0.1 (use 0.0.0.0 behind a balancer)
+     * @param port             TCP port; 0 picks a free one (printed in the log); default 8080
+     * @param dataDirectory    where the embedded store keeps its files; default ./data
+     * @param allowedOrigins   extra allowed {@code Origin} values besides same-origin; "*" allows all
+     * @param echoEndpoint     enables {@code /ws/echo} (conformance testing only); default false
+     * @param maxConnections   WebSocket connections this node accepts before answering 503; keep it
+     *                         below the process's open-file limit; default 18000
+     * @param handshakeTimeoutMillis a connection that has not upgraded within this time is closed; default 10000
+     * @param ioThreads        event-loop threads; 0 = 2 × cores
+     * @param compression      negotiate permessage-deflate when the client offers it; default true
+     * @param tlsCertificate   PEM certificate chain file for {@code wss://}; empty = plain {@code ws://}
+     *                         (e.g. behind a TLS-terminating balancer)
+     * @param tlsPrivateKey    PEM PKCS#8 private key file matching {@code tlsCertificate}
+     */
+    public record Server(
+            String host,
+            int port,
+            String dataDirectory,
+            List<String> allowedOrigins,
+            boolean echoEndpoint,
+            int maxConnections,
+            long handshakeTimeoutMillis,
+            int ioThreads,
+            boolean compression,
+            String tlsCertificate,
+            String tlsPrivateKey) {
+    }
+
+    /**
+     * Handshake authentication.
+     *
+     * @param devMode       accept {@code ?user=} without a token; never in production; default false
+     * @param jwtSecret     HS256 shared secret, at least 32 bytes; empty disables tokens (dev mode only)
+     * @param requireExpiry refuse tokens without {@code exp}; default true
+     */
+    public record Auth(boolean devMode, String jwtSecret, boolean requireExpiry) {
+    }
+
+    /**
+     * Keep-alive.
+     *
+     * @param pingIntervalMillis a WebSocket ping is sent after this long without inbound traffic; default 30000
+     * @param pingTimeoutMillis  the connection is closed (4002) after this long without inbound traffic; default 90000
+     */
+    public record Heartbeat(long pingIntervalMillis, long pingTimeoutMillis) {
+    }
+
+    /**
+     * Per-connection protection (R11).
+     *
+     * @param maxMessageBytes      largest WebSocket data message after reassembly and inflation; bigger closes with 1009; default 65536
+     * @param maxBodyBytes         largest chat {@code body} once serialized; bigger gets {@code payload_too_large}; default 16384
+     * @param maxGroupMembers      members a group may have; default 1000
+     * @param sendsPerSecond       sustained sends per connection; default 100
+     * @param sendBurst            sends allowed in a burst above the rate; default 200
+     * @param outboundQueueBytes   bytes queued for one connection before it is closed as a slow consumer (4008); default 4 MiB
+     * @param maxInvalidRequests   error replies per minute before the connection is closed with 4000; default 120
+     */
+    public record Limits(
+            int maxMessageBytes,
+            int maxBodyBytes,
+            int maxGroupMembers,
+            int sendsPerSecond,
+            int sendBurst,
+            int outboundQueueBytes,
+            int maxInvalidRequests) {
+    }
+
+    /**
+     * The durable store.
+     *
+     * @param url                 JDBC url; empty = SQLite file {@code switchboard.db} in the data directory
+     * @param synchronous         SQLite {@code PRAGMA synchronous}: FULL survives power loss, NORMAL survives process crashes; default FULL
+     * @param writeQueueCapacity  pending writes before senders get {@code store_busy}; default 16384
+     * @param maxBatch            writes committed together in one transaction (group commit); default 512
+     * @param readerThreads       threads for inbox replay and group reads; default 2
+     * @param replayBatch         inbox entries read per replay query; default 256
+     */
+    public record Store(
+            String url,
+            String synchronous,
+            int writeQueueCapacity,
+            int maxBatch,
+            int readerThreads,
+            int replayBatch) {
+    }
+
+    /**
+     * How long inbox entries are kept. Expired ranges are announced to clients as {@code truncated}.
+     *
+     * @param maxAgeHours           0 = keep forever; default 0
+     * @param maxMessagesPerUser    newest entries kept per user inbox; 0 = unlimited; default 0
+     * @param purgeIntervalSeconds  how often the purge runs; default 300
+     */
+    public record Retention(long maxAgeHours, long maxMessagesPerUser, long purgeIntervalSeconds) {
+    }
+
+    /**
+     * Graceful shutdown (SIGTERM).
+     *
+     * @param drainWindowMillis connections are closed with 1012 spread over this window; default 2000
+     * @param deadlineMillis    the process exits after this long whatever is left; default 10000
+     */
+    public record Shutdown(long drainWindowMillis, long deadlineMillis) {
+    }
+}

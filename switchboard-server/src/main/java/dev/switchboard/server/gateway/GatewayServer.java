@@ -1,0 +1,113 @@
+package dev.switchboard.server.gateway;
+
+import dev.switchboard.protocol.CloseCodes;
+import dev.switchboard.server.config.ServerConfig;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listening socket and its event loops: epoll when the native transport loads, NIO otherwise.
+ * {@link #stopAccepting} and {@link #drain} implement the first half of a graceful shutdown.
+ */
+public final class GatewayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final GatewayServices services;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final Class<? extends ServerChannel> channelType;
+    private Channel serverChannel;
+
+    public GatewayServer(GatewayServices services) {
+        this.services = services;
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        int ioThreads = services.config().server().ioThreads();
+        this.bossGroup = new MultiThreadIoEventLoopGroup(1, ioHandler);
+        this.workerGroup = new MultiThreadIoEventLoopGroup(ioThreads, ioHandler);
+        this.channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** Binds and starts accepting; returns the bound port (useful with port 0). */
+    public int start() throws InterruptedException {
+        ServerConfig.Server config = services.config().server();
+        int outboundBytes = services.config().limits().outboundQueueBytes();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(outboundBytes / 2, outboundBytes))
+                .childHandler(new GatewayInitializer(services, sslContext(config)));
+        serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
+        int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        log.atInfo().setMessage("listening").addKeyValue("host", config.host()).addKeyValue("port", port)
+                .addKeyValue("transport", channelType.getSimpleName())
+                .addKeyValue("tls", sslContext(config) != null).log();
+        return port;
+    }
+
+    private static SslContext sslContext(ServerConfig.Server config) {
+        if (config.tlsCertificate() == null || config.tlsCertificate().isBlank()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(new File(config.tlsCertificate()), new File(config.tlsPrivateKey())).build();
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("cannot load TLS certificate/key: " + e.getMessage(), e);
+        }
+    }
+
+    /** Not ready any more, and no new connections. */
+    public void stopAccepting() {
+        services.admission().startDraining();
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly();
+        }
+    }
+
+    /**
+     * Closes every WebSocket with 1012 (service restart), spread at random over {@code windowMillis}
+     * so reconnecting clients do not all land at once, and waits until they are gone or the deadline passes.
+     *
+     * @return true when every connection closed before the deadline
+     */
+    public boolean drain(long windowMillis, long deadlineMillis) throws InterruptedException {
+        services.registry().forEach(connection -> connection.eventLoop().schedule(
+                () -> connection.close(CloseCodes.SERVICE_RESTART, "service restart"),
+                windowMillis <= 0 ? 0 : ThreadLocalRandom.current().nextLong(windowMillis), TimeUnit.MILLISECONDS));
+        return services.admission().awaitNoWebSockets(deadlineMillis);
+    }
+
+    /** Stops the event loops (closing whatever is still open). */
+    @Override
+    public void close() {
+        if (serverChannel != null) {
+            serverChannel.close();
+        }
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,19 @@
+package dev.switchboard.server.gateway;
+
+import dev.switchboard.server.auth.HandshakeAuthenticator;
+import dev.switchboard.server.auth.OriginPolicy;
+import dev.switchboard.server.chat.CommandDispatcher;
+import dev.switchboard.server.config.ServerConfig;
+import dev.switchboard.server.registry.ConnectionRegistry;
+import dev.switchboard.server.store.MessageStore;
+
+/** Everything the pipeline's handlers share, built once by the server. */
+public record GatewayServices(
+        ServerConfig config,
+        HandshakeAuthenticator authenticator,
+        OriginPolicy originPolicy,
+        ConnectionRegistry registry,
+        CommandDispatcher dispatcher,
+        MessageStore store,
+        Admission admission) {
+}

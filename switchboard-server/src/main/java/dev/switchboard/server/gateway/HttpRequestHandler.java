@@ -1,0 +1,132 @@
+package dev.switchboard.server.gateway;
+
+import dev.switchboard.server.auth.HandshakeRejectedException;
+import dev.switchboard.server.auth.Principal;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.AttributeKey;
+
+/**
+ * Everything before the upgrade: health endpoints, the web page, and the admission of WebSocket
+ * requests — version, Origin, capacity and authentication are all checked here, so a refused
+ * request gets a plain HTTP answer and is never upgraded. An admitted request is passed on to
+ * Netty's handshaker with the right session handler installed behind it, and this handler leaves
+ * the pipeline.
+ */
+final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    static final AttributeKey<Principal> PRINCIPAL = AttributeKey.valueOf("switchboard.principal");
+    static final String WEBSOCKET_PATH = "/ws";
+    static final String ECHO_PATH = "/ws/echo";
+
+    private final GatewayServices services;
+    private final StaticResources staticResources;
+
+    HttpRequestHandler(GatewayServices services, StaticResources staticResources) {
+        super(false);
+        this.services = services;
+        this.staticResources = staticResources;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        try {
+            route(ctx, request);
+        } finally {
+            request.release();
+        }
+    }
+
+    private void route(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!request.decoderResult().isSuccess()) {
+            HttpResponses.sendError(ctx, request, 400, "bad_request", "malformed HTTP request");
+            return;
+        }
+        String path = new QueryStringDecoder(request.uri()).path();
+        boolean echo = ECHO_PATH.equals(path) && services.config().server().echoEndpoint();
+        if (WEBSOCKET_PATH.equals(path) || echo) {
+            upgrade(ctx, request, echo);
+            return;
+        }
+        if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            HttpResponses.sendError(ctx, request, 405, "method_not_allowed", "only GET is served");
+            return;
+        }
+        switch (path) {
+            case "/health/live" -> HttpResponses.sendJson(ctx, request, 200, "{\"status\":\"up\"}");
+            case "/health/ready" -> ready(ctx, request);
+            default -> staticResources.find(path).ifPresentOrElse(
+                    resource -> HttpResponses.send(ctx, request,
+                            HttpResponses.response(200, resource.contentType(), resource.body()), true),
+                    () -> HttpResponses.sendError(ctx, request, 404, "not_found", "no such path: " + path));
+        }
+    }
+
+    private void ready(ChannelHandlerContext ctx, FullHttpRequest request) {
+        boolean storeHealthy = services.store().isHealthy();
+        boolean draining = services.admission().isDraining();
+        boolean ready = storeHealthy && !draining;
+        String json = "{\"status\":\"" + (ready ? "ready" : "not_ready") + "\",\"store\":\""
+                + (storeHealthy ? "up" : "down") + "\",\"draining\":" + draining
+                + ",\"connections\":" + services.registry().size() + "}";
+        HttpResponses.sendJson(ctx, request, ready ? 200 : 503, json);
+    }
+
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, boolean echo) {
+        if (request.method() != HttpMethod.GET) {
+            HttpResponses.sendError(ctx, request, 405, "method_not_allowed", "WebSocket upgrade requires GET");
+            return;
+        }
+        if (!request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                || !request.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+                || !request.headers().contains(HttpHeaderNames.SEC_WEBSOCKET_KEY)) {
+            HttpResponses.sendError(ctx, request, 400, "bad_request", "not a WebSocket upgrade request");
+            return;
+        }
+        String version = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
+        if (!WebSocketVersion.V13.toHttpHeaderValue().equals(version)) {
+            var response = HttpResponses.response(HttpResponseStatus.UPGRADE_REQUIRED.code(), "application/json",
+                    "{\"error\":\"unsupported_version\",\"reason\":\"WebSocket version 13 only\"}".getBytes());
+            response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, WebSocketVersion.V13.toHttpHeaderValue());
+            HttpResponses.send(ctx, request, response, false);
+            return;
+        }
+        String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+        if (!services.originPolicy().allows(origin, request.headers().get(HttpHeaderNames.HOST))) {
+            HttpResponses.sendError(ctx, request, 403, "forbidden", "origin not allowed");
+            return;
+        }
+        if (services.admission().isDraining()) {
+            HttpResponses.sendError(ctx, request, 503, "unavailable", "node is shutting down");
+            return;
+        }
+        Principal principal = null;
+        if (!echo) {
+            try {
+                principal = services.authenticator().authenticate(request);
+            } catch (HandshakeRejectedException e) {
+                HttpResponses.sendError(ctx, request, e.status(), e.error(), e.getMessage());
+                return;
+            }
+        }
+        if (!services.admission().tryAcquire()) {
+            HttpResponses.sendError(ctx, request, 503, "unavailable", "connection limit reached");
+            return;
+        }
+        ctx.channel().closeFuture().addListener(closed -> services.admission().release());
+        if (echo) {
+            ctx.pipeline().addLast("echo", new EchoHandler(services.config()));
+        } else {
+            ctx.channel().attr(PRINCIPAL).set(principal);
+            ctx.pipeline().addLast("session", new WebSocketSessionHandler(services));
+        }
+        ctx.fireChannelRead(request.retain());
+        ctx.pipeline().remove(this);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.switchboard.server.gateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Files of the web page, served from {@code web/} on the class path. Each file is read once and
+ * kept in memory (a handful of small files), so serving never touches the disk after the first hit.
+ */
+final class StaticResources {
+    private static final String ROOT = "/web";
+    private static final Map<String, String> CONTENT_TYPES = Map.of(
+            "html", "text/html; charset=utf-8",
+            "js", "text/javascript; charset=utf-8",
+            "mjs", "text/javascript; charset=utf-8",
+            "css", "text/css; charset=utf-8",
+            "json", "application/json",
+            "svg", "image/svg+xml",
+            "png", "image/png",
+            "ico", "image/x-icon",
+            "ts", "text/plain; charset=utf-8");
+
+    record Resource(byte[] body, String contentType) {
+    }
+
+    private final Map<String, Optional<Resource>> cache = new ConcurrentHashMap<>();
+
+    /** The file for a request path, or empty; rejects anything that could leave the web root. */
+    Optional<Resource> find(String path) {
+        String normalized = path.equals("/") ? "/index.html" : path;
+        if (normalized.contains("..") || normalized.contains("//") || normalized.contains("\\")) {
+            return Optional.empty();
+        }
+        return cache.computeIfAbsent(normalized, StaticResources::load);
+    }
+
+    private static Optional<Resource> load(String path) {
+        int dot = path.lastIndexOf('.');
+        String extension = dot < 0 ? "" : path.substring(dot + 1).toLowerCase(Locale.ROOT);
+        String contentType = CONTENT_TYPES.get(extension);
+        if (contentType == null) {
+            return Optional.empty();
+        }
+        try (InputStream in = StaticResources.class.getResourceAsStream(ROOT + path)) {
+            return in == null ? Optional.empty() : Optional.of(new Resource(in.readAllBytes(), contentType));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

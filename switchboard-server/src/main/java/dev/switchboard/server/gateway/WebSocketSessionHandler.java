@@ -1,0 +1,115 @@
+package dev.switchboard.server.gateway;
+
+import dev.switchboard.protocol.CloseCodes;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.chat.InboxStream;
+import dev.switchboard.server.chat.OutboundMessages;
+import dev.switchboard.server.chat.Session;
+import dev.switchboard.server.config.ServerConfig;
+import dev.switchboard.server.registry.Connection;
+import dev.switchboard.server.store.DeviceState;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chat session on {@code /ws} after the upgrade: registers the connection, sends
+ * {@code welcome} (reading is paused until it is out, so no request overtakes it), hands every
+ * text message to the {@link dev.switchboard.server.chat.CommandDispatcher}, and unregisters the
+ * connection however it ends — this {@code channelInactive} is the single exit for client close,
+ * TCP reset, heartbeat timeout, kick and shutdown alike.
+ */
+final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+    private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
+
+    private final GatewayServices services;
+    private Connection connection;
+    private Session session;
+
+    WebSocketSessionHandler(GatewayServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            onUpgraded(ctx);
+        } else {
+            super.userEventTriggered(ctx, event);
+        }
+    }
+
+    private void onUpgraded(ChannelHandlerContext ctx) {
+        ServerConfig config = services.config();
+        GatewayInitializer.installHeartbeat(ctx.pipeline(), config.heartbeat());
+        Principal principal = ctx.channel().attr(HttpRequestHandler.PRINCIPAL).getAndSet(null);
+        Connection opened = new Connection(UUID.randomUUID().toString(), principal, ctx.channel());
+        ctx.channel().config().setAutoRead(false);
+        services.store().deviceState(principal.userId(), principal.deviceId())
+                .whenCompleteAsync((state, error) -> {
+                    if (error != null) {
+                        log.atWarn().setMessage("cannot load device state, closing").addKeyValue("userId", principal.userId())
+                                .setCause(error).log();
+                        opened.close(CloseCodes.INTERNAL_ERROR, "store unavailable");
+                    } else if (ctx.channel().isActive()) {
+                        start(ctx, opened, state);
+                    }
+                }, ctx.channel().eventLoop());
+    }
+
+    private void start(ChannelHandlerContext ctx, Connection opened, DeviceState state) {
+        ServerConfig config = services.config();
+        opened.attachInbox(new InboxStream(opened, services.store(), config.store().replayBatch(), state.cursor()));
+        connection = opened;
+        session = new Session(opened, config.limits());
+        Connection replaced = services.registry().register(opened);
+        if (replaced != null) {
+            replaced.kick("replaced by a new connection of the same device");
+        }
+        opened.write(OutboundMessages.welcome(opened.connectionId(), opened.userId(), opened.deviceId(), state.cursor(),
+                state.lastSeq(), config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis(),
+                config.limits().maxMessageBytes(), config.limits().maxBodyBytes()));
+        long expiresAt = opened.principal().expiresAtMillis();
+        if (expiresAt > 0) {
+            ctx.executor().schedule(() -> opened.close(CloseCodes.TOKEN_EXPIRED, "token expired"),
+                    Math.max(0, expiresAt - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        }
+        log.atInfo().setMessage("connection opened").addKeyValue("connectionId", opened.connectionId())
+                .addKeyValue("userId", opened.userId()).addKeyValue("deviceId", opened.deviceId())
+                .addKeyValue("remote", String.valueOf(ctx.channel().remoteAddress())).log();
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (session == null) {
+            return;
+        }
+        if (frame instanceof TextWebSocketFrame text) {
+            services.dispatcher().handle(session, text.text());
+        } else {
+            session.reject(null, ErrorCode.UNSUPPORTED_FRAME, "binary messages are not supported; send JSON text");
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (connection != null && services.registry().unregister(connection)) {
+            log.atInfo().setMessage("connection closed").addKeyValue("connectionId", connection.connectionId())
+                    .addKeyValue("userId", connection.userId()).addKeyValue("deviceId", connection.deviceId()).log();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        WebSocketErrors.handle(ctx, cause, log, connection == null ? null : connection.connectionId());
+    }
+}

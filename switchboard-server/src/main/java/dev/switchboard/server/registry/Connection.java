@@ -1,0 +1,132 @@
+package dev.switchboard.server.registry;
+
+import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.chat.InboxStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One live WebSocket session of one device of one user. Thread-safe: writes may come from any
+ * thread (Netty queues them on the channel's event loop); the {@link InboxStream} is confined to
+ * that event loop.
+ *
+ * @implNote Outbound bound: the channel's write-buffer high-water mark is the configured
+ * per-connection queue size. A live message for a channel that is not writable means the client
+ * reads slower than we produce; it is closed with 4008 instead of buffering without limit, and it
+ * catches up from the store after reconnecting. Nothing is held per connection while idle but this
+ * object, the channel and its pipeline.
+ */
+public final class Connection {
+    private static final Logger log = LoggerFactory.getLogger(Connection.class);
+    private static final long FORCED_CLOSE_MILLIS = 2000;
+
+    private final String connectionId;
+    private final Principal principal;
+    private final Channel channel;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private InboxStream inbox;
+
+    public Connection(String connectionId, Principal principal, Channel channel) {
+        this.connectionId = connectionId;
+        this.principal = principal;
+        this.channel = channel;
+    }
+
+    public String connectionId() {
+        return connectionId;
+    }
+
+    public String userId() {
+        return principal.userId();
+    }
+
+    public String deviceId() {
+        return principal.deviceId();
+    }
+
+    public Principal principal() {
+        return principal;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    /** Set once, on the event loop, before the connection is registered. */
+    public void attachInbox(InboxStream inbox) {
+        this.inbox = inbox;
+    }
+
+    public InboxStream inbox() {
+        return inbox;
+    }
+
+    /** Hands a freshly stored inbox entry to this connection; returns at once (see InboxStream#onLive). */
+    public void deliverLive(long seq, byte[] messagePayload) {
+        EventLoop loop = channel.eventLoop();
+        if (loop.inEventLoop()) {
+            inbox.onLive(seq, messagePayload);
+        } else {
+            loop.execute(() -> inbox.onLive(seq, messagePayload));
+        }
+    }
+
+    /**
+     * Writes one JSON text message. Takes ownership of {@code json}.
+     *
+     * @return the write's future, so callers can pace themselves on it
+     */
+    public io.netty.channel.ChannelFuture write(ByteBuf json) {
+        return channel.writeAndFlush(new TextWebSocketFrame(json));
+    }
+
+    /** True while the outbound buffer is under its high-water mark. */
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    public boolean isOpen() {
+        return channel.isActive() && !closing.get();
+    }
+
+    /**
+     * Starts the close handshake with {@code code} and closes the TCP connection once the close
+     * frame is written (or after a short grace period if the client does not read). Idempotent.
+     */
+    public void close(int code, String reason) {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        log.atDebug().setMessage("closing connection").addKeyValue("connectionId", connectionId)
+                .addKeyValue("userId", userId()).addKeyValue("code", code).addKeyValue("reason", reason).log();
+        channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        channel.eventLoop().schedule(() -> {
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        }, FORCED_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Tells the client why ({@code kicked}), then closes with the terminal code 4003. */
+    public void kick(String reason) {
+        write(dev.switchboard.server.chat.OutboundMessages.kicked(reason));
+        close(dev.switchboard.protocol.CloseCodes.KICKED, reason);
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[" + connectionId + " " + userId() + "/" + deviceId() + "]";
+    }
+}

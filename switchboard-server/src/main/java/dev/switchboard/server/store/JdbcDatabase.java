@@ -1,0 +1,134 @@
+package dev.switchboard.server.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.switchboard.server.RequestRejectedException;
+import dev.switchboard.server.config.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SQL database behind {@link JdbcMessageStore} and {@link JdbcGroupStore}: connection pool,
+ * schema migrations, the single group-commit {@link JdbcWriter} and a small bounded pool of reader
+ * threads. Embedded default: SQLite in WAL mode, a file in the data directory (one writer, readers
+ * that never block it).
+ */
+public final class JdbcDatabase implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(JdbcDatabase.class);
+    private static final int READ_QUEUE_CAPACITY = 8192;
+
+    private final HikariDataSource dataSource;
+    private final JdbcWriter writer;
+    private final ThreadPoolExecutor readers;
+
+    private JdbcDatabase(HikariDataSource dataSource, ServerConfig.Store config) {
+        this.dataSource = dataSource;
+        this.writer = new JdbcWriter(dataSource, config.writeQueueCapacity(), config.maxBatch());
+        AtomicInteger threadNumber = new AtomicInteger();
+        this.readers = new ThreadPoolExecutor(config.readerThreads(), config.readerThreads(), 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(READ_QUEUE_CAPACITY), runnable -> {
+                    Thread thread = new Thread(runnable, "store-reader-" + threadNumber.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+    }
+
+    /** Opens (creating if needed) the database named by the config and migrates its schema. */
+    public static JdbcDatabase open(ServerConfig.Store config, Path dataDirectory) {
+        String url = config.url();
+        if (url == null || url.isBlank()) {
+            try {
+                Files.createDirectories(dataDirectory);
+            } catch (java.io.IOException e) {
+                throw new StoreException("cannot create data directory " + dataDirectory, e);
+            }
+            url = "jdbc:sqlite:" + dataDirectory.resolve("switchboard.db").toAbsolutePath();
+        }
+        if (!url.startsWith("jdbc:sqlite:")) {
+            throw new IllegalArgumentException("unsupported store url (this build supports SQLite): " + url);
+        }
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(url);
+        hikari.setPoolName("store");
+        hikari.setMaximumPoolSize(config.readerThreads() + 2);
+        hikari.setMinimumIdle(1);
+        hikari.addDataSourceProperty("journal_mode", "WAL");
+        hikari.addDataSourceProperty("synchronous", config.synchronous());
+        hikari.addDataSourceProperty("busy_timeout", "10000");
+        hikari.addDataSourceProperty("foreign_keys", "true");
+        HikariDataSource dataSource = new HikariDataSource(hikari);
+        try {
+            Flyway.configure()
+                    .dataSource(dataSource)
+                    .locations("classpath:db/migration/sqlite")
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw new StoreException("schema migration failed for " + url, e);
+        }
+        log.atInfo().setMessage("store opened").addKeyValue("url", url)
+                .addKeyValue("synchronous", config.synchronous()).log();
+        return new JdbcDatabase(dataSource, config);
+    }
+
+    JdbcWriter writer() {
+        return writer;
+    }
+
+    /** A read that needs a connection; runs on a reader thread, in one read-only snapshot transaction. */
+    interface Read<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    <T> CompletableFuture<T> read(Read<T> read) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        try {
+            readers.execute(() -> {
+                try (Connection connection = dataSource.getConnection()) {
+                    connection.setAutoCommit(false);
+                    try {
+                        future.complete(read.run(connection));
+                    } finally {
+                        connection.rollback();
+                    }
+                } catch (RequestRejectedException e) {
+                    future.completeExceptionally(e);
+                } catch (SQLException | RuntimeException e) {
+                    future.completeExceptionally(new StoreException("store read failed: " + e.getMessage(), e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            future.completeExceptionally(new StoreBusyException("store read queue is full"));
+        }
+        return future;
+    }
+
+    boolean isHealthy() {
+        return writer.isHealthy() && !dataSource.isClosed();
+    }
+
+    /** Commits what the writer has queued, then closes the pool. */
+    @Override
+    public void close() {
+        writer.close();
+        readers.shutdown();
+        try {
+            readers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        dataSource.close();
+    }
+}

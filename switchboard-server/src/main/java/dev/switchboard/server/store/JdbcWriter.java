@@ -1,0 +1,170 @@
+package dev.switchboard.server.store;
+
+import dev.switchboard.server.RequestRejectedException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that writes to the database, committing queued writes together (group commit).
+ *
+ * @implNote Why one writer with group commit: SQLite allows one writer at a time, and a commit
+ * costs an fsync (milliseconds) while a row costs microseconds. Draining up to {@code maxBatch}
+ * queued writes into one transaction turns thousands of fsyncs per second into one per batch, and
+ * the batch grows by itself under load (latency stays one commit when idle). A single writer also
+ * makes per-user sequence allocation trivially race-free ({@link SequenceAllocator}). The cost: one
+ * write failing at the SQL level fails its whole batch (every caller gets {@link StoreException}
+ * and may retry), so a task must throw {@link RequestRejectedException} only <em>before</em> it
+ * writes anything. The queue is bounded: when it is full, {@link #submit} fails at once with
+ * {@link StoreBusyException} instead of blocking the caller (an event loop).
+ */
+final class JdbcWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(JdbcWriter.class);
+
+    /** A unit of work run inside the writer's transaction. */
+    interface Task<T> {
+        T run(WriteContext context) throws SQLException;
+    }
+
+    private record PendingWrite<T>(Task<T> task, CompletableFuture<T> future) {
+    }
+
+    private final DataSource dataSource;
+    private final ArrayBlockingQueue<PendingWrite<?>> queue;
+    private final int maxBatch;
+    private final SequenceAllocator sequences = new SequenceAllocator();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean healthy = true;
+
+    JdbcWriter(DataSource dataSource, int queueCapacity, int maxBatch) {
+        this.dataSource = dataSource;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.maxBatch = maxBatch;
+        this.thread = new Thread(this::loop, "store-writer");
+        this.thread.setDaemon(false);
+        this.thread.start();
+    }
+
+    /** Queues a write; never blocks. The future completes on the writer thread after commit. */
+    <T> CompletableFuture<T> submit(Task<T> task) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        if (!running) {
+            future.completeExceptionally(new StoreException("store is closed", null));
+        } else if (!queue.offer(new PendingWrite<>(task, future))) {
+            future.completeExceptionally(new StoreBusyException("store write queue is full"));
+        }
+        return future;
+    }
+
+    boolean isHealthy() {
+        return healthy && running && thread.isAlive();
+    }
+
+    private void loop() {
+        List<PendingWrite<?>> batch = new ArrayList<>(maxBatch);
+        WriteContext context = null;
+        while (running || !queue.isEmpty()) {
+            try {
+                PendingWrite<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                if (context == null) {
+                    context = openContext();
+                }
+                if (!commitBatch(context, batch)) {
+                    context.closeQuietly();
+                    context = null;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (SQLException | RuntimeException e) {
+                healthy = false;
+                log.atError().setMessage("store writer cannot get a connection").setCause(e).log();
+                failAll(batch, e);
+                if (context != null) {
+                    context.closeQuietly();
+                    context = null;
+                }
+            } finally {
+                batch.clear();
+            }
+        }
+        if (context != null) {
+            context.closeQuietly();
+        }
+    }
+
+    private WriteContext openContext() throws SQLException {
+        Connection connection = dataSource.getConnection();
+        connection.setAutoCommit(false);
+        return new WriteContext(connection, sequences);
+    }
+
+    /** Runs and commits one batch; returns false when the connection should be replaced. */
+    private boolean commitBatch(WriteContext context, List<PendingWrite<?>> batch) {
+        Object[] results = new Object[batch.size()];
+        RuntimeException[] rejections = new RuntimeException[batch.size()];
+        try {
+            for (int i = 0; i < batch.size(); i++) {
+                try {
+                    results[i] = batch.get(i).task().run(context);
+                } catch (RequestRejectedException e) {
+                    rejections[i] = e;
+                }
+            }
+            context.beforeCommit();
+            context.connection().commit();
+            context.afterCommit();
+            healthy = true;
+        } catch (SQLException | RuntimeException e) {
+            healthy = false;
+            context.afterRollback();
+            log.atError().setMessage("store batch failed, rolled back").addKeyValue("writes", batch.size())
+                    .setCause(e).log();
+            failAll(batch, e);
+            return false;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            complete(batch.get(i), results[i], rejections[i]);
+        }
+        return true;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void complete(PendingWrite<T> write, Object result, RuntimeException rejection) {
+        if (rejection != null) {
+            write.future().completeExceptionally(rejection);
+        } else {
+            write.future().complete((T) result);
+        }
+    }
+
+    private static void failAll(List<PendingWrite<?>> batch, Exception cause) {
+        for (PendingWrite<?> write : batch) {
+            write.future().completeExceptionally(new StoreException("store write failed: " + cause.getMessage(), cause));
+        }
+    }
+
+    /** Stops accepting writes, commits everything already queued, and waits for the thread. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

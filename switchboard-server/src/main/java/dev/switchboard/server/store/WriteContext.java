@@ -1,0 +1,101 @@
+package dev.switchboard.server.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What a {@link JdbcWriter.Task} gets: the writer's connection (inside an open transaction), a cache
+ * of prepared statements, and the sequence allocator. Confined to the writer thread.
+ */
+final class WriteContext {
+    private static final String UPSERT_SEQUENCE =
+            "INSERT INTO user_sequence (user_id, last_seq) VALUES (?, ?) "
+                    + "ON CONFLICT (user_id) DO UPDATE SET last_seq = excluded.last_seq";
+
+    private final Connection connection;
+    private final SequenceAllocator sequences;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+    WriteContext(Connection connection, SequenceAllocator sequences) {
+        this.connection = connection;
+        this.sequences = sequences;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    /** A prepared statement for {@code sql}, reused for the life of the connection. */
+    PreparedStatement statement(String sql) throws SQLException {
+        PreparedStatement statement = statements.get(sql);
+        if (statement == null) {
+            statement = connection.prepareStatement(sql);
+            statements.put(sql, statement);
+        }
+        return statement;
+    }
+
+    /** Like {@link #statement} but returning generated keys. */
+    PreparedStatement insertReturningKeys(String sql) throws SQLException {
+        String key = "keys:" + sql;
+        PreparedStatement statement = statements.get(key);
+        if (statement == null) {
+            statement = connection.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS);
+            statements.put(key, statement);
+        }
+        return statement;
+    }
+
+    /** Allocates the next seq of {@code userId}'s inbox within the current transaction. */
+    long nextSeq(String userId) throws SQLException {
+        return sequences.next(userId, this);
+    }
+
+    /** Writes every sequence moved in this transaction: one row per user per batch, not per message. */
+    void beforeCommit() throws SQLException {
+        Map<String, Long> moved = sequences.pending();
+        if (moved.isEmpty()) {
+            return;
+        }
+        PreparedStatement upsert = statement(UPSERT_SEQUENCE);
+        for (Map.Entry<String, Long> entry : moved.entrySet()) {
+            upsert.setString(1, entry.getKey());
+            upsert.setLong(2, entry.getValue());
+            upsert.addBatch();
+        }
+        upsert.executeBatch();
+    }
+
+    void afterCommit() {
+        sequences.commit();
+    }
+
+    void afterRollback() {
+        sequences.rollback();
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the connection is replaced after a failed batch anyway
+        }
+    }
+
+    void closeQuietly() {
+        for (PreparedStatement statement : statements.values()) {
+            try {
+                statement.close();
+            } catch (SQLException ignored) {
+                // closing a statement of a connection we are discarding
+            }
+        }
+        statements.clear();
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // already broken
+        }
+    }
+}
