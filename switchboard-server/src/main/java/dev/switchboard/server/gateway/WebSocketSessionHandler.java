@@ -89,8 +89,8 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-        if (session == null) {
-            return;
+        if (session == null || !connection.isOpen()) {
+            return; // closing: whatever the client still sends is dropped
         }
         if (frame instanceof TextWebSocketFrame text) {
             services.dispatcher().handle(session, text.text());

@@ -1,0 +1,151 @@
+package dev.switchboard.server.endtoend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.server.testing.RawWebSocket;
+import dev.switchboard.server.testing.TestServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP side of the upgrade (R1, R2): every refusal is a plain HTTP answer, never an upgrade. */
+class HandshakeTest {
+    @TempDir
+    static Path dataDirectory;
+    static TestServer server;
+
+    @BeforeAll
+    static void startServer() throws InterruptedException {
+        server = TestServer.start(dataDirectory, Map.of("server.allowedOrigins", java.util.List.of("https://chat.example.com")));
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    @Test
+    void upgrade_returns101WithCorrectAccept_whenTokenIsValid() throws Exception {
+        try (RawWebSocket socket = RawWebSocket.connect(server.port(),
+                "/ws?token=" + TestServer.token("alice", "phone", Duration.ofMinutes(5)))) {
+            assertThat(socket.handshake().status()).isEqualTo(101);
+            assertThat(socket.handshake().header("Sec-WebSocket-Accept")).isEqualTo(socket.expectedAccept());
+            JsonNode welcome = socket.receiveJson();
+            assertThat(welcome.get("type").asText()).isEqualTo("welcome");
+            assertThat(welcome.get("userId").asText()).isEqualTo("alice");
+            assertThat(welcome.get("deviceId").asText()).isEqualTo("phone");
+        }
+    }
+
+    @Test
+    void upgrade_acceptsBearerHeader_whenNoQueryToken() throws Exception {
+        try (RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws?device=tablet",
+                Map.of("Authorization", "Bearer " + TestServer.token("bob", null, Duration.ofMinutes(5))))) {
+            assertThat(socket.handshake().status()).isEqualTo(101);
+            JsonNode welcome = socket.receiveJson();
+            assertThat(welcome.get("userId").asText()).isEqualTo("bob");
+            assertThat(welcome.get("deviceId").asText()).isEqualTo("tablet");
+        }
+    }
+
+    @Test
+    void upgrade_returns401_whenTokenMissing() throws Exception {
+        assertRefused("/ws", Map.of(), 401, "missing token");
+    }
+
+    @Test
+    void upgrade_returns401_whenTokenExpired() throws Exception {
+        assertRefused("/ws?token=" + TestServer.token("alice", null, Duration.ofMinutes(-5)), Map.of(), 401, "token expired");
+    }
+
+    @Test
+    void upgrade_returns401_whenTokenSignedWithAnotherKey() throws Exception {
+        String token = TestServer.token("alice", null, Duration.ofMinutes(5));
+        String[] parts = token.split("\\.");
+        String forged = parts[0] + "." + parts[1] + "." + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("another-signature-of-32-bytes-xx".getBytes(StandardCharsets.US_ASCII));
+        assertRefused("/ws?token=" + forged, Map.of(), 401, "bad token signature");
+    }
+
+    @Test
+    void upgrade_returns401_whenAlgorithmIsNone() throws Exception {
+        Base64.Encoder encoder = Base64.getUrlEncoder().withoutPadding();
+        String header = encoder.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        String claims = encoder.encodeToString(("{\"sub\":\"alice\",\"exp\":" + (System.currentTimeMillis() / 1000 + 300) + "}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertRefused("/ws?token=" + header + "." + claims + ".", Map.of(), 401, null);
+    }
+
+    @Test
+    void upgrade_returns401_whenTokenIsGarbage() throws Exception {
+        assertRefused("/ws?token=not-a-jwt", Map.of(), 401, "malformed token");
+    }
+
+    @Test
+    void upgrade_returns403_whenOriginIsForeign() throws Exception {
+        assertRefused("/ws?user=alice", Map.of("Origin", "https://evil.example.net"), 403, "origin not allowed");
+    }
+
+    @Test
+    void upgrade_succeeds_whenOriginIsSameHostOrListed() throws Exception {
+        for (String origin : new String[] {"http://127.0.0.1:" + server.port(), "https://chat.example.com"}) {
+            try (RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws?user=alice&device=origin",
+                    Map.of("Origin", origin))) {
+                assertThat(socket.handshake().status()).as("origin %s", origin).isEqualTo(101);
+            }
+        }
+    }
+
+    @Test
+    void upgrade_returns426WithSupportedVersion_whenVersionIsNot13() throws Exception {
+        try (RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws?user=alice", Map.of("Sec-WebSocket-Version", "8"))) {
+            assertThat(socket.handshake().status()).isEqualTo(426);
+            assertThat(socket.handshake().header("Sec-WebSocket-Version")).isEqualTo("13");
+        }
+    }
+
+    @Test
+    void upgrade_returns400_whenDeviceIdInvalid() throws Exception {
+        assertRefused("/ws?user=alice&device=bad%20device", Map.of(), 400, null);
+    }
+
+    @Test
+    void echoEndpoint_returns404_whenNotEnabled() throws Exception {
+        assertRefused("/ws/echo", Map.of(), 404, null);
+    }
+
+    @Test
+    void health_answersLiveAndReady() throws Exception {
+        RawWebSocket.HttpAnswer live = RawWebSocket.httpGet(server.port(), "/health/live");
+        RawWebSocket.HttpAnswer ready = RawWebSocket.httpGet(server.port(), "/health/ready");
+        assertThat(live.status()).isEqualTo(200);
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"status\":\"ready\"").contains("\"store\":\"up\"");
+    }
+
+    @Test
+    void indexPage_isServedAtRoot() throws Exception {
+        RawWebSocket.HttpAnswer page = RawWebSocket.httpGet(server.port(), "/");
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.header("Content-Type")).startsWith("text/html");
+        assertThat(RawWebSocket.httpGet(server.port(), "/../pom.xml").status()).isEqualTo(404);
+    }
+
+    private static void assertRefused(String path, Map<String, String> headers, int status, String reason) throws Exception {
+        try (RawWebSocket socket = RawWebSocket.connect(server.port(), path, headers)) {
+            assertThat(socket.handshake().status()).as("status for %s", path).isEqualTo(status);
+            assertThat(socket.handshake().header("Sec-WebSocket-Accept")).as("never upgraded").isNull();
+            assertThat(socket.handshake().header("Content-Type")).isEqualTo("application/json");
+            if (reason != null) {
+                assertThat(socket.handshake().body()).contains(reason);
+            }
+        }
+    }
+}
