@@ -1,0 +1,182 @@
+package dev.switchboard.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    private static final String SECRET = "0123456789abcdef0123456789abcdef";
+
+    private final ConfigLoader loader = new ConfigLoader();
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void load_returnsDocumentedDefaults_whenNothingIsOverridden() {
+        ServerConfig config = loader.load(null, Map.of(), Map.of());
+
+        assertThat(config.server().host()).isEqualTo("127.0.0.1");
+        assertThat(config.server().port()).isEqualTo(8080);
+        assertThat(config.server().allowedOrigins()).isEmpty();
+        assertThat(config.server().maxConnections()).isEqualTo(18000);
+        assertThat(config.heartbeat().pingIntervalMillis()).isEqualTo(30000);
+        assertThat(config.heartbeat().pingTimeoutMillis()).isEqualTo(90000);
+        assertThat(config.auth().devMode()).isFalse();
+        assertThat(config.auth().jwtSecret()).isEmpty();
+        assertThat(config.auth().requireExpiry()).isTrue();
+        assertThat(config.limits().maxMessageBytes()).isEqualTo(65536);
+        assertThat(config.limits().sendsPerSecond()).isEqualTo(100);
+        assertThat(config.limits().sendBurst()).isEqualTo(200);
+        assertThat(config.store().url()).isEmpty();
+        assertThat(config.store().synchronous()).isEqualTo("FULL");
+        assertThat(config.retention().maxAgeHours()).isZero();
+    }
+
+    @Test
+    void load_overridesOnlyThatKey_whenFileSetsNestedKey() throws IOException {
+        Path file = write("""
+                heartbeat:
+                  pingIntervalMillis: 5000
+                """);
+
+        ServerConfig config = loader.load(file, Map.of(), Map.of());
+
+        assertThat(config.heartbeat().pingIntervalMillis()).isEqualTo(5000);
+        assertThat(config.heartbeat().pingTimeoutMillis())
+                .as("sibling key not in the file keeps its default").isEqualTo(90000);
+        assertThat(config.server().port()).isEqualTo(8080);
+    }
+
+    @Test
+    void load_readsListsAndBooleans_whenFileSetsThem() throws IOException {
+        Path file = write("""
+                server:
+                  allowedOrigins: ["https://chat.example.com"]
+                auth:
+                  devMode: true
+                """);
+
+        ServerConfig config = loader.load(file, Map.of(), Map.of());
+
+        assertThat(config.server().allowedOrigins()).containsExactly("https://chat.example.com");
+        assertThat(config.auth().devMode()).isTrue();
+    }
+
+    @Test
+    void load_returnsDefaults_whenFileIsEmpty() throws IOException {
+        Path file = write("");
+
+        ServerConfig config = loader.load(file, Map.of(), Map.of());
+
+        assertThat(config.server().port()).isEqualTo(8080);
+    }
+
+    @Test
+    void load_failsNamingTheKey_whenFileHasUnknownNestedKey() throws IOException {
+        Path file = write("""
+                server:
+                  prot: 9000
+                """);
+
+        assertThatThrownBy(() -> loader.load(file, Map.of(), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("server.prot");
+    }
+
+    @Test
+    void load_failsNamingTheKey_whenFileHasUnknownSection() throws IOException {
+        Path file = write("""
+                srever:
+                  port: 9000
+                """);
+
+        assertThatThrownBy(() -> loader.load(file, Map.of(), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("srever");
+    }
+
+    @Test
+    void load_fails_whenFileIsNotAMapping() throws IOException {
+        Path file = write("- just\n- a list\n");
+
+        assertThatThrownBy(() -> loader.load(file, Map.of(), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void load_appliesEnvironment_whenSwitchboardVariablesAreSet() {
+        Map<String, String> environment = Map.of(
+                "SWITCHBOARD_SERVER_PORT", "9001",
+                "SWITCHBOARD_AUTH_JWT_SECRET", SECRET,
+                "SWITCHBOARD_SERVER_ALLOWED_ORIGINS", "https://a.example.com, https://b.example.com,",
+                "SWITCHBOARD_AUTH_DEV_MODE", "true",
+                "PATH", "/usr/bin");
+
+        ServerConfig config = loader.load(null, environment, Map.of());
+
+        assertThat(config.server().port()).isEqualTo(9001);
+        assertThat(config.auth().jwtSecret()).isEqualTo(SECRET);
+        assertThat(config.server().allowedOrigins())
+                .as("comma list, trimmed, blank items dropped")
+                .containsExactly("https://a.example.com", "https://b.example.com");
+        assertThat(config.auth().devMode()).isTrue();
+    }
+
+    @Test
+    void load_prefersEnvironment_whenFileAndEnvironmentSetSameKey() throws IOException {
+        Path file = write("""
+                server:
+                  port: 9000
+                  host: 0.0.0.0
+                """);
+
+        ServerConfig config = loader.load(file, Map.of("SWITCHBOARD_SERVER_PORT", "9001"), Map.of());
+
+        assertThat(config.server().port()).isEqualTo(9001);
+        assertThat(config.server().host()).as("file value not overridden by the environment").isEqualTo("0.0.0.0");
+    }
+
+    @Test
+    void load_prefersOverrides_whenEnvironmentAndOverridesSetSameKey() {
+        ServerConfig config = loader.load(null,
+                Map.of("SWITCHBOARD_SERVER_PORT", "9001", "SWITCHBOARD_AUTH_JWT_SECRET", SECRET),
+                Map.of("server.port", 9002, "auth.devMode", true));
+
+        assertThat(config.server().port()).isEqualTo(9002);
+        assertThat(config.auth().devMode()).isTrue();
+        assertThat(config.auth().jwtSecret()).as("environment still applies to other keys").isEqualTo(SECRET);
+    }
+
+    @Test
+    void load_failsNamingTheKey_whenOverrideKeyIsUnknown() {
+        assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("server.prot", 1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("server.prot");
+    }
+
+    @Test
+    void load_fails_whenEnvironmentValueHasWrongType() {
+        assertThatThrownBy(() -> loader.load(null, Map.of("SWITCHBOARD_SERVER_PORT", "eighty"), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("invalid configuration");
+    }
+
+    @Test
+    void environmentName_returnsUpperSnakeCaseWithPrefix_whenKeyIsCamelCase() {
+        assertThat(ConfigLoader.environmentName("auth.jwtSecret")).isEqualTo("SWITCHBOARD_AUTH_JWT_SECRET");
+        assertThat(ConfigLoader.environmentName("server.port")).isEqualTo("SWITCHBOARD_SERVER_PORT");
+        assertThat(ConfigLoader.environmentName("server.allowedOrigins")).isEqualTo("SWITCHBOARD_SERVER_ALLOWED_ORIGINS");
+        assertThat(ConfigLoader.environmentName("limits.maxMessageBytes")).isEqualTo("SWITCHBOARD_LIMITS_MAX_MESSAGE_BYTES");
+    }
+
+    private Path write(String yaml) throws IOException {
+        return Files.writeString(directory.resolve("switchboard.yml"), yaml);
+    }
+}
