@@ -1,0 +1,280 @@
+package dev.switchboard.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.protocol.MessageType;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Java client of a Switchboard server: keeps one WebSocket connection up (reconnecting with backoff),
+ * resumes the inbox by seq after every reconnect, resends unconfirmed messages with their client id, and
+ * de-duplicates what it delivers, so the application sees every inbox entry once and in order
+ * (docs/PROTOCOL.md section 4).
+ *
+ * <p>Threading: every method may be called from any thread and none blocks, except {@link #close()},
+ * which waits up to a few seconds. All connection state lives on one event loop thread (of the shared
+ * group from {@link ClientConfig#eventLoopGroup()}, or of a one-thread group the client owns); listener
+ * callbacks and future completions run there too, so dependent stages must not block: use the
+ * {@code …Async} variants for slow work, and never {@code join()} inside a listener.
+ *
+ * <p>Limits: sends are kept in memory only (bounded by {@link ClientConfig#maxPendingSends()}), so
+ * unconfirmed sends are lost if the process dies; requests are not queued while disconnected.
+ */
+public final class SwitchboardClient implements AutoCloseable {
+    private static final long CLOSE_WAIT_MILLIS = 2000;
+
+    private final EventLoopGroup ownGroup;
+    private final EventLoop eventLoop;
+    private final ClientEngine engine;
+    private final AtomicLong refCounter = new AtomicLong();
+    private final AtomicBoolean closeCalled = new AtomicBoolean();
+
+    /**
+     * Creates an IDLE client; nothing is connected until {@link #connect()}.
+     *
+     * @param config   settings; see {@link ClientConfig#builder}
+     * @param listener callbacks, or null for none
+     */
+    public SwitchboardClient(ClientConfig config, ClientListener listener) {
+        Objects.requireNonNull(config, "config");
+        if (config.eventLoopGroup() == null) {
+            ownGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("switchboard-client", true),
+                    NioIoHandler.newFactory());
+            eventLoop = ownGroup.next();
+        } else {
+            ownGroup = null;
+            eventLoop = config.eventLoopGroup().next();
+        }
+        engine = new ClientEngine(config, listener, eventLoop);
+    }
+
+    /**
+     * Starts connecting in the background. From then on the client reconnects by itself until
+     * {@link #close()}, a kick (close code 4003) or a refused authentication. Calling it again, or after
+     * close, does nothing.
+     */
+    public void connect() {
+        execute(engine::connect, null);
+    }
+
+    /**
+     * Completes when the first {@code welcome} arrives (state CONNECTED); fails with
+     * {@link SwitchboardException} if the client is closed before that.
+     */
+    public CompletableFuture<Void> connected() {
+        return engine.connectedFuture().copy();
+    }
+
+    /** Sends {@code body} to {@code to} with a new random client id; see {@link #send(Target, Object, String)}. */
+    public CompletableFuture<SendReceipt> send(Target to, Object body) {
+        return send(to, body, UUID.randomUUID().toString());
+    }
+
+    /**
+     * Sends a durable chat message. It is queued while disconnected and resent with the same
+     * {@code clientId} after every reconnect until the server confirms it, so it is stored exactly once.
+     *
+     * @param to       recipient user or group
+     * @param body     any JSON value: String, Number, Boolean, Map, List, JsonNode or a Jackson-serializable
+     *                 object; null is sent as JSON null
+     * @param clientId unique per sender (1–64 chars); reusing one returns the original's receipt with
+     *                 {@code duplicate = true}
+     * @return completes with the receipt; fails with {@link SwitchboardException} on a non-retryable error
+     *         reply (its {@link SwitchboardException#code() code}), when {@code maxPendingSends} sends are
+     *         pending, or when the client closes first
+     * @throws IllegalArgumentException when Jackson cannot serialize {@code body}
+     */
+    public CompletableFuture<SendReceipt> send(Target to, Object body, String clientId) {
+        Objects.requireNonNull(to, "to");
+        Objects.requireNonNull(clientId, "clientId");
+        String ref = nextRef("s");
+        String frame = Wire.send(ref, clientId, to, Wire.body(body));
+        CompletableFuture<SendReceipt> future = new CompletableFuture<>();
+        PendingSend send = new PendingSend(ref, clientId, frame, future);
+        execute(() -> engine.submitSend(send), future);
+        return future;
+    }
+
+    /**
+     * Sends a request of any type with a fresh {@code ref} and waits for the reply with that ref.
+     * Requests are not queued: while the client is not CONNECTED they fail at once, and a request whose
+     * connection drops before the reply fails too (it is not resent, since it might have taken effect).
+     * There is no reply timeout of its own beyond the connection's liveness check; add one with
+     * {@link CompletableFuture#orTimeout} if needed.
+     *
+     * @param type   the wire type, e.g. {@code group.join}
+     * @param fields the other fields, or null; {@code type} and {@code ref} in it are replaced
+     * @return completes with the reply's {@code data} (JSON null for replies without data, such as
+     *         {@code pong}); fails with {@link SwitchboardException}, carrying the server's error code for
+     *         an {@code error} reply
+     */
+    public CompletableFuture<JsonNode> request(String type, ObjectNode fields) {
+        Objects.requireNonNull(type, "type");
+        CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        if (engine.state() != ConnectionState.CONNECTED) {
+            future.completeExceptionally(new SwitchboardException("not connected (state " + engine.state() + ")"));
+            return future;
+        }
+        String ref = nextRef("r");
+        String frame = Wire.request(type, ref, fields == null ? null : fields.deepCopy());
+        execute(() -> engine.submitRequest(ref, frame, future), future);
+        return future;
+    }
+
+    /**
+     * Creates a group with this user as a member.
+     *
+     * @param groupId the id, or null to let the server generate one
+     * @param name    display name, or null
+     * @param members other members to add, or null
+     * @return {@code {groupId, name, members}}; fails with {@code group_exists} when the id is taken
+     */
+    public CompletableFuture<JsonNode> createGroup(String groupId, String name, Collection<String> members) {
+        ObjectNode fields = Wire.MAPPER.createObjectNode();
+        if (groupId != null) {
+            fields.put("groupId", groupId);
+        }
+        if (name != null) {
+            fields.put("name", name);
+        }
+        if (members != null) {
+            ArrayNode array = fields.putArray("members");
+            members.forEach(array::add);
+        }
+        return request(MessageType.GROUP_CREATE.wireName(), fields);
+    }
+
+    /** Joins a group; completes with {@code {groupId, members}}. */
+    public CompletableFuture<JsonNode> joinGroup(String groupId) {
+        return groupRequest(MessageType.GROUP_JOIN, groupId);
+    }
+
+    /** Leaves a group; completes with {@code {groupId, members}}. */
+    public CompletableFuture<JsonNode> leaveGroup(String groupId) {
+        return groupRequest(MessageType.GROUP_LEAVE, groupId);
+    }
+
+    /** Lists a group's members (members only); completes with {@code {groupId, name, members}}. */
+    public CompletableFuture<JsonNode> groupMembers(String groupId) {
+        return groupRequest(MessageType.GROUP_MEMBERS, groupId);
+    }
+
+    /** Lists this user's groups; completes with {@code {groups: [{groupId, name}]}}. */
+    public CompletableFuture<JsonNode> listGroups() {
+        return request(MessageType.GROUP_LIST.wireName(), null);
+    }
+
+    /** Sends an application {@code ping}; completes when the {@code pong} arrives. */
+    public CompletableFuture<Void> ping() {
+        return request(MessageType.PING.wireName(), null).thenApply(pong -> null);
+    }
+
+    /**
+     * Asks the server to replay the inbox after {@code afterSeq} on the live connection (ignored while
+     * disconnected). It does not move {@link #lastSeq()}: replayed entries at or below it are suppressed
+     * as duplicates, so this never makes the listener see an entry twice.
+     */
+    public void resume(long afterSeq) {
+        if (afterSeq < 0) {
+            throw new IllegalArgumentException("afterSeq must be >= 0, got " + afterSeq);
+        }
+        execute(() -> engine.resume(afterSeq), null);
+    }
+
+    public ConnectionState state() {
+        return engine.state();
+    }
+
+    /** The highest contiguous inbox seq processed (delivered or truncated), or the configured seed; 0 before any. */
+    public long lastSeq() {
+        return engine.lastSeq();
+    }
+
+    /** This device's id as the server knows it (from {@code welcome}); null before the first welcome. */
+    public String deviceId() {
+        return engine.deviceId();
+    }
+
+    /** This user's id (from {@code welcome}); null before the first welcome. */
+    public String userId() {
+        return engine.userId();
+    }
+
+    public ClientStats stats() {
+        return engine.stats();
+    }
+
+    /**
+     * Closes for good: acknowledges what was processed, closes the connection with 1000, fails pending
+     * sends and requests with {@link SwitchboardException}, and shuts down the event loop group if the
+     * client created it. Waits up to about two seconds for the server to answer the close (not when
+     * called on the client's own event loop, e.g. from a listener). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closeCalled.compareAndSet(false, true)) {
+            return;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            eventLoop.execute(() -> engine.close().whenComplete((ignored, error) -> done.complete(null)));
+        } catch (RejectedExecutionException e) {
+            done.complete(null);
+        }
+        boolean mayWait = !eventLoop.inEventLoop();
+        if (mayWait) {
+            awaitQuietly(done);
+        }
+        if (ownGroup != null) {
+            var terminated = ownGroup.shutdownGracefully(0, CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            if (mayWait) {
+                terminated.awaitUninterruptibly(CLOSE_WAIT_MILLIS);
+            }
+        }
+    }
+
+    private CompletableFuture<JsonNode> groupRequest(MessageType type, String groupId) {
+        Objects.requireNonNull(groupId, "groupId");
+        return request(type.wireName(), Wire.MAPPER.createObjectNode().put("groupId", groupId));
+    }
+
+    private String nextRef(String prefix) {
+        return prefix + refCounter.incrementAndGet();
+    }
+
+    /** Runs {@code task} on the event loop; if the loop is shut down, fails {@code future} (when given). */
+    private void execute(Runnable task, CompletableFuture<?> future) {
+        try {
+            eventLoop.execute(task);
+        } catch (RejectedExecutionException e) {
+            if (future != null) {
+                future.completeExceptionally(new SwitchboardException("client is closed", e));
+            }
+        }
+    }
+
+    private static void awaitQuietly(CompletableFuture<Void> done) {
+        try {
+            done.get(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Closing is best effort: the channel is dropped by the engine's own timer anyway.
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.switchboard.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.protocol.MessageType;
+import dev.switchboard.protocol.TargetKind;
+import java.io.UncheckedIOException;
+
+/**
+ * JSON encoding of the client's outbound messages and decoding of the server's, per docs/PROTOCOL.md
+ * section 3. Decoding is lenient: a missing field becomes null or 0 (the protocol says unknown fields are
+ * ignored, and a client must not crash on a server it does not fully understand).
+ *
+ * <p>Thread-safe: the shared {@link ObjectMapper} is only used for reading and writing trees.
+ */
+final class Wire {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Wire() {
+    }
+
+    /**
+     * Converts an application body (String, Number, Boolean, Map, List, JsonNode, or a Jackson-serializable
+     * object) into a JSON tree; null becomes JSON null.
+     *
+     * @throws IllegalArgumentException when Jackson cannot serialize it
+     */
+    static JsonNode body(Object body) {
+        if (body == null) {
+            return NullNode.getInstance();
+        }
+        if (body instanceof JsonNode node) {
+            return node;
+        }
+        return MAPPER.valueToTree(body);
+    }
+
+    /** {@code {"type":"send","ref":…,"clientId":…,"to":{"kind":…,"id":…},"body":…}}. */
+    static String send(String ref, String clientId, Target to, JsonNode body) {
+        ObjectNode node = typed(MessageType.SEND);
+        node.put("ref", ref);
+        node.put("clientId", clientId);
+        ObjectNode target = node.putObject("to");
+        target.put("kind", to.kind().wireName());
+        target.put("id", to.id());
+        node.set("body", body);
+        return write(node);
+    }
+
+    /** {@code {"type":"resume"}} with {@code afterSeq} when it is not null. */
+    static String resume(Long afterSeq) {
+        ObjectNode node = typed(MessageType.RESUME);
+        if (afterSeq != null) {
+            node.put("afterSeq", afterSeq.longValue());
+        }
+        return write(node);
+    }
+
+    /** {@code {"type":"ack","seq":…}}. */
+    static String ack(long seq) {
+        return write(typed(MessageType.ACK).put("seq", seq));
+    }
+
+    /** A request: a copy of {@code fields} (may be null) with {@code type} and {@code ref} set. */
+    static String request(String type, String ref, ObjectNode fields) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("type", type);
+        node.put("ref", ref);
+        if (fields != null) {
+            for (var field : fields.properties()) {
+                if (!"type".equals(field.getKey()) && !"ref".equals(field.getKey())) {
+                    node.set(field.getKey(), field.getValue());
+                }
+            }
+        }
+        return write(node);
+    }
+
+    /** Decodes {@code message.message} of an inbox entry. */
+    static InboxMessage inboxMessage(long seq, JsonNode message) {
+        return new InboxMessage(seq, message.path("id").asLong(), text(message, "from"),
+                text(message, "fromDevice"), target(message.path("to")), text(message, "clientId"),
+                message.path("ts").asLong(), message.path("body"));
+    }
+
+    /** Decodes a {@code sent} reply. */
+    static SendReceipt receipt(JsonNode sent) {
+        return new SendReceipt(text(sent, "clientId"), sent.path("id").asLong(), sent.path("ts").asLong(),
+                sent.path("seq").asLong(), sent.path("duplicate").asBoolean(false));
+    }
+
+    /** Decodes a {@code to} object, or returns null when it is not a valid one. */
+    static Target target(JsonNode to) {
+        TargetKind kind = TargetKind.fromWireName(text(to, "kind"));
+        String id = text(to, "id");
+        return kind == null || id == null ? null : new Target(kind, id);
+    }
+
+    /** The text of {@code node.field}, or null when absent or not a string. */
+    static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || !value.isTextual() ? null : value.asText();
+    }
+
+    /**
+     * Parses one inbound text frame.
+     *
+     * @throws JsonProcessingException when it is not JSON
+     */
+    static JsonNode parse(String text) throws JsonProcessingException {
+        return MAPPER.readTree(text);
+    }
+
+    private static ObjectNode typed(MessageType type) {
+        return MAPPER.createObjectNode().put("type", type.wireName());
+    }
+
+    private static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
