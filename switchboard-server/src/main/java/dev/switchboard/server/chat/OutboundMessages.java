@@ -65,7 +65,8 @@ public final class OutboundMessages {
     }
 
     public static ByteBuf welcome(String connectionId, String userId, String deviceId, long cursor, long lastSeq,
-                                  long pingIntervalMillis, long pingTimeoutMillis, int maxMessageBytes, int maxBodyBytes) {
+                                  long pingIntervalMillis, long pingTimeoutMillis, int maxMessageBytes, int maxBodyBytes,
+                                  int sendsPerSecond, int sendBurst) {
         ObjectNode node = typed(MessageType.WELCOME);
         node.put("connectionId", connectionId);
         node.put("userId", userId);
@@ -76,6 +77,8 @@ public final class OutboundMessages {
         node.put("pingTimeoutMs", pingTimeoutMillis);
         node.put("maxMessageBytes", maxMessageBytes);
         node.put("maxBodyBytes", maxBodyBytes);
+        node.put("sendsPerSecond", sendsPerSecond);
+        node.put("sendBurst", sendBurst);
         return encode(node);
     }
 

@@ -75,7 +75,8 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }
         opened.write(OutboundMessages.welcome(opened.connectionId(), opened.userId(), opened.deviceId(), state.cursor(),
                 state.lastSeq(), config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis(),
-                config.limits().maxMessageBytes(), config.limits().maxBodyBytes()));
+                config.limits().maxMessageBytes(), config.limits().maxBodyBytes(),
+                config.limits().sendsPerSecond(), config.limits().sendBurst()));
         long expiresAt = opened.principal().expiresAtMillis();
         if (expiresAt > 0) {
             ctx.executor().schedule(() -> opened.close(CloseCodes.TOKEN_EXPIRED, "token expired"),
