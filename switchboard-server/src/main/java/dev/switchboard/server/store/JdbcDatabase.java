@@ -110,7 +110,9 @@ public final class JdbcDatabase implements AutoCloseable {
                 }
             });
         } catch (RejectedExecutionException e) {
-            future.completeExceptionally(new StoreBusyException("store read queue is full"));
+            future.completeExceptionally(readers.isShutdown()
+                    ? new StoreException("store is closed", e)
+                    : new StoreBusyException("store read queue is full"));
         }
         return future;
     }

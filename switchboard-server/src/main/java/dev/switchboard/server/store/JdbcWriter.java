@@ -56,10 +56,14 @@ final class JdbcWriter implements AutoCloseable {
     /** Queues a write; never blocks. The future completes on the writer thread after commit. */
     <T> CompletableFuture<T> submit(Task<T> task) {
         CompletableFuture<T> future = new CompletableFuture<>();
+        PendingWrite<T> write = new PendingWrite<>(task, future);
         if (!running) {
             future.completeExceptionally(new StoreException("store is closed", null));
-        } else if (!queue.offer(new PendingWrite<>(task, future))) {
+        } else if (!queue.offer(write)) {
             future.completeExceptionally(new StoreBusyException("store write queue is full"));
+        } else if (!running && queue.remove(write)) {
+            // close() raced with this submit and the writer may already have left its loop.
+            future.completeExceptionally(new StoreException("store is closed", null));
         }
         return future;
     }
@@ -104,6 +108,9 @@ final class JdbcWriter implements AutoCloseable {
         if (context != null) {
             context.closeQuietly();
         }
+        List<PendingWrite<?>> abandoned = new ArrayList<>();
+        queue.drainTo(abandoned);
+        failAll(abandoned, new IllegalStateException("store is closed"));
     }
 
     private WriteContext openContext() throws SQLException {

@@ -1,0 +1,492 @@
+package dev.switchboard.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.TargetKind;
+import dev.switchboard.server.RequestRejectedException;
+import dev.switchboard.server.config.ConfigLoader;
+import dev.switchboard.server.config.ServerConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JdbcMessageStoreTest {
+    private static final long TIMEOUT_SECONDS = 60;
+    private static final long CREATED_AT = 1_700_000_000_000L;
+
+    private final ServerConfig config = new ConfigLoader().load(null, Map.of(), Map.of());
+
+    @TempDir
+    Path dataDirectory;
+
+    private JdbcDatabase database;
+    private JdbcMessageStore store;
+    private JdbcGroupStore groups;
+    private int clientIds;
+
+    @BeforeEach
+    void open() {
+        openStore();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Test
+    void append_givesEveryUserGapFreeSeqs_whenManyOneToOneMessages() throws Exception {
+        List<Long> aliceSeqs = new ArrayList<>();
+        List<Long> bobSeqs = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            AppendResult toBob = append("alice", TargetKind.USER, "bob");
+            aliceSeqs.add(toBob.senderSeq());
+            bobSeqs.add(seqOf(toBob, "bob"));
+            AppendResult toAlice = append("bob", TargetKind.USER, "alice");
+            bobSeqs.add(toAlice.senderSeq());
+            aliceSeqs.add(seqOf(toAlice, "alice"));
+        }
+        AppendResult toCarol = append("alice", TargetKind.USER, "carol");
+
+        assertThat(aliceSeqs).as("alice's seqs in append order").containsExactlyElementsOf(oneTo(20));
+        assertThat(bobSeqs).as("bob's seqs in append order").containsExactlyElementsOf(oneTo(20));
+        assertThat(toCarol.senderSeq()).isEqualTo(21);
+        assertThat(toCarol.recipients()).containsExactlyInAnyOrder(new Recipient("carol", 1), new Recipient("alice", 21));
+        assertThat(seqs(read("alice", 0, 100))).containsExactlyElementsOf(oneTo(21));
+        assertThat(seqs(read("bob", 0, 100))).containsExactlyElementsOf(oneTo(20));
+        assertThat(read("carol", 0, 100).lastSeq()).isEqualTo(1);
+    }
+
+    @Test
+    void append_storesMessageAsSent_whenOneToOne() throws Exception {
+        AppendResult result = await(store.append(
+                new AppendRequest("alice", "phone", TargetKind.USER, "bob", "client-1", "{\"text\":\"hi\"}", CREATED_AT)));
+
+        InboxEntry entry = read("bob", 0, 10).entries().get(0);
+        assertThat(entry.message()).isEqualTo(result.message());
+        assertThat(entry.message()).isEqualTo(new StoredMessage(result.message().id(), "alice", "phone",
+                TargetKind.USER, "bob", "client-1", "{\"text\":\"hi\"}", CREATED_AT));
+        assertThat(result.duplicate()).isFalse();
+    }
+
+    @Test
+    void append_createsOneEntry_whenSendingToYourself() throws Exception {
+        AppendResult result = append("alice", TargetKind.USER, "alice");
+
+        assertThat(result.recipients()).containsExactly(new Recipient("alice", 1));
+        assertThat(result.senderSeq()).isEqualTo(1);
+        InboxPage inbox = read("alice", 0, 10);
+        assertThat(inbox.entries()).hasSize(1);
+        assertThat(inbox.lastSeq()).isEqualTo(1);
+    }
+
+    @Test
+    void append_returnsOriginalAndCreatesNothing_whenClientIdRepeats() throws Exception {
+        AppendResult original = await(store.append(request("alice", TargetKind.USER, "bob", "same-id", "\"first\"")));
+        append("bob", TargetKind.USER, "alice");
+
+        AppendResult repeat = await(store.append(new AppendRequest("alice", "laptop", TargetKind.USER, "bob",
+                "same-id", "\"second\"", CREATED_AT + 5000)));
+
+        assertThat(repeat.duplicate()).isTrue();
+        assertThat(repeat.message()).as("the original message, not the resent one").isEqualTo(original.message());
+        assertThat(repeat.senderSeq()).isEqualTo(original.senderSeq()).isEqualTo(1);
+        assertThat(repeat.recipients()).as("a duplicate creates no inbox entries").isEmpty();
+        assertThat(seqs(read("alice", 0, 10))).containsExactly(1L, 2L);
+        assertThat(seqs(read("bob", 0, 10))).containsExactly(1L, 2L);
+        assertThat(read("bob", 0, 10).lastSeq()).isEqualTo(2);
+    }
+
+    @Test
+    void append_returnsDuplicate_whenSameClientIdSubmittedTwiceWithoutWaiting() throws Exception {
+        // Submitted back to back so they are likely committed in one group-commit batch.
+        CompletableFuture<AppendResult> first = store.append(request("alice", TargetKind.USER, "bob", "same-id", "1"));
+        CompletableFuture<AppendResult> second = store.append(request("alice", TargetKind.USER, "bob", "same-id", "2"));
+
+        assertThat(await(first).duplicate()).isFalse();
+        assertThat(await(second).duplicate()).isTrue();
+        assertThat(await(second).message()).isEqualTo(await(first).message());
+        assertThat(seqs(read("bob", 0, 10))).containsExactly(1L);
+    }
+
+    @Test
+    void append_returnsDuplicateWithSenderSeqZero_whenSendersEntryExpired() throws Exception {
+        AppendResult original = await(store.append(request("alice", TargetKind.USER, "bob", "first", "\"x\"")));
+        for (int i = 0; i < 5; i++) {
+            append("alice", TargetKind.USER, "carol");
+        }
+        await(store.purgeExpired(0, 3));
+
+        AppendResult repeat = await(store.append(request("alice", TargetKind.USER, "bob", "first", "\"x\"")));
+
+        assertThat(repeat.duplicate()).as("bob still holds the message, so it is a duplicate").isTrue();
+        assertThat(repeat.message()).isEqualTo(original.message());
+        assertThat(repeat.senderSeq()).as("alice's own entry has expired").isZero();
+    }
+
+    @Test
+    void append_isNotDuplicate_whenAnotherSenderUsesSameClientId() throws Exception {
+        await(store.append(request("alice", TargetKind.USER, "carol", "same-id", "\"a\"")));
+
+        AppendResult other = await(store.append(request("bob", TargetKind.USER, "carol", "same-id", "\"b\"")));
+
+        assertThat(other.duplicate()).isFalse();
+        assertThat(seqs(read("carol", 0, 10))).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void append_reachesEveryMember_whenTargetIsGroup() throws Exception {
+        await(groups.create("team", "Team", "alice", List.of("bob", "carol"), 10));
+        append("dave", TargetKind.USER, "bob");
+
+        AppendResult result = append("alice", TargetKind.GROUP, "team");
+
+        assertThat(result.recipients()).containsExactlyInAnyOrder(
+                new Recipient("alice", 1), new Recipient("bob", 2), new Recipient("carol", 1));
+        assertThat(result.senderSeq()).isEqualTo(1);
+        for (String member : List.of("alice", "bob", "carol")) {
+            List<InboxEntry> entries = read(member, 0, 10).entries();
+            assertThat(entries).as("%s's inbox", member).isNotEmpty();
+            InboxEntry last = entries.get(entries.size() - 1);
+            assertThat(last.message().id()).isEqualTo(result.message().id());
+            assertThat(last.message().targetKind()).isEqualTo(TargetKind.GROUP);
+            assertThat(last.message().targetId()).isEqualTo("team");
+        }
+        assertThat(read("dave", 0, 10).lastSeq()).as("non-member's inbox").isEqualTo(1);
+    }
+
+    @Test
+    void append_rejectsWithNotGroupMemberAndWritesNothing_whenSenderNotInGroup() throws Exception {
+        await(groups.create("team", "Team", "alice", List.of("bob"), 10));
+
+        Throwable failure = failureOf(store.append(request("mallory", TargetKind.GROUP, "team", "m-1", "\"x\"")));
+
+        assertRejected(failure, ErrorCode.NOT_GROUP_MEMBER);
+        for (String user : List.of("alice", "bob", "mallory")) {
+            InboxPage inbox = read(user, 0, 10);
+            assertThat(inbox.entries()).as("%s's inbox after a rejected append", user).isEmpty();
+            assertThat(inbox.lastSeq()).as("%s's lastSeq after a rejected append", user).isZero();
+        }
+        await(groups.join("team", "mallory", 10));
+        assertThat(await(store.append(request("mallory", TargetKind.GROUP, "team", "m-1", "\"x\""))).duplicate())
+                .as("the rejected message was not stored, so its client id is still free").isFalse();
+    }
+
+    @Test
+    void append_rejectsWithNotGroupMember_whenSenderLeftGroup() throws Exception {
+        await(groups.create("team", "Team", "alice", List.of("bob"), 10));
+        await(groups.leave("team", "bob"));
+
+        assertRejected(failureOf(store.append(request("bob", TargetKind.GROUP, "team", "b-1", "\"x\""))),
+                ErrorCode.NOT_GROUP_MEMBER);
+    }
+
+    @Test
+    void append_rejectsWithGroupNotFound_whenGroupMissing() throws Exception {
+        Throwable failure = failureOf(store.append(request("alice", TargetKind.GROUP, "nowhere", "a-1", "\"x\"")));
+
+        assertRejected(failure, ErrorCode.GROUP_NOT_FOUND);
+        assertThat(read("alice", 0, 10).lastSeq()).isZero();
+    }
+
+    @Test
+    void append_completesOtherWrites_whenOneInSameBatchIsRejected() throws Exception {
+        await(groups.create("team", "Team", "alice", List.of(), 10));
+
+        // Submitted back to back so they are likely committed in one group-commit batch.
+        CompletableFuture<AppendResult> before = store.append(request("alice", TargetKind.USER, "bob", "a-1", "1"));
+        CompletableFuture<AppendResult> rejected = store.append(request("bob", TargetKind.GROUP, "team", "b-1", "2"));
+        CompletableFuture<AppendResult> after = store.append(request("alice", TargetKind.USER, "bob", "a-2", "3"));
+
+        assertRejected(failureOf(rejected), ErrorCode.NOT_GROUP_MEMBER);
+        assertThat(await(before).senderSeq()).isEqualTo(1);
+        assertThat(await(after).senderSeq()).isEqualTo(2);
+        assertThat(seqs(read("bob", 0, 10))).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void readInbox_returnsPagesInSeqOrder_whenAfterSeqAndLimitGiven() throws Exception {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            ids.add(append("alice", TargetKind.USER, "bob").message().id());
+        }
+
+        InboxPage first = read("bob", 0, 4);
+        InboxPage second = read("bob", 4, 4);
+        InboxPage third = read("bob", 8, 4);
+        InboxPage past = read("bob", 10, 4);
+
+        assertThat(seqs(first)).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(seqs(second)).containsExactly(5L, 6L, 7L, 8L);
+        assertThat(seqs(third)).containsExactly(9L, 10L);
+        assertThat(past.entries()).isEmpty();
+        assertThat(List.of(first.lastSeq(), second.lastSeq(), third.lastSeq(), past.lastSeq()))
+                .as("lastSeq reported with every page").containsOnly(10L);
+        assertThat(first.entries().get(0).message().id()).isEqualTo(ids.get(0));
+        assertThat(third.entries().get(1).message().id()).isEqualTo(ids.get(9));
+        assertThat(ids).as("message ids increase in storage order").isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    void readInbox_returnsEmptyPage_whenUserHasNoInbox() throws Exception {
+        InboxPage inbox = read("nobody", 0, 10);
+
+        assertThat(inbox.entries()).isEmpty();
+        assertThat(inbox.lastSeq()).isZero();
+    }
+
+    @Test
+    void deviceState_reportsCursorZero_whenDeviceNeverAcknowledged() throws Exception {
+        assertThat(await(store.deviceState("alice", "phone"))).isEqualTo(new DeviceState(0, 0));
+
+        append("bob", TargetKind.USER, "alice");
+        append("bob", TargetKind.USER, "alice");
+
+        assertThat(await(store.deviceState("alice", "phone"))).isEqualTo(new DeviceState(0, 2));
+    }
+
+    @Test
+    void advanceCursor_keepsMaximum_whenLowerAckArrivesLater() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            append("bob", TargetKind.USER, "alice");
+        }
+
+        await(store.advanceCursor("alice", "phone", 2));
+        assertThat(await(store.deviceState("alice", "phone")).cursor()).isEqualTo(2);
+
+        await(store.advanceCursor("alice", "phone", 1));
+        assertThat(await(store.deviceState("alice", "phone")).cursor()).as("cursor after a lower ack").isEqualTo(2);
+
+        await(store.advanceCursor("alice", "phone", 3));
+        assertThat(await(store.deviceState("alice", "phone"))).isEqualTo(new DeviceState(3, 3));
+        assertThat(await(store.deviceState("alice", "laptop"))).as("cursors are per device").isEqualTo(new DeviceState(0, 3));
+    }
+
+    @Test
+    void open_keepsMessagesCursorsAndSequences_whenDatabaseReopened() throws Exception {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(append("alice", TargetKind.USER, "bob").message().id());
+        }
+        await(store.advanceCursor("bob", "phone", 2));
+        List<InboxEntry> before = read("bob", 0, 10).entries();
+
+        reopenStore();
+
+        assertThat(read("bob", 0, 10).entries()).as("bob's inbox after reopening").isEqualTo(before);
+        assertThat(await(store.deviceState("bob", "phone"))).isEqualTo(new DeviceState(2, 3));
+        AppendResult next = append("alice", TargetKind.USER, "bob");
+        assertThat(seqOf(next, "bob")).as("bob's next seq after reopening").isEqualTo(4);
+        assertThat(next.senderSeq()).as("alice's next seq after reopening").isEqualTo(4);
+        assertThat(next.message().id()).isGreaterThan(ids.get(2));
+        AppendResult resent = await(store.append(request("alice", TargetKind.USER, "bob", "c1", "\"again\"")));
+        assertThat(resent.duplicate()).as("idempotency survives a reopen").isTrue();
+        assertThat(resent.message().id()).isEqualTo(ids.get(0));
+    }
+
+    @Test
+    void purgeExpired_keepsNewestEntries_whenLimitedByCount() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            append("alice", TargetKind.USER, "bob");
+        }
+
+        long deleted = await(store.purgeExpired(0, 3));
+
+        assertThat(deleted).as("entries deleted from alice's and bob's inboxes").isEqualTo(14);
+        InboxPage inbox = read("bob", 0, 100);
+        assertThat(seqs(inbox)).containsExactly(8L, 9L, 10L);
+        assertThat(inbox.entries().get(0).seq()).as("first entry after the purged gap").isGreaterThan(0 + 1);
+        assertThat(inbox.lastSeq()).as("lastSeq is not changed by a purge").isEqualTo(10);
+        assertThat(await(store.deviceState("bob", "phone")).lastSeq()).isEqualTo(10);
+        AppendResult next = append("alice", TargetKind.USER, "bob");
+        assertThat(seqOf(next, "bob")).as("seqs continue after a purge, never reused").isEqualTo(11);
+        assertThat(seqs(read("bob", 0, 100))).containsExactly(8L, 9L, 10L, 11L);
+    }
+
+    @Test
+    void purgeExpired_deletesNothing_whenInboxesWithinLimits() throws Exception {
+        append("alice", TargetKind.USER, "bob");
+
+        assertThat(await(store.purgeExpired(0, 3))).isZero();
+        assertThat(await(store.purgeExpired(CREATED_AT - 1, 0))).isZero();
+        assertThat(await(store.purgeExpired(0, 0))).isZero();
+        assertThat(seqs(read("bob", 0, 10))).containsExactly(1L);
+    }
+
+    @Test
+    void purgeExpired_deletesOldEntries_whenLimitedByAge() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            appendAt("alice", "bob", 1_000);
+        }
+        appendAt("alice", "bob", 5_000);
+        appendAt("alice", "bob", 6_000);
+
+        long deleted = await(store.purgeExpired(3_000, 0));
+
+        assertThat(deleted).as("old entries deleted from alice's and bob's inboxes").isEqualTo(6);
+        InboxPage inbox = read("bob", 0, 100);
+        assertThat(seqs(inbox)).containsExactly(4L, 5L);
+        assertThat(inbox.lastSeq()).isEqualTo(5);
+        assertThat(seqOf(appendAt("alice", "bob", 7_000), "bob")).isEqualTo(6);
+    }
+
+    @Test
+    void purgeExpired_neverReusesSeqsOrIds_whenEverythingPurgedAndReopened() throws Exception {
+        long lastId = 0;
+        for (int i = 0; i < 3; i++) {
+            lastId = appendAt("alice", "bob", 1_000).message().id();
+        }
+        assertThat(await(store.purgeExpired(2_000, 0))).isEqualTo(6);
+
+        reopenStore();
+
+        assertThat(read("bob", 0, 10).entries()).isEmpty();
+        assertThat(read("bob", 0, 10).lastSeq()).isEqualTo(3);
+        AppendResult next = appendAt("alice", "bob", 3_000);
+        assertThat(seqOf(next, "bob")).as("bob's seq after purge and reopen").isEqualTo(4);
+        assertThat(next.message().id()).as("message id after purge and reopen").isGreaterThan(lastId);
+    }
+
+    @Test
+    void append_keepsEveryInboxGapFree_whenManyAppendsRunConcurrently() throws Exception {
+        int threads = 4;
+        int perThread = 500;
+        int recipients = 5;
+        ExecutorService executor = Executors.newFixedThreadPool(threads);
+        List<Future<List<CompletableFuture<AppendResult>>>> submitted = new ArrayList<>();
+        try {
+            for (int thread = 0; thread < threads; thread++) {
+                String sender = "sender-" + thread;
+                submitted.add(executor.submit(() -> {
+                    List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        futures.add(store.append(request(sender, TargetKind.USER, "user-" + (i % recipients),
+                                sender + "-" + i, String.valueOf(i))));
+                    }
+                    return futures;
+                }));
+            }
+            List<CompletableFuture<AppendResult>> all = new ArrayList<>();
+            for (Future<List<CompletableFuture<AppendResult>>> futures : submitted) {
+                all.addAll(futures.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            assertThat(all).as("appends that completed").hasSize(threads * perThread)
+                    .allSatisfy(future -> assertThat(future.join().duplicate()).isFalse());
+        } finally {
+            executor.shutdownNow();
+        }
+
+        for (int thread = 0; thread < threads; thread++) {
+            InboxPage inbox = read("sender-" + thread, 0, 10_000);
+            assertThat(seqs(inbox)).as("sender-%d's seqs", thread).containsExactlyElementsOf(oneTo(perThread));
+            List<String> clientIds = inbox.entries().stream().map(entry -> entry.message().clientId()).toList();
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < perThread; i++) {
+                expected.add("sender-" + thread + "-" + i);
+            }
+            assertThat(clientIds).as("sender-%d's messages stored in call order", thread).isEqualTo(expected);
+        }
+        int perRecipient = threads * perThread / recipients;
+        for (int user = 0; user < recipients; user++) {
+            InboxPage inbox = read("user-" + user, 0, 10_000);
+            assertThat(seqs(inbox)).as("user-%d's seqs", user).containsExactlyElementsOf(oneTo(perRecipient));
+            assertThat(inbox.lastSeq()).isEqualTo(perRecipient);
+        }
+    }
+
+    @Test
+    void append_failsWithStoreException_whenStoreClosed() throws Exception {
+        store.close();
+
+        assertThat(failureOf(store.append(request("alice", TargetKind.USER, "bob", "late", "1"))))
+                .isInstanceOf(StoreException.class);
+    }
+
+    @Test
+    void readInbox_failsWithStoreException_whenStoreClosed() throws Exception {
+        store.close();
+
+        assertThat(failureOf(store.readInbox("alice", 0, 10)))
+                .as("a read after close() fails as 'closed' (store_unavailable), not as a full queue (store_busy)")
+                .isInstanceOf(StoreException.class);
+    }
+
+    private void openStore() {
+        database = JdbcDatabase.open(config.store(), dataDirectory);
+        store = new JdbcMessageStore(database);
+        groups = new JdbcGroupStore(database);
+    }
+
+    private void reopenStore() {
+        store.close();
+        openStore();
+    }
+
+    private AppendResult append(String sender, TargetKind kind, String target) throws Exception {
+        clientIds++;
+        return await(store.append(request(sender, kind, target, "c" + clientIds, "\"message " + clientIds + "\"")));
+    }
+
+    private AppendResult appendAt(String sender, String target, long createdAt) throws Exception {
+        clientIds++;
+        return await(store.append(new AppendRequest(sender, "phone", TargetKind.USER, target, "c" + clientIds,
+                "\"message\"", createdAt)));
+    }
+
+    private static AppendRequest request(String sender, TargetKind kind, String target, String clientId, String body) {
+        return new AppendRequest(sender, "phone", kind, target, clientId, body, CREATED_AT);
+    }
+
+    private InboxPage read(String userId, long afterSeq, int limit) throws Exception {
+        return await(store.readInbox(userId, afterSeq, limit));
+    }
+
+    private static long seqOf(AppendResult result, String userId) {
+        return result.recipients().stream().filter(recipient -> recipient.userId().equals(userId))
+                .mapToLong(Recipient::seq).findFirst()
+                .orElseThrow(() -> new AssertionError(userId + " is not a recipient of " + result));
+    }
+
+    private static List<Long> seqs(InboxPage page) {
+        return page.entries().stream().map(InboxEntry::seq).toList();
+    }
+
+    private static List<Long> oneTo(long n) {
+        return LongStream.rangeClosed(1, n).boxed().toList();
+    }
+
+    static <T> T await(CompletableFuture<T> future) throws Exception {
+        try {
+            return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new AssertionError("store operation failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** The exception {@code future} failed with, unwrapped; fails the test if it succeeded. */
+    static Throwable failureOf(CompletableFuture<?> future) throws Exception {
+        Throwable failure = future.handle((value, error) -> error).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertThat(failure).as("the operation should have failed").isNotNull();
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    static void assertRejected(Throwable failure, ErrorCode code) {
+        assertThat(failure).isInstanceOf(RequestRejectedException.class);
+        assertThat(((RequestRejectedException) failure).code()).isEqualTo(code);
+    }
+}
