@@ -70,7 +70,24 @@ public final class RawWebSocket implements Closeable {
 
     /** Opens a connection and sends an upgrade request; check {@link #handshake()} for the answer. */
     public static RawWebSocket connect(int port, String pathAndQuery, Map<String, String> extraHeaders) throws IOException {
+        return connect(port, pathAndQuery, extraHeaders, 0);
+    }
+
+    /** A connection with a tiny receive buffer, for a client that stops reading (slow consumer). */
+    public static RawWebSocket connectWithReceiveBuffer(int port, String pathAndQuery, int receiveBufferBytes) throws IOException {
+        RawWebSocket socket = connect(port, pathAndQuery, Map.of(), receiveBufferBytes);
+        if (socket.handshake.status() != 101) {
+            throw new IOException("not upgraded: " + socket.handshake);
+        }
+        return socket;
+    }
+
+    private static RawWebSocket connect(int port, String pathAndQuery, Map<String, String> extraHeaders,
+                                        int receiveBufferBytes) throws IOException {
         Socket socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(10_000);
         String key = Base64.getEncoder().encodeToString(randomBytes(16));
