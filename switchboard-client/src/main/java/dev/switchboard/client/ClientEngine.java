@@ -231,7 +231,8 @@ final class ClientEngine implements Connector.Events {
                 cursor, afterSeq == null ? "the cursor" : afterSeq);
         connection.write(Wire.resume(afterSeq));
         acks.onConnected(seq -> connection.write(Wire.ack(seq)), cursor);
-        outbound.onConnected(connection, welcome.path("maxMessageBytes").asLong(0));
+        outbound.onConnected(connection, welcome.path("maxMessageBytes").asLong(0),
+                welcome.path("sendsPerSecond").asInt(0), welcome.path("sendBurst").asInt(0));
         changeState(ConnectionState.CONNECTED);
         connected.complete(null);
     }

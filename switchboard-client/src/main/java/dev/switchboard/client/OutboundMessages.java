@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +19,17 @@ import org.slf4j.LoggerFactory;
  * (tied to one connection: failed when it ends, never resent, because a retried {@code group.join}
  * could act twice).
  *
+ * <p>Sends are transmitted strictly in the order they were made, paced by a {@link SendTokenBucket} set
+ * from each {@code welcome}'s {@code sendsPerSecond} and {@code sendBurst} (unlimited when the server
+ * advertises none), so a burst of sends is spread out instead of refused with {@code rate_limited}. The
+ * {@link SendPacer} decides; when it says "not yet", one transmission attempt is scheduled on the event
+ * loop for the moment it names, and dropped when the connection changes. After a reconnect every pending
+ * send goes through the same pacing again, in call order, before any newer one.
+ *
  * <p>A send refused with a retryable error ({@link ErrorCode#isRetryable()}) stays pending and goes out
- * again after a backoff delay. Retries of different sends are independent, so two sends that are both
- * rate limited may be stored in a different order than they were made.
+ * again after a backoff delay; until then no later send that has not gone out yet is transmitted, so
+ * none of those can be stored before it. Sends transmitted after it before the error arrived cannot be
+ * recalled and may be stored first (docs/PROTOCOL.md section 4, "Order").
  *
  * <p>Not thread-safe: confined to the client's event loop. Futures are completed on it.
  */
@@ -28,6 +37,7 @@ final class OutboundMessages {
     private static final Logger log = LoggerFactory.getLogger(OutboundMessages.class);
 
     private final PendingSends sends;
+    private final SendPacer pacer;
     private final Map<String, CompletableFuture<JsonNode>> requests = new HashMap<>();
     private final StatsCounters stats;
     private final Backoff retryBackoff;
@@ -35,24 +45,30 @@ final class OutboundMessages {
     private final int maxPendingSends;
     private Connection ready;
     private long maxMessageBytes = Long.MAX_VALUE;
+    private ScheduledFuture<?> transmitTimer;
+    private long transmitDeadlineNanos;
 
     OutboundMessages(int maxPendingSends, StatsCounters stats, Backoff retryBackoff, ScheduledExecutorService scheduler) {
         this.sends = new PendingSends(maxPendingSends);
+        this.pacer = new SendPacer(sends);
         this.maxPendingSends = maxPendingSends;
         this.stats = stats;
         this.retryBackoff = retryBackoff;
         this.scheduler = scheduler;
     }
 
-    /** Queues a send; it goes out now when a connection is ready, else at the next {@code welcome}. */
+    /**
+     * Queues a send after all earlier ones; it goes out when a connection is ready and the pacing allows,
+     * else after the next {@code welcome}.
+     */
     void submitSend(PendingSend send) {
         if (!sends.offer(send)) {
             send.future().completeExceptionally(
                     new SwitchboardException("too many pending sends (maxPendingSends " + maxPendingSends + ")"));
             return;
         }
-        if (ready != null) {
-            transmit(send, ready);
+        if (ready != null && !failIfTooLarge(send)) {
+            transmitDue();
         }
     }
 
@@ -66,24 +82,40 @@ final class OutboundMessages {
         ready.write(frameText);
     }
 
-    /** A {@code welcome} arrived on {@code connection}: (re)send every pending send in order. */
-    void onConnected(Connection connection, long serverMaxMessageBytes) {
+    /**
+     * A {@code welcome} arrived on {@code connection}: (re)send every pending send in order, paced by a
+     * full bucket for the welcome's limit.
+     *
+     * @param serverMaxMessageBytes {@code welcome.maxMessageBytes}; 0 when absent (no check)
+     * @param sendsPerSecond        {@code welcome.sendsPerSecond}; 0 when absent (no pacing)
+     * @param sendBurst             {@code welcome.sendBurst}; 0 when absent (counts as 1)
+     */
+    void onConnected(Connection connection, long serverMaxMessageBytes, int sendsPerSecond, int sendBurst) {
+        cancelTransmitTimer();
         ready = connection;
         maxMessageBytes = serverMaxMessageBytes > 0 ? serverMaxMessageBytes : Long.MAX_VALUE;
         for (PendingSend send : sends.inOrder()) {
-            transmit(send, connection);
+            failIfTooLarge(send);
         }
+        SendTokenBucket bucket = SendTokenBucket.forServerLimit(sendsPerSecond, sendBurst, System.nanoTime());
+        if (!bucket.isUnlimited()) {
+            log.debug("{}: pacing sends to {}/s with a burst of {}", connection, sendsPerSecond, sendBurst);
+        }
+        pacer.restart(bucket);
+        transmitDue();
     }
 
     /** The connection ended: requests on it fail with {@code cause}; sends stay pending. */
     void onDisconnected(SwitchboardException cause) {
         ready = null;
+        cancelTransmitTimer();
         failRequests(cause);
     }
 
     /** The client is closed: every send and request fails with {@code cause}. */
     void failAll(SwitchboardException cause) {
         ready = null;
+        cancelTransmitTimer();
         failRequests(cause);
         for (PendingSend send : sends.drain()) {
             send.future().completeExceptionally(cause);
@@ -120,7 +152,7 @@ final class OutboundMessages {
         PendingSend send = sends.get(ref);
         if (send != null) {
             if (error.code() != null && error.code().isRetryable()) {
-                scheduleRetry(send);
+                holdForRetry(send, error.code());
             } else {
                 sends.remove(send);
                 send.future().completeExceptionally(error);
@@ -139,31 +171,77 @@ final class OutboundMessages {
         return sends.size();
     }
 
-    private void transmit(PendingSend send, Connection connection) {
-        if (send.frameBytes() > maxMessageBytes) {
-            // The server would close the connection with 1009, and the resend after the reconnect again.
-            sends.remove(send);
-            send.future().completeExceptionally(new SwitchboardException(ErrorCode.PAYLOAD_TOO_LARGE,
-                    "message of " + send.frameBytes() + " bytes exceeds the server's maxMessageBytes " + maxMessageBytes));
+    /**
+     * Transmits every due send the pacer allows now, in call order, on the ready connection; if one is due
+     * but not allowed yet, makes sure an attempt is scheduled for when it will be.
+     */
+    private void transmitDue() {
+        Connection connection = ready;
+        if (connection == null || !connection.isReady()) {
             return;
         }
-        if (send.transmissions() > 0) {
-            stats.countResent();
+        long now = System.nanoTime();
+        for (PendingSend send = pacer.poll(now); send != null; send = pacer.poll(now)) {
+            if (send.transmissions() > 0) {
+                stats.countResent();
+            }
+            send.countTransmission();
+            connection.write(send.frameText());
         }
-        send.countTransmission();
-        connection.write(send.frameText());
+        long waitNanos = pacer.nanosUntilNext(now);
+        if (waitNanos != SendPacer.NOTHING_DUE) {
+            scheduleTransmitDue(connection, now, waitNanos);
+        }
     }
 
-    private void scheduleRetry(PendingSend send) {
-        Connection connection = ready;
-        long delayNanos = retryBackoff.delay(send.nextRetry()).toNanos();
-        log.debug("send {} refused with a retryable error; retrying in {} ms", send.clientId(), delayNanos / 1_000_000);
-        scheduler.schedule(() -> {
-            // After a reconnect the welcome resent it already.
-            if (sends.contains(send) && connection != null && ready == connection && connection.isReady()) {
-                transmit(send, connection);
+    /** Keeps one scheduled attempt, the earliest needed: a later one is replaced, an earlier one kept. */
+    private void scheduleTransmitDue(Connection connection, long nowNanos, long delayNanos) {
+        long deadline = nowNanos + delayNanos;
+        if (transmitTimer != null) {
+            if (transmitDeadlineNanos - deadline <= 0) {
+                return; // It fires no later than needed, and schedules again if it is too early.
+            }
+            transmitTimer.cancel(false);
+        }
+        transmitDeadlineNanos = deadline;
+        transmitTimer = scheduler.schedule(() -> {
+            transmitTimer = null;
+            if (ready == connection) {
+                transmitDue();
             }
         }, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelTransmitTimer() {
+        if (transmitTimer != null) {
+            transmitTimer.cancel(false);
+            transmitTimer = null;
+        }
+    }
+
+    private void holdForRetry(PendingSend send, ErrorCode code) {
+        long now = System.nanoTime();
+        long delayNanos = retryBackoff.delay(send.nextRetry()).toNanos();
+        log.debug("send {} refused with {}; retrying in {} ms, later sends wait for it", send.clientId(),
+                code.wireName(), TimeUnit.NANOSECONDS.toMillis(delayNanos));
+        pacer.holdForRetry(send, now + delayNanos, code == ErrorCode.RATE_LIMITED, now);
+        transmitDue();
+    }
+
+    /**
+     * Fails {@code send} if it is larger than the server's {@code maxMessageBytes}: the server would close
+     * the connection with 1009, and again after every reconnect.
+     *
+     * @return true when it was failed and removed
+     */
+    private boolean failIfTooLarge(PendingSend send) {
+        if (send.frameBytes() <= maxMessageBytes) {
+            return false;
+        }
+        sends.remove(send);
+        send.future().completeExceptionally(new SwitchboardException(ErrorCode.PAYLOAD_TOO_LARGE,
+                "message of " + send.frameBytes() + " bytes exceeds the server's maxMessageBytes " + maxMessageBytes));
+        return true;
     }
 
     private void completeRequest(String ref, JsonNode value) {

@@ -5,8 +5,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One {@code send} kept until its {@code sent} arrives: the exact frame text (same {@code ref} and
- * {@code clientId} on every transmission) and the future to complete. Mutable counters are confined to
- * the client's event loop.
+ * {@code clientId} on every transmission), the future to complete, its place in the call order, and a
+ * retry hold. Mutable state is confined to the client's event loop.
  */
 final class PendingSend {
     private final String ref;
@@ -14,8 +14,11 @@ final class PendingSend {
     private final String frameText;
     private final int frameBytes;
     private final CompletableFuture<SendReceipt> future;
+    private long order = -1;
     private int transmissions;
     private int retries;
+    private boolean held;
+    private long holdUntilNanos;
 
     /**
      * @param ref       the request reference written into {@code frameText}; unique per client
@@ -52,6 +55,15 @@ final class PendingSend {
         return future;
     }
 
+    /** The place in the call order given by {@link PendingSends#offer}: 0, 1, 2 …; -1 before. */
+    long order() {
+        return order;
+    }
+
+    void assignOrder(long value) {
+        order = value;
+    }
+
     /** How many times the frame has been written to a connection. */
     int transmissions() {
         return transmissions;
@@ -64,5 +76,20 @@ final class PendingSend {
     /** Returns the retry number (0, 1, …) for a retryable error and counts it. */
     int nextRetry() {
         return retries++;
+    }
+
+    /** Holds the next transmission until {@code nanos} (a {@link System#nanoTime()} value): the retry delay. */
+    void holdUntil(long nanos) {
+        held = true;
+        holdUntilNanos = nanos;
+    }
+
+    void releaseHold() {
+        held = false;
+    }
+
+    /** How long after {@code nowNanos} the hold ends; 0 when there is none or it has passed. */
+    long nanosHeld(long nowNanos) {
+        return held ? Math.max(0, holdUntilNanos - nowNanos) : 0;
     }
 }

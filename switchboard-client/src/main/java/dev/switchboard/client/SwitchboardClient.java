@@ -88,6 +88,9 @@ public final class SwitchboardClient implements AutoCloseable {
     /**
      * Sends a durable chat message. It is queued while disconnected and resent with the same
      * {@code clientId} after every reconnect until the server confirms it, so it is stored exactly once.
+     * Sends are transmitted in the order of the calls (for calls from several threads: the order in which
+     * they reach the client's event loop), paced to the send rate the server advertises in {@code welcome},
+     * so a burst of sends is spread out instead of being refused and stored out of order.
      *
      * @param to       recipient user or group
      * @param body     any JSON value: String, Number, Boolean, Map, List, JsonNode or a Jackson-serializable

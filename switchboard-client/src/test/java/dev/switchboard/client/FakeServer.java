@@ -45,7 +45,8 @@ import java.util.concurrent.TimeUnit;
  * server's side by hand. It implements none of the server's logic; the real end-to-end tests live in
  * the server module.
  *
- * <p>Close frames from the client are recorded as {@code {"type":"__close","code":…}}.
+ * <p>Close frames from the client are recorded as {@code {"type":"__close","code":…}}. Every recorded
+ * message carries {@code "__receivedNanos"}: the {@link System#nanoTime()} at which it arrived.
  */
 final class FakeServer implements AutoCloseable {
     private static final long WAIT_SECONDS = 5;
@@ -119,13 +120,29 @@ final class FakeServer implements AutoCloseable {
         }
     }
 
-    /** Accepts the latest connection as {@code userId} on {@code deviceId}. */
+    /** Accepts the latest connection as {@code userId} on {@code deviceId}; no send limit, as from an older server. */
     void welcome(String userId, String deviceId, long cursor, long lastSeq) {
-        ObjectNode welcome = Wire.MAPPER.createObjectNode().put("type", "welcome").put("connectionId", "c1")
+        send(welcomeNode(userId, deviceId, cursor, lastSeq).toString());
+    }
+
+    /**
+     * Accepts the latest connection, advertising the send limit {@code sendsPerSecond} / {@code sendBurst}.
+     *
+     * @return the {@link System#nanoTime()} just before the welcome was written: no send can arrive earlier
+     */
+    long welcome(String userId, String deviceId, long cursor, long lastSeq, int sendsPerSecond, int sendBurst) {
+        ObjectNode welcome = welcomeNode(userId, deviceId, cursor, lastSeq)
+                .put("sendsPerSecond", sendsPerSecond).put("sendBurst", sendBurst);
+        long writtenNanos = System.nanoTime();
+        send(welcome.toString());
+        return writtenNanos;
+    }
+
+    private static ObjectNode welcomeNode(String userId, String deviceId, long cursor, long lastSeq) {
+        return Wire.MAPPER.createObjectNode().put("type", "welcome").put("connectionId", "c1")
                 .put("userId", userId).put("deviceId", deviceId).put("cursor", cursor).put("lastSeq", lastSeq)
                 .put("pingIntervalMs", 30000).put("pingTimeoutMs", 90000).put("maxMessageBytes", 65536)
                 .put("maxBodyBytes", 16384);
-        send(welcome.toString());
     }
 
     /** Writes one inbox entry from bob to alice. */
@@ -188,10 +205,16 @@ final class FakeServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) throws Exception {
+            long arrivedNanos = System.nanoTime();
             if (frame instanceof TextWebSocketFrame text) {
-                received.add(Wire.parse(text.text()));
+                JsonNode node = Wire.parse(text.text());
+                if (node instanceof ObjectNode object) {
+                    object.put("__receivedNanos", arrivedNanos);
+                }
+                received.add(node);
             } else if (frame instanceof CloseWebSocketFrame close) {
-                received.add(Wire.MAPPER.createObjectNode().put("type", "__close").put("code", close.statusCode()));
+                received.add(Wire.MAPPER.createObjectNode().put("type", "__close")
+                        .put("code", close.statusCode()).put("__receivedNanos", arrivedNanos));
                 ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), "")).addListener(ChannelFutureListener.CLOSE);
             }
         }

@@ -3,6 +3,7 @@ package dev.switchboard.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -91,6 +92,83 @@ class PendingSendsTest {
 
         assertThat(sends.drain()).extracting(PendingSend::ref).containsExactly("s1", "s2");
         assertThat(sends.size()).isZero();
+    }
+
+    @Test
+    void pollDue_returnsNewSendsInCallOrder_onceEach() {
+        PendingSends sends = new PendingSends(5);
+        sends.offer(send("s1", "a"));
+        sends.offer(send("s2", "b"));
+
+        assertThat(sends.pollDue().clientId()).isEqualTo("a");
+        assertThat(sends.pollDue().clientId()).isEqualTo("b");
+        assertThat(sends.pollDue()).isNull();
+        assertThat(sends.size()).as("transmitted sends stay pending until confirmed").isEqualTo(2);
+    }
+
+    @Test
+    void requeue_putsARefusedSendBeforeLaterSendsNotYetTransmitted() {
+        PendingSends sends = new PendingSends(5);
+        PendingSend first = send("s1", "a");
+        sends.offer(first);
+        sends.offer(send("s2", "b"));
+        sends.pollDue();
+        sends.offer(send("s3", "c"));
+
+        assertThat(sends.requeue(first, 42)).isTrue();
+
+        assertThat(sends.peekDue()).isSameAs(first);
+        assertThat(first.nanosHeld(40)).isEqualTo(2);
+        assertThat(sends.pollDue()).isSameAs(first);
+        assertThat(first.nanosHeld(40)).as("released when polled").isZero();
+        assertThat(sends.pollDue().clientId()).isEqualTo("b");
+        assertThat(sends.pollDue().clientId()).isEqualTo("c");
+    }
+
+    @Test
+    void requeue_refuses_whenTheSendIsNotPending() {
+        PendingSends sends = new PendingSends(5);
+        PendingSend confirmed = send("s1", "a");
+        sends.offer(confirmed);
+        sends.takeConfirmed("s1", "a");
+
+        assertThat(sends.requeue(confirmed, 0)).isFalse();
+        assertThat(sends.dueCount()).isZero();
+    }
+
+    @Test
+    void requeueAll_makesEveryPendingSendDueInCallOrder_withoutHolds() {
+        PendingSends sends = new PendingSends(5);
+        sends.offer(send("s1", "a"));
+        sends.offer(send("s2", "b"));
+        sends.offer(send("s3", "c"));
+        PendingSend first = sends.pollDue();
+        sends.pollDue();
+        sends.requeue(first, Long.MAX_VALUE);
+
+        sends.requeueAll();
+
+        assertThat(first.nanosHeld(0)).isZero();
+        assertThat(sends.dueCount()).isEqualTo(3);
+        assertThat(List.of(sends.pollDue(), sends.pollDue(), sends.pollDue())).extracting(PendingSend::clientId)
+                .containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void removalAndConfirmation_takeTheSendOffTheDueSends() {
+        PendingSends sends = new PendingSends(5);
+        PendingSend failed = send("s1", "a");
+        sends.offer(failed);
+        sends.offer(send("s2", "b"));
+        sends.offer(send("s3", "c"));
+
+        sends.remove(failed);
+        sends.takeConfirmed("s2", "b");
+
+        assertThat(sends.dueCount()).isEqualTo(1);
+        assertThat(sends.peekDue().clientId()).isEqualTo("c");
+        sends.drain();
+        assertThat(sends.peekDue()).isNull();
     }
 
     private static PendingSend send(String ref, String clientId) {

@@ -11,6 +11,7 @@ import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The client's connection handling over a real socket against {@link FakeServer}: handshake parameters,
- * resume, de-duplication, resend after reconnect, terminal conditions, requests and close.
+ * resume, de-duplication, resend after reconnect, send pacing and ordering, terminal conditions, requests
+ * and close.
  */
 class SwitchboardClientTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
@@ -140,6 +142,65 @@ class SwitchboardClientTest {
         assertThat(retry.path("clientId").asText()).isEqualTo("c-2");
         assertThat(receipt.get(5, TimeUnit.SECONDS).messageId()).isEqualTo(5);
         assertThat(client.stats().sendsResent()).isEqualTo(1);
+    }
+
+    @Test
+    void send_transmitsInCallOrderWithinTheAdvertisedLimit_whenManySendsAreMadeAtOnce() throws Exception {
+        int sendsPerSecond = 50;
+        int sendBurst = 5;
+        long welcomeNanos = connectAndWelcome(config(), sendsPerSecond, sendBurst);
+        List<String> callOrder = new ArrayList<>();
+
+        for (int index = 1; index <= 30; index++) {
+            callOrder.add("c-" + index);
+            client.send(Target.user("bob"), "message " + index, "c-" + index);
+        }
+
+        List<String> received = new ArrayList<>();
+        for (int count = 1; count <= 30; count++) {
+            JsonNode send = server.nextReceived("send");
+            received.add(send.path("clientId").asText());
+            double elapsedSeconds = (send.path("__receivedNanos").asLong() - welcomeNanos) / 1e9;
+            assertThat((double) count).as("sends received %.3f s after the welcome", elapsedSeconds)
+                    .isLessThanOrEqualTo(sendBurst + elapsedSeconds * sendsPerSecond);
+        }
+        assertThat(received).isEqualTo(callOrder);
+        assertThat(client.stats().sendsResent()).isZero();
+    }
+
+    @Test
+    void send_retransmitsRefusedSendBeforeLaterSends_whenServerAnswersRateLimited() throws Exception {
+        // At 2/s with a burst of 3, c-4's token comes about 500 ms after c-3 went out: still queued at the error.
+        connectAndWelcome(config(), 2, 3);
+        List<CompletableFuture<SendReceipt>> receipts = new ArrayList<>();
+        for (int index = 1; index <= 4; index++) {
+            receipts.add(client.send(Target.user("bob"), "message " + index, "c-" + index));
+        }
+        assertThat(server.nextReceived("send").path("clientId").asText()).isEqualTo("c-1");
+        assertThat(server.nextReceived("send").path("clientId").asText()).isEqualTo("c-2");
+        JsonNode third = server.nextReceived("send");
+        assertThat(third.path("clientId").asText()).isEqualTo("c-3");
+
+        server.send("{\"type\":\"error\",\"ref\":\"" + third.path("ref").asText() + "\",\"code\":\"rate_limited\"}");
+        CompletableFuture<Void> pong = client.ping();
+        server.send("{\"type\":\"pong\",\"ref\":\"" + server.nextReceived("ping").path("ref").asText() + "\"}");
+        await().atMost(WAIT).until(pong::isDone);
+        receipts.add(client.send(Target.user("bob"), "message 5", "c-5"));
+
+        List<JsonNode> afterError = List.of(server.nextReceived("send"), server.nextReceived("send"),
+                server.nextReceived("send"));
+        assertThat(afterError).extracting(send -> send.path("clientId").asText())
+                .as("the refused send goes out again before the later sends not yet transmitted")
+                .containsExactly("c-3", "c-4", "c-5");
+        assertThat(afterError.get(0).path("ref").asText()).isEqualTo(third.path("ref").asText());
+        for (int index = 1; index <= 5; index++) {
+            server.send("{\"type\":\"sent\",\"clientId\":\"c-" + index + "\",\"id\":" + index + ",\"ts\":1,\"seq\":"
+                    + index + ",\"duplicate\":false}");
+        }
+        await().atMost(WAIT).until(() -> receipts.stream().allMatch(CompletableFuture::isDone));
+        assertThat(receipts).noneMatch(CompletableFuture::isCompletedExceptionally);
+        assertThat(client.stats().sendsResent()).isEqualTo(1);
+        assertThat(listener.errors).as("the retryable error went to the send, not the listener").isEmpty();
     }
 
     @Test
@@ -281,6 +342,16 @@ class SwitchboardClientTest {
                 .backoffBase(Duration.ofMillis(10))
                 .backoffMax(Duration.ofMillis(50))
                 .ackDelay(Duration.ZERO);
+    }
+
+    /** Connects and welcomes with the send limit; returns when the welcome was written (see FakeServer). */
+    private long connectAndWelcome(ClientConfig.Builder builder, int sendsPerSecond, int sendBurst) throws Exception {
+        client = new SwitchboardClient(builder.build(), listener);
+        client.connect();
+        server.nextConnection();
+        long welcomeNanos = server.welcome("alice", "phone", 0, 0, sendsPerSecond, sendBurst);
+        client.connected().get(5, TimeUnit.SECONDS);
+        return welcomeNanos;
     }
 
     private void connectAndWelcome(ClientConfig.Builder builder) throws Exception {
