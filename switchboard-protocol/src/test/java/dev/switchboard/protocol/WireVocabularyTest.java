@@ -1,0 +1,57 @@
+package dev.switchboard.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** The wire names are a compatibility contract: unique, round-tripping, and validated the same everywhere. */
+class WireVocabularyTest {
+
+    @Test
+    void messageTypes_roundTripByWireName_andAreUnique() {
+        for (MessageType type : MessageType.values()) {
+            assertThat(MessageType.fromWireName(type.wireName())).isEqualTo(type);
+        }
+        assertThat(Arrays.stream(MessageType.values()).map(MessageType::wireName).distinct())
+                .hasSize(MessageType.values().length);
+        assertThat(MessageType.fromWireName("no-such-type")).isNull();
+        assertThat(MessageType.fromWireName(null)).isNull();
+    }
+
+    @Test
+    void errorCodes_roundTrip_andUnknownNamesMapToInternal() {
+        for (ErrorCode code : ErrorCode.values()) {
+            assertThat(ErrorCode.fromWireName(code.wireName())).isEqualTo(code);
+        }
+        assertThat(ErrorCode.fromWireName("from-a-newer-server")).isEqualTo(ErrorCode.INTERNAL);
+        assertThat(ErrorCode.RATE_LIMITED.isRetryable()).isTrue();
+        assertThat(ErrorCode.BAD_JSON.isRetryable()).isFalse();
+    }
+
+    @Test
+    void onlyKickIsTerminal() {
+        assertThat(CloseCodes.isTerminal(CloseCodes.KICKED)).isTrue();
+        for (int code : new int[] {CloseCodes.NORMAL, CloseCodes.SERVICE_RESTART, CloseCodes.TOKEN_EXPIRED,
+                CloseCodes.HEARTBEAT_TIMEOUT, CloseCodes.SLOW_CONSUMER, CloseCodes.RATE_LIMIT_ABUSE}) {
+            assertThat(CloseCodes.isTerminal(code)).as("close code %d", code).isFalse();
+        }
+    }
+
+    @Test
+    void identifiers_acceptSafeIds_andRejectEverythingElse() {
+        assertThat(Identifiers.isValidUserId("alice@example.com")).isTrue();
+        assertThat(Identifiers.isValidUserId("user:42.a-b_c")).isTrue();
+        assertThat(Identifiers.isValidUserId("")).isFalse();
+        assertThat(Identifiers.isValidUserId(null)).isFalse();
+        assertThat(Identifiers.isValidUserId("has space")).isFalse();
+        assertThat(Identifiers.isValidUserId("x".repeat(129))).isFalse();
+        assertThat(Identifiers.isValidDeviceId("x".repeat(64))).isTrue();
+        assertThat(Identifiers.isValidDeviceId("x".repeat(65))).isFalse();
+        assertThat(Identifiers.isValidGroupId("team/1")).isFalse();
+        assertThat(Identifiers.isValidClientId("any text ✓")).isTrue();
+        assertThat(Identifiers.isValidClientId("  ")).isFalse();
+        assertThat(TargetKind.fromWireName("group")).isEqualTo(TargetKind.GROUP);
+        assertThat(TargetKind.fromWireName("channel")).isNull();
+    }
+}
