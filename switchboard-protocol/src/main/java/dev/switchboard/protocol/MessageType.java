@@ -18,6 +18,7 @@ public enum MessageType {
     GROUP_LEAVE("group.leave"),
     GROUP_MEMBERS("group.members"),
     GROUP_LIST("group.list"),
+    PRESENCE_QUERY("presence.query"),
     // server -> client
     WELCOME("welcome"),
     MESSAGE("message"),

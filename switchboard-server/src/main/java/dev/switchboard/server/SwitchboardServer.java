@@ -5,11 +5,13 @@ import dev.switchboard.server.auth.OriginPolicy;
 import dev.switchboard.server.chat.ChatService;
 import dev.switchboard.server.chat.CommandDispatcher;
 import dev.switchboard.server.chat.GroupCommands;
+import dev.switchboard.server.chat.PresenceCommands;
 import dev.switchboard.server.chat.Router;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.gateway.Admission;
 import dev.switchboard.server.gateway.GatewayServer;
 import dev.switchboard.server.gateway.GatewayServices;
+import dev.switchboard.server.presence.LocalPresence;
 import dev.switchboard.server.registry.ConnectionRegistry;
 import dev.switchboard.server.store.JdbcDatabase;
 import dev.switchboard.server.store.JdbcGroupStore;
@@ -48,7 +50,8 @@ public final class SwitchboardServer implements AutoCloseable {
         Router router = new Router(registry);
         CommandDispatcher dispatcher = new CommandDispatcher(
                 new ChatService(messageStore, router, config.limits().maxBodyBytes()),
-                new GroupCommands(groupStore, config.limits().maxGroupMembers()));
+                new GroupCommands(groupStore, config.limits().maxGroupMembers()),
+                new PresenceCommands(new LocalPresence(registry)));
         GatewayServices services = new GatewayServices(config,
                 new HandshakeAuthenticator(config.auth(), Clock.systemUTC()),
                 new OriginPolicy(config.server().allowedOrigins()),

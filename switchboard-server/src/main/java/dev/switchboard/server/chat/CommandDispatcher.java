@@ -14,10 +14,12 @@ import dev.switchboard.server.RequestRejectedException;
 public final class CommandDispatcher {
     private final ChatService chat;
     private final GroupCommands groups;
+    private final PresenceCommands presence;
 
-    public CommandDispatcher(ChatService chat, GroupCommands groups) {
+    public CommandDispatcher(ChatService chat, GroupCommands groups, PresenceCommands presence) {
         this.chat = chat;
         this.groups = groups;
+        this.presence = presence;
     }
 
     /** Handles one text message on the connection's event loop. */
@@ -60,6 +62,7 @@ public final class CommandDispatcher {
             case ACK -> session.inbox().acknowledge(RequestFields.requiredSeq(request, "seq"));
             case PING -> session.connection().write(OutboundMessages.pong(ref));
             case GROUP_CREATE, GROUP_JOIN, GROUP_LEAVE, GROUP_MEMBERS, GROUP_LIST -> groups.handle(session, type, ref, request);
+            case PRESENCE_QUERY -> presence.query(session, ref, request);
             default -> throw new RequestRejectedException(ErrorCode.UNKNOWN_TYPE,
                     "type '" + type.wireName() + "' is sent by the server, not by clients");
         }

@@ -60,6 +60,10 @@ class BadInputTest {
             JsonNode message = errorFor(alice, "{\"type\":\"send\",\"ref\":\"r10\",\"clientId\":\"c10\",\"to\":{\"kind\":\"group\",\"id\":\"nowhere\"},\"body\":1}");
             assertThat(message.get("code").asText()).isEqualTo("group_not_found");
 
+            assertError(alice, "{\"type\":\"presence.query\",\"ref\":\"p1\"}", "p1", "missing_field");
+            assertError(alice, "{\"type\":\"presence.query\",\"ref\":\"p2\",\"users\":\"bob\"}", "p2", "invalid_field");
+            assertError(alice, "{\"type\":\"presence.query\",\"ref\":\"p3\",\"users\":[\"ok\",\"not ok\"]}", "p3", "invalid_field");
+
             alice.sendFrame(true, RawWebSocket.BINARY, new byte[] {1, 2, 3});
             assertThat(alice.receiveJson().get("code").asText()).isEqualTo("unsupported_frame");
 

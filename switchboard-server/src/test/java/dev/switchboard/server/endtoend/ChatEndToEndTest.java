@@ -183,6 +183,24 @@ class ChatEndToEndTest {
     }
 
     @Test
+    void presence_reportsWhoIsOnline_andFollowsDisconnects() throws Exception {
+        TestServer server = server(Map.of());
+        TestClient alice = client(server, "alice", "phone");
+        TestClient bob = client(server, "bob", "phone");
+        com.fasterxml.jackson.databind.node.ObjectNode query = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        query.putArray("users").add("alice").add("bob").add("carol");
+
+        var online = alice.sdk().request("presence.query", query).get(10, TimeUnit.SECONDS).get("online");
+        assertThat(online.get("alice").asBoolean()).isTrue();
+        assertThat(online.get("bob").asBoolean()).isTrue();
+        assertThat(online.get("carol").asBoolean()).isFalse();
+
+        bob.close();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(alice.sdk().request("presence.query", query)
+                .get(10, TimeUnit.SECONDS).get("online").get("bob").asBoolean()).as("bob after closing").isFalse());
+    }
+
+    @Test
     void sameDeviceLogin_kicksOldConnection_whichStopsReconnecting() throws Exception {
         TestServer server = server(Map.of());
         TestClient first = client(server, "bob", "phone");
