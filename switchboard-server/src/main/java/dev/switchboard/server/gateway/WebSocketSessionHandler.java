@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
     private final GatewayServices services;
     private Connection connection;
     private Session session;
+    private ScheduledFuture<?> tokenExpiry;
 
     WebSocketSessionHandler(GatewayServices services) {
         this.services = services;
@@ -79,7 +81,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
                 config.limits().sendsPerSecond(), config.limits().sendBurst()));
         long expiresAt = opened.principal().expiresAtMillis();
         if (expiresAt > 0) {
-            ctx.executor().schedule(() -> opened.close(CloseCodes.TOKEN_EXPIRED, "token expired"),
+            tokenExpiry = ctx.executor().schedule(() -> opened.close(CloseCodes.TOKEN_EXPIRED, "token expired"),
                     Math.max(0, expiresAt - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
         }
         log.atInfo().setMessage("connection opened").addKeyValue("connectionId", opened.connectionId())
@@ -102,6 +104,9 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (tokenExpiry != null) {
+            tokenExpiry.cancel(false);
+        }
         if (connection != null && services.registry().unregister(connection)) {
             log.atInfo().setMessage("connection closed").addKeyValue("connectionId", connection.connectionId())
                     .addKeyValue("userId", connection.userId()).addKeyValue("deviceId", connection.deviceId()).log();
