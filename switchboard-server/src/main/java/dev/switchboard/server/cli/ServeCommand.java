@@ -13,8 +13,7 @@ import picocli.CommandLine.Option;
 /** Runs a node. Flags override the config file, which overrides the defaults; env overrides the file. */
 @Command(name = "switchboard", mixinStandardHelpOptions = true, version = "Switchboard 0.1.0",
         description = "Real-time messaging server: WebSocket gateway with durable 1:1 and group chat.",
-        footer = {"", "Every config key can also be set as SWITCHBOARD_<SECTION>_<KEY>, e.g. SWITCHBOARD_AUTH_JWT_SECRET.",
-                "Subcommands: token (mint a test JWT), store-bench (measure the embedded store)."})
+        footer = {"", "Every config key can also be set as SWITCHBOARD_<SECTION>_<KEY>, e.g. SWITCHBOARD_AUTH_JWT_SECRET."})
 public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file")
