@@ -90,7 +90,11 @@ public record ServerConfig(
     /**
      * The durable store.
      *
-     * @param url                 JDBC url; empty = SQLite file {@code switchboard.db} in the data directory
+     * @param url                 JDBC url; empty = SQLite file {@code switchboard.db} in the data directory;
+     *                            {@code jdbc:mariadb://…}, {@code jdbc:mysql://…} or {@code jdbc:postgresql://…}
+     *                            for a cluster (the database must exist; the schema is migrated at start)
+     * @param username            database user for MariaDB/PostgreSQL; empty = from the url
+     * @param password            database password (prefer {@code SWITCHBOARD_STORE_PASSWORD})
      * @param synchronous         SQLite {@code PRAGMA synchronous}: FULL survives power loss, NORMAL survives process crashes; default FULL
      * @param writeQueueCapacity  pending writes before senders get {@code store_busy}; default 16384
      * @param maxBatch            writes committed together in one transaction (group commit); default 512
@@ -99,6 +103,8 @@ public record ServerConfig(
      */
     public record Store(
             String url,
+            String username,
+            String password,
             String synchronous,
             int writeQueueCapacity,
             int maxBatch,

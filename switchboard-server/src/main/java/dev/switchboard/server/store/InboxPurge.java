@@ -17,19 +17,13 @@ import java.util.List;
 final class InboxPurge {
     private static final int CHUNK = 2000;
     private static final int MAX_CHUNKS = 25;
-    private static final String DELETE_OLD_INBOX =
-            "DELETE FROM inbox WHERE (user_id, seq) IN "
-                    + "(SELECT user_id, seq FROM inbox WHERE created_at < ? LIMIT " + CHUNK + ")";
     private static final String SELECT_LONG_INBOXES = "SELECT user_id, last_seq FROM user_sequence WHERE last_seq > ?";
     private static final String DELETE_INBOX_UP_TO = "DELETE FROM inbox WHERE user_id = ? AND seq <= ?";
-    private static final String DELETE_ORPHAN_MESSAGES =
-            "DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m WHERE NOT EXISTS "
-                    + "(SELECT 1 FROM inbox i WHERE i.message_id = m.id) LIMIT " + CHUNK + ")";
 
     long run(WriteContext context, long olderThanMillis, long keepPerUser) throws SQLException {
         long deleted = 0;
         if (olderThanMillis > 0) {
-            PreparedStatement delete = context.statement(DELETE_OLD_INBOX);
+            PreparedStatement delete = context.statement(context.dialect().deleteOldInbox(CHUNK));
             for (int chunk = 0; chunk < MAX_CHUNKS; chunk++) {
                 delete.setLong(1, olderThanMillis);
                 int rows = delete.executeUpdate();
@@ -42,7 +36,7 @@ final class InboxPurge {
         if (keepPerUser > 0) {
             deleted += trimLongInboxes(context, keepPerUser);
         }
-        PreparedStatement orphans = context.statement(DELETE_ORPHAN_MESSAGES);
+        PreparedStatement orphans = context.statement(context.dialect().deleteOrphanMessages(CHUNK));
         for (int chunk = 0; chunk < MAX_CHUNKS; chunk++) {
             if (orphans.executeUpdate() < CHUNK) {
                 break;

@@ -29,12 +29,14 @@ public final class JdbcDatabase implements AutoCloseable {
     private static final int READ_QUEUE_CAPACITY = 8192;
 
     private final HikariDataSource dataSource;
+    private final SqlDialect dialect;
     private final JdbcWriter writer;
     private final ThreadPoolExecutor readers;
 
-    private JdbcDatabase(HikariDataSource dataSource, ServerConfig.Store config) {
+    private JdbcDatabase(HikariDataSource dataSource, SqlDialect dialect, ServerConfig.Store config) {
         this.dataSource = dataSource;
-        this.writer = new JdbcWriter(dataSource, config.writeQueueCapacity(), config.maxBatch());
+        this.dialect = dialect;
+        this.writer = new JdbcWriter(dataSource, dialect, config.writeQueueCapacity(), config.maxBatch());
         AtomicInteger threadNumber = new AtomicInteger();
         this.readers = new ThreadPoolExecutor(config.readerThreads(), config.readerThreads(), 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(READ_QUEUE_CAPACITY), runnable -> {
@@ -44,7 +46,11 @@ public final class JdbcDatabase implements AutoCloseable {
                 });
     }
 
-    /** Opens (creating if needed) the database named by the config and migrates its schema. */
+    /**
+     * Opens the database named by the config and migrates its schema: the SQLite file
+     * {@code switchboard.db} in {@code dataDirectory} when no url is set, else the url's MariaDB/MySQL
+     * or PostgreSQL database (which must exist).
+     */
     public static JdbcDatabase open(ServerConfig.Store config, Path dataDirectory) {
         String url = config.url();
         if (url == null || url.isBlank()) {
@@ -55,32 +61,51 @@ public final class JdbcDatabase implements AutoCloseable {
             }
             url = "jdbc:sqlite:" + dataDirectory.resolve("switchboard.db").toAbsolutePath();
         }
-        if (!url.startsWith("jdbc:sqlite:")) {
-            throw new IllegalArgumentException("unsupported store url (this build supports SQLite): " + url);
-        }
+        SqlDialect dialect = SqlDialect.fromJdbcUrl(url);
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(url);
         hikari.setPoolName("store");
         hikari.setMaximumPoolSize(config.readerThreads() + 2);
         hikari.setMinimumIdle(1);
-        hikari.addDataSourceProperty("journal_mode", "WAL");
-        hikari.addDataSourceProperty("synchronous", config.synchronous());
-        hikari.addDataSourceProperty("busy_timeout", "10000");
-        hikari.addDataSourceProperty("foreign_keys", "true");
-        HikariDataSource dataSource = new HikariDataSource(hikari);
+        if (config.username() != null && !config.username().isEmpty()) {
+            hikari.setUsername(config.username());
+            hikari.setPassword(config.password());
+        }
+        if (dialect == SqlDialect.SQLITE) {
+            hikari.addDataSourceProperty("journal_mode", "WAL");
+            hikari.addDataSourceProperty("synchronous", config.synchronous());
+            hikari.addDataSourceProperty("busy_timeout", "10000");
+            hikari.addDataSourceProperty("foreign_keys", "true");
+        }
+        HikariDataSource dataSource;
+        try {
+            dataSource = new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot connect to the store at " + redacted(url) + ": " + e.getMessage(), e);
+        }
         try {
             Flyway.configure()
                     .dataSource(dataSource)
-                    .locations("classpath:db/migration/sqlite")
+                    .locations(dialect.migrationLocation())
                     .load()
                     .migrate();
         } catch (RuntimeException e) {
             dataSource.close();
-            throw new StoreException("schema migration failed for " + url, e);
+            throw new StoreException("schema migration failed for " + redacted(url), e);
         }
-        log.atInfo().setMessage("store opened").addKeyValue("url", url)
-                .addKeyValue("synchronous", config.synchronous()).log();
-        return new JdbcDatabase(dataSource, config);
+        log.atInfo().setMessage("store opened").addKeyValue("url", redacted(url)).addKeyValue("dialect", dialect)
+                .addKeyValue("synchronous", dialect == SqlDialect.SQLITE ? config.synchronous() : "n/a").log();
+        return new JdbcDatabase(dataSource, dialect, config);
+    }
+
+    /** The url without query parameters, which may carry credentials. */
+    private static String redacted(String url) {
+        int query = url.indexOf('?');
+        return query < 0 ? url : url.substring(0, query) + "?…";
+    }
+
+    SqlDialect dialect() {
+        return dialect;
     }
 
     JdbcWriter writer() {

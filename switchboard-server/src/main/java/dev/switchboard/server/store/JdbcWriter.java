@@ -28,24 +28,38 @@ import org.slf4j.LoggerFactory;
 final class JdbcWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdbcWriter.class);
 
-    /** A unit of work run inside the writer's transaction. */
+    /**
+     * A unit of work run inside the writer's transaction. A batch first calls {@link #prepare} on every
+     * task, then locks the sequences they reserved, then calls {@link #run} on every task that was
+     * not rejected. Both may run more than once (a retried batch), so they must depend only on the
+     * request and the database.
+     */
     interface Task<T> {
+        /** Reads what the task needs and reserves the users whose sequences it will advance. No writes. */
+        default void prepare(WriteContext context) throws SQLException {
+        }
+
         T run(WriteContext context) throws SQLException;
     }
 
     private record PendingWrite<T>(Task<T> task, CompletableFuture<T> future) {
     }
 
+    private static final int MAX_ATTEMPTS = 5;
+
     private final DataSource dataSource;
+    private final SqlDialect dialect;
     private final ArrayBlockingQueue<PendingWrite<?>> queue;
     private final int maxBatch;
-    private final SequenceAllocator sequences = new SequenceAllocator();
+    private final SequenceAllocator sequences;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean healthy = true;
 
-    JdbcWriter(DataSource dataSource, int queueCapacity, int maxBatch) {
+    JdbcWriter(DataSource dataSource, SqlDialect dialect, int queueCapacity, int maxBatch) {
         this.dataSource = dataSource;
+        this.dialect = dialect;
+        this.sequences = new SequenceAllocator(dialect);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.maxBatch = maxBatch;
         this.thread = new Thread(this::loop, "store-writer");
@@ -116,37 +130,68 @@ final class JdbcWriter implements AutoCloseable {
     private WriteContext openContext() throws SQLException {
         Connection connection = dataSource.getConnection();
         connection.setAutoCommit(false);
-        return new WriteContext(connection, sequences);
+        return new WriteContext(connection, dialect, sequences);
     }
 
-    /** Runs and commits one batch; returns false when the connection should be replaced. */
+    /**
+     * Runs and commits one batch; returns false when the connection should be replaced. A transient
+     * failure (lock conflict with another node) rolls back and runs the whole batch again: tasks only
+     * read their request and the database, so a second run is a clean redo.
+     */
     private boolean commitBatch(WriteContext context, List<PendingWrite<?>> batch) {
         Object[] results = new Object[batch.size()];
         RuntimeException[] rejections = new RuntimeException[batch.size()];
-        try {
-            for (int i = 0; i < batch.size(); i++) {
-                try {
-                    results[i] = batch.get(i).task().run(context);
-                } catch (RequestRejectedException e) {
-                    rejections[i] = e;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                for (int i = 0; i < batch.size(); i++) {
+                    rejections[i] = null;
+                    try {
+                        batch.get(i).task().prepare(context);
+                    } catch (RequestRejectedException e) {
+                        rejections[i] = e;
+                    }
                 }
+                context.lockReservedSequences();
+                for (int i = 0; i < batch.size(); i++) {
+                    if (rejections[i] != null) {
+                        continue;
+                    }
+                    try {
+                        results[i] = batch.get(i).task().run(context);
+                    } catch (RequestRejectedException e) {
+                        rejections[i] = e;
+                    }
+                }
+                context.beforeCommit();
+                context.connection().commit();
+                context.afterCommit();
+                healthy = true;
+                break;
+            } catch (SQLException e) {
+                context.afterRollback();
+                if (attempt < MAX_ATTEMPTS && dialect.isTransient(e)) {
+                    log.atDebug().setMessage("store batch conflicted, retrying").addKeyValue("attempt", attempt)
+                            .addKeyValue("error", e.toString()).log();
+                    continue;
+                }
+                return failBatch(batch, e);
+            } catch (RuntimeException e) {
+                context.afterRollback();
+                return failBatch(batch, e);
             }
-            context.beforeCommit();
-            context.connection().commit();
-            context.afterCommit();
-            healthy = true;
-        } catch (SQLException | RuntimeException e) {
-            healthy = false;
-            context.afterRollback();
-            log.atError().setMessage("store batch failed, rolled back").addKeyValue("writes", batch.size())
-                    .setCause(e).log();
-            failAll(batch, e);
-            return false;
         }
         for (int i = 0; i < batch.size(); i++) {
             complete(batch.get(i), results[i], rejections[i]);
         }
         return true;
+    }
+
+    private boolean failBatch(List<PendingWrite<?>> batch, Exception cause) {
+        healthy = false;
+        log.atError().setMessage("store batch failed, rolled back").addKeyValue("writes", batch.size())
+                .setCause(cause).log();
+        failAll(batch, cause);
+        return false;
     }
 
     @SuppressWarnings("unchecked")

@@ -3,23 +3,29 @@ package dev.switchboard.server.store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
- * Hands out per-user inbox sequence numbers on the writer thread.
+ * Hands out per-user inbox sequence numbers on the writer thread, inside the writer's transaction.
  *
- * @implNote Committed values are cached (LRU, {@value #CACHE_SIZE} users) so the hot path does no
- * read; a miss reads {@code user_sequence} inside the writer's transaction. Values moved by the
- * current batch live in a separate overlay until the batch commits, so a rolled-back batch leaves
- * the cache exactly as the database is. Correct only with a single writer per database, which
- * {@link JdbcWriter} guarantees for SQLite.
+ * @implNote Values moved by the current batch live in an overlay until the batch commits, so a
+ * rolled-back batch leaves everything exactly as the database is. With a single writer per database
+ * (SQLite) committed values are also cached (LRU, {@value #CACHE_SIZE} users) and the hot path does no
+ * read at all. With several writers (a cluster on MariaDB or PostgreSQL) nothing may be cached: the
+ * first use of a user in a batch creates the row if needed and reads it with {@code FOR UPDATE}, so
+ * the row stays locked until this batch commits and a concurrent node waits instead of handing out
+ * the same seq. One lock per user per batch, not per message. Tasks {@link #reserve} their users in
+ * a first pass and the batch locks them all in sorted order before the first write: writers that
+ * lock in one global order cannot deadlock on sequence rows.
  */
 final class SequenceAllocator {
     private static final int CACHE_SIZE = 100_000;
-    private static final String SELECT_LAST_SEQ = "SELECT last_seq FROM user_sequence WHERE user_id = ?";
 
+    private final SqlDialect dialect;
     private final Map<String, Long> committed = new LinkedHashMap<>(1024, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -29,10 +35,15 @@ final class SequenceAllocator {
         }
     };
     private final Map<String, Long> pending = new HashMap<>();
+    private final TreeSet<String> reserved = new TreeSet<>();
+
+    SequenceAllocator(SqlDialect dialect) {
+        this.dialect = dialect;
+    }
 
     long next(String userId, WriteContext context) throws SQLException {
         Long current = pending.get(userId);
-        if (current == null) {
+        if (current == null && dialect.isSingleWriter()) {
             current = committed.get(userId);
         }
         if (current == null) {
@@ -43,21 +54,49 @@ final class SequenceAllocator {
         return next;
     }
 
+    /** Remembers users whose rows {@link #lockReserved} will lock; sorted, so every writer locks in the same order. */
+    void reserve(Collection<String> userIds) {
+        if (!dialect.isSingleWriter()) {
+            reserved.addAll(userIds);
+        }
+    }
+
+    /**
+     * Locks every reserved user's row in sorted order and loads its value into the overlay. Two
+     * batches that lock overlapping users in the same order cannot deadlock on them.
+     */
+    void lockReserved(WriteContext context) throws SQLException {
+        for (String userId : reserved) {
+            if (!pending.containsKey(userId)) {
+                pending.put(userId, load(userId, context));
+            }
+        }
+        reserved.clear();
+    }
+
     Map<String, Long> pending() {
         return pending;
     }
 
     void commit() {
-        committed.putAll(pending);
+        if (dialect.isSingleWriter()) {
+            committed.putAll(pending);
+        }
         pending.clear();
     }
 
     void rollback() {
         pending.clear();
+        reserved.clear();
     }
 
-    private static long load(String userId, WriteContext context) throws SQLException {
-        PreparedStatement select = context.statement(SELECT_LAST_SEQ);
+    private long load(String userId, WriteContext context) throws SQLException {
+        if (!dialect.isSingleWriter()) {
+            PreparedStatement insert = context.statement(dialect.insertSequenceIfAbsent());
+            insert.setString(1, userId);
+            insert.executeUpdate();
+        }
+        PreparedStatement select = context.statement(dialect.selectSequenceForUpdate());
         select.setString(1, userId);
         try (ResultSet result = select.executeQuery()) {
             return result.next() ? result.getLong(1) : 0L;

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -12,21 +13,23 @@ import java.util.Map;
  * of prepared statements, and the sequence allocator. Confined to the writer thread.
  */
 final class WriteContext {
-    private static final String UPSERT_SEQUENCE =
-            "INSERT INTO user_sequence (user_id, last_seq) VALUES (?, ?) "
-                    + "ON CONFLICT (user_id) DO UPDATE SET last_seq = excluded.last_seq";
-
     private final Connection connection;
+    private final SqlDialect dialect;
     private final SequenceAllocator sequences;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
 
-    WriteContext(Connection connection, SequenceAllocator sequences) {
+    WriteContext(Connection connection, SqlDialect dialect, SequenceAllocator sequences) {
         this.connection = connection;
+        this.dialect = dialect;
         this.sequences = sequences;
     }
 
     Connection connection() {
         return connection;
+    }
+
+    SqlDialect dialect() {
+        return dialect;
     }
 
     /** A prepared statement for {@code sql}, reused for the life of the connection. */
@@ -61,7 +64,7 @@ final class WriteContext {
         if (moved.isEmpty()) {
             return;
         }
-        PreparedStatement upsert = statement(UPSERT_SEQUENCE);
+        PreparedStatement upsert = statement(dialect.upsertSequence());
         for (Map.Entry<String, Long> entry : moved.entrySet()) {
             upsert.setString(1, entry.getKey());
             upsert.setLong(2, entry.getValue());
@@ -74,8 +77,29 @@ final class WriteContext {
         sequences.commit();
     }
 
+    /** Asks for {@code userIds}' sequences to be locked before any task of this batch writes. */
+    void reserveSequences(Collection<String> userIds) {
+        sequences.reserve(userIds);
+    }
+
+    /** Locks every reserved sequence, in one global order, so concurrent writers never deadlock on them. */
+    void lockReservedSequences() throws SQLException {
+        sequences.lockReserved(this);
+    }
+
+    /**
+     * Undoes a failed attempt: the transaction, the sequence overlay, and any JDBC batch a statement
+     * still holds (a retry must not re-send rows of the failed attempt).
+     */
     void afterRollback() {
         sequences.rollback();
+        for (PreparedStatement statement : statements.values()) {
+            try {
+                statement.clearBatch();
+            } catch (SQLException ignored) {
+                // a statement that cannot clear its batch belongs to a broken connection, replaced anyway
+            }
+        }
         try {
             connection.rollback();
         } catch (SQLException ignored) {

@@ -1,40 +1,40 @@
 package dev.switchboard.server.store;
 
-import static dev.switchboard.server.store.JdbcMessageStoreTest.assertRejected;
-import static dev.switchboard.server.store.JdbcMessageStoreTest.await;
-import static dev.switchboard.server.store.JdbcMessageStoreTest.failureOf;
+import static dev.switchboard.server.store.MessageStoreContract.assertRejected;
+import static dev.switchboard.server.store.MessageStoreContract.await;
+import static dev.switchboard.server.store.MessageStoreContract.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.protocol.ErrorCode;
-import dev.switchboard.server.config.ConfigLoader;
-import dev.switchboard.server.config.ServerConfig;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class JdbcGroupStoreTest {
+/** The {@link GroupStore} contract, run against SQLite, MariaDB and PostgreSQL. Each test starts empty. */
+abstract class GroupStoreContract {
     private static final int MAX_MEMBERS = 10;
 
-    @TempDir
-    Path dataDirectory;
+    /** Opens the database under test: empty at a test's first call, the same data on later calls. */
+    protected abstract JdbcDatabase openDatabase();
 
     private JdbcDatabase database;
     private JdbcGroupStore groups;
 
     @BeforeEach
     void open() {
-        ServerConfig config = new ConfigLoader().load(null, Map.of(), Map.of());
-        database = JdbcDatabase.open(config.store(), dataDirectory);
+        database = openDatabase();
         groups = new JdbcGroupStore(database);
     }
 
     @AfterEach
     void close() {
         database.close();
+        releaseDatabase();
+    }
+
+    /** Called after the store is closed: drop whatever {@link #openDatabase()} created. */
+    protected void releaseDatabase() {
     }
 
     @Test

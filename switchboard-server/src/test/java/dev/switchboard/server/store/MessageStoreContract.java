@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.TargetKind;
 import dev.switchboard.server.RequestRejectedException;
-import dev.switchboard.server.config.ConfigLoader;
-import dev.switchboard.server.config.ServerConfig;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -22,16 +18,17 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class JdbcMessageStoreTest {
+/**
+ * The {@link MessageStore} contract, run against every store: SQLite ({@link SqliteMessageStoreTest}),
+ * MariaDB and PostgreSQL ({@code *MessageStoreIT}). Each test starts from an empty database.
+ */
+abstract class MessageStoreContract {
     private static final long TIMEOUT_SECONDS = 60;
     private static final long CREATED_AT = 1_700_000_000_000L;
 
-    private final ServerConfig config = new ConfigLoader().load(null, Map.of(), Map.of());
-
-    @TempDir
-    Path dataDirectory;
+    /** Opens the database under test; called again by tests that reopen it (same data). */
+    protected abstract JdbcDatabase openDatabase();
 
     private JdbcDatabase database;
     private JdbcMessageStore store;
@@ -46,6 +43,11 @@ class JdbcMessageStoreTest {
     @AfterEach
     void close() {
         store.close();
+        releaseDatabase();
+    }
+
+    /** Called after the store is closed: drop whatever {@link #openDatabase()} created. */
+    protected void releaseDatabase() {
     }
 
     @Test
@@ -427,7 +429,7 @@ class JdbcMessageStoreTest {
     }
 
     private void openStore() {
-        database = JdbcDatabase.open(config.store(), dataDirectory);
+        database = openDatabase();
         store = new JdbcMessageStore(database);
         groups = new JdbcGroupStore(database);
     }

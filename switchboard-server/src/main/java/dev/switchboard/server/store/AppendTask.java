@@ -1,0 +1,140 @@
+package dev.switchboard.server.store;
+
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.TargetKind;
+import dev.switchboard.server.RequestRejectedException;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One {@link MessageStore#append}, as a writer task: {@link #prepare} checks idempotency and works
+ * out the recipients (target user or group members, plus the sender) and reserves their sequences;
+ * {@link #run} stores the message and one inbox entry per recipient.
+ */
+final class AppendTask implements JdbcWriter.Task<AppendResult> {
+    private static final String SELECT_BY_CLIENT_ID =
+            "SELECT id, sender_device, target_kind, target_id, body, created_at FROM messages "
+                    + "WHERE sender_id = ? AND client_id = ?";
+    private static final String SELECT_SENDER_SEQ = "SELECT seq FROM inbox WHERE message_id = ? AND user_id = ?";
+    private static final String SELECT_GROUP_EXISTS = "SELECT 1 FROM chat_group WHERE id = ?";
+    private static final String SELECT_GROUP_MEMBERS = "SELECT user_id FROM group_member WHERE group_id = ?";
+    private static final String INSERT_MESSAGE =
+            "INSERT INTO messages (sender_id, sender_device, target_kind, target_id, client_id, body, created_at) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?)";
+    private static final String INSERT_INBOX =
+            "INSERT INTO inbox (user_id, seq, message_id, created_at) VALUES (?, ?, ?, ?)";
+
+    private final AppendRequest request;
+    private Set<String> recipientIds;
+
+    AppendTask(AppendRequest request) {
+        this.request = request;
+    }
+
+    @Override
+    public void prepare(WriteContext context) throws SQLException {
+        recipientIds = findExisting(context) != null ? Set.of() : recipients(context);
+        context.reserveSequences(recipientIds);
+    }
+
+    @Override
+    public AppendResult run(WriteContext context) throws SQLException {
+        // Checked again: an earlier task of this batch may have stored the same client id since prepare().
+        AppendResult existing = findExisting(context);
+        if (existing != null) {
+            return existing;
+        }
+        PreparedStatement insert = context.insertReturningKeys(INSERT_MESSAGE);
+        insert.setString(1, request.senderId());
+        insert.setString(2, request.senderDevice());
+        insert.setString(3, request.targetKind().wireName());
+        insert.setString(4, request.targetId());
+        insert.setString(5, request.clientId());
+        insert.setString(6, request.bodyJson());
+        insert.setLong(7, request.createdAt());
+        insert.executeUpdate();
+        long messageId;
+        try (ResultSet keys = insert.getGeneratedKeys()) {
+            if (!keys.next()) {
+                throw new SQLException("no generated id for inserted message");
+            }
+            messageId = keys.getLong(1);
+        }
+        PreparedStatement inbox = context.statement(INSERT_INBOX);
+        List<Recipient> recipients = new ArrayList<>(recipientIds.size());
+        long senderSeq = 0;
+        for (String userId : recipientIds) {
+            long seq = context.nextSeq(userId);
+            recipients.add(new Recipient(userId, seq));
+            if (userId.equals(request.senderId())) {
+                senderSeq = seq;
+            }
+            inbox.setString(1, userId);
+            inbox.setLong(2, seq);
+            inbox.setLong(3, messageId);
+            inbox.setLong(4, request.createdAt());
+            inbox.addBatch();
+        }
+        inbox.executeBatch();
+        StoredMessage message = new StoredMessage(messageId, request.senderId(), request.senderDevice(),
+                request.targetKind(), request.targetId(), request.clientId(), request.bodyJson(), request.createdAt());
+        return new AppendResult(message, senderSeq, List.copyOf(recipients), false);
+    }
+
+    /** The stored message with this (sender, client id) as a duplicate result, or null. */
+    private AppendResult findExisting(WriteContext context) throws SQLException {
+        PreparedStatement select = context.statement(SELECT_BY_CLIENT_ID);
+        select.setString(1, request.senderId());
+        select.setString(2, request.clientId());
+        StoredMessage message;
+        try (ResultSet row = select.executeQuery()) {
+            if (!row.next()) {
+                return null;
+            }
+            message = new StoredMessage(row.getLong(1), request.senderId(), row.getString(2),
+                    TargetKind.fromWireName(row.getString(3)), row.getString(4), request.clientId(),
+                    row.getString(5), row.getLong(6));
+        }
+        PreparedStatement seqSelect = context.statement(SELECT_SENDER_SEQ);
+        seqSelect.setLong(1, message.id());
+        seqSelect.setString(2, request.senderId());
+        try (ResultSet row = seqSelect.executeQuery()) {
+            long senderSeq = row.next() ? row.getLong(1) : 0L;
+            return new AppendResult(message, senderSeq, List.of(), true);
+        }
+    }
+
+    /** The target user or the group's members, plus the sender, in a stable order, without repeats. */
+    private Set<String> recipients(WriteContext context) throws SQLException {
+        Set<String> recipients = new LinkedHashSet<>();
+        if (request.targetKind() == TargetKind.USER) {
+            recipients.add(request.targetId());
+            recipients.add(request.senderId());
+            return recipients;
+        }
+        PreparedStatement exists = context.statement(SELECT_GROUP_EXISTS);
+        exists.setString(1, request.targetId());
+        try (ResultSet row = exists.executeQuery()) {
+            if (!row.next()) {
+                throw new RequestRejectedException(ErrorCode.GROUP_NOT_FOUND, "no group " + request.targetId());
+            }
+        }
+        PreparedStatement members = context.statement(SELECT_GROUP_MEMBERS);
+        members.setString(1, request.targetId());
+        try (ResultSet rows = members.executeQuery()) {
+            while (rows.next()) {
+                recipients.add(rows.getString(1));
+            }
+        }
+        if (!recipients.contains(request.senderId())) {
+            throw new RequestRejectedException(ErrorCode.NOT_GROUP_MEMBER,
+                    "not a member of group " + request.targetId());
+        }
+        return recipients;
+    }
+}

@@ -1,0 +1,167 @@
+package dev.switchboard.server.store;
+
+import java.sql.SQLException;
+
+/**
+ * The few statements that differ between the SQL databases Switchboard runs on, and how each one
+ * behaves with more than one writer.
+ *
+ * <p>SQLite is the embedded single-node store: one process, one writer thread, so per-user sequence
+ * numbers can be cached in memory. MariaDB/MySQL and PostgreSQL serve a cluster: several nodes write
+ * at once, so a sequence row is locked ({@code SELECT … FOR UPDATE}) by the transaction that
+ * advances it, and lock conflicts (deadlocks, serialization failures, a unique key taken by another
+ * node a moment earlier) are transient: the writer rolls back and runs the batch again.
+ */
+public enum SqlDialect {
+    SQLITE("sqlite") {
+        @Override
+        String upsertSequence() {
+            return "INSERT INTO user_sequence (user_id, last_seq) VALUES (?, ?) "
+                    + "ON CONFLICT (user_id) DO UPDATE SET last_seq = excluded.last_seq";
+        }
+
+        @Override
+        String upsertCursor() {
+            return "INSERT INTO device_cursor (user_id, device_id, acked_seq, updated_at) VALUES (?, ?, ?, ?) "
+                    + "ON CONFLICT (user_id, device_id) DO UPDATE SET "
+                    + "acked_seq = MAX(acked_seq, excluded.acked_seq), updated_at = excluded.updated_at";
+        }
+
+        @Override
+        String insertSequenceIfAbsent() {
+            return "INSERT OR IGNORE INTO user_sequence (user_id, last_seq) VALUES (?, 0)";
+        }
+
+        @Override
+        String deleteOldInbox(int limit) {
+            return "DELETE FROM inbox WHERE (user_id, seq) IN "
+                    + "(SELECT user_id, seq FROM inbox WHERE created_at < ? LIMIT " + limit + ")";
+        }
+    },
+    MARIADB("mariadb") {
+        @Override
+        String upsertSequence() {
+            return "INSERT INTO user_sequence (user_id, last_seq) VALUES (?, ?) "
+                    + "ON DUPLICATE KEY UPDATE last_seq = VALUES(last_seq)";
+        }
+
+        @Override
+        String upsertCursor() {
+            return "INSERT INTO device_cursor (user_id, device_id, acked_seq, updated_at) VALUES (?, ?, ?, ?) "
+                    + "ON DUPLICATE KEY UPDATE acked_seq = GREATEST(acked_seq, VALUES(acked_seq)), "
+                    + "updated_at = VALUES(updated_at)";
+        }
+
+        @Override
+        String insertSequenceIfAbsent() {
+            return "INSERT IGNORE INTO user_sequence (user_id, last_seq) VALUES (?, 0)";
+        }
+
+        @Override
+        String deleteOldInbox(int limit) {
+            return "DELETE FROM inbox WHERE created_at < ? LIMIT " + limit;
+        }
+
+        @Override
+        String deleteOrphanMessages(int limit) {
+            return "DELETE FROM messages WHERE NOT EXISTS "
+                    + "(SELECT 1 FROM inbox i WHERE i.message_id = messages.id) LIMIT " + limit;
+        }
+    },
+    POSTGRESQL("postgresql") {
+        @Override
+        String upsertSequence() {
+            return SQLITE.upsertSequence();
+        }
+
+        @Override
+        String upsertCursor() {
+            return "INSERT INTO device_cursor (user_id, device_id, acked_seq, updated_at) VALUES (?, ?, ?, ?) "
+                    + "ON CONFLICT (user_id, device_id) DO UPDATE SET "
+                    + "acked_seq = GREATEST(device_cursor.acked_seq, excluded.acked_seq), updated_at = excluded.updated_at";
+        }
+
+        @Override
+        String insertSequenceIfAbsent() {
+            return "INSERT INTO user_sequence (user_id, last_seq) VALUES (?, 0) ON CONFLICT (user_id) DO NOTHING";
+        }
+
+        @Override
+        String deleteOldInbox(int limit) {
+            return SQLITE.deleteOldInbox(limit);
+        }
+    };
+
+    private final String name;
+
+    SqlDialect(String name) {
+        this.name = name;
+    }
+
+    /** The dialect of a JDBC url ({@code jdbc:sqlite:}, {@code jdbc:mariadb:}/{@code jdbc:mysql:}, {@code jdbc:postgresql:}). */
+    public static SqlDialect fromJdbcUrl(String url) {
+        if (url.startsWith("jdbc:sqlite:")) {
+            return SQLITE;
+        }
+        if (url.startsWith("jdbc:mariadb:") || url.startsWith("jdbc:mysql:")) {
+            return MARIADB;
+        }
+        if (url.startsWith("jdbc:postgresql:")) {
+            return POSTGRESQL;
+        }
+        throw new IllegalArgumentException("unsupported store url (sqlite, mariadb, mysql or postgresql): " + url);
+    }
+
+    /** Flyway location of this dialect's migrations. */
+    String migrationLocation() {
+        return "classpath:db/migration/" + name;
+    }
+
+    /** True when one writer thread is the only writer of the database, so sequences may be cached. */
+    boolean isSingleWriter() {
+        return this == SQLITE;
+    }
+
+    /** Sets a user's last seq (insert or overwrite). Parameters: user id, last seq. */
+    abstract String upsertSequence();
+
+    /** Moves a device cursor to the maximum of old and new. Parameters: user, device, seq, updated at. */
+    abstract String upsertCursor();
+
+    /** Creates a user's sequence row at 0 unless it exists. Parameter: user id. */
+    abstract String insertSequenceIfAbsent();
+
+    /** Reads a user's last seq; with several writers it also locks the row until commit. */
+    String selectSequenceForUpdate() {
+        return isSingleWriter()
+                ? "SELECT last_seq FROM user_sequence WHERE user_id = ?"
+                : "SELECT last_seq FROM user_sequence WHERE user_id = ? FOR UPDATE";
+    }
+
+    /** Deletes at most {@code limit} inbox entries created before the parameter (ms). */
+    abstract String deleteOldInbox(int limit);
+
+    /** Deletes at most {@code limit} messages no inbox entry refers to. */
+    String deleteOrphanMessages(int limit) {
+        return "DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m WHERE NOT EXISTS "
+                + "(SELECT 1 FROM inbox i WHERE i.message_id = m.id) LIMIT " + limit + ")";
+    }
+
+    /**
+     * True for failures that another attempt of the same transaction can avoid: deadlock,
+     * serialization failure, lock wait timeout, or a unique key inserted by a concurrent writer.
+     */
+    boolean isTransient(SQLException error) {
+        for (Throwable current = error; current != null; current = current.getCause()) {
+            if (current instanceof SQLException sql) {
+                String state = sql.getSQLState() == null ? "" : sql.getSQLState();
+                if (state.startsWith("40") || state.equals("23505")
+                        || (this == MARIADB && (sql.getErrorCode() == 1062 || sql.getErrorCode() == 1205
+                        || sql.getErrorCode() == 1213))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}
