@@ -62,6 +62,7 @@ function ensureConversation(kind, id) {
       lastActivity: 0,
       visible: PAGE_SIZE,
       needsSort: false,
+      fixedNodes: new Map(), // day separators and the like, reused across renders
     };
     chat.conversations.set(key, conversation);
   }
@@ -309,7 +310,16 @@ function startClient() {
   }));
   // 'closed' reports the end of every connection; the client decides whether to reconnect, and
   // says so with the next 'state'.
-  client.on('closed', live(close => { chat.lastClose = close ?? null; }));
+  client.on('closed', live(close => {
+    chat.lastClose = close ?? null;
+    if (close?.code === 4001) {
+      // The token expired. The client asks for a fresh one, but this page only has the pasted one.
+      chat.notice = chat.session.mode === 'token'
+        ? { text: 'Your token has expired.', action: { label: 'Sign in again', run: signOut } }
+        : null;
+      renderConnection();
+    }
+  }));
   client.on('error', live(error => console.warn('[switchboard-page] client error:', error?.message ?? error)));
   client.connect();
 }
@@ -552,6 +562,11 @@ function renderList() {
   list.replaceChildren(...items);
   $('conversation-empty').hidden = items.length > 0;
   document.title = totalUnread > 0 ? `(${totalUnread}) Switchboard` : 'Switchboard';
+  // At phone width the list is hidden behind the open chat: the back button shows what waits there.
+  const elsewhere = totalUnread - (chat.openKey && chat.conversations.has(chat.openKey) ? unreadCount(chat.conversations.get(chat.openKey)) : 0);
+  const backBadge = $('back-unread');
+  backBadge.hidden = elsewhere <= 0;
+  backBadge.textContent = elsewhere > 0 ? String(elsewhere) : '';
 }
 
 function messageNode(conversation, entry) {
@@ -610,10 +625,17 @@ function renderChat() {
   const entries = sortedEntries(conversation);
   const start = Math.max(0, entries.length - conversation.visible);
   const nodes = [];
+  const fixed = (key, make) => {
+    let node = conversation.fixedNodes.get(key);
+    if (!node) conversation.fixedNodes.set(key, node = make());
+    return node;
+  };
   if (start > 0) {
-    const more = h('button', { type: 'button', className: 'link', 'data-testid': 'show-earlier' }, `Show earlier messages (${start})`);
-    more.addEventListener('click', () => { conversation.visible += PAGE_SIZE; chat.stickToBottom = false; scheduleRender(); });
-    nodes.push(h('li', { className: 'earlier' }, more));
+    nodes.push(fixed(`earlier|${start}`, () => {
+      const more = h('button', { type: 'button', className: 'link', 'data-testid': 'show-earlier' }, `Show earlier messages (${start})`);
+      more.addEventListener('click', () => { conversation.visible += PAGE_SIZE; chat.stickToBottom = false; scheduleRender(); });
+      return h('li', { className: 'earlier' }, more);
+    }));
   }
   let day = null;
   let previous = null;
@@ -623,21 +645,49 @@ function renderChat() {
     if (entryDay !== day) {
       day = entryDay;
       previous = null;
-      nodes.push(h('li', { className: 'day', role: 'separator' }, h('span', {}, formatDay(entry.ts))));
+      const label = formatDay(entry.ts);
+      nodes.push(fixed(`day|${day}|${label}`, () => h('li', { className: 'day', role: 'separator' }, h('span', {}, label))));
     }
-    const node = messageNode(conversation, entry);
-    if (previous && previous.from === entry.from && entry.ts - previous.ts < 5 * 60_000) node.classList.add('follow');
-    nodes.push(node);
+    const follow = previous !== null && previous.from === entry.from && entry.ts - previous.ts < 5 * 60_000;
+    // A message's node is rebuilt only when what it shows changed, so selections and focus survive.
+    const version = `${entry.status}|${entry.seq}|${entry.ts}|${entry.error ?? ''}|${follow}`;
+    if (entry.node?.version !== version) {
+      entry.node = messageNode(conversation, entry);
+      entry.node.version = version;
+      entry.node.classList.toggle('follow', follow);
+    }
+    nodes.push(entry.node);
     previous = entry;
   }
   if (entries.length === 0) {
-    nodes.push(h('li', { className: 'no-messages' },
-      conversation.kind === 'group' ? 'No messages in this group yet.' : `This is the start of your conversation with ${conversation.id}.`));
+    nodes.push(fixed('empty', () => h('li', { className: 'no-messages' },
+      conversation.kind === 'group' ? 'No messages in this group yet.' : `This is the start of your conversation with ${conversation.id}.`)));
   }
-  $('message-list').replaceChildren(...nodes);
+  if ($('message-list').dataset.conversation !== conversation.key) {
+    $('message-list').replaceChildren();
+    $('message-list').dataset.conversation = conversation.key;
+  }
+  syncChildren($('message-list'), nodes);
   if (chat.stickToBottom || atBottom) {
     scroller.scrollTop = scroller.scrollHeight;
     chat.stickToBottom = false;
+  }
+}
+
+/** Makes `parent`'s children exactly `nodes`, moving only what moved (a selection survives). */
+function syncChildren(parent, nodes) {
+  let current = parent.firstChild;
+  for (const node of nodes) {
+    if (node === current) {
+      current = current.nextSibling;
+    } else {
+      parent.insertBefore(node, current);
+    }
+  }
+  while (current) {
+    const next = current.nextSibling;
+    current.remove();
+    current = next;
   }
 }
 

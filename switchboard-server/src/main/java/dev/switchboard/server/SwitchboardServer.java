@@ -7,11 +7,12 @@ import dev.switchboard.server.chat.CommandDispatcher;
 import dev.switchboard.server.chat.GroupCommands;
 import dev.switchboard.server.chat.PresenceCommands;
 import dev.switchboard.server.chat.Router;
+import dev.switchboard.server.cluster.Cluster;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.gateway.Admission;
 import dev.switchboard.server.gateway.GatewayServer;
 import dev.switchboard.server.gateway.GatewayServices;
-import dev.switchboard.server.presence.LocalPresence;
+import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.registry.ConnectionRegistry;
 import dev.switchboard.server.store.JdbcDatabase;
 import dev.switchboard.server.store.JdbcGroupStore;
@@ -35,6 +36,7 @@ public final class SwitchboardServer implements AutoCloseable {
     private final JdbcMessageStore messageStore;
     private final ConnectionRegistry registry = new ConnectionRegistry();
     private final GatewayServer gateway;
+    private final Cluster cluster;
     private final ScheduledExecutorService maintenance;
     private int port;
     private boolean closed;
@@ -47,15 +49,23 @@ public final class SwitchboardServer implements AutoCloseable {
         JdbcDatabase database = JdbcDatabase.open(config.store(), Path.of(config.server().dataDirectory()));
         this.messageStore = new JdbcMessageStore(database);
         JdbcGroupStore groupStore = new JdbcGroupStore(database);
-        Router router = new Router(registry);
+        this.cluster = Cluster.create(config.cluster(), registry);
+        Router router = new Router(registry, cluster.routes(), cluster.broker());
+        if (cluster.broker() != null) {
+            cluster.broker().onResubscribed(() -> {
+                cluster.routes().refreshNow();
+                registry.forEach(Connection::catchUp);
+            });
+            cluster.broker().start(cluster.nodeId(), router::onEnvelope);
+        }
         CommandDispatcher dispatcher = new CommandDispatcher(
                 new ChatService(messageStore, router, config.limits().maxBodyBytes()),
                 new GroupCommands(groupStore, config.limits().maxGroupMembers()),
-                new PresenceCommands(new LocalPresence(registry)));
+                new PresenceCommands(cluster.routes()));
         GatewayServices services = new GatewayServices(config,
                 new HandshakeAuthenticator(config.auth(), Clock.systemUTC()),
                 new OriginPolicy(config.server().allowedOrigins()),
-                registry, dispatcher, messageStore, new Admission(config.server().maxConnections()));
+                registry, dispatcher, messageStore, new Admission(config.server().maxConnections()), cluster);
         this.gateway = new GatewayServer(services);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "maintenance");
@@ -108,7 +118,8 @@ public final class SwitchboardServer implements AutoCloseable {
             return;
         }
         closed = true;
-        log.atInfo().setMessage("shutting down").addKeyValue("connections", registry.size()).log();
+        log.atInfo().setMessage("shutting down").addKeyValue("node", cluster.nodeId())
+                .addKeyValue("connections", registry.size()).log();
         gateway.stopAccepting();
         try {
             boolean drained = gateway.drain(config.shutdown().drainWindowMillis(), config.shutdown().deadlineMillis());
@@ -119,6 +130,7 @@ public final class SwitchboardServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         gateway.close();
+        cluster.close();
         maintenance.shutdownNow();
         messageStore.close();
         log.info("stopped");

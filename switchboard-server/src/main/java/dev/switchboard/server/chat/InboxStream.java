@@ -69,6 +69,17 @@ public final class InboxStream {
         readNextPage();
     }
 
+    /**
+     * Re-reads the store after {@code sentSeq} although no gap was seen: live delivery may have
+     * been lost (another node's envelopes while the broker was disconnected).
+     */
+    public void catchUp() {
+        if (state == State.LIVE && connection.isOpen()) {
+            state = State.CATCHING_UP;
+            readNextPage();
+        }
+    }
+
     /** A live inbox entry that was just stored. */
     public void onLive(long seq, byte[] payload) {
         highestLiveSeq = Math.max(highestLiveSeq, seq);

@@ -1,38 +1,90 @@
 package dev.switchboard.server.chat;
 
+import dev.switchboard.server.cluster.Broker;
+import dev.switchboard.server.cluster.Envelope;
+import dev.switchboard.server.cluster.Routes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.registry.ConnectionRegistry;
 import dev.switchboard.server.store.AppendResult;
 import dev.switchboard.server.store.Recipient;
 
 /**
- * Hands stored inbox entries to the connections that should see them now. Single-node: every
- * recipient is looked up in this node's registry; users who are not connected get nothing now and
+ * Hands stored inbox entries to the connections that should see them now: this node's through the
+ * registry, other nodes' through one {@link Broker} envelope per node (recipients grouped by node
+ * first, never one publish per member). Users who are not connected anywhere get nothing now and
  * everything on their next resume. Delivery here is best effort by design — the store already holds
  * every entry, and {@link InboxStream} closes any gap from it.
  *
- * @implNote Called on the store's writer thread right after commit, in commit order. Doing the
- * dispatch there (a few hash lookups and one task hand-off per recipient connection) keeps entries
- * for one connection arriving at its event loop in seq order, so the common case never needs a
- * store read; the message is encoded once here and the bytes shared by every recipient.
+ * @implNote {@link #dispatch} is called on the store's writer thread right after commit, in commit
+ * order. Local hand-off there (a few hash lookups and one task per recipient connection) keeps
+ * entries for one connection arriving at its event loop in seq order, so the common case never needs
+ * a store read; the message is encoded once here and the bytes shared by every recipient and every
+ * envelope. The remote route lookup is asynchronous and never blocks the writer.
  */
 public final class Router {
-    private final ConnectionRegistry registry;
+    private static final Logger log = LoggerFactory.getLogger(Router.class);
 
-    public Router(ConnectionRegistry registry) {
+    private final ConnectionRegistry registry;
+    private final Routes routes;
+    private final Broker broker;
+
+    /**
+     * @param broker null for a single node
+     */
+    public Router(ConnectionRegistry registry, Routes routes, Broker broker) {
         this.registry = registry;
+        this.routes = routes;
+        this.broker = broker;
     }
 
-    /** Delivers a new (non-duplicate) message to every live connection of every recipient. */
+    /** Delivers a new (non-duplicate) message to every live connection of every recipient, cluster-wide. */
     public void dispatch(AppendResult result) {
         if (result.duplicate() || result.recipients().isEmpty()) {
             return;
         }
         byte[] payload = OutboundMessages.messagePayload(result.message());
         for (Recipient recipient : result.recipients()) {
-            for (Connection connection : registry.connectionsOf(recipient.userId())) {
-                connection.deliverLive(recipient.seq(), payload);
+            deliverLocally(recipient, payload);
+        }
+        if (broker != null) {
+            dispatchRemote(result.recipients(), payload);
+        }
+    }
+
+    private void dispatchRemote(List<Recipient> recipients, byte[] payload) {
+        Map<String, Long> seqs = new HashMap<>();
+        recipients.forEach(recipient -> seqs.put(recipient.userId(), recipient.seq()));
+        routes.remoteNodesOf(seqs.keySet()).whenComplete((byNode, error) -> {
+            if (error != null) {
+                log.atWarn().setMessage("route lookup failed; remote recipients catch up from the store")
+                        .addKeyValue("error", error.toString()).log();
+                return;
             }
+            byNode.forEach((nodeId, users) -> {
+                List<Recipient> onNode = new ArrayList<>(users.size());
+                users.forEach(userId -> onNode.add(new Recipient(userId, seqs.get(userId))));
+                broker.publish(nodeId, new Envelope(onNode, payload));
+            });
+        });
+    }
+
+    /** An envelope from another node: its recipients connected here get their entries. */
+    public void onEnvelope(Envelope envelope) {
+        for (Recipient recipient : envelope.recipients()) {
+            deliverLocally(recipient, envelope.payload());
+        }
+    }
+
+    private void deliverLocally(Recipient recipient, byte[] payload) {
+        for (Connection connection : registry.connectionsOf(recipient.userId())) {
+            connection.deliverLive(recipient.seq(), payload);
         }
     }
 }

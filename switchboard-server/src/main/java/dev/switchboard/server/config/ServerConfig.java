@@ -14,7 +14,8 @@ public record ServerConfig(
         Limits limits,
         Store store,
         Retention retention,
-        Shutdown shutdown) {
+        Shutdown shutdown,
+        Cluster cluster) {
 
     /**
      * Listening socket and HTTP surface.
@@ -129,5 +130,24 @@ public record ServerConfig(
      * @param deadlineMillis    the process exits after this long whatever is left; default 10000
      */
     public record Shutdown(long drainWindowMillis, long deadlineMillis) {
+    }
+
+    /**
+     * Several nodes behind a balancer.
+     *
+     * @param mode                  {@code single} (default: one node, nothing shared) or {@code redis}
+     * @param nodeId                this node's id; empty = generated at start
+     * @param redisUri              e.g. {@code redis://127.0.0.1:6379} (or {@code redis-sentinel://…})
+     * @param keyPrefix             prefix of every Redis key and channel; separates clusters sharing a Redis
+     * @param routeTtlMillis        a node's routes and heartbeat expire after this long without refresh; default 60000
+     * @param refreshIntervalMillis how often routes are refreshed (±20% jitter); default 20000
+     */
+    public record Cluster(
+            String mode,
+            String nodeId,
+            String redisUri,
+            String keyPrefix,
+            long routeTtlMillis,
+            long refreshIntervalMillis) {
     }
 }

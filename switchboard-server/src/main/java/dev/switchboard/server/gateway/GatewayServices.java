@@ -3,6 +3,7 @@ package dev.switchboard.server.gateway;
 import dev.switchboard.server.auth.HandshakeAuthenticator;
 import dev.switchboard.server.auth.OriginPolicy;
 import dev.switchboard.server.chat.CommandDispatcher;
+import dev.switchboard.server.cluster.Cluster;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.registry.ConnectionRegistry;
 import dev.switchboard.server.store.MessageStore;
@@ -15,5 +16,6 @@ public record GatewayServices(
         ConnectionRegistry registry,
         CommandDispatcher dispatcher,
         MessageStore store,
-        Admission admission) {
+        Admission admission,
+        Cluster cluster) {
 }

@@ -12,6 +12,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.AttributeKey;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Everything before the upgrade: health endpoints, the web page, and the admission of WebSocket
@@ -69,13 +71,17 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     }
 
     private void ready(ChannelHandlerContext ctx, FullHttpRequest request) {
-        boolean storeHealthy = services.store().isHealthy();
         boolean draining = services.admission().isDraining();
-        boolean ready = storeHealthy && !draining;
-        String json = "{\"status\":\"" + (ready ? "ready" : "not_ready") + "\",\"store\":\""
-                + (storeHealthy ? "up" : "down") + "\",\"draining\":" + draining
-                + ",\"connections\":" + services.registry().size() + "}";
-        HttpResponses.sendJson(ctx, request, ready ? 200 : 503, json);
+        Map<String, Boolean> components = new LinkedHashMap<>();
+        components.put("store", services.store().isHealthy());
+        components.putAll(services.cluster().health());
+        boolean ready = !draining && !components.containsValue(false);
+        StringBuilder json = new StringBuilder("{\"status\":\"").append(ready ? "ready" : "not_ready").append('"');
+        components.forEach((name, up) -> json.append(",\"").append(name).append("\":\"").append(up ? "up" : "down").append('"'));
+        json.append(",\"draining\":").append(draining)
+                .append(",\"node\":\"").append(services.cluster().nodeId()).append('"')
+                .append(",\"connections\":").append(services.registry().size()).append('}');
+        HttpResponses.sendJson(ctx, request, ready ? 200 : 503, json.toString());
     }
 
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, boolean echo) {

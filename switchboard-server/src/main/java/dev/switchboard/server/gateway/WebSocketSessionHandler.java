@@ -75,6 +75,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         if (replaced != null) {
             replaced.kick("replaced by a new connection of the same device");
         }
+        services.cluster().routes().userConnected(opened.userId());
         opened.write(OutboundMessages.welcome(opened.connectionId(), opened.userId(), opened.deviceId(), state.cursor(),
                 state.lastSeq(), config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis(),
                 config.limits().maxMessageBytes(), config.limits().maxBodyBytes(),
@@ -108,6 +109,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             tokenExpiry.cancel(false);
         }
         if (connection != null && services.registry().unregister(connection)) {
+            services.cluster().routes().userDisconnected(connection.userId());
             log.atInfo().setMessage("connection closed").addKeyValue("connectionId", connection.connectionId())
                     .addKeyValue("userId", connection.userId()).addKeyValue("deviceId", connection.deviceId()).log();
         }

@@ -83,6 +83,15 @@ public final class Connection {
         }
     }
 
+    /** Makes the inbox stream re-read the store (see InboxStream#catchUp); returns at once. */
+    public void catchUp() {
+        channel.eventLoop().execute(() -> {
+            if (inbox != null) {
+                inbox.catchUp();
+            }
+        });
+    }
+
     /**
      * Writes one JSON text message. Takes ownership of {@code json}.
      *

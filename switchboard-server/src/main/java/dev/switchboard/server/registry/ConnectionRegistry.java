@@ -73,6 +73,11 @@ public final class ConnectionRegistry {
         return devices == null ? null : devices.get(deviceId);
     }
 
+    /** The users with at least one connection here (a snapshot). */
+    public List<String> userIds() {
+        return List.copyOf(byUser.keySet());
+    }
+
     public int size() {
         return size.get();
     }

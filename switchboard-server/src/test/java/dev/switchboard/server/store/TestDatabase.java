@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * A server that cannot be reached fails the test under {@code CI=true}; elsewhere the test is
  * skipped with a loud message.
  */
-final class TestDatabase implements AutoCloseable {
+public final class TestDatabase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TestDatabase.class);
     private static final String RUN_ID = UUID.randomUUID().toString().substring(0, 8);
     private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -41,23 +41,23 @@ final class TestDatabase implements AutoCloseable {
         return JdbcDatabase.open(config("").store(), dataDirectory);
     }
 
-    static TestDatabase mariadb() {
+    public static TestDatabase mariadb() {
         String name = newName();
         return create(MARIADB_SERVER + "?user=root", MARIADB_SERVER + name + "?user=root", name, "MariaDB on 127.0.0.1:3306");
     }
 
-    static TestDatabase postgres() {
+    public static TestDatabase postgres() {
         String name = newName();
         return create(POSTGRES_SERVER + "postgres?user=root", POSTGRES_SERVER + name + "?user=root", name,
                 "PostgreSQL on 127.0.0.1:5432");
     }
 
     /** A new pool on this database (the same data every time). */
-    JdbcDatabase open() {
+    public JdbcDatabase open() {
         return JdbcDatabase.open(config(url).store(), Path.of("unused"));
     }
 
-    String url() {
+    public String url() {
         return url;
     }
 

@@ -1,0 +1,67 @@
+package dev.switchboard.server.cluster;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.net.SocketAddress;
+import java.time.Duration;
+
+/**
+ * The node's two Redis connections — one for commands, one for pub/sub — on one Lettuce client with
+ * automatic reconnection. Lettuce also takes {@code redis-sentinel://} URIs for Sentinel setups.
+ * Keys are strings, values raw bytes.
+ */
+final class RedisConnections implements AutoCloseable {
+    static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, byte[]> commands;
+    private final StatefulRedisPubSubConnection<String, byte[]> pubSub;
+    private volatile boolean commandsConnected = true;
+
+    RedisConnections(String uri) {
+        client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder().autoReconnect(true)
+                .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(5))).build());
+        commands = client.connect(CODEC);
+        pubSub = client.connectPubSub(CODEC);
+        commands.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                commandsConnected = true;
+            }
+
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                commandsConnected = false;
+            }
+        });
+    }
+
+    StatefulRedisConnection<String, byte[]> commands() {
+        return commands;
+    }
+
+    StatefulRedisPubSubConnection<String, byte[]> pubSub() {
+        return pubSub;
+    }
+
+    /** True while the command connection is up. */
+    boolean isConnected() {
+        return commandsConnected && commands.isOpen();
+    }
+
+    @Override
+    public void close() {
+        pubSub.close();
+        commands.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,196 @@
+package dev.switchboard.server.cluster;
+
+import dev.switchboard.server.registry.ConnectionRegistry;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Routes} in Redis. Each user has a hash {@code routes:{user}} of node id → expiry time;
+ * each node keeps a heartbeat key {@code node:{id}} with a TTL. A node that dies stops refreshing:
+ * its route fields are ignored once their expiry passes, and the keys expire by themselves.
+ *
+ * @implNote Refresh strategy. Rejected: refreshing a user's route on every message or heartbeat
+ * (Redis traffic proportional to activity). Rejected: one key per (user, node) with its own TTL
+ * (finding a user's nodes would need a scan). Adopted: one maintenance thread re-announces every
+ * user connected here once per refresh interval, with ±20% jitter so restarted nodes don't refresh
+ * in lockstep, as pipelined {@code HSET}+{@code PEXPIRE} pairs — cost proportional to connected
+ * users, independent of traffic. Lookups for a group are one pipelined {@code HGETALL} per member,
+ * answered in a single round trip.
+ */
+public final class RedisRoutes implements Routes {
+    private static final Logger log = LoggerFactory.getLogger(RedisRoutes.class);
+
+    private final RedisConnections redis;
+    private final RedisKeys keys;
+    private final String nodeId;
+    private final ConnectionRegistry registry;
+    private final long routeTtlMillis;
+    private final long refreshIntervalMillis;
+    private final ScheduledExecutorService maintenance;
+
+    RedisRoutes(RedisConnections redis, RedisKeys keys, String nodeId, ConnectionRegistry registry,
+                long routeTtlMillis, long refreshIntervalMillis) {
+        this.redis = redis;
+        this.keys = keys;
+        this.nodeId = nodeId;
+        this.registry = registry;
+        this.routeTtlMillis = routeTtlMillis;
+        this.refreshIntervalMillis = refreshIntervalMillis;
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "routes-refresh");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Announces the node and starts the periodic refresh. */
+    void start() {
+        heartbeat();
+        scheduleRefresh();
+    }
+
+    private void scheduleRefresh() {
+        long jitter = refreshIntervalMillis / 5;
+        long delay = refreshIntervalMillis + ThreadLocalRandom.current().nextLong(-jitter, jitter + 1);
+        maintenance.schedule(() -> {
+            try {
+                refreshNow();
+            } finally {
+                scheduleRefresh();
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void heartbeat() {
+        redis.commands().async().set(keys.node(nodeId),
+                Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII),
+                SetArgs.Builder.px(routeTtlMillis));
+    }
+
+    @Override
+    public void refreshNow() {
+        heartbeat();
+        List<String> users = registry.userIds();
+        for (String userId : users) {
+            announce(userId);
+        }
+        log.atDebug().setMessage("routes refreshed").addKeyValue("users", users.size()).log();
+    }
+
+    @Override
+    public String nodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public void userConnected(String userId) {
+        announce(userId);
+    }
+
+    private void announce(String userId) {
+        RedisAsyncCommands<String, byte[]> commands = redis.commands().async();
+        byte[] expiry = Long.toString(System.currentTimeMillis() + routeTtlMillis).getBytes(StandardCharsets.US_ASCII);
+        commands.hset(keys.routes(userId), nodeId, expiry);
+        commands.pexpire(keys.routes(userId), routeTtlMillis);
+    }
+
+    @Override
+    public void userDisconnected(String userId) {
+        if (registry.connectionsOf(userId).isEmpty()) {
+            redis.commands().async().hdel(keys.routes(userId), nodeId);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Map<String, List<String>>> remoteNodesOf(Collection<String> userIds) {
+        return liveRoutes(userIds).thenApply(routes -> {
+            Map<String, List<String>> byNode = new HashMap<>();
+            routes.forEach((userId, nodes) -> {
+                for (String node : nodes) {
+                    if (!node.equals(nodeId)) {
+                        byNode.computeIfAbsent(node, ignored -> new ArrayList<>()).add(userId);
+                    }
+                }
+            });
+            return byNode;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Map<String, Boolean>> online(Collection<String> userIds) {
+        return liveRoutes(userIds).thenApply(routes -> {
+            Map<String, Boolean> online = new LinkedHashMap<>();
+            for (String userId : userIds) {
+                online.put(userId, !routes.get(userId).isEmpty() || !registry.connectionsOf(userId).isEmpty());
+            }
+            return online;
+        });
+    }
+
+    /** user → nodes whose route has not expired, from one pipelined round of HGETALLs. */
+    private CompletableFuture<Map<String, List<String>>> liveRoutes(Collection<String> userIds) {
+        RedisAsyncCommands<String, byte[]> commands = redis.commands().async();
+        long now = System.currentTimeMillis();
+        Map<String, CompletableFuture<Map<String, byte[]>>> lookups = new LinkedHashMap<>();
+        for (String userId : userIds) {
+            lookups.put(userId, commands.hgetall(keys.routes(userId)).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(lookups.values().toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            Map<String, List<String>> routes = new LinkedHashMap<>();
+            lookups.forEach((userId, lookup) -> {
+                List<String> nodes = new ArrayList<>(2);
+                lookup.join().forEach((node, expiry) -> {
+                    if (parseLong(expiry) > now) {
+                        nodes.add(node);
+                    }
+                });
+                routes.put(userId, nodes);
+            });
+            return routes;
+        });
+    }
+
+    private static long parseLong(byte[] value) {
+        try {
+            return Long.parseLong(new String(value, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return redis.isConnected();
+    }
+
+    @Override
+    public void close() {
+        maintenance.shutdownNow();
+        try {
+            RedisAsyncCommands<String, byte[]> commands = redis.commands().async();
+            List<CompletableFuture<?>> removals = new ArrayList<>();
+            for (String userId : registry.userIds()) {
+                removals.add(commands.hdel(keys.routes(userId), nodeId).toCompletableFuture());
+            }
+            removals.add(commands.del(keys.node(nodeId)).toCompletableFuture());
+            CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)).get(3, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.atWarn().setMessage("could not remove this node's routes; they expire by themselves")
+                    .addKeyValue("error", e.toString()).log();
+        }
+    }
+}
