@@ -52,7 +52,11 @@ public final class EnvelopeCodec {
             if (length < 0 || length > bytes.length) {
                 throw new IllegalArgumentException("bad payload length " + length);
             }
-            return new Envelope(List.copyOf(recipients), in.readNBytes(length));
+            byte[] payload = in.readNBytes(length);
+            if (payload.length != length) {
+                throw new IllegalArgumentException("payload truncated: " + payload.length + " of " + length + " bytes");
+            }
+            return new Envelope(List.copyOf(recipients), payload);
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated envelope", e);
         }
