@@ -1,24 +1,27 @@
-// The Switchboard chat page: sign-in, conversation list, one open conversation, composer.
-// Messages are never stored in the browser: on every load the client resumes after seq 0 and
-// the server replays the retained inbox. See docs/PROTOCOL.md for the rules this relies on.
+// The Switchboard chat page: sign-in, the client's events, sending, groups, presence, routing.
+// Messages are never stored in the browser: on every load the client resumes after seq 0 and the
+// server replays the retained inbox (docs/PROTOCOL.md section 4). conversations.js holds the
+// model, view.js draws it.
 import { SwitchboardClient } from '/client/switchboard.js';
-import { $, h, bodyText, dayKey, formatDay, formatListTime, formatTime, paintAvatar } from './dom.js';
+import { Inbox } from './conversations.js';
+import { $, paintAvatar } from './dom.js';
 import * as storage from './storage.js';
+import { clearChat, renderChat, renderConnection, renderList } from './view.js';
 
 const WS_URL = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 const ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
+const ID_RULE = 'A user or group id is 1–128 letters, digits or _ . : @ -';
 const PRESENCE_POLL_MS = 10_000;
-const PAGE_SIZE = 200;
+const GROUPS_POLL_MS = 30_000;
 const ERROR_TEXT = {
   not_group_member: 'You are not a member of that group.',
   group_not_found: 'There is no group with that id.',
   group_exists: 'A group with that id already exists.',
   group_full: 'That group is full.',
   payload_too_large: 'That message is too long.',
-  invalid_field: 'The server refused a field: ',
 };
 
-/** Everything about the signed-in session; replaced as a whole on sign-out. */
+/** The signed-in session; null while signed out. Replaced as a whole on sign-in and sign-out. */
 let chat = null;
 
 function newChat(session) {
@@ -26,121 +29,56 @@ function newChat(session) {
     session,
     userId: session.userId,
     client: null,
-    conversations: new Map(), // key "user:bob" | "group:team" -> conversation
-    openKey: null,
+    inbox: new Inbox(session.userId, storage.loadReadMarks(session.userId)),
+    openKey: null,            // the conversation shown, from the URL hash
     online: {},               // user id -> boolean, from presence polling
     presenceSupported: true,
-    readMarks: storage.loadReadMarks(session.userId),
-    lastSeq: 0,               // highest seq received, to resume from after a terminal close
-    maxBodyBytes: 16384,
-    connection: { state: 'idle', until: 0, attempt: 0 },
+    maxBodyBytes: 16384,      // from welcome
+    connection: { state: 'idle', until: 0 },
     everConnected: false,
     lastClose: null,          // {code, reason} of the last connection that ended
-    notice: null,             // { text, action?: { label, run } } shown under the status
+    notice: null,             // {text, action?: {label, run}} shown under the status
+    groupsVersion: 0,         // bumped by every local group change; older group lists are stale
     timers: [],
     renderQueued: false,
     stickToBottom: true,
   };
 }
 
-// ---- conversations -------------------------------------------------------------------------
+const actions = {
+  open: (kind, id) => openConversation(kind, id),
+  retry: (conversation, entry) => {
+    chat.inbox.remove(conversation, entry);
+    send(conversation, entry.body);
+  },
+  showEarlier: conversation => {
+    chat.inbox.showEarlier(conversation);
+    scheduleRender();
+  },
+};
 
-const keyOf = (kind, id) => `${kind}:${id}`;
-
-function ensureConversation(kind, id) {
-  const key = keyOf(kind, id);
-  let conversation = chat.conversations.get(key);
-  if (!conversation) {
-    conversation = {
-      key, kind, id,
-      name: id,
-      member: undefined,  // groups: true/false once the server has told us
-      members: null,
-      entries: [],        // messages sorted by seq; unsent own messages (seq null) last
-      byClientId: new Map(),
-      seqs: new Set(),
-      lastActivity: 0,
-      visible: PAGE_SIZE,
-      needsSort: false,
-      fixedNodes: new Map(), // day separators and the like, reused across renders
-    };
-    chat.conversations.set(key, conversation);
-  }
-  return conversation;
+function scheduleRender() {
+  if (!chat || chat.renderQueued) return;
+  chat.renderQueued = true;
+  setTimeout(() => {
+    if (!chat) return;
+    chat.renderQueued = false;
+    const open = chat.inbox.get(chat.openKey);
+    if (open && document.visibilityState === 'visible' && chat.inbox.markRead(open)) {
+      storage.saveReadMarks(chat.userId, chat.inbox.readMarks);
+    }
+    renderList(chat, actions);
+    renderChat(chat, actions);
+  }, 16);
 }
 
-/** The conversation a message belongs to (PROTOCOL.md section 3). */
-function conversationOf(message) {
-  if (message.to?.kind === 'group') return ['group', message.to.id];
-  return ['user', message.from === chat.userId ? message.to.id : message.from];
-}
-
-function onMessage(message) {
-  const [kind, id] = conversationOf(message);
-  const conversation = ensureConversation(kind, id);
-  chat.lastSeq = Math.max(chat.lastSeq, message.seq);
-  const mine = message.from === chat.userId;
-  if (conversation.seqs.has(message.seq)) {
-    console.warn('[switchboard-page] duplicate message seq', message.seq, 'ignored');
-    return;
-  }
-  conversation.seqs.add(message.seq);
-  const optimistic = mine ? conversation.byClientId.get(message.clientId) : undefined;
-  if (optimistic) {
-    // Our own send coming back through the inbox: the same entry, now with its seq.
-    Object.assign(optimistic, { seq: message.seq, id: message.id, ts: message.ts, status: 'sent', error: null });
-    conversation.needsSort = true;
-  } else {
-    const entry = {
-      seq: message.seq, id: message.id, from: message.from, clientId: message.clientId,
-      ts: message.ts, body: message.body, mine, status: mine ? 'sent' : null,
-    };
-    const last = conversation.entries.at(-1);
-    if (last && (last.seq === null || last.seq > message.seq)) conversation.needsSort = true;
-    conversation.entries.push(entry);
-    if (mine && message.clientId) conversation.byClientId.set(message.clientId, entry);
-  }
-  conversation.lastActivity = Math.max(conversation.lastActivity, message.ts);
-  if (kind === 'user' && id !== chat.userId && !(id in chat.online)) queuePresence();
-  scheduleRender();
-}
-
-function sortedEntries(conversation) {
-  if (conversation.needsSort) {
-    conversation.entries.sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity) || (a.order ?? 0) - (b.order ?? 0));
-    conversation.needsSort = false;
-  }
-  return conversation.entries;
-}
-
-function unreadCount(conversation) {
-  const mark = chat.readMarks[conversation.key] ?? 0;
-  let count = 0;
-  const entries = sortedEntries(conversation);
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const entry = entries[i];
-    if (entry.seq === null) continue;
-    if (entry.seq <= mark) break;
-    if (!entry.mine) count++;
-  }
-  return count;
-}
-
-function markOpenConversationRead() {
-  if (!chat.openKey || document.visibilityState !== 'visible') return;
-  const conversation = chat.conversations.get(chat.openKey);
-  if (!conversation) return;
-  let newest = 0;
-  for (const entry of conversation.entries) if (entry.seq !== null && entry.seq > newest) newest = entry.seq;
-  if (newest > (chat.readMarks[conversation.key] ?? 0)) {
-    chat.readMarks[conversation.key] = newest;
-    storage.saveReadMarks(chat.userId, chat.readMarks);
-  }
+/** Runs `work` for the current session; its result is dropped if the user signed out meanwhile. */
+function forSession(work) {
+  const owner = chat;
+  return work(owner).then(result => (owner === chat ? result : undefined));
 }
 
 // ---- sending -------------------------------------------------------------------------------
-
-let localOrder = 0;
 
 function send(conversation, text) {
   const bytes = new TextEncoder().encode(JSON.stringify(text)).length;
@@ -155,27 +93,15 @@ function send(conversation, text) {
     showComposerNote(describeError(error));
     return false;
   }
-  const entry = {
-    seq: null, id: null, from: chat.userId, clientId: pending.clientId, ts: Date.now(), body: text,
-    mine: true, status: 'sending', order: ++localOrder,
-  };
-  conversation.entries.push(entry);
-  conversation.byClientId.set(entry.clientId, entry);
-  conversation.lastActivity = Math.max(conversation.lastActivity, entry.ts);
   const owner = chat;
+  const entry = chat.inbox.addSending(conversation, pending.clientId, text);
   pending.then(receipt => {
     if (owner !== chat) return;
-    if (entry.seq === null) {
-      Object.assign(entry, { seq: receipt.seq, id: receipt.id, ts: receipt.ts });
-      conversation.needsSort = true;
-    }
-    entry.status = 'sent';
-    entry.error = null;
+    chat.inbox.confirm(conversation, entry, receipt);
     scheduleRender();
   }, error => {
-    if (owner !== chat || entry.status === 'sent') return;
-    entry.status = 'failed';
-    entry.error = describeError(error);
+    if (owner !== chat) return;
+    chat.inbox.fail(entry, describeError(error));
     scheduleRender();
   });
   chat.stickToBottom = true;
@@ -183,34 +109,26 @@ function send(conversation, text) {
   return true;
 }
 
-function retry(conversation, entry) {
-  conversation.entries.splice(conversation.entries.indexOf(entry), 1);
-  conversation.byClientId.delete(entry.clientId);
-  send(conversation, entry.body);
-}
-
 function describeError(error) {
   if (!error) return 'Something went wrong.';
-  const known = ERROR_TEXT[error.code];
-  if (known) return known.endsWith(': ') ? known + (error.message ?? '') : known;
-  return error.message || String(error);
+  return ERROR_TEXT[error.code] ?? (error.message || String(error));
 }
 
 // ---- groups and presence -------------------------------------------------------------------
 
 async function refreshGroups() {
-  const owner = chat;
+  const version = chat.groupsVersion;
   try {
-    const { groups } = await owner.client.listGroups();
-    if (owner !== chat) return;
+    const result = await forSession(session => session.client.listGroups());
+    if (!result || chat.groupsVersion !== version) return;
     const memberOf = new Set();
-    for (const group of groups ?? []) {
-      const conversation = ensureConversation('group', group.groupId);
+    for (const group of result.groups ?? []) {
+      const conversation = chat.inbox.conversation('group', group.groupId);
       if (group.name) conversation.name = group.name;
       conversation.member = true;
       memberOf.add(conversation.key);
     }
-    for (const conversation of chat.conversations.values()) {
+    for (const conversation of chat.inbox.conversations.values()) {
       if (conversation.kind === 'group' && !memberOf.has(conversation.key)) conversation.member = false;
     }
     scheduleRender();
@@ -220,10 +138,9 @@ async function refreshGroups() {
 }
 
 async function loadMembers(conversation) {
-  const owner = chat;
   try {
-    const result = await owner.client.groupMembers(conversation.id);
-    if (owner !== chat) return;
+    const result = await forSession(session => session.client.groupMembers(conversation.id));
+    if (!result) return;
     conversation.members = result.members ?? [];
     if (result.name) conversation.name = result.name;
     conversation.member = true;
@@ -233,8 +150,21 @@ async function loadMembers(conversation) {
   scheduleRender();
 }
 
+/** Applies a group change this page made (create, join, leave). */
+function groupChanged(groupId, { member, members, name }) {
+  chat.groupsVersion++;
+  const conversation = chat.inbox.conversation('group', groupId);
+  conversation.member = member;
+  conversation.members = members ?? null;
+  if (name) conversation.name = name;
+  conversation.lastActivity ||= Date.now();
+  scheduleRender();
+  return conversation;
+}
+
 let presenceQueued = false;
 
+/** A presence poll soon, for a partner just seen; several in a row make one request. */
 function queuePresence() {
   if (presenceQueued) return;
   presenceQueued = true;
@@ -242,18 +172,16 @@ function queuePresence() {
 }
 
 async function pollPresence() {
-  if (!chat || !chat.presenceSupported || chat.client?.state !== 'connected') return;
-  const users = [...chat.conversations.values()]
-    .filter(c => c.kind === 'user' && c.id !== chat.userId).map(c => c.id);
+  if (!chat?.presenceSupported || chat.client?.state !== 'connected') return;
+  const users = chat.inbox.partners();
   if (users.length === 0) return;
-  const owner = chat;
   try {
-    const { online } = await owner.client.presence(users);
-    if (owner !== chat) return;
-    Object.assign(chat.online, online);
+    const result = await forSession(session => session.client.presence(users));
+    if (!result) return;
+    Object.assign(chat.online, result.online);
   } catch (error) {
-    if (owner !== chat) return;
-    if (error?.code === 'unknown_type') chat.presenceSupported = false;
+    if (!chat) return;
+    if (error?.code === 'unknown_type') chat.presenceSupported = false;  // an older server
     console.warn('[switchboard-page] presence failed:', error?.message ?? error);
   }
   scheduleRender();
@@ -267,18 +195,14 @@ function startClient() {
     url: WS_URL,
     ...(session.mode === 'token' ? { token: () => session.token } : { user: session.userId }),
     deviceId: storage.deviceIdFor(session.userId),
-    initialAfterSeq: chat.lastSeq,
+    initialAfterSeq: chat.inbox.lastSeq,
   });
   chat.client = client;
   const owner = chat;
-  const live = handler => (...args) => { if (owner === chat && owner.client === client) handler(...args); };
+  const live = handler => value => { if (owner === chat && owner.client === client) handler(value); };
 
   client.on('state', live(({ state, retryInMs, attempt }) => {
-    chat.connection = {
-      state,
-      until: state === 'reconnecting' ? Date.now() + (retryInMs ?? 0) : 0,
-      attempt: attempt ?? 0,
-    };
+    chat.connection = { state, until: state === 'reconnecting' ? Date.now() + (retryInMs ?? 0) : 0 };
     if (state === 'connected') {
       chat.everConnected = true;
       chat.notice = null;
@@ -287,48 +211,42 @@ function startClient() {
     } else if (state === 'reconnecting' && !chat.everConnected && (attempt ?? 0) >= 2) {
       chat.notice = { text: 'Cannot reach the server. If it needs a token, sign out and sign in with one.' };
     } else if (state === 'closed' && !chat.notice?.action) {
-      // The client gave up for good (a kick, a refused token); it does not reconnect by itself.
-      const expired = chat.lastClose?.code === 4001;
-      chat.notice = {
-        text: expired ? 'Your session has ended. Sign out and sign in again.' : 'Disconnected from the server.',
-        action: { label: 'Reconnect', run: reconnect },
-      };
+      // The client gave up for good; it does not reconnect by itself.
+      chat.notice = { text: 'Disconnected from the server.', action: { label: 'Reconnect', run: reconnect } };
     }
-    renderConnection();
+    renderConnection(chat);
   }));
   client.on('welcome', live(welcome => {
-    if (welcome.maxBodyBytes) chat.maxBodyBytes = welcome.maxBodyBytes;
+    if (welcome.maxBodyBytes > 0) chat.maxBodyBytes = welcome.maxBodyBytes;
   }));
-  client.on('message', live(onMessage));
-  client.on('synced', live(() => { scheduleRender(); pollPresence(); }));
+  client.on('message', live(message => {
+    const conversation = chat.inbox.add(message);
+    if (conversation?.kind === 'user' && !(conversation.id in chat.online)) queuePresence();
+    scheduleRender();
+  }));
+  client.on('synced', live(() => scheduleRender()));
   client.on('kicked', live(() => {
-    chat.notice = {
-      text: 'Switchboard is open in another tab or window.',
-      action: { label: 'Use here', run: reconnect },
-    };
-    renderConnection();
+    chat.notice = { text: 'Switchboard is open in another tab or window.', action: { label: 'Use here', run: reconnect } };
+    renderConnection(chat);
   }));
-  // 'closed' reports the end of every connection; the client decides whether to reconnect, and
-  // says so with the next 'state'.
+  // 'closed' reports the end of every connection; whether the client reconnects shows in 'state'.
   client.on('closed', live(close => {
     chat.lastClose = close ?? null;
-    if (close?.code === 4001) {
-      // The token expired. The client asks for a fresh one, but this page only has the pasted one.
-      chat.notice = chat.session.mode === 'token'
-        ? { text: 'Your token has expired.', action: { label: 'Sign in again', run: signOut } }
-        : null;
-      renderConnection();
+    if (close?.code === 4001 && chat.session.mode === 'token') {
+      // The client asks for a fresh token, but all this page has is the one that was pasted.
+      chat.notice = { text: 'Your token has expired.', action: { label: 'Sign in again', run: signOut } };
+      renderConnection(chat);
     }
   }));
   client.on('error', live(error => console.warn('[switchboard-page] client error:', error?.message ?? error)));
   client.connect();
 }
 
-/** After a terminal close: a new client that resumes after the last seq we have. */
+/** After a terminal close (a kick): a new client, resuming after the last seq already shown. */
 function reconnect() {
   const old = chat.client;
   chat.client = null;
-  try { old?.close(); } catch { /* already closed */ }
+  old?.close();
   chat.notice = null;
   startClient();
 }
@@ -339,9 +257,8 @@ function showSignin(message, prefill) {
   $('boot').hidden = true;
   $('app').hidden = true;
   $('signin').hidden = false;
-  const error = $('signin-error');
-  error.textContent = message ?? '';
-  error.hidden = !message;
+  $('signin-error').textContent = message ?? '';
+  $('signin-error').hidden = !message;
   if (prefill?.userId) $('signin-user').value = prefill.userId;
   if (prefill?.mode === 'token') $('token-box').open = true;
   $('signin-server').textContent = `Server: ${location.host}`;
@@ -349,13 +266,13 @@ function showSignin(message, prefill) {
   (prefill?.mode === 'token' ? $('signin-token') : $('signin-user')).focus();
 }
 
-/** The `sub` claim of a JWT, read without verifying (the server verifies). */
+/** The `sub` claim of a JWT, read without verifying it (the server does that). */
 function tokenSubject(token) {
   const parts = token.split('.');
   if (parts.length !== 3) return null;
   try {
-    const json = atob(parts[1].replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(parts[1].length / 4) * 4, '='));
-    const claims = JSON.parse(json);
+    const base64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '=')));
     return typeof claims.sub === 'string' && ID_PATTERN.test(claims.sub) ? claims.sub : null;
   } catch {
     return null;
@@ -372,9 +289,7 @@ function onSigninSubmit(event) {
     if (!userId) return showSignin('That does not look like a Switchboard token (a JWT with a "sub" claim).');
     session = { userId, mode: 'token', token };
   } else {
-    if (!ID_PATTERN.test(name)) {
-      return showSignin('A user id is 1–128 letters, digits or _ . : @ -');
-    }
+    if (!ID_PATTERN.test(name)) return showSignin(ID_RULE);
     session = { userId: name, mode: 'dev' };
   }
   storage.saveSession(session);
@@ -390,10 +305,10 @@ function enterChat(session) {
   paintAvatar($('me-avatar'), session.userId);
   startClient();
   chat.timers.push(setInterval(pollPresence, PRESENCE_POLL_MS));
-  chat.timers.push(setInterval(() => { if (chat.client?.state === 'connected') refreshGroups(); }, 30_000));
-  chat.timers.push(setInterval(renderConnection, 250));
+  chat.timers.push(setInterval(() => { if (chat.client?.state === 'connected') refreshGroups(); }, GROUPS_POLL_MS));
+  chat.timers.push(setInterval(() => renderConnection(chat), 250));  // the "in N s" countdown
   applyRoute();
-  renderConnection();
+  renderConnection(chat);
   scheduleRender();
 }
 
@@ -402,10 +317,9 @@ function signOut() {
   const old = chat;
   chat = null;
   old.timers.forEach(clearInterval);
-  try { old.client?.close(); } catch { /* already closed */ }
+  old.client?.close();
   storage.clearSession();
-  $('conversation-list').replaceChildren();
-  $('message-list').replaceChildren();
+  clearChat();
   $('signin-token').value = '';
   $('signin-user').value = '';
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
@@ -414,33 +328,32 @@ function signOut() {
 
 // ---- routing: the open conversation lives in the URL hash (#/user/bob, #/group/team) --------
 
-function routeKey() {
+function routeTarget() {
   const match = /^#\/(user|group)\/(.+)$/.exec(location.hash);
   if (!match) return null;
-  let id;
-  try { id = decodeURIComponent(match[2]); } catch { return null; }
-  return ID_PATTERN.test(id) ? [match[1], id] : null;
+  try {
+    const id = decodeURIComponent(match[2]);
+    return ID_PATTERN.test(id) ? [match[1], id] : null;
+  } catch {
+    return null;
+  }
 }
 
 function applyRoute() {
   if (!chat) return;
-  const route = routeKey();
+  const target = routeTarget();
   const previous = chat.openKey;
-  if (route) {
-    const conversation = ensureConversation(route[0], route[1]);
-    chat.openKey = conversation.key;
-    if (conversation.kind === 'group' && previous !== conversation.key) loadMembers(conversation);
-    if (conversation.kind === 'user' && !(conversation.id in chat.online)) queuePresence();
-  } else {
-    chat.openKey = null;
-  }
+  const conversation = target ? chat.inbox.conversation(...target) : null;
+  chat.openKey = conversation?.key ?? null;
   if (previous !== chat.openKey) {
     chat.stickToBottom = true;
-    $('composer-note').hidden = true;
+    showComposerNote(null);
+    if (conversation?.kind === 'group') loadMembers(conversation);
+    if (conversation?.kind === 'user' && !(conversation.id in chat.online)) queuePresence();
+    if (conversation && matchMedia('(min-width: 721px)').matches) $('composer-input').focus();
   }
-  $('app').dataset.pane = chat.openKey ? 'chat' : 'list';
+  $('app').dataset.pane = conversation ? 'chat' : 'list';
   scheduleRender();
-  if (chat.openKey && matchMedia('(min-width: 721px)').matches) $('composer-input').focus();
 }
 
 function openConversation(kind, id) {
@@ -449,264 +362,20 @@ function openConversation(kind, id) {
   else location.hash = hash;
 }
 
-// ---- rendering -----------------------------------------------------------------------------
-
-function scheduleRender() {
-  if (!chat || chat.renderQueued) return;
-  chat.renderQueued = true;
-  setTimeout(() => {
-    if (!chat) return;
-    chat.renderQueued = false;
-    markOpenConversationRead();
-    renderList();
-    renderChat();
-  }, 16);
-}
-
-function connectionLabel() {
-  const { state, until } = chat.connection;
-  switch (state) {
-    case 'connected': return ['connected', 'connected'];
-    case 'connecting': return ['connecting', chat.everConnected ? 'reconnecting…' : 'connecting…'];
-    case 'reconnecting': {
-      const seconds = Math.ceil((until - Date.now()) / 1000);
-      return ['reconnecting', seconds > 0 ? `reconnecting in ${seconds} s` : 'reconnecting…'];
-    }
-    default: return ['offline', 'offline'];
-  }
-}
-
-function renderConnection() {
-  if (!chat) return;
-  const [kind, text] = connectionLabel();
-  const element = $('connection-state');
-  element.dataset.state = kind;
-  if ($('connection-text').textContent !== text) $('connection-text').textContent = text;
-  const banner = $('chat-connection');
-  banner.hidden = kind === 'connected';
-  banner.dataset.state = kind;
-  const pending = kind === 'connected' ? 0 : countSending();
-  const bannerText = kind === 'offline' ? 'Offline' : text.charAt(0).toUpperCase() + text.slice(1);
-  const full = pending > 0 ? `${bannerText} · ${pending} message${pending === 1 ? '' : 's'} will be sent when the connection is back` : bannerText;
-  if (banner.textContent !== full) banner.textContent = full;
-  const hint = $('connection-hint');
-  const notice = chat.notice;
-  hint.hidden = !notice;
-  if (notice && hint.dataset.text !== notice.text) {
-    hint.dataset.text = notice.text;
-    hint.replaceChildren(notice.text);
-    if (notice.action) {
-      const button = h('button', { type: 'button', className: 'link', 'data-testid': 'connection-action' }, notice.action.label);
-      button.addEventListener('click', notice.action.run);
-      hint.append(' ', button);
-    }
-  } else if (!notice) {
-    delete hint.dataset.text;
-  }
-}
-
-function countSending() {
-  let count = 0;
-  for (const conversation of chat.conversations.values()) {
-    for (let i = conversation.entries.length - 1; i >= 0 && conversation.entries[i].seq === null; i--) {
-      if (conversation.entries[i].status === 'sending') count++;
-    }
-  }
-  return count;
-}
-
-function previewOf(conversation) {
-  const entries = sortedEntries(conversation);
-  const last = entries.at(-1);
-  if (!last) return conversation.kind === 'group' ? 'No messages yet' : 'Say hello';
-  const who = last.mine ? 'You: ' : conversation.kind === 'group' ? `${last.from}: ` : '';
-  return who + bodyText(last.body).replace(/\s+/g, ' ').slice(0, 120);
-}
-
-function renderList() {
-  const list = $('conversation-list');
-  const conversations = [...chat.conversations.values()]
-    .sort((a, b) => b.lastActivity - a.lastActivity || a.name.localeCompare(b.name));
-  let totalUnread = 0;
-  const items = conversations.map(conversation => {
-    const unread = unreadCount(conversation);
-    totalUnread += unread;
-    const avatar = h('span', { className: 'avatar', 'aria-hidden': 'true' });
-    paintAvatar(avatar, conversation.id, conversation.kind === 'group');
-    if (conversation.kind === 'user' && chat.presenceSupported && conversation.id in chat.online) {
-      const isOnline = chat.online[conversation.id] === true;
-      avatar.append(h('span', {
-        className: 'presence-dot', 'data-testid': 'presence', 'data-online': String(isOnline),
-        title: isOnline ? 'online' : 'offline',
-      }));
-    }
-    const last = conversation.entries.length ? sortedEntries(conversation).at(-1) : null;
-    const button = h('button', {
-      type: 'button', className: 'conversation', 'data-testid': 'conversation-item',
-      'data-conversation': conversation.key, 'data-unread': String(unread),
-      'aria-current': conversation.key === chat.openKey ? 'true' : false,
-    },
-    avatar,
-    h('span', { className: 'conversation-main' },
-      h('span', { className: 'conversation-top' },
-        h('span', { className: 'conversation-name', 'data-testid': 'conversation-name' },
-          conversation.kind === 'group' ? h('span', { className: 'kind', 'aria-label': 'group' }, '#') : null,
-          conversation.name),
-        last ? h('time', { className: 'conversation-time' }, formatListTime(last.ts)) : null),
-      h('span', { className: 'conversation-bottom' },
-        h('span', { className: 'conversation-preview' }, previewOf(conversation)),
-        unread > 0 ? h('span', { className: 'badge', 'data-testid': 'unread-count', 'aria-label': `${unread} unread` }, String(unread)) : null)));
-    button.addEventListener('click', () => openConversation(conversation.kind, conversation.id));
-    return h('li', {}, button);
-  });
-  list.replaceChildren(...items);
-  $('conversation-empty').hidden = items.length > 0;
-  document.title = totalUnread > 0 ? `(${totalUnread}) Switchboard` : 'Switchboard';
-  // At phone width the list is hidden behind the open chat: the back button shows what waits there.
-  const elsewhere = totalUnread - (chat.openKey && chat.conversations.has(chat.openKey) ? unreadCount(chat.conversations.get(chat.openKey)) : 0);
-  const backBadge = $('back-unread');
-  backBadge.hidden = elsewhere <= 0;
-  backBadge.textContent = elsewhere > 0 ? String(elsewhere) : '';
-}
-
-function messageNode(conversation, entry) {
-  const status = entry.mine ? entry.status : null;
-  const meta = h('span', { className: 'message-meta' }, h('time', {}, formatTime(entry.ts)));
-  if (status) {
-    meta.append(h('span', { className: 'message-status', 'data-testid': 'message-status' },
-      status === 'sending' ? 'sending' : status === 'sent' ? 'sent' : 'not sent'));
-  }
-  const node = h('li', {
-    className: `message ${entry.mine ? 'mine' : 'theirs'}`, 'data-testid': 'message',
-    'data-client-id': entry.clientId ?? '', 'data-seq': entry.seq ?? '', 'data-state': status ?? 'received',
-    'data-from': entry.from,
-  },
-  !entry.mine && conversation.kind === 'group' ? h('span', { className: 'message-from' }, entry.from) : null,
-  h('p', { className: 'message-body', 'data-testid': 'message-body' }, bodyText(entry.body)),
-  meta);
-  if (status === 'failed') {
-    const button = h('button', { type: 'button', className: 'link', 'data-testid': 'message-retry' }, 'Retry');
-    button.addEventListener('click', () => retry(conversation, entry));
-    node.append(h('span', { className: 'message-error' }, entry.error ?? 'Not sent.', ' ', button));
-  }
-  return node;
-}
-
-function renderChat() {
-  const conversation = chat.openKey ? chat.conversations.get(chat.openKey) : null;
-  $('chat-empty').hidden = !!conversation;
-  $('chat-open').hidden = !conversation;
-  if (!conversation) return;
-
-  $('chat-title').textContent = conversation.kind === 'group' ? conversation.name : conversation.id;
-  paintAvatar($('chat-avatar'), conversation.id, conversation.kind === 'group');
-  const sub = $('chat-sub');
-  if (conversation.kind === 'group') {
-    const members = conversation.members;
-    sub.textContent = conversation.member === false ? `#${conversation.id} · you left this group`
-      : members ? `#${conversation.id} · ${members.length} members: ${members.join(', ')}` : `#${conversation.id}`;
-    delete sub.dataset.online;
-  } else if (chat.presenceSupported && conversation.id in chat.online) {
-    sub.textContent = chat.online[conversation.id] ? 'online' : 'offline';
-    sub.dataset.online = String(chat.online[conversation.id] === true);
-  } else {
-    sub.textContent = '';
-    delete sub.dataset.online;
-  }
-  $('group-leave').hidden = !(conversation.kind === 'group' && conversation.member !== false);
-  $('group-rejoin').hidden = !(conversation.kind === 'group' && conversation.member === false);
-  const canWrite = !(conversation.kind === 'group' && conversation.member === false);
-  $('composer-input').disabled = !canWrite;
-  $('composer-input').placeholder = canWrite ? `Message ${conversation.kind === 'group' ? conversation.name : conversation.id}` : 'You left this group';
-  document.querySelector('#composer button').disabled = !canWrite;
-
-  const scroller = $('messages');
-  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
-  const entries = sortedEntries(conversation);
-  const start = Math.max(0, entries.length - conversation.visible);
-  const nodes = [];
-  const fixed = (key, make) => {
-    let node = conversation.fixedNodes.get(key);
-    if (!node) conversation.fixedNodes.set(key, node = make());
-    return node;
-  };
-  if (start > 0) {
-    nodes.push(fixed(`earlier|${start}`, () => {
-      const more = h('button', { type: 'button', className: 'link', 'data-testid': 'show-earlier' }, `Show earlier messages (${start})`);
-      more.addEventListener('click', () => { conversation.visible += PAGE_SIZE; chat.stickToBottom = false; scheduleRender(); });
-      return h('li', { className: 'earlier' }, more);
-    }));
-  }
-  let day = null;
-  let previous = null;
-  for (let i = start; i < entries.length; i++) {
-    const entry = entries[i];
-    const entryDay = dayKey(entry.ts);
-    if (entryDay !== day) {
-      day = entryDay;
-      previous = null;
-      const label = formatDay(entry.ts);
-      nodes.push(fixed(`day|${day}|${label}`, () => h('li', { className: 'day', role: 'separator' }, h('span', {}, label))));
-    }
-    const follow = previous !== null && previous.from === entry.from && entry.ts - previous.ts < 5 * 60_000;
-    // A message's node is rebuilt only when what it shows changed, so selections and focus survive.
-    const version = `${entry.status}|${entry.seq}|${entry.ts}|${entry.error ?? ''}|${follow}`;
-    if (entry.node?.version !== version) {
-      entry.node = messageNode(conversation, entry);
-      entry.node.version = version;
-      entry.node.classList.toggle('follow', follow);
-    }
-    nodes.push(entry.node);
-    previous = entry;
-  }
-  if (entries.length === 0) {
-    nodes.push(fixed('empty', () => h('li', { className: 'no-messages' },
-      conversation.kind === 'group' ? 'No messages in this group yet.' : `This is the start of your conversation with ${conversation.id}.`)));
-  }
-  if ($('message-list').dataset.conversation !== conversation.key) {
-    $('message-list').replaceChildren();
-    $('message-list').dataset.conversation = conversation.key;
-  }
-  syncChildren($('message-list'), nodes);
-  if (chat.stickToBottom || atBottom) {
-    scroller.scrollTop = scroller.scrollHeight;
-    chat.stickToBottom = false;
-  }
-}
-
-/** Makes `parent`'s children exactly `nodes`, moving only what moved (a selection survives). */
-function syncChildren(parent, nodes) {
-  let current = parent.firstChild;
-  for (const node of nodes) {
-    if (node === current) {
-      current = current.nextSibling;
-    } else {
-      parent.insertBefore(node, current);
-    }
-  }
-  while (current) {
-    const next = current.nextSibling;
-    current.remove();
-    current = next;
-  }
-}
+// ---- forms ---------------------------------------------------------------------------------
 
 function showComposerNote(text) {
-  const note = $('composer-note');
-  note.textContent = text;
-  note.hidden = !text;
+  $('composer-note').textContent = text ?? '';
+  $('composer-note').hidden = !text;
 }
 
 function showActionError(text) {
-  const element = $('action-error');
-  element.textContent = text ?? '';
-  element.hidden = !text;
+  $('action-error').textContent = text ?? '';
+  $('action-error').hidden = !text;
 }
 
-// ---- wiring --------------------------------------------------------------------------------
-
 function parseIds(text) {
-  return [...new Set(text.split(/[\s,;]+/).map(s => s.trim()).filter(Boolean))];
+  return [...new Set(text.split(/[\s,;]+/).filter(Boolean))];
 }
 
 function togglePanel(which) {
@@ -719,94 +388,90 @@ function togglePanel(which) {
   showActionError(null);
 }
 
+/** Runs a group request from a form; a refusal is shown next to the form. */
+async function groupAction(request, onDone) {
+  showActionError(null);
+  try {
+    const result = await forSession(request);
+    if (result) onDone(result);
+  } catch (error) {
+    showActionError(describeError(error));
+  }
+}
+
 function wire() {
   $('signin-form').addEventListener('submit', onSigninSubmit);
   $('signout').addEventListener('click', signOut);
   $('back').addEventListener('click', () => { location.hash = ''; });
   window.addEventListener('hashchange', applyRoute);
-  document.addEventListener('visibilitychange', () => scheduleRender());
+  document.addEventListener('visibilitychange', scheduleRender);
 
   $('new-chat-form').addEventListener('submit', event => {
     event.preventDefault();
     const id = $('new-chat-input').value.trim();
-    if (!ID_PATTERN.test(id)) return showActionError('A user id is 1–128 letters, digits or _ . : @ -');
+    if (!ID_PATTERN.test(id)) return showActionError(ID_RULE);
     showActionError(null);
-    $('new-chat-input').value = '';
-    ensureConversation('user', id).lastActivity ||= Date.now();
+    event.target.reset();
+    chat.inbox.conversation('user', id).lastActivity ||= Date.now();
     openConversation('user', id);
-    queuePresence();
   });
 
   $('toggle-create').addEventListener('click', () => togglePanel('create'));
   $('toggle-join').addEventListener('click', () => togglePanel('join'));
 
-  $('create-group-form').addEventListener('submit', async event => {
+  $('create-group-form').addEventListener('submit', event => {
     event.preventDefault();
     const name = $('group-create-name').value.trim();
     const groupId = $('group-create-id').value.trim();
-    const members = parseIds($('group-create-members').value).filter(m => m !== chat.userId);
+    const members = parseIds($('group-create-members').value).filter(member => member !== chat.userId);
     const bad = [groupId, ...members].find(id => id && !ID_PATTERN.test(id));
-    if (bad) return showActionError(`"${bad}" is not a valid id.`);
-    showActionError(null);
-    try {
-      const owner = chat;
-      const result = await owner.client.createGroup({ groupId: groupId || undefined, name: name || undefined, members });
-      if (owner !== chat) return;
-      const conversation = ensureConversation('group', result.groupId);
-      conversation.name = result.name || name || result.groupId;
-      conversation.member = true;
-      conversation.members = result.members ?? null;
-      conversation.lastActivity ||= Date.now();
-      event.target.reset();
-      togglePanel(null);
-      openConversation('group', result.groupId);
-    } catch (error) {
-      showActionError(describeError(error));
-    }
+    if (bad) return showActionError(`"${bad}" is not a valid id. ${ID_RULE}.`);
+    groupAction(session => session.client.createGroup({ groupId: groupId || undefined, name: name || undefined, members }),
+      result => {
+        groupChanged(result.groupId, { member: true, members: result.members, name: result.name || name });
+        event.target.reset();
+        togglePanel(null);
+        openConversation('group', result.groupId);
+      });
   });
 
-  $('join-group-form').addEventListener('submit', async event => {
+  $('join-group-form').addEventListener('submit', event => {
     event.preventDefault();
     const groupId = $('group-join-id').value.trim();
     if (!ID_PATTERN.test(groupId)) return showActionError('Enter the id of the group to join.');
-    showActionError(null);
-    try {
-      await joinGroup(groupId);
+    groupAction(session => session.client.joinGroup(groupId), result => {
+      groupChanged(result.groupId ?? groupId, { member: true, members: result.members });
+      refreshGroups();  // for the group's name
       event.target.reset();
       togglePanel(null);
       openConversation('group', groupId);
-    } catch (error) {
-      showActionError(describeError(error));
-    }
+    });
   });
 
-  $('group-leave').addEventListener('click', async () => {
-    const conversation = chat.conversations.get(chat.openKey);
-    if (!conversation || conversation.kind !== 'group') return;
-    try {
-      await chat.client.leaveGroup(conversation.id);
-      conversation.member = false;
-      conversation.members = null;
-      scheduleRender();
-    } catch (error) {
-      showComposerNote(describeError(error));
-    }
+  $('group-leave').addEventListener('click', () => {
+    const conversation = chat.inbox.get(chat.openKey);
+    if (conversation?.kind !== 'group') return;
+    forSession(session => session.client.leaveGroup(conversation.id))
+      .then(result => result && groupChanged(conversation.id, { member: false }))
+      .catch(error => showComposerNote(describeError(error)));
   });
 
-  $('group-rejoin').addEventListener('click', async () => {
-    const conversation = chat.conversations.get(chat.openKey);
-    if (!conversation) return;
-    try {
-      await joinGroup(conversation.id);
-    } catch (error) {
-      showComposerNote(describeError(error));
-    }
+  $('group-rejoin').addEventListener('click', () => {
+    const conversation = chat.inbox.get(chat.openKey);
+    if (conversation?.kind !== 'group') return;
+    forSession(session => session.client.joinGroup(conversation.id))
+      .then(result => result && groupChanged(conversation.id, { member: true, members: result.members }))
+      .catch(error => showComposerNote(describeError(error)));
   });
 
   const input = $('composer-input');
+  const autoGrow = () => {
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+  };
   $('composer').addEventListener('submit', event => {
     event.preventDefault();
-    const conversation = chat?.conversations.get(chat.openKey);
+    const conversation = chat?.inbox.get(chat.openKey);
     const text = input.value.trim();
     if (!conversation || !text) return;
     showComposerNote(null);
@@ -821,23 +486,7 @@ function wire() {
       $('composer').requestSubmit();
     }
   });
-  const autoGrow = () => {
-    input.style.height = 'auto';
-    input.style.height = Math.min(input.scrollHeight, 160) + 'px';
-  };
   input.addEventListener('input', autoGrow);
-}
-
-async function joinGroup(groupId) {
-  const owner = chat;
-  const result = await owner.client.joinGroup(groupId);
-  if (owner !== chat) return;
-  const conversation = ensureConversation('group', result.groupId ?? groupId);
-  conversation.member = true;
-  conversation.members = result.members ?? null;
-  conversation.lastActivity ||= Date.now();
-  refreshGroups();
-  scheduleRender();
 }
 
 wire();
