@@ -11,9 +11,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Limits: the server counts arrivals, the client transmissions. With an exact copy, the first send
  * paced after a burst is accepted only if its trip to the server is no shorter than the burst's first
  * send's, so network and scheduling jitter alone would get it refused now and then.
- * {@link #forServerLimit} therefore keeps a {@value #JITTER_ALLOWANCE_MILLIS} ms allowance off the burst
- * (at most {@code sendBurst - 1} tokens): sends may bunch up by that much on the way and are still
- * accepted. Bigger jitter can still cause a {@code rate_limited} refusal; {@link #empty} then
+ * {@link #forServerLimit} therefore keeps half of the burst (at least {@value #JITTER_ALLOWANCE_MILLIS} ms
+ * worth) back as an allowance: the server's bucket then never falls below half full for a client
+ * that paces itself, which absorbs scheduling and network delays — including a cold server JVM that
+ * handles a burst's first send tens of milliseconds late — of up to half a burst's duration (1 s at
+ * the defaults). Bigger delays can still cause a {@code rate_limited} refusal; {@link #empty} then
  * resynchronises with the server.
  *
  * <p>Time is passed in as {@link System#nanoTime()} values, so tests need no clock. Not thread-safe:
@@ -24,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  *     so rounding can only make the client slower than the server allows, never faster.
  */
 final class SendTokenBucket {
-    /** Arrival jitter the client absorbs by not using the last part of the burst; see the class comment. */
+    /** The least arrival jitter the client absorbs by not using part of the burst; see the class comment. */
     static final long JITTER_ALLOWANCE_MILLIS = 10;
 
     private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
@@ -69,7 +71,7 @@ final class SendTokenBucket {
     }
 
     /**
-     * The bucket for a {@code welcome}'s limit, full at {@code nowNanos}, with the jitter allowance.
+     * The bucket for a {@code welcome}'s limit, full at {@code nowNanos}, keeping half the burst back.
      *
      * @param sendsPerSecond the advertised rate; zero or less (an older server that sends none): unlimited
      * @param sendBurst      the advertised burst; below 1 counts as 1, as on the server
@@ -78,8 +80,10 @@ final class SendTokenBucket {
         if (sendsPerSecond < 1) {
             return UNLIMITED;
         }
-        return new SendTokenBucket(sendsPerSecond, Math.max(1, sendBurst),
-                TimeUnit.MILLISECONDS.toNanos(JITTER_ALLOWANCE_MILLIS), nowNanos);
+        int burst = Math.max(1, sendBurst);
+        long intervalNanos = (NANOS_PER_SECOND + sendsPerSecond - 1) / sendsPerSecond;
+        long allowanceNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(JITTER_ALLOWANCE_MILLIS), (burst - 1) * intervalNanos / 2);
+        return new SendTokenBucket(sendsPerSecond, burst, allowanceNanos, nowNanos);
     }
 
     boolean isUnlimited() {

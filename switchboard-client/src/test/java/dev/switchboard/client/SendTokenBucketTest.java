@@ -131,7 +131,7 @@ class SendTokenBucketTest {
     }
 
     @Test
-    void forServerLimit_keepsTheJitterAllowanceOffTheBurst() {
+    void forServerLimit_keepsHalfTheBurstBack() {
         SendTokenBucket bucket = SendTokenBucket.forServerLimit(100, 200, START);
 
         int taken = 0;
@@ -139,7 +139,10 @@ class SendTokenBucketTest {
             taken++;
         }
 
-        assertThat(taken).as("10 ms at 100/s is one token").isEqualTo(199);
+        assertThat(taken).as("half of a 200 burst is kept back as an allowance").isEqualTo(100);
+        SendTokenBucket small = SendTokenBucket.forServerLimit(100, 2, START);
+        assertThat(small.tryTake(START)).as("a burst of 2 keeps at least the 10 ms minimum back").isTrue();
+        assertThat(small.tryTake(START)).isFalse();
     }
 
     @Test

@@ -1,0 +1,194 @@
+// Type declarations for switchboard.js, the JavaScript client of a Switchboard server.
+// The wire contract is docs/PROTOCOL.md; behaviour and guarantees are in this package's README.md.
+
+/** 'idle' before connect(); 'connecting' while an attempt is under way; 'connected' after its welcome;
+ *  'reconnecting' while waiting for the backoff delay; 'closed' for good. */
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** A recipient: a user id, or a group the sender is a member of. */
+export interface Target {
+  kind: 'user' | 'group';
+  id: string;
+}
+
+/** Any JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface SwitchboardOptions {
+  /** WebSocket endpoint, e.g. 'ws://localhost:8080/ws'. A query it already has is kept. */
+  url: string | URL;
+  /** JWT sent as ?token=. A function is asked before every connection attempt (and again at once after
+   *  close code 4001 or a first HTTP 401); a string is used as is and cannot be refreshed. */
+  token?: string | (() => string | null | undefined | Promise<string | null | undefined>);
+  /** Development mode only: sign in as this user (?user=) when there is no token. */
+  user?: string;
+  /** Sent as ?device=. Absent: the server assigns one, which this client keeps for its reconnects. */
+  deviceId?: string;
+  /** Seeds lastSeq: the first resume asks for everything after it (0 = whole retained history).
+   *  Absent: continue from this device's cursor on the server. */
+  initialAfterSeq?: number;
+  /** Reconnect backoff base, ms [1000]. */
+  backoffBaseMs?: number;
+  /** Reconnect backoff cap, ms [30000]. */
+  backoffMaxMs?: number;
+  /** Send an application ping after this long without inbound traffic, ms [25000]. */
+  pingIntervalMs?: number;
+  /** Close and reconnect after this long without inbound traffic, ms [60000]. */
+  pingTimeoutMs?: number;
+  /** Give up a connection attempt (token function included) that has not opened within this time, ms [10000]. */
+  connectTimeoutMs?: number;
+  /** Longest time an acknowledgement is held back to batch it, ms [200]; 0 acks every entry at once. */
+  ackDelayMs?: number;
+  /** Acknowledge at once when this many entries are unacknowledged [64]. */
+  ackBatch?: number;
+  /** Bound on sends not yet confirmed; further sends are rejected [10000]. */
+  maxPendingSends?: number;
+  /** WebSocket implementation, e.g. the ws package's default export [globalThis.WebSocket]. */
+  WebSocket?: new (url: string) => any;
+}
+
+/** The server's first message on every connection (PROTOCOL.md section 3). */
+export interface Welcome {
+  type: 'welcome';
+  connectionId: string;
+  userId: string;
+  deviceId: string;
+  cursor: number;
+  lastSeq: number;
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  maxMessageBytes: number;
+  maxBodyBytes: number;
+  sendsPerSecond: number;
+  sendBurst: number;
+  [field: string]: unknown;
+}
+
+/** One inbox entry, delivered once per seq, in seq order. */
+export interface InboxMessage {
+  seq: number;
+  /** Server message id, the same for every recipient. */
+  id: number;
+  from: string;
+  fromDevice: string;
+  to: Target;
+  clientId: string;
+  /** Server time of storage, ms since the epoch. */
+  ts: number;
+  body: Json;
+  /** The group id for a group message; for a 1:1 message the other user (to.id when this user sent it,
+   *  else from). The kind is to.kind. */
+  conversation: string;
+}
+
+/** What a send resolves with once the message is durable. */
+export interface SendReceipt {
+  clientId: string;
+  id: number;
+  ts: number;
+  /** The message's seq in the sender's own inbox. */
+  seq: number;
+  /** True when this clientId had been stored before; the fields are the original's. */
+  duplicate: boolean;
+}
+
+/** The promise send() returns, with the clientId available at once. */
+export interface SendPromise extends Promise<SendReceipt> {
+  readonly clientId: string;
+}
+
+export interface PendingSend {
+  clientId: string;
+  to: Target;
+  body: Json;
+}
+
+export interface ClientStats {
+  /** Inbox entries handed to 'message' handlers. */
+  delivered: number;
+  /** Entries dropped because their seq was already processed. */
+  duplicatesSuppressed: number;
+  /** Connection attempts after the first. */
+  reconnects: number;
+  /** Sends transmitted again (after a reconnect or a retryable error). */
+  sendsResent: number;
+  /** Expired ranges skipped ('truncated'). */
+  truncatedRanges: number;
+}
+
+export interface StateChange {
+  state: ConnectionState;
+  previous: ConnectionState;
+  /** On 'reconnecting': the delay before the next attempt, ms (0 for an immediate retry). */
+  retryInMs?: number;
+  /** On 'reconnecting' after a backoff: the attempt number n of the delay drawn from [0, min(max, base × 2ⁿ)]. */
+  attempt?: number;
+}
+
+export interface SwitchboardEvents {
+  state: StateChange;
+  welcome: Welcome;
+  message: InboxMessage;
+  synced: { seq: number };
+  truncated: { afterSeq: number; nextSeq: number };
+  kicked: { reason: string };
+  error: SwitchboardError;
+  /** Each time an opened connection closes; code 1006 when it ended without a close frame. */
+  closed: { code: number; reason: string };
+}
+
+export interface GroupInfo {
+  groupId: string;
+  name?: string;
+  members: string[];
+}
+
+/**
+ * A failed request, send or connection. `code`: the server's error code (or 'payload_too_large' from the
+ * local size check). `closeCode`: the connection was closed with it. `httpStatus`: the handshake was
+ * refused (Node with the ws package only). Absent ones are null.
+ */
+export class SwitchboardError extends Error {
+  constructor(message: string, details?: { code?: string | null; closeCode?: number | null;
+    httpStatus?: number | null; cause?: unknown });
+  readonly name: 'SwitchboardError';
+  readonly code: string | null;
+  readonly closeCode: number | null;
+  readonly httpStatus: number | null;
+}
+
+/** Full-jitter backoff: a whole number of ms, uniform in [0, min(maxMs, baseMs × 2^attempt)]. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random?: () => number): number;
+
+export class SwitchboardClient {
+  /** Creates an idle client. Throws TypeError/RangeError for bad options or no WebSocket implementation. */
+  constructor(options: SwitchboardOptions);
+
+  on<E extends keyof SwitchboardEvents>(event: E, handler: (value: SwitchboardEvents[E]) => void): () => void;
+  off<E extends keyof SwitchboardEvents>(event: E, handler: (value: SwitchboardEvents[E]) => void): void;
+
+  /** Starts connecting; does nothing unless idle. Reconnects by itself until close() or a terminal condition. */
+  connect(): void;
+  /** Queues a durable send; see README.md. Throws TypeError for a malformed target, clientId or body. */
+  send(to: Target, body: unknown, options?: { clientId?: string }): SendPromise;
+  /** A request with a fresh ref; resolves with the reply's data. Rejects at once unless connected. */
+  request<T = any>(type: string, fields?: Record<string, unknown>): Promise<T>;
+  createGroup(group?: { groupId?: string; name?: string; members?: string[] }): Promise<GroupInfo>;
+  joinGroup(groupId: string): Promise<GroupInfo>;
+  leaveGroup(groupId: string): Promise<GroupInfo>;
+  groupMembers(groupId: string): Promise<GroupInfo>;
+  listGroups(): Promise<{ groups: Array<{ groupId: string; name?: string }> }>;
+  presence(userIds: Iterable<string>): Promise<{ online: Record<string, boolean> }>;
+  ping(): Promise<void>;
+  /** Asks for a replay after afterSeq on the live connection; ignored while not connected. */
+  resume(afterSeq: number): void;
+  /** Closes for good; resolves once the last connection has ended. Never rejects. */
+  close(): Promise<void>;
+
+  readonly state: ConnectionState;
+  readonly lastSeq: number;
+  readonly userId: string | null;
+  readonly deviceId: string | null;
+  readonly pendingSends: PendingSend[];
+  readonly stats: ClientStats;
+}

@@ -1,0 +1,1482 @@
+/**
+ * JavaScript client of a Switchboard server (docs/PROTOCOL.md): keeps one WebSocket connection up,
+ * reconnecting with full-jitter backoff; resumes the inbox by seq after every reconnect; resends
+ * unconfirmed sends with their original clientId; and de-duplicates what it delivers. The application
+ * sees every inbox entry once and in seq order.
+ *
+ * One dependency-free ES module for browsers and Node 20+. It uses the global WebSocket, or the
+ * implementation passed as `options.WebSocket` (e.g. the `ws` package). The server serves this exact
+ * file at /client/switchboard.js, so nothing Node-only may be imported here.
+ *
+ * Limits: unconfirmed sends are kept in memory only (bounded by maxPendingSends), so they are lost when
+ * the page or process goes away. Requests (group operations, presence, ping) are not queued while
+ * disconnected.
+ */
+
+const OPEN = 1;
+const NORMAL_CLOSE = 1000;
+const ABNORMAL_CLOSE = 1006;
+const TOKEN_EXPIRED_CLOSE = 4001;
+const KICKED_CLOSE = 4003;
+/** How long close() waits for the server to answer the close frame before dropping the socket. */
+const CLOSE_GRACE_MS = 1000;
+const MAX_BACKOFF_EXPONENT = 30;
+/** The least part of the server's send burst left unused, to absorb delays (see SendTokenBucket). */
+const JITTER_ALLOWANCE_MS = 10;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Error codes after which the same send may succeed later: nothing was stored (PROTOCOL.md section 5). */
+const RETRYABLE_CODES = new Set(['rate_limited', 'store_busy', 'store_unavailable', 'internal']);
+
+const now = () => globalThis.performance?.now() ?? Date.now();
+const utf8 = new TextEncoder();
+
+/**
+ * A failed request, send or connection. At most one of three fields says what failed. `code` is the
+ * server's error code: the request was refused, and the connection stays up. `closeCode` means the
+ * connection was closed (e.g. 4003 kicked). `httpStatus` means the WebSocket handshake was refused
+ * (Node with `ws` only). Local refusals and transport failures have all three null, except a local
+ * size check, which uses `code: 'payload_too_large'`.
+ */
+export class SwitchboardError extends Error {
+  /**
+   * @param {string} message
+   * @param {{code?: string|null, closeCode?: number|null, httpStatus?: number|null, cause?: unknown}} [details]
+   */
+  constructor(message, { code = null, closeCode = null, httpStatus = null, cause } = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'SwitchboardError';
+    this.code = code;
+    this.closeCode = closeCode;
+    this.httpStatus = httpStatus;
+  }
+}
+
+/**
+ * Exponential backoff with full jitter (PROTOCOL.md section 8). Returns a whole number of ms drawn
+ * uniformly from [0, min(maxMs, baseMs × 2^attempt)], both ends included. Full jitter spreads the
+ * reconnects of many clients cut off at once (a server restart), so they do not return in waves.
+ *
+ * @param {number} attempt 0, 1, 2 …
+ * @param {number} baseMs ceiling of the first delay; >= 0
+ * @param {number} maxMs cap of every ceiling; >= baseMs
+ * @param {() => number} [random] uniform in [0, 1)
+ */
+export function backoffDelay(attempt, baseMs, maxMs, random = Math.random) {
+  if (!Number.isInteger(attempt) || attempt < 0) {
+    throw new RangeError(`attempt must be an integer >= 0, got ${attempt}`);
+  }
+  if (!(baseMs >= 0) || !(maxMs >= baseMs) || !Number.isFinite(maxMs)) {
+    throw new RangeError(`need 0 <= baseMs <= maxMs, got baseMs ${baseMs}, maxMs ${maxMs}`);
+  }
+  const ceiling = baseMs === 0 ? 0 : Math.floor(Math.min(maxMs, baseMs * 2 ** attempt));
+  return Math.min(ceiling, Math.floor(random() * (ceiling + 1)));
+}
+
+/** A set of handlers per event name. A handler that throws is logged; the others still run. */
+class Emitter {
+  #handlers = new Map();
+
+  on(event, handler) {
+    if (typeof handler !== 'function') {
+      throw new TypeError(`handler for '${event}' must be a function`);
+    }
+    if (!this.#handlers.has(event)) {
+      this.#handlers.set(event, new Set());
+    }
+    this.#handlers.get(event).add(handler);
+    return () => this.off(event, handler);
+  }
+
+  off(event, handler) {
+    this.#handlers.get(event)?.delete(handler);
+  }
+
+  emit(event, value) {
+    const handlers = this.#handlers.get(event);
+    if (!handlers) {
+      return;
+    }
+    for (const handler of [...handlers]) {
+      try {
+        handler(value);
+      } catch (error) {
+        console.error(`switchboard: a '${event}' handler threw`, error);
+      }
+    }
+  }
+}
+
+/**
+ * The client's copy of the server's per-connection send limit (welcome.sendsPerSecond / sendBurst):
+ * a token bucket that starts full. A client that takes a token for every send it transmits stays under
+ * the server's limit, so no send is refused with rate_limited and then stored after later ones.
+ *
+ * The server counts arrivals and the client counts transmissions, so jitter on the way could still
+ * bunch sends up. forServerLimit therefore leaves half the burst (at least JITTER_ALLOWANCE_MS) unused:
+ * the server's bucket stays at least half full for a paced client, absorbing delays of up to half a
+ * burst's duration (1 s at the defaults), a cold server JVM included. Kept as
+ * GCRA: one theoretical arrival time (ms, from `now()`) instead of a fractional token count.
+ */
+class SendTokenBucket {
+  static #unlimited = new SendTokenBucket(Infinity, 1, 0, 0);
+
+  /** The bucket for a welcome's limit; unlimited when the server advertises none (sendsPerSecond < 1). */
+  static forServerLimit(sendsPerSecond, sendBurst, nowMs) {
+    if (!(sendsPerSecond >= 1)) {
+      return SendTokenBucket.#unlimited;
+    }
+    const burst = Math.max(1, Math.floor(sendBurst) || 1);
+    const allowanceMs = Math.max(JITTER_ALLOWANCE_MS, ((burst - 1) * (1000 / sendsPerSecond)) / 2);
+    return new SendTokenBucket(sendsPerSecond, burst, allowanceMs, nowMs);
+  }
+
+  constructor(sendsPerSecond, burst, jitterAllowanceMs, nowMs) {
+    this.intervalMs = 1000 / sendsPerSecond;
+    const burstMs = (burst - 1) * this.intervalMs;
+    /** How far the theoretical arrival time may run ahead of now. */
+    this.toleranceMs = burstMs - Math.min(burstMs, jitterAllowanceMs);
+    this.theoreticalArrivalMs = nowMs;
+  }
+
+  /** Takes a token if one is available at nowMs; returns false, changing nothing, if not. */
+  tryTake(nowMs) {
+    if (this.msUntilToken(nowMs) > 0) {
+      return false;
+    }
+    this.theoreticalArrivalMs = Math.max(this.theoreticalArrivalMs, nowMs) + this.intervalMs;
+    return true;
+  }
+
+  /** How long after nowMs the next token is available; 0 when one is available now. */
+  msUntilToken(nowMs) {
+    if (this.intervalMs === 0) {
+      return 0;
+    }
+    return Math.max(0, this.theoreticalArrivalMs - this.toleranceMs - nowMs);
+  }
+
+  /** Takes every token: the server said rate_limited, so its bucket is emptier than this one. */
+  empty(nowMs) {
+    this.theoreticalArrivalMs = Math.max(this.theoreticalArrivalMs, nowMs + this.toleranceMs + this.intervalMs);
+  }
+}
+
+/**
+ * The sends not yet confirmed by `sent`, in call order, bounded by `capacity`. After a reconnect they
+ * are resent in this order with their original clientId, which lets the server de-duplicate them.
+ *
+ * The due sends are the ones waiting to be transmitted on the current connection: new ones, every
+ * one after a welcome (requeueAll), and one refused with a retryable error (requeue). peekDue() is
+ * always the earliest in call order, so a send put back for a retry goes out again before any later
+ * send that has not gone out yet. Keyed by ref, unique per client, so two sends that share a clientId
+ * are still told apart.
+ */
+class PendingSends {
+  #byRef = new Map();
+  #due = [];
+  #nextOrder = 0;
+
+  constructor(capacity) {
+    this.capacity = capacity;
+  }
+
+  get size() {
+    return this.#byRef.size;
+  }
+
+  /** Appends `send` to the resend order and the due sends; false, changing nothing, when full. */
+  offer(send) {
+    if (this.#byRef.size >= this.capacity) {
+      return false;
+    }
+    send.order = this.#nextOrder++;
+    this.#byRef.set(send.ref, send);
+    this.#due.push(send);
+    send.due = true;
+    return true;
+  }
+
+  get(ref) {
+    return ref == null ? undefined : this.#byRef.get(ref);
+  }
+
+  /**
+   * Removes and returns the send a `sent` reply confirms: the one with the reply's ref when its clientId
+   * agrees (or the reply has none), else the oldest with the reply's clientId; undefined when none does.
+   */
+  takeConfirmed(ref, clientId) {
+    const byReference = this.get(ref);
+    if (byReference && (clientId == null || clientId === byReference.clientId)) {
+      this.remove(byReference);
+      return byReference;
+    }
+    if (clientId == null) {
+      return undefined;
+    }
+    for (const send of this.#byRef.values()) {
+      if (send.clientId === clientId) {
+        this.remove(send);
+        return send;
+      }
+    }
+    return undefined;
+  }
+
+  /** Removes `send`; false when it was not pending. */
+  remove(send) {
+    if (this.#byRef.get(send.ref) !== send) {
+      return false;
+    }
+    this.#byRef.delete(send.ref);
+    if (send.due) {
+      this.#due.splice(this.#due.indexOf(send), 1);
+      send.due = false;
+    }
+    return true;
+  }
+
+  /** A snapshot of the pending sends in resend order. */
+  inOrder() {
+    return [...this.#byRef.values()];
+  }
+
+  /** Removes and returns every pending send, in resend order. */
+  drain() {
+    const all = this.inOrder();
+    this.#byRef.clear();
+    this.#due = [];
+    return all;
+  }
+
+  /** The earliest due send in call order, or undefined. */
+  peekDue() {
+    return this.#due[0];
+  }
+
+  /** Removes the earliest due send (it is being transmitted) and releases its retry hold. */
+  pollDue() {
+    const send = this.#due.shift();
+    if (send) {
+      send.due = false;
+      send.holdUntilMs = 0;
+    }
+    return send;
+  }
+
+  /**
+   * Makes a transmitted `send` due again, held until notBeforeMs: a retryable error. Until then no
+   * later send goes out either, since peekDue() returns it first.
+   */
+  requeue(send, notBeforeMs) {
+    if (this.#byRef.get(send.ref) !== send) {
+      return false;
+    }
+    send.holdUntilMs = notBeforeMs;
+    if (!send.due) {
+      const index = this.#due.findIndex((other) => other.order > send.order);
+      this.#due.splice(index === -1 ? this.#due.length : index, 0, send);
+      send.due = true;
+    }
+    return true;
+  }
+
+  /** A new connection: every pending send is due again, in call order, without holds. */
+  requeueAll() {
+    this.#due = this.inOrder();
+    for (const send of this.#due) {
+      send.due = true;
+      send.holdUntilMs = 0;
+    }
+  }
+}
+
+/**
+ * Decides what to do with each inbox entry so that the application sees every seq exactly once and in
+ * order (PROTOCOL.md section 4). It only tracks lastSeq, the highest contiguous seq processed, and
+ * stores no messages: an entry ahead of a gap is dropped, and the resume sent on 'gap' fetches it again.
+ */
+class InboxSequencer {
+  #positioned = false;
+  #awaitingResume = false;
+
+  /** @param {number|undefined|null} initialAfterSeq seeds lastSeq; absent: start at the server's cursor */
+  constructor(initialAfterSeq) {
+    this.lastSeq = 0;
+    if (initialAfterSeq != null) {
+      this.lastSeq = initialAfterSeq;
+      this.#positioned = true;
+    }
+  }
+
+  /**
+   * The afterSeq of the resume that follows a welcome (undefined: omit it), forgetting any resume asked
+   * for on the previous connection. Not yet positioned: continue from the device's cursor and position
+   * there. The server's newest seq below lastSeq means its store was reset: restart from the cursor.
+   */
+  resumeAfter(cursor, serverLastSeq) {
+    this.#awaitingResume = false;
+    if (!this.#positioned) {
+      this.lastSeq = cursor;
+      this.#positioned = true;
+      return undefined;
+    }
+    if (serverLastSeq >= 0 && serverLastSeq < this.lastSeq) {
+      this.lastSeq = cursor;
+    }
+    return this.lastSeq;
+  }
+
+  /**
+   * Classifies the entry with this seq: 'deliver' (lastSeq moved to it), 'duplicate' (seq <= lastSeq),
+   * 'gap' (entries missing: send resume {afterSeq: lastSeq}), or 'awaiting-resume' (drop it: a resume
+   * is on its way).
+   */
+  offer(seq) {
+    if (seq <= this.lastSeq) {
+      return 'duplicate';
+    }
+    if (seq === this.lastSeq + 1) {
+      this.lastSeq = seq;
+      this.#awaitingResume = false;
+      return 'deliver';
+    }
+    if (this.#awaitingResume) {
+      return 'awaiting-resume';
+    }
+    this.#awaitingResume = true;
+    return 'gap';
+  }
+
+  /**
+   * Applies truncated {afterSeq, nextSeq}. It counts only when it starts at or before lastSeq and
+   * reaches past it; returns true when lastSeq moved to nextSeq - 1.
+   */
+  onTruncated(afterSeq, nextSeq) {
+    if (afterSeq <= this.lastSeq && this.lastSeq < nextSeq - 1) {
+      this.lastSeq = nextSeq - 1;
+      this.#awaitingResume = false;
+      return true;
+    }
+    return false;
+  }
+
+  /** A replay finished: if a gap is still open, the next entry past it asks for a resume again. */
+  onSynced() {
+    this.#awaitingResume = false;
+  }
+}
+
+/**
+ * Batches cumulative acknowledgements (PROTOCOL.md section 4). After an entry is processed, one ack
+ * for the highest processed seq goes out within delayMs, or at once when `batch` entries are waiting.
+ */
+class AckTracker {
+  #sender = null;
+  #processedSeq = 0;
+  #ackedSeq = 0;
+  #unacked = 0;
+  #timer = null;
+
+  constructor(delayMs, batch) {
+    this.delayMs = delayMs;
+    this.batch = batch;
+  }
+
+  /**
+   * A connection is ready: acks go to `sender` from now on. Entries processed beyond the server's
+   * cursor and never acknowledged (the old connection died first) are acknowledged at once.
+   */
+  onConnected(sender, cursor) {
+    this.#sender = sender;
+    this.#ackedSeq = cursor;
+    if (this.#processedSeq > this.#ackedSeq) {
+      this.flush();
+    }
+  }
+
+  /** The connection is gone: hold acks until the next onConnected. */
+  onDisconnected() {
+    this.#sender = null;
+    this.#cancelTimer();
+  }
+
+  /** The entries up to seq were processed (delivered, or skipped by truncated). */
+  onProcessed(seq) {
+    this.#processedSeq = Math.max(this.#processedSeq, seq);
+    this.#unacked++;
+    if (this.#unacked >= this.batch || this.delayMs === 0) {
+      this.flush();
+    } else if (this.#timer === null && this.#sender !== null) {
+      this.#timer = setTimeout(() => this.flush(), this.delayMs);
+    }
+  }
+
+  /** Forgets processed entries beyond seq: the server's store was reset under the client. */
+  rebase(seq) {
+    this.#cancelTimer();
+    this.#processedSeq = seq;
+    this.#unacked = 0;
+  }
+
+  /** Sends the ack now if anything is unacknowledged and a connection is ready. */
+  flush() {
+    this.#cancelTimer();
+    if (this.#sender === null || this.#processedSeq <= this.#ackedSeq) {
+      return;
+    }
+    this.#sender(this.#processedSeq);
+    this.#ackedSeq = this.#processedSeq;
+    this.#unacked = 0;
+  }
+
+  #cancelTimer() {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+}
+
+/**
+ * Detects a dead server (PROTOCOL.md section 7). After intervalMs without inbound traffic it asks for
+ * an application ping (again every interval); after timeoutMs without any it reports the connection
+ * dead. One timer, set for the next deadline, rather than a fixed period that would notice a timeout
+ * only at the next multiple of the interval.
+ */
+class Heartbeat {
+  #lastReadMs = 0;
+  #lastPingMs = 0;
+  #timer = null;
+
+  constructor(intervalMs, timeoutMs, sendPing, onDead) {
+    this.intervalMs = intervalMs;
+    this.timeoutMs = timeoutMs;
+    this.sendPing = sendPing;
+    this.onDead = onDead;
+  }
+
+  start() {
+    this.#lastReadMs = now();
+    this.#lastPingMs = this.#lastReadMs;
+    this.#schedule(Math.min(this.intervalMs, this.timeoutMs));
+  }
+
+  /** Something arrived. */
+  touch() {
+    this.#lastReadMs = now();
+  }
+
+  stop() {
+    clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #check() {
+    this.#timer = null;
+    const nowMs = now();
+    if (nowMs - this.#lastReadMs >= this.timeoutMs) {
+      this.onDead();
+      return;
+    }
+    let quietSince = Math.max(this.#lastReadMs, this.#lastPingMs);
+    if (nowMs - quietSince >= this.intervalMs) {
+      this.sendPing();
+      this.#lastPingMs = nowMs;
+      quietSince = nowMs;
+    }
+    const nextPing = quietSince + this.intervalMs;
+    const deadline = this.#lastReadMs + this.timeoutMs;
+    this.#schedule(Math.min(nextPing, deadline) - nowMs);
+  }
+
+  #schedule(delayMs) {
+    this.#timer = setTimeout(() => this.#check(), Math.max(1, Math.ceil(delayMs)));
+  }
+}
+
+/**
+ * One connection attempt and, if it opens, one WebSocket session: the socket, its heartbeat, and what
+ * is learnt about how it ended (close code and reason, refused handshake's HTTP status, failure).
+ * events.onEnded is called exactly once, also for an attempt that never opened; events after that are
+ * ignored, so a reconnect's new instance never hears from the old socket.
+ *
+ * An attempt that has not opened within connectTimeoutMs is given up: a frozen server still accepts
+ * TCP, and some WebSocket implementations (Node 20's) report neither error nor close when the server
+ * drops the connection during the handshake.
+ */
+class Connection {
+  opened = false;
+  welcomed = false;
+  closeFrameSent = false;
+  ended = false;
+  closeCode = null;
+  closeReason = '';
+  httpStatus = null;
+  failure = null;
+  #connectTimer = null;
+  #graceTimer = null;
+
+  /**
+   * @param {any} socket a freshly created WebSocket (browser, Node, or the ws package)
+   * @param {{connectTimeoutMs: number, pingIntervalMs: number, pingTimeoutMs: number}} timing
+   * @param {{onText(connection, text), onPingDue(connection), onEnded(connection)}} events
+   */
+  constructor(socket, { connectTimeoutMs, pingIntervalMs, pingTimeoutMs }, events) {
+    this.socket = socket;
+    this.events = events;
+    this.heartbeat = new Heartbeat(pingIntervalMs, pingTimeoutMs, () => events.onPingDue(this),
+      () => this.abort(`nothing received for ${pingTimeoutMs} ms`));
+    this.#connectTimer = setTimeout(() => this.abort(`not connected within ${connectTimeoutMs} ms`),
+      connectTimeoutMs);
+    this.#listen();
+  }
+
+  /** True while usable: welcomed, open, and no close frame sent. */
+  get isReady() {
+    return this.welcomed && !this.closeFrameSent && !this.ended && this.socket.readyState === OPEN;
+  }
+
+  /** Writes one JSON text frame if the socket is open and not closing; otherwise drops it. */
+  write(text) {
+    if (this.ended || this.closeFrameSent || this.socket.readyState !== OPEN) {
+      return;
+    }
+    this.socket.send(text);
+  }
+
+  /** Starts the closing handshake; drops the socket if the server has not answered within graceMs. */
+  closeGracefully(code, reason, graceMs) {
+    if (this.ended || this.closeFrameSent) {
+      return;
+    }
+    this.closeFrameSent = true;
+    try {
+      this.socket.close(code, reason);
+    } catch (error) {
+      this.abort(`close failed: ${error.message}`);
+      return;
+    }
+    this.#graceTimer = setTimeout(() => this.abort('the server did not answer the close'), graceMs);
+  }
+
+  /** Drops the socket without waiting (a dead peer would never answer a close) and ends at once. */
+  abort(reason) {
+    if (this.ended) {
+      return;
+    }
+    if (this.closeCode === null) {
+      this.closeCode = ABNORMAL_CLOSE;
+      this.closeReason = reason;
+    }
+    this.ended = true; // first: some implementations fire error and close from inside close()
+    try {
+      if (typeof this.socket.terminate === 'function') {
+        this.socket.terminate();
+      } else {
+        this.socket.close();
+      }
+    } catch {
+      // Already closing: nothing more to do, the connection has ended either way.
+    }
+    this.#finish();
+  }
+
+  #listen() {
+    const socket = this.socket;
+    const listen = (type, listener) => {
+      const guarded = (...args) => {
+        if (!this.ended) {
+          listener(...args);
+        }
+      };
+      if (typeof socket.addEventListener === 'function') {
+        socket.addEventListener(type, guarded);
+      } else {
+        socket[`on${type}`] = guarded;
+      }
+    };
+    listen('open', () => {
+      this.opened = true;
+      clearTimeout(this.#connectTimer);
+      this.heartbeat.start();
+    });
+    listen('message', (event) => {
+      this.heartbeat.touch();
+      if (typeof event.data === 'string') {
+        this.events.onText(this, event.data);
+      }
+    });
+    listen('error', (event) => {
+      this.failure ??= event?.error ?? new Error(event?.message || 'WebSocket error');
+      if (!this.opened) {
+        // The attempt failed. A close event should follow, but Node 20's WebSocket never sends one.
+        this.abort(this.failure.message);
+      }
+    });
+    listen('close', (event) => {
+      this.closeCode = event.code ?? ABNORMAL_CLOSE;
+      this.closeReason = event.reason ?? '';
+      this.#end();
+    });
+    if (typeof socket.on === 'function') {
+      // The ws package: a refused handshake's status, and control frames as liveness.
+      socket.on('unexpected-response', (request, response) => {
+        this.httpStatus = response.statusCode;
+        response.resume?.();
+        socket.terminate();
+      });
+      socket.on('ping', () => this.heartbeat.touch());
+      socket.on('pong', () => this.heartbeat.touch());
+    }
+  }
+
+  #end() {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    this.#finish();
+  }
+
+  #finish() {
+    this.heartbeat.stop();
+    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#graceTimer);
+    this.events.onEnded(this);
+  }
+}
+
+/**
+ * What follows the end of a connection (PROTOCOL.md sections 6 and 8): 'stop' after a terminal close
+ * code (4003) or a refused handshake (403, or 401 once a fresh token was tried); 'now' when a fresh
+ * token may help (the first 401 in a row, close code 4001); otherwise 'backoff', whatever the close code.
+ */
+function decideReconnect(closeCode, httpStatus, hasTokenProvider, authFailuresInRow) {
+  if (closeCode === KICKED_CLOSE) {
+    return 'stop';
+  }
+  if (httpStatus === 401) {
+    return hasTokenProvider && authFailuresInRow <= 1 ? 'now' : 'stop';
+  }
+  if (httpStatus === 403) {
+    return 'stop';
+  }
+  if (closeCode === TOKEN_EXPIRED_CLOSE && hasTokenProvider) {
+    return 'now';
+  }
+  return 'backoff';
+}
+
+/**
+ * Everything sent that waits for a reply. Chat sends are kept across reconnects until `sent` and
+ * resent in order with the same clientId. Requests (group operations, presence, pings) are tied to
+ * one connection and fail when it ends; they are never resent, since a retried group.join could act
+ * twice.
+ *
+ * Sends go out strictly in call order, paced by a SendTokenBucket set from each welcome. A send
+ * refused with a retryable error stays pending and goes out again after a backoff delay; until then no
+ * later send that has not gone out yet is transmitted, so none of those can be stored before it. Sends
+ * transmitted before the refusal arrived cannot be recalled and may be stored first.
+ */
+class Outbound {
+  #sends;
+  #requests = new Map();
+  #bucket = SendTokenBucket.forServerLimit(0, 0, 0);
+  #ready = null;
+  #maxMessageBytes = Infinity;
+  #transmitTimer = null;
+  #transmitDeadlineMs = 0;
+
+  constructor(maxPendingSends, stats, retryBackoff) {
+    this.#sends = new PendingSends(maxPendingSends);
+    this.stats = stats;
+    this.retryBackoff = retryBackoff;
+  }
+
+  get pendingSends() {
+    return this.#sends.inOrder();
+  }
+
+  /** Queues a send after all earlier ones; it goes out when a connection is ready and pacing allows. */
+  submitSend(send) {
+    if (!this.#sends.offer(send)) {
+      send.reject(new SwitchboardError(`too many pending sends (maxPendingSends ${this.#sends.capacity})`));
+      return;
+    }
+    if (this.#ready && !this.#failIfTooLarge(send)) {
+      this.#transmitDue();
+    }
+  }
+
+  /** Sends a request on the ready connection, or rejects at once when there is none. */
+  submitRequest(ref, frameText, waiter) {
+    if (!this.#ready?.isReady) {
+      waiter.reject(new SwitchboardError('not connected'));
+      return;
+    }
+    this.#requests.set(ref, waiter);
+    this.#ready.write(frameText);
+  }
+
+  /** A welcome arrived: (re)send every pending send in call order, paced by a full bucket. */
+  onConnected(connection, welcome) {
+    this.#cancelTransmitTimer();
+    this.#ready = connection;
+    this.#maxMessageBytes = welcome.maxMessageBytes > 0 ? welcome.maxMessageBytes : Infinity;
+    for (const send of this.#sends.inOrder()) {
+      this.#failIfTooLarge(send);
+    }
+    this.#bucket = SendTokenBucket.forServerLimit(welcome.sendsPerSecond, welcome.sendBurst, now());
+    this.#sends.requeueAll();
+    this.#transmitDue();
+  }
+
+  /** The connection ended: its requests fail with `cause`; sends stay pending. */
+  onDisconnected(cause) {
+    this.#ready = null;
+    this.#cancelTransmitTimer();
+    this.#failRequests(cause);
+  }
+
+  /** The client is closed: every send and request fails with `cause`. */
+  failAll(cause) {
+    this.onDisconnected(cause);
+    for (const send of this.#sends.drain()) {
+      send.reject(cause);
+    }
+  }
+
+  /** Completes the send a `sent` confirms (or a raw request whose reply is `sent`). */
+  onSent(frame) {
+    const send = this.#sends.takeConfirmed(frame.ref, frame.clientId);
+    if (!send) {
+      this.onReply(frame.ref, frame);
+      return;
+    }
+    send.resolve({
+      clientId: frame.clientId ?? send.clientId,
+      id: frame.id,
+      ts: frame.ts,
+      seq: frame.seq,
+      duplicate: frame.duplicate === true,
+    });
+  }
+
+  /** Completes the request with this ref; unknown refs are ignored. */
+  onReply(ref, value) {
+    const waiter = ref == null ? undefined : this.#requests.get(ref);
+    if (waiter) {
+      this.#requests.delete(ref);
+      waiter.resolve(value);
+    }
+  }
+
+  /** Routes an error reply to its send or request; false when nothing waits for it. */
+  onError(ref, error) {
+    const send = this.#sends.get(ref);
+    if (send) {
+      if (RETRYABLE_CODES.has(error.code)) {
+        this.#holdForRetry(send, error.code);
+      } else {
+        this.#sends.remove(send);
+        send.reject(error);
+      }
+      return true;
+    }
+    const waiter = ref == null ? undefined : this.#requests.get(ref);
+    if (!waiter) {
+      return false;
+    }
+    this.#requests.delete(ref);
+    waiter.reject(error);
+    return true;
+  }
+
+  /**
+   * Transmits every due send the pacing allows now, in call order; if one is due but not allowed yet,
+   * makes sure an attempt is scheduled for when it will be.
+   */
+  #transmitDue() {
+    const connection = this.#ready;
+    if (!connection?.isReady) {
+      return;
+    }
+    const nowMs = now();
+    for (let send = this.#pollSendable(nowMs); send; send = this.#pollSendable(nowMs)) {
+      if (send.transmissions > 0) {
+        this.stats.sendsResent++;
+      }
+      send.transmissions++;
+      connection.write(send.frameText);
+    }
+    const next = this.#sends.peekDue();
+    if (next) {
+      const waitMs = Math.max(next.holdUntilMs - nowMs, this.#bucket.msUntilToken(nowMs), 0);
+      this.#scheduleTransmit(connection, nowMs + waitMs);
+    }
+  }
+
+  /** The earliest due send with its token, if its hold has passed and a token is available. */
+  #pollSendable(nowMs) {
+    const next = this.#sends.peekDue();
+    if (!next || next.holdUntilMs > nowMs || !this.#bucket.tryTake(nowMs)) {
+      return undefined;
+    }
+    return this.#sends.pollDue();
+  }
+
+  /** Keeps one scheduled attempt, the earliest needed: a later one is replaced, an earlier one kept. */
+  #scheduleTransmit(connection, deadlineMs) {
+    if (this.#transmitTimer !== null) {
+      if (this.#transmitDeadlineMs <= deadlineMs) {
+        return;
+      }
+      clearTimeout(this.#transmitTimer);
+    }
+    this.#transmitDeadlineMs = deadlineMs;
+    this.#transmitTimer = setTimeout(() => {
+      this.#transmitTimer = null;
+      if (this.#ready === connection) {
+        this.#transmitDue();
+      }
+    }, Math.max(1, Math.ceil(deadlineMs - now())));
+  }
+
+  #cancelTransmitTimer() {
+    clearTimeout(this.#transmitTimer);
+    this.#transmitTimer = null;
+  }
+
+  #holdForRetry(send, code) {
+    const nowMs = now();
+    const delayMs = this.retryBackoff(send.retries++);
+    if (code === 'rate_limited') {
+      this.#bucket.empty(nowMs);
+    }
+    this.#sends.requeue(send, nowMs + delayMs);
+    this.#transmitDue();
+  }
+
+  /**
+   * Fails `send` if its frame is larger than the server's maxMessageBytes: the server would close the
+   * connection with 1009, and again after every reconnect. Returns true when it was failed.
+   */
+  #failIfTooLarge(send) {
+    if (send.frameBytes <= this.#maxMessageBytes) {
+      return false;
+    }
+    this.#sends.remove(send);
+    send.reject(new SwitchboardError(`message of ${send.frameBytes} bytes exceeds the server's maxMessageBytes `
+      + `${this.#maxMessageBytes}`, { code: 'payload_too_large' }));
+    return true;
+  }
+
+  #failRequests(cause) {
+    const waiters = [...this.#requests.values()];
+    this.#requests.clear();
+    for (const waiter of waiters) {
+      waiter.reject(cause);
+    }
+  }
+}
+
+/**
+ * Client of one Switchboard user on one device. See README.md for events, options and guarantees.
+ *
+ * All work happens on the JavaScript event loop; handlers run synchronously inside the socket's event
+ * callbacks, so a slow handler delays everything behind it.
+ */
+export class SwitchboardClient {
+  #options;
+  #WebSocket;
+  #emitter = new Emitter();
+  #stats = { delivered: 0, duplicatesSuppressed: 0, reconnects: 0, sendsResent: 0, truncatedRanges: 0 };
+  #sequencer;
+  #acks;
+  #outbound;
+  #state = 'idle';
+  #userId = null;
+  #deviceId = null;
+  #current = null;
+  #attempts = 0;
+  #backoffExponent = 0;
+  #authFailuresInRow = 0;
+  #stopping = false;
+  #kickedReason = null;
+  #reconnectTimer = null;
+  #refCounter = 0;
+  #closed;
+  #resolveClosed;
+
+  /**
+   * Creates an idle client; nothing is connected until connect().
+   *
+   * @param {object} options see README.md (url is required)
+   * @throws {TypeError|RangeError} for a missing url, a malformed option, or no WebSocket implementation
+   */
+  constructor(options) {
+    this.#options = validateOptions(options);
+    this.#WebSocket = this.#options.WebSocket ?? globalThis.WebSocket;
+    if (typeof this.#WebSocket !== 'function') {
+      throw new TypeError('no WebSocket implementation: pass one as options.WebSocket (e.g. the ws package)');
+    }
+    const { backoffBaseMs, backoffMaxMs } = this.#options;
+    this.#sequencer = new InboxSequencer(this.#options.initialAfterSeq);
+    this.#acks = new AckTracker(this.#options.ackDelayMs, this.#options.ackBatch);
+    this.#outbound = new Outbound(this.#options.maxPendingSends, this.#stats,
+      (attempt) => backoffDelay(Math.min(attempt, MAX_BACKOFF_EXPONENT), backoffBaseMs, backoffMaxMs));
+    this.#closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+  }
+
+  /** Subscribes `handler` to `event`; returns a function that unsubscribes it. */
+  on(event, handler) {
+    return this.#emitter.on(event, handler);
+  }
+
+  off(event, handler) {
+    this.#emitter.off(event, handler);
+  }
+
+  /** 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed'. */
+  get state() {
+    return this.#state;
+  }
+
+  /** The highest contiguous inbox seq processed (delivered or truncated), or the seed; 0 before any. */
+  get lastSeq() {
+    return this.#sequencer.lastSeq;
+  }
+
+  /** This user's id from the last welcome; null before the first. */
+  get userId() {
+    return this.#userId;
+  }
+
+  /** This device's id as the server knows it (from the last welcome); null before the first. */
+  get deviceId() {
+    return this.#deviceId;
+  }
+
+  /** The sends not yet confirmed, in resend order: [{clientId, to, body}]. A snapshot. */
+  get pendingSends() {
+    return this.#outbound.pendingSends.map(({ clientId, to, body }) => ({ clientId, to: { ...to }, body }));
+  }
+
+  /** A snapshot of the counters. */
+  get stats() {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Starts connecting. From then on the client reconnects by itself until close(), a kick (close code
+   * 4003) or a refused authentication. Does nothing unless the client is idle.
+   */
+  connect() {
+    if (this.#state !== 'idle') {
+      return;
+    }
+    this.#openConnection();
+  }
+
+  /**
+   * Sends a durable chat message. It is queued while disconnected and resent with the same clientId
+   * after every reconnect until the server confirms it, so it is stored exactly once. Sends go out in
+   * call order, paced to the rate the server advertises.
+   *
+   * @returns a promise of the receipt {clientId, id, ts, seq, duplicate}, with a `clientId` property set
+   *   at once. It rejects with SwitchboardError on a non-retryable error reply (its `code`), when
+   *   maxPendingSends sends are pending, when the frame exceeds welcome.maxMessageBytes
+   *   ('payload_too_large'), or when the client closes first.
+   * @throws {TypeError} for a malformed `to` or clientId, or a body JSON.stringify cannot serialize
+   */
+  send(to, body, { clientId } = {}) {
+    if (!to || (to.kind !== 'user' && to.kind !== 'group') || typeof to.id !== 'string' || to.id === '') {
+      throw new TypeError("to must be {kind: 'user' | 'group', id: string}");
+    }
+    const chosenClientId = clientId ?? randomId();
+    if (typeof chosenClientId !== 'string' || chosenClientId.length < 1 || chosenClientId.length > 64) {
+      throw new TypeError('clientId must be a string of 1-64 characters');
+    }
+    const ref = `s${++this.#refCounter}`;
+    const target = { kind: to.kind, id: to.id };
+    const value = body === undefined ? null : body;
+    const frameText = JSON.stringify({ type: 'send', ref, clientId: chosenClientId, to: target, body: value });
+    let send;
+    const promise = new Promise((resolve, reject) => {
+      send = {
+        ref, clientId: chosenClientId, to: target, body: value, frameText, frameBytes: utf8.encode(frameText).length,
+        resolve, reject, order: -1, due: false, holdUntilMs: 0, transmissions: 0, retries: 0,
+      };
+    });
+    promise.clientId = chosenClientId;
+    if (this.#stopping) {
+      send.reject(new SwitchboardError('client is closed'));
+    } else {
+      this.#outbound.submitSend(send);
+    }
+    return promise;
+  }
+
+  /**
+   * Sends a request of any type with a fresh ref and resolves with the reply's `data` (null for replies
+   * without, such as pong). Not queued: rejects at once unless connected, and when the connection drops
+   * before the reply (it is not resent, since it may have taken effect). Rejects with the server's
+   * error code for an error reply.
+   */
+  request(type, fields = {}) {
+    if (typeof type !== 'string' || type === '') {
+      throw new TypeError('type must be a non-empty string');
+    }
+    return new Promise((resolve, reject) => {
+      if (this.#state !== 'connected') {
+        reject(new SwitchboardError(`not connected (state ${this.#state})`));
+        return;
+      }
+      const ref = `r${++this.#refCounter}`;
+      const frameText = JSON.stringify({ ...fields, type, ref });
+      this.#outbound.submitRequest(ref, frameText, { resolve, reject });
+    });
+  }
+
+  /** Creates a group (the caller is a member); resolves with {groupId, name, members}. */
+  createGroup({ groupId, name, members } = {}) {
+    return this.request('group.create', { groupId, name, members });
+  }
+
+  /** Joins a group; resolves with {groupId, members}. */
+  joinGroup(groupId) {
+    return this.request('group.join', { groupId });
+  }
+
+  /** Leaves a group; resolves with {groupId, members}. */
+  leaveGroup(groupId) {
+    return this.request('group.leave', { groupId });
+  }
+
+  /** Lists a group's members (members only); resolves with {groupId, name, members}. */
+  groupMembers(groupId) {
+    return this.request('group.members', { groupId });
+  }
+
+  /** Lists this user's groups; resolves with {groups: [{groupId, name}]}. */
+  listGroups() {
+    return this.request('group.list');
+  }
+
+  /** Which of these users are online; resolves with {online: {[userId]: boolean}}. */
+  presence(userIds) {
+    return this.request('presence.query', { users: [...userIds] });
+  }
+
+  /** Sends an application ping; resolves when the pong arrives. */
+  async ping() {
+    await this.request('ping');
+  }
+
+  /**
+   * Asks the server to replay the inbox after afterSeq on the live connection; ignored while not
+   * connected. lastSeq does not move: replayed entries at or below it are suppressed as duplicates.
+   */
+  resume(afterSeq) {
+    if (!Number.isInteger(afterSeq) || afterSeq < 0) {
+      throw new RangeError(`afterSeq must be an integer >= 0, got ${afterSeq}`);
+    }
+    if (this.#current?.isReady) {
+      this.#current.write(resumeFrame(afterSeq));
+    }
+  }
+
+  /**
+   * Closes for good: state 'closed', pending sends and requests rejected, a last ack, then a 1000 close
+   * (the socket is dropped if the server does not answer within a second). Idempotent.
+   *
+   * @returns {Promise<void>} resolves once the last connection has ended; never rejects
+   */
+  close() {
+    if (!this.#stopping) {
+      this.#stop(new SwitchboardError('client is closed'));
+      const connection = this.#current;
+      if (connection === null) {
+        this.#resolveClosed();
+      } else if (connection.opened) {
+        this.#acks.flush();
+        connection.closeGracefully(NORMAL_CLOSE, 'client closing', CLOSE_GRACE_MS);
+      } else {
+        connection.abort('closed by the client');
+      }
+    }
+    return this.#closed;
+  }
+
+  // ---- connection life cycle (PROTOCOL.md sections 4 and 8) ----
+
+  async #openConnection() {
+    this.#reconnectTimer = null;
+    if (this.#stopping) {
+      return;
+    }
+    this.#changeState('connecting');
+    this.#attempts++;
+    if (this.#attempts > 1) {
+      this.#stats.reconnects++;
+    }
+    let token = null;
+    try {
+      token = await this.#currentToken();
+    } catch (error) {
+      if (!this.#stopping) {
+        this.#emitter.emit('error', new SwitchboardError(`the token provider failed: ${error?.message ?? error}`,
+          { cause: error }));
+        this.#scheduleReconnect();
+      }
+      return;
+    }
+    if (this.#stopping) {
+      return;
+    }
+    let socket;
+    try {
+      socket = new this.#WebSocket(this.#handshakeUrl(token));
+    } catch (error) {
+      const failure = new SwitchboardError(`cannot open a connection: ${error?.message ?? error}`, { cause: error });
+      this.#emitter.emit('error', failure);
+      this.#terminate(failure);
+      return;
+    }
+    this.#current = new Connection(socket, this.#options, {
+      onText: (connection, text) => this.#onText(connection, text),
+      onPingDue: (connection) => {
+        if (connection === this.#current && connection.isReady) {
+          connection.write('{"type":"ping"}');
+        }
+      },
+      onEnded: (connection) => this.#onEnded(connection),
+    });
+  }
+
+  /** The token for this attempt, or null; a provider that takes longer than connectTimeoutMs fails. */
+  async #currentToken() {
+    const { token, connectTimeoutMs } = this.#options;
+    if (typeof token !== 'function') {
+      return token || null;
+    }
+    let timer;
+    const timeout = new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no token within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    });
+    try {
+      const value = await Promise.race([token(), timeout]);
+      return value == null || value === '' ? null : String(value);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The url plus token= (or user= when there is no token) and device=, after any query it has. */
+  #handshakeUrl(token) {
+    const url = new URL(this.#options.url);
+    if (token !== null) {
+      url.searchParams.set('token', token);
+    } else if (this.#options.user != null) {
+      url.searchParams.set('user', this.#options.user);
+    }
+    // A device the server assigned is kept for reconnects, so its cursor follows this client.
+    const deviceId = this.#options.deviceId ?? this.#deviceId;
+    if (deviceId != null) {
+      url.searchParams.set('device', deviceId);
+    }
+    return url.toString();
+  }
+
+  #onEnded(connection) {
+    if (connection !== this.#current) {
+      return;
+    }
+    this.#current = null;
+    this.#acks.onDisconnected();
+    this.#outbound.onDisconnected(new SwitchboardError('connection lost before the reply arrived'));
+    if (connection.opened) {
+      this.#emitter.emit('closed', { code: connection.closeCode, reason: connection.closeReason });
+    }
+    if (this.#stopping) {
+      this.#resolveClosed();
+      return;
+    }
+    this.#decideAfterEnd(connection);
+  }
+
+  #decideAfterEnd(connection) {
+    const { closeCode, httpStatus } = connection;
+    const authRefused = httpStatus === 401 || httpStatus === 403;
+    this.#authFailuresInRow = authRefused ? this.#authFailuresInRow + 1 : 0;
+    const hasTokenProvider = typeof this.#options.token === 'function';
+    switch (decideReconnect(closeCode, httpStatus, hasTokenProvider, this.#authFailuresInRow)) {
+      case 'stop': {
+        const cause = authRefused
+          ? new SwitchboardError(`handshake refused with HTTP ${httpStatus}`, { httpStatus })
+          : new SwitchboardError(`connection closed with ${closeCode}: ${this.#kickedReason ?? connection.closeReason}`,
+            { closeCode });
+        if (authRefused) {
+          this.#emitter.emit('error', cause);
+        }
+        this.#terminate(cause);
+        break;
+      }
+      case 'now':
+        this.#changeState('reconnecting', { retryInMs: 0 });
+        this.#openConnection();
+        break;
+      default:
+        if (!connection.opened) {
+          const status = httpStatus === null ? '' : ` (HTTP ${httpStatus})`;
+          this.#emitter.emit('error', new SwitchboardError(
+            `connection attempt failed${status}: ${connection.failure?.message ?? connection.closeReason}`,
+            { httpStatus, cause: connection.failure ?? undefined }));
+        }
+        this.#scheduleReconnect();
+    }
+  }
+
+  #scheduleReconnect() {
+    const attempt = this.#backoffExponent;
+    const retryInMs = backoffDelay(attempt, this.#options.backoffBaseMs, this.#options.backoffMaxMs);
+    this.#backoffExponent = Math.min(attempt + 1, MAX_BACKOFF_EXPONENT);
+    this.#changeState('reconnecting', { retryInMs, attempt });
+    this.#reconnectTimer = setTimeout(() => this.#openConnection(), retryInMs);
+  }
+
+  /** Ends the client after a terminal condition; the connection is already gone. */
+  #terminate(cause) {
+    this.#stop(cause);
+    this.#resolveClosed();
+  }
+
+  #stop(cause) {
+    this.#stopping = true;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = null;
+    this.#outbound.failAll(cause);
+    this.#changeState('closed');
+  }
+
+  #changeState(next, details = {}) {
+    const previous = this.#state;
+    if (previous !== next) {
+      this.#state = next;
+      this.#emitter.emit('state', { state: next, previous, ...details });
+    }
+  }
+
+  // ---- inbound messages (PROTOCOL.md section 3) ----
+
+  #onText(connection, text) {
+    if (connection !== this.#current) {
+      return;
+    }
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (frame === null || typeof frame !== 'object') {
+      return;
+    }
+    if (frame.type === 'welcome') {
+      this.#onWelcome(connection, frame);
+      return;
+    }
+    if (!connection.welcomed) {
+      return;
+    }
+    switch (frame.type) {
+      case 'message':
+        this.#onMessage(connection, frame);
+        break;
+      case 'truncated':
+        this.#onTruncated(frame);
+        break;
+      case 'synced':
+        this.#sequencer.onSynced();
+        this.#emitter.emit('synced', { seq: frame.seq });
+        break;
+      case 'sent':
+        this.#outbound.onSent(frame);
+        break;
+      case 'result':
+        this.#outbound.onReply(frame.ref, frame.data ?? null);
+        break;
+      case 'pong':
+        this.#outbound.onReply(frame.ref, null);
+        break;
+      case 'error':
+        this.#onError(frame);
+        break;
+      case 'kicked':
+        this.#kickedReason = typeof frame.reason === 'string' ? frame.reason : '';
+        this.#emitter.emit('kicked', { reason: this.#kickedReason });
+        break;
+      default:
+        // Unknown types are ignored: a newer server may send more.
+    }
+  }
+
+  #onWelcome(connection, welcome) {
+    if (connection.welcomed) {
+      return;
+    }
+    connection.welcomed = true;
+    this.#userId = welcome.userId ?? null;
+    this.#deviceId = welcome.deviceId ?? null;
+    this.#backoffExponent = 0;
+    this.#authFailuresInRow = 0;
+    const cursor = Number.isInteger(welcome.cursor) ? welcome.cursor : 0;
+    const processedBefore = this.#sequencer.lastSeq;
+    const afterSeq = this.#sequencer.resumeAfter(cursor, Number.isInteger(welcome.lastSeq) ? welcome.lastSeq : -1);
+    if (this.#sequencer.lastSeq < processedBefore) {
+      this.#acks.rebase(cursor); // The server's store was reset: continue from its cursor.
+    }
+    connection.write(resumeFrame(afterSeq));
+    this.#acks.onConnected((seq) => connection.write(JSON.stringify({ type: 'ack', seq })), cursor);
+    this.#outbound.onConnected(connection, welcome);
+    this.#changeState('connected');
+    this.#emitter.emit('welcome', welcome);
+  }
+
+  #onMessage(connection, frame) {
+    const { seq, message } = frame;
+    if (!Number.isInteger(seq) || seq < 1 || message === null || typeof message !== 'object') {
+      return;
+    }
+    switch (this.#sequencer.offer(seq)) {
+      case 'deliver':
+        this.#stats.delivered++;
+        this.#emitter.emit('message', this.#inboxMessage(seq, message));
+        this.#acks.onProcessed(seq);
+        break;
+      case 'duplicate':
+        this.#stats.duplicatesSuppressed++;
+        break;
+      case 'gap':
+        connection.write(resumeFrame(this.#sequencer.lastSeq));
+        break;
+      default:
+        // Ahead of a gap whose resume is on its way: dropped, it comes again.
+    }
+  }
+
+  /** The 'message' event: message.message plus seq and the conversation (PROTOCOL.md section 3). */
+  #inboxMessage(seq, message) {
+    const to = message.to && typeof message.to === 'object' ? { kind: message.to.kind, id: message.to.id } : null;
+    let conversation = message.from;
+    if (to?.kind === 'group' || (to !== null && message.from === this.#userId)) {
+      conversation = to.id;
+    }
+    return {
+      seq,
+      id: message.id,
+      from: message.from,
+      fromDevice: message.fromDevice,
+      to,
+      clientId: message.clientId,
+      ts: message.ts,
+      body: message.body ?? null,
+      conversation,
+    };
+  }
+
+  #onTruncated(frame) {
+    const { afterSeq, nextSeq } = frame;
+    if (this.#sequencer.onTruncated(afterSeq, nextSeq)) {
+      this.#stats.truncatedRanges++;
+      this.#emitter.emit('truncated', { afterSeq, nextSeq });
+      this.#acks.onProcessed(this.#sequencer.lastSeq);
+    }
+  }
+
+  #onError(frame) {
+    const code = typeof frame.code === 'string' ? frame.code : null;
+    const text = typeof frame.message === 'string' ? frame.message : '';
+    const error = new SwitchboardError(`${code ?? 'error'}${text ? `: ${text}` : ''}`, { code });
+    if (!this.#outbound.onError(frame.ref, error)) {
+      this.#emitter.emit('error', error);
+    }
+  }
+}
+
+function resumeFrame(afterSeq) {
+  return JSON.stringify(afterSeq === undefined ? { type: 'resume' } : { type: 'resume', afterSeq });
+}
+
+/** A random UUID; crypto.randomUUID needs a secure context, getRandomValues does not. */
+function randomId() {
+  const crypto = globalThis.crypto;
+  if (typeof crypto?.randomUUID === 'function') {
+    return crypto.randomUUID();
+  }
+  const bytes = new Uint8Array(16);
+  if (typeof crypto?.getRandomValues === 'function') {
+    crypto.getRandomValues(bytes);
+  } else {
+    for (let index = 0; index < bytes.length; index++) {
+      bytes[index] = Math.floor(Math.random() * 256);
+    }
+  }
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Fills in the defaults and checks every option; throws TypeError or RangeError. */
+function validateOptions(options) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('options must be an object with at least a url');
+  }
+  if (typeof options.url !== 'string' && !(options.url instanceof URL)) {
+    throw new TypeError('options.url is required, e.g. ws://localhost:8080/ws');
+  }
+  new URL(options.url); // throws TypeError when malformed
+  const token = options.token;
+  if (token != null && typeof token !== 'string' && typeof token !== 'function') {
+    throw new TypeError('options.token must be a string or a function returning one (or a promise of one)');
+  }
+  for (const name of ['user', 'deviceId']) {
+    if (options[name] != null && (typeof options[name] !== 'string' || options[name] === '')) {
+      throw new TypeError(`options.${name} must be a non-empty string`);
+    }
+  }
+  const initialAfterSeq = options.initialAfterSeq;
+  if (initialAfterSeq != null && (!Number.isInteger(initialAfterSeq) || initialAfterSeq < 0)) {
+    throw new RangeError(`options.initialAfterSeq must be an integer >= 0, got ${initialAfterSeq}`);
+  }
+  const number = (name, fallback, minimum) => {
+    const value = options[name] ?? fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum || value > MAX_TIMER_MS) {
+      throw new RangeError(`options.${name} must be a number in [${minimum}, ${MAX_TIMER_MS}], got ${value}`);
+    }
+    return value;
+  };
+  const validated = {
+    url: String(options.url),
+    token,
+    user: options.user,
+    deviceId: options.deviceId,
+    initialAfterSeq,
+    backoffBaseMs: number('backoffBaseMs', 1000, 0),
+    backoffMaxMs: number('backoffMaxMs', 30000, 0),
+    pingIntervalMs: number('pingIntervalMs', 25000, 1),
+    pingTimeoutMs: number('pingTimeoutMs', 60000, 1),
+    connectTimeoutMs: number('connectTimeoutMs', 10000, 1),
+    ackDelayMs: number('ackDelayMs', 200, 0),
+    ackBatch: Math.floor(number('ackBatch', 64, 1)),
+    maxPendingSends: Math.floor(number('maxPendingSends', 10000, 1)),
+    WebSocket: options.WebSocket,
+  };
+  if (validated.backoffMaxMs < validated.backoffBaseMs) {
+    throw new RangeError('options.backoffMaxMs must be >= backoffBaseMs');
+  }
+  return validated;
+}

@@ -1,0 +1,97 @@
+// Parts that need no server: backoffDelay, option checks, the error type, event subscription.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { SwitchboardClient, SwitchboardError, backoffDelay } from '../src/switchboard.js';
+
+test('backoffDelay stays within [0, min(max, base × 2^attempt)] and reaches both ends', () => {
+  for (let attempt = 0; attempt <= 40; attempt++) {
+    const ceiling = Math.min(30_000, 1000 * 2 ** attempt);
+    assert.equal(backoffDelay(attempt, 1000, 30_000, () => 0), 0);
+    assert.equal(backoffDelay(attempt, 1000, 30_000, () => 0.999_999_999), ceiling, `attempt ${attempt}`);
+    for (let sample = 0; sample < 50; sample++) {
+      const delay = backoffDelay(attempt, 1000, 30_000);
+      assert.ok(Number.isInteger(delay) && delay >= 0 && delay <= ceiling, `attempt ${attempt}: ${delay}`);
+    }
+  }
+  assert.equal(backoffDelay(2, 100, 10_000, () => 0.5), 200);
+  assert.equal(backoffDelay(5000, 100, 10_000, () => 0.999_999_999), 10_000, 'huge attempts are capped');
+  assert.equal(backoffDelay(3, 0, 0), 0);
+  assert.throws(() => backoffDelay(-1, 1000, 30_000), RangeError);
+  assert.throws(() => backoffDelay(1.5, 1000, 30_000), RangeError);
+  assert.throws(() => backoffDelay(0, 2000, 1000), RangeError);
+});
+
+test('options are checked when the client is created', () => {
+  assert.throws(() => new SwitchboardClient(), TypeError);
+  assert.throws(() => new SwitchboardClient({}), TypeError);
+  assert.throws(() => new SwitchboardClient({ url: 'not a url', WebSocket }), TypeError);
+  assert.throws(() => new SwitchboardClient({ url: 'ws://localhost/ws', WebSocket, token: 42 }), TypeError);
+  assert.throws(() => new SwitchboardClient({ url: 'ws://localhost/ws', WebSocket, initialAfterSeq: -1 }), RangeError);
+  assert.throws(() => new SwitchboardClient({ url: 'ws://localhost/ws', WebSocket, pingTimeoutMs: 0 }), RangeError);
+  assert.throws(() => new SwitchboardClient({
+    url: 'ws://localhost/ws', WebSocket, backoffBaseMs: 5000, backoffMaxMs: 1000,
+  }), RangeError);
+  if (typeof globalThis.WebSocket !== 'function') {
+    assert.throws(() => new SwitchboardClient({ url: 'ws://localhost/ws' }), /no WebSocket implementation/);
+  }
+  const client = new SwitchboardClient({ url: 'ws://localhost/ws', WebSocket });
+  assert.equal(client.state, 'idle');
+  assert.equal(client.lastSeq, 0);
+  assert.equal(client.userId, null);
+  assert.deepEqual(client.stats, { delivered: 0, duplicatesSuppressed: 0, reconnects: 0, sendsResent: 0,
+    truncatedRanges: 0 });
+  assert.equal(new SwitchboardClient({ url: 'ws://localhost/ws', WebSocket, initialAfterSeq: 7 }).lastSeq, 7);
+});
+
+test('send checks its arguments and gives the promise a clientId at once', async () => {
+  const client = new SwitchboardClient({ url: 'ws://localhost/ws', WebSocket, maxPendingSends: 2 });
+  assert.throws(() => client.send('bob', 'hi'), TypeError);
+  assert.throws(() => client.send({ kind: 'room', id: 'x' }, 'hi'), TypeError);
+  assert.throws(() => client.send({ kind: 'user', id: 'bob' }, 'hi', { clientId: '' }), TypeError);
+  assert.throws(() => client.send({ kind: 'user', id: 'bob' }, 10n), TypeError);
+
+  const first = client.send({ kind: 'user', id: 'bob' }, 'one', { clientId: 'mine-1' });
+  const second = client.send({ kind: 'group', id: 'team' }, { n: 2 });
+  assert.equal(first.clientId, 'mine-1');
+  assert.match(second.clientId, /^[0-9a-f-]{36}$/);
+  await assert.rejects(client.send({ kind: 'user', id: 'bob' }, 'three'),
+    (error) => error instanceof SwitchboardError && /maxPendingSends 2/.test(error.message));
+  assert.deepEqual(client.pendingSends.map((send) => send.clientId), ['mine-1', second.clientId]);
+
+  const closing = Promise.allSettled([first, second]);
+  await client.close();
+  const outcomes = await closing;
+  assert.ok(outcomes.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof SwitchboardError));
+  assert.deepEqual(client.pendingSends, []);
+  await assert.rejects(client.send({ kind: 'user', id: 'bob' }, 'late'), /client is closed/);
+});
+
+test('on returns an unsubscribe function; a throwing handler does not stop the others', async () => {
+  const client = new SwitchboardClient({ url: 'ws://localhost/ws', WebSocket });
+  const seen = [];
+  const unsubscribe = client.on('state', (change) => seen.push(`a:${change.state}`));
+  client.on('state', () => {
+    throw new Error('handler bug');
+  });
+  client.on('state', (change) => seen.push(`b:${change.previous}`));
+  const originalConsoleError = console.error;
+  console.error = () => {};
+  try {
+    await client.close();
+  } finally {
+    console.error = originalConsoleError;
+  }
+  assert.deepEqual(seen, ['a:closed', 'b:idle']);
+  unsubscribe();
+  assert.equal(typeof unsubscribe, 'function');
+});
+
+test('SwitchboardError carries code, closeCode and httpStatus', () => {
+  const error = new SwitchboardError('kicked', { closeCode: 4003 });
+  assert.ok(error instanceof Error);
+  assert.equal(error.name, 'SwitchboardError');
+  assert.equal(error.code, null);
+  assert.equal(error.closeCode, 4003);
+  assert.equal(error.httpStatus, null);
+});
