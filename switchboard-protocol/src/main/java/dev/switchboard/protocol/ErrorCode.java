@@ -21,7 +21,9 @@ public enum ErrorCode {
     RATE_LIMITED("rate_limited", true),
     STORE_BUSY("store_busy", true),
     STORE_UNAVAILABLE("store_unavailable", true),
-    INTERNAL("internal", true);
+    INTERNAL("internal", true),
+    /** Not sent by servers: stands for a code this version does not know, which is not retried. */
+    UNKNOWN("unknown", false);
 
     private static final Map<String, ErrorCode> BY_WIRE_NAME = new HashMap<>();
 
@@ -48,9 +50,9 @@ public enum ErrorCode {
         return retryable;
     }
 
-    /** Returns the code with this wire name, or {@link #INTERNAL} for a name this version does not know. */
+    /** Returns the code with this wire name, or {@link #UNKNOWN} for a name this version does not know. */
     public static ErrorCode fromWireName(String wireName) {
         ErrorCode code = wireName == null ? null : BY_WIRE_NAME.get(wireName);
-        return code == null ? INTERNAL : code;
+        return code == null ? UNKNOWN : code;
     }
 }

@@ -20,11 +20,12 @@ class WireVocabularyTest {
     }
 
     @Test
-    void errorCodes_roundTrip_andUnknownNamesMapToInternal() {
+    void errorCodes_roundTrip_andUnknownNamesAreNotRetried() {
         for (ErrorCode code : ErrorCode.values()) {
             assertThat(ErrorCode.fromWireName(code.wireName())).isEqualTo(code);
         }
-        assertThat(ErrorCode.fromWireName("from-a-newer-server")).isEqualTo(ErrorCode.INTERNAL);
+        assertThat(ErrorCode.fromWireName("from-a-newer-server")).isEqualTo(ErrorCode.UNKNOWN);
+        assertThat(ErrorCode.UNKNOWN.isRetryable()).isFalse();
         assertThat(ErrorCode.RATE_LIMITED.isRetryable()).isTrue();
         assertThat(ErrorCode.BAD_JSON.isRetryable()).isFalse();
     }
