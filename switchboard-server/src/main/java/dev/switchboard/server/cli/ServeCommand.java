@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,6 +18,7 @@ import picocli.CommandLine.Option;
         description = "Real-time messaging server: WebSocket gateway with durable 1:1 and group chat.",
         footer = {"", "Every config key can also be set as SWITCHBOARD_<SECTION>_<KEY>, e.g. SWITCHBOARD_AUTH_JWT_SECRET."})
 public final class ServeCommand implements Callable<Integer> {
+    private static final long WATCHDOG_MARGIN_MILLIS = 10_000;
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file")
     Path configFile;
@@ -56,11 +60,28 @@ public final class ServeCommand implements Callable<Integer> {
         }
         ServerConfig config = new ConfigLoader().load(configFile, System.getenv(), overrides);
         SwitchboardServer server = new SwitchboardServer(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            startShutdownWatchdog(config.shutdown().deadlineMillis() + WATCHDOG_MARGIN_MILLIS);
+            server.close();
+        }, "shutdown"));
         int boundPort = server.start();
         System.out.println("Switchboard listening on http://" + config.server().host() + ":" + boundPort + "/");
         System.out.flush();
         return 0;
+    }
+
+    /**
+     * Graceful shutdown is bounded by {@code shutdown.deadlineMillis} for the connections; the store
+     * flush and the rest get a margin on top. Past that the process halts rather than hang a rolling
+     * restart.
+     */
+    private static void startShutdownWatchdog(long limitMillis) {
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "shutdown-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        watchdog.schedule(() -> Runtime.getRuntime().halt(1), limitMillis, TimeUnit.MILLISECONDS);
     }
 
     private static void putIfSet(Map<String, Object> overrides, String key, Object value) {
