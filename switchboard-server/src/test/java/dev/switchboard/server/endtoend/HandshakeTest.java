@@ -136,6 +136,10 @@ class HandshakeTest {
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.header("Content-Type")).startsWith("text/html");
         assertThat(RawWebSocket.httpGet(server.port(), "/../pom.xml").status()).isEqualTo(404);
+        RawWebSocket.HttpAnswer client = RawWebSocket.httpGet(server.port(), "/client/switchboard.js");
+        assertThat(client.status()).as("the JavaScript client at its stable path").isEqualTo(200);
+        assertThat(client.header("Content-Type")).startsWith("text/javascript");
+        assertThat(client.body()).contains("export class SwitchboardClient");
     }
 
     private static void assertRefused(String path, Map<String, String> headers, int status, String reason) throws Exception {
