@@ -30,9 +30,43 @@ public final class Identifiers {
         return isSafe(value, MAX_GROUP_ID_LENGTH);
     }
 
-    /** Client message ids are opaque to the server: any non-blank string up to 64 chars. */
+    /**
+     * Client message ids are opaque to the server: any non-blank string up to 64 chars that is
+     * {@link #isStorableText storable text}.
+     */
     public static boolean isValidClientId(String value) {
-        return value != null && !value.isBlank() && value.length() <= MAX_CLIENT_ID_LENGTH;
+        return value != null && !value.isBlank() && value.length() <= MAX_CLIENT_ID_LENGTH && isStorableText(value);
+    }
+
+    /**
+     * True when {@code value} has no control characters (U+0000–U+001F, U+007F) and no unpaired
+     * surrogate: text every store and every UTF-8 encoder accepts unchanged.
+     */
+    public static boolean isStorableText(String value) {
+        return value != null && isStorable(value, false);
+    }
+
+    /** Like {@link #isStorableText} but allowing control characters (JSON escapes them). */
+    public static boolean hasOnlyPairedSurrogates(String value) {
+        return value != null && isStorable(value, true);
+    }
+
+    private static boolean isStorable(String value, boolean allowControl) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (!allowControl && (c < 0x20 || c == 0x7f)) {
+                return false;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= value.length() || !Character.isLowSurrogate(value.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isSafe(String value, int maxLength) {

@@ -52,6 +52,12 @@ class WireVocabularyTest {
         assertThat(Identifiers.isValidGroupId("team/1")).isFalse();
         assertThat(Identifiers.isValidClientId("any text ✓")).isTrue();
         assertThat(Identifiers.isValidClientId("  ")).isFalse();
+        assertThat(Identifiers.isValidClientId("nul\u0000")).isFalse();
+        assertThat(Identifiers.isStorableText("emoji \ud83d\ude00 ok")).isTrue();
+        assertThat(Identifiers.isStorableText("half \ud83d")).isFalse();
+        assertThat(Identifiers.isStorableText("\ude00 low first")).isFalse();
+        assertThat(Identifiers.hasOnlyPairedSurrogates("tab\tand newline\n")).isTrue();
+        assertThat(Identifiers.isStorableText("tab\t")).isFalse();
         assertThat(TargetKind.fromWireName("group")).isEqualTo(TargetKind.GROUP);
         assertThat(TargetKind.fromWireName("channel")).isNull();
     }

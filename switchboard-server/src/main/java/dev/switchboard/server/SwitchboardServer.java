@@ -130,9 +130,9 @@ public final class SwitchboardServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         gateway.close();
-        cluster.close();
         maintenance.shutdownNow();
-        messageStore.close();
+        messageStore.close(); // commits the queue; its deliveries still reach other nodes
+        cluster.close();
         log.info("stopped");
     }
 }

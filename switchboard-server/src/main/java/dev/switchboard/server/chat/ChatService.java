@@ -10,12 +10,15 @@ import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.store.AppendRequest;
 import dev.switchboard.server.store.MessageStore;
 import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code send} request: validate, store first (durable, seq per recipient), then deliver and
  * acknowledge. The sender's {@code sent} is written only after the store committed.
  */
 public final class ChatService {
+    private static final Logger log = LoggerFactory.getLogger(ChatService.class);
     private final MessageStore store;
     private final Router router;
     private final int maxBodyBytes;
@@ -44,10 +47,13 @@ public final class ChatService {
                 ? RequestFields.requiredString(to, "id", Identifiers::isValidUserId, "a valid user id")
                 : RequestFields.requiredString(to, "id", Identifiers::isValidGroupId, "a valid group id");
         JsonNode body = request.get("body");
-        if (body == null || body.isNull()) {
+        if (body == null) {
             throw new RequestRejectedException(ErrorCode.MISSING_FIELD, "missing field 'body'");
         }
         String bodyJson = serialize(body);
+        if (!Identifiers.hasOnlyPairedSurrogates(bodyJson)) {
+            throw new RequestRejectedException(ErrorCode.INVALID_FIELD, "field 'body' contains an unpaired surrogate");
+        }
         int bodyBytes = bodyJson.getBytes(StandardCharsets.UTF_8).length;
         if (bodyBytes > maxBodyBytes) {
             throw new RequestRejectedException(ErrorCode.PAYLOAD_TOO_LARGE,
@@ -62,13 +68,18 @@ public final class ChatService {
         store.append(append).whenComplete((result, error) -> {
             // On the store writer thread, in commit order: deliver first, then acknowledge on the loop.
             if (error == null) {
-                router.dispatch(result);
+                try {
+                    router.dispatch(result);
+                } catch (RuntimeException e) {
+                    log.atError().setMessage("live delivery failed; recipients catch up from the store")
+                            .addKeyValue("messageId", result.message().id()).setCause(e).log();
+                }
             }
             connection.eventLoop().execute(() -> {
                 if (error != null) {
                     session.replyFailure(ref, error);
                 } else {
-                    connection.write(OutboundMessages.sent(ref, result));
+                    connection.reply(OutboundMessages.sent(ref, result));
                 }
             });
         });

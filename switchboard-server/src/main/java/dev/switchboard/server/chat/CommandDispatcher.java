@@ -60,9 +60,17 @@ public final class CommandDispatcher {
             }
             case SEND -> chat.send(session, ref, request);
             case ACK -> session.inbox().acknowledge(RequestFields.requiredSeq(request, "seq"));
-            case PING -> session.connection().write(OutboundMessages.pong(ref));
-            case GROUP_CREATE, GROUP_JOIN, GROUP_LEAVE, GROUP_MEMBERS, GROUP_LIST -> groups.handle(session, type, ref, request);
-            case PRESENCE_QUERY -> presence.query(session, ref, request);
+            case PING -> session.connection().reply(OutboundMessages.pong(ref));
+            case GROUP_CREATE, GROUP_JOIN, GROUP_LEAVE, GROUP_MEMBERS, GROUP_LIST -> {
+                if (session.tryAcquireRequest(ref)) {
+                    groups.handle(session, type, ref, request);
+                }
+            }
+            case PRESENCE_QUERY -> {
+                if (session.tryAcquireRequest(ref)) {
+                    presence.query(session, ref, request);
+                }
+            }
             default -> throw new RequestRejectedException(ErrorCode.UNKNOWN_TYPE,
                     "type '" + type.wireName() + "' is sent by the server, not by clients");
         }

@@ -41,7 +41,7 @@ public final class GroupCommands {
             if (error != null) {
                 session.replyFailure(ref, error);
             } else {
-                session.connection().write(OutboundMessages.result(ref, data));
+                session.connection().reply(OutboundMessages.result(ref, data));
             }
         }, session.connection().eventLoop());
     }
@@ -52,7 +52,8 @@ public final class GroupCommands {
             groupId = "g-" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         }
         String name = RequestFields.optionalString(request, "name",
-                value -> !value.isBlank() && value.length() <= MAX_NAME_LENGTH, "1-" + MAX_NAME_LENGTH + " chars");
+                value -> !value.isBlank() && value.length() <= MAX_NAME_LENGTH && Identifiers.isStorableText(value),
+                "1-" + MAX_NAME_LENGTH + " chars without control characters");
         List<String> members = members(request);
         return groups.create(groupId, name == null ? groupId : name, userId, members, maxGroupMembers)
                 .thenApply(GroupCommands::toJson);

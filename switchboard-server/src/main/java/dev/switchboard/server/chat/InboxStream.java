@@ -41,6 +41,7 @@ public final class InboxStream {
     private long storedCursor;
     private long pendingCursor;
     private boolean cursorWriteInFlight;
+    private boolean rereadRequested;
 
     public InboxStream(Connection connection, MessageStore store, int pageSize, long storedCursor) {
         this.connection = connection;
@@ -74,10 +75,15 @@ public final class InboxStream {
      * been lost (another node's envelopes while the broker was disconnected).
      */
     public void catchUp() {
-        if (state == State.LIVE && connection.isOpen()) {
-            state = State.CATCHING_UP;
-            readNextPage();
+        if (!connection.isOpen() || state == State.WAITING_FOR_RESUME) {
+            return;
         }
+        if (state == State.CATCHING_UP) {
+            rereadRequested = true; // a read in flight may predate what we must not miss
+            return;
+        }
+        state = State.CATCHING_UP;
+        readNextPage();
     }
 
     /** A live inbox entry that was just stored. */
@@ -112,6 +118,17 @@ public final class InboxStream {
     }
 
     private void onPage(int readGeneration, InboxPage page, Throwable error) {
+        try {
+            handlePage(readGeneration, page, error);
+        } catch (RuntimeException e) {
+            // Never leave the stream stuck in CATCHING_UP with no read scheduled.
+            log.atError().setMessage("inbox replay failed, closing connection").addKeyValue("connectionId", connection.connectionId())
+                    .addKeyValue("userId", connection.userId()).setCause(e).log();
+            connection.close(dev.switchboard.protocol.CloseCodes.INTERNAL_ERROR, "internal error");
+        }
+    }
+
+    private void handlePage(int readGeneration, InboxPage page, Throwable error) {
         readInFlight = false;
         if (!connection.isOpen()) {
             return;
@@ -128,11 +145,11 @@ public final class InboxStream {
         }
         ChannelFuture lastWrite = null;
         if (!page.entries().isEmpty()) {
-            long firstSeq = page.entries().get(0).seq();
-            if (firstSeq > sentSeq + 1) {
-                connection.write(OutboundMessages.truncated(sentSeq, firstSeq));
-            }
             for (InboxEntry entry : page.entries()) {
+                if (entry.seq() > sentSeq + 1) {
+                    // Expired by retention (anywhere in the page): announced, never silently skipped.
+                    connection.write(OutboundMessages.truncated(sentSeq, entry.seq()));
+                }
                 lastWrite = connection.write(OutboundMessages.message(entry.seq(), OutboundMessages.messagePayload(entry.message())));
                 sentSeq = entry.seq();
             }
@@ -147,7 +164,8 @@ public final class InboxStream {
                     readNextPage();
                 }
             });
-        } else if (highestLiveSeq > sentSeq) {
+        } else if (highestLiveSeq > sentSeq || rereadRequested) {
+            rereadRequested = false;
             readNextPage();
         } else {
             state = State.LIVE;
@@ -181,9 +199,10 @@ public final class InboxStream {
                     if (error == null) {
                         storedCursor = writing;
                         writeCursor();
-                    } else {
-                        log.atWarn().setMessage("cursor write failed").addKeyValue("connectionId", connection.connectionId())
-                                .addKeyValue("userId", connection.userId()).setCause(error).log();
+                    } else if (connection.isOpen()) {
+                        log.atWarn().setMessage("cursor write failed, retrying").addKeyValue("connectionId", connection.connectionId())
+                                .addKeyValue("userId", connection.userId()).addKeyValue("error", error.toString()).log();
+                        connection.eventLoop().schedule(this::writeCursor, RETRY_MILLIS, TimeUnit.MILLISECONDS);
                     }
                 }, connection.eventLoop());
     }

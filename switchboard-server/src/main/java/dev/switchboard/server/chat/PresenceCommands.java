@@ -43,7 +43,7 @@ public final class PresenceCommands {
             ObjectNode data = OutboundMessages.JSON.createObjectNode();
             ObjectNode map = data.putObject("online");
             online.forEach(map::put);
-            session.connection().write(OutboundMessages.result(ref, data));
+            session.connection().reply(OutboundMessages.result(ref, data));
         }, session.connection().eventLoop());
     }
 }

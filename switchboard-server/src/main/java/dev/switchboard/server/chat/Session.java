@@ -23,6 +23,7 @@ public final class Session {
 
     private final Connection connection;
     private final SendRateLimiter sendLimiter;
+    private final SendRateLimiter requestLimiter;
     private final int maxInvalidRequests;
     private final int maxRateLimitedSends;
     private long windowStartNanos;
@@ -33,6 +34,7 @@ public final class Session {
         this.connection = connection;
         long now = System.nanoTime();
         this.sendLimiter = new SendRateLimiter(limits.sendsPerSecond(), limits.sendBurst(), now);
+        this.requestLimiter = new SendRateLimiter(limits.requestsPerSecond(), limits.requestBurst(), now);
         this.maxInvalidRequests = limits.maxInvalidRequests();
         this.maxRateLimitedSends = 2 * limits.sendBurst();
         this.windowStartNanos = now;
@@ -53,7 +55,7 @@ public final class Session {
             return true;
         }
         rollWindow(now);
-        connection.write(OutboundMessages.error(ref, ErrorCode.RATE_LIMITED, "send rate limit exceeded"));
+        connection.reply(OutboundMessages.error(ref, ErrorCode.RATE_LIMITED, "send rate limit exceeded"));
         if (++rateLimitedSends > maxRateLimitedSends) {
             log.atWarn().setMessage("closing connection over send rate abuse").addKeyValue("connectionId", connection.connectionId())
                     .addKeyValue("userId", connection.userId()).log();
@@ -62,9 +64,26 @@ public final class Session {
         return false;
     }
 
+    /**
+     * Takes a token for a group or presence request (each costs store or Redis work), or answers
+     * {@code rate_limited}; refusals count towards the abuse limit like sends.
+     */
+    boolean tryAcquireRequest(String ref) {
+        long now = System.nanoTime();
+        if (requestLimiter.tryAcquire(now)) {
+            return true;
+        }
+        rollWindow(now);
+        connection.reply(OutboundMessages.error(ref, ErrorCode.RATE_LIMITED, "request rate limit exceeded"));
+        if (++rateLimitedSends > maxRateLimitedSends) {
+            connection.close(CloseCodes.RATE_LIMIT_ABUSE, "request rate abuse");
+        }
+        return false;
+    }
+
     /** Answers a failed request; client-fault errors count towards the abuse limit. */
     public void reject(String ref, ErrorCode code, String message) {
-        connection.write(OutboundMessages.error(ref, code, message));
+        connection.reply(OutboundMessages.error(ref, code, message));
         if (isClientFault(code)) {
             rollWindow(System.nanoTime());
             if (++invalidRequests > maxInvalidRequests) {

@@ -19,6 +19,7 @@ import java.time.Duration;
  * Keys are strings, values raw bytes.
  */
 final class RedisConnections implements AutoCloseable {
+    private static final int REQUEST_QUEUE_SIZE = 100_000;
     static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
     private final RedisClient client;
@@ -28,7 +29,10 @@ final class RedisConnections implements AutoCloseable {
 
     RedisConnections(String uri) {
         client = RedisClient.create(uri);
+        // Bounded: while Redis is away, commands fail at once instead of queueing without limit.
         client.setOptions(ClientOptions.builder().autoReconnect(true)
+                .requestQueueSize(REQUEST_QUEUE_SIZE)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(5))).build());
         commands = client.connect(CODEC);
         pubSub = client.connectPubSub(CODEC);

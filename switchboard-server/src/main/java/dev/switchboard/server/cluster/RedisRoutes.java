@@ -111,7 +111,12 @@ public final class RedisRoutes implements Routes {
     @Override
     public void userDisconnected(String userId) {
         if (registry.connectionsOf(userId).isEmpty()) {
-            redis.commands().async().hdel(keys.routes(userId), nodeId);
+            redis.commands().async().hdel(keys.routes(userId), nodeId).thenRun(() -> {
+                // A new connection may have announced the user while the HDEL was on its way.
+                if (!registry.connectionsOf(userId).isEmpty()) {
+                    announce(userId);
+                }
+            });
         }
     }
 

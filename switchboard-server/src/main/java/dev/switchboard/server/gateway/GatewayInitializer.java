@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private static final int MAX_HTTP_REQUEST_BYTES = 8192;
+    /** A connection that is still plain HTTP after this many handshake timeouts is closed, busy or not. */
+    private static final int HTTP_LIFETIME_FACTOR = 6;
     private static final String IDLE = "idle";
     private static final String IDLE_ACTION = "idle-action";
 
@@ -72,6 +74,12 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                         .build())
                 .build()));
         pipeline.addLast("fragments", new WebSocketFrameAggregator(maxMessageBytes));
+        // An absolute deadline too: the idle timeout alone is reset by every byte (slowloris).
+        channel.eventLoop().schedule(() -> {
+            if (channel.pipeline().get(HttpServerCodec.class) != null) { // still plain HTTP: never upgraded
+                channel.close();
+            }
+        }, config.server().handshakeTimeoutMillis() * HTTP_LIFETIME_FACTOR, TimeUnit.MILLISECONDS);
     }
 
     /** Turns the handshake timeout into the WebSocket heartbeat (called at the upgrade). */

@@ -28,7 +28,7 @@ final class StaticResources {
     record Resource(byte[] body, String contentType) {
     }
 
-    private final Map<String, Optional<Resource>> cache = new ConcurrentHashMap<>();
+    private final Map<String, Resource> cache = new ConcurrentHashMap<>();
 
     /** The file for a request path, or empty; rejects anything that could leave the web root. */
     Optional<Resource> find(String path) {
@@ -36,7 +36,14 @@ final class StaticResources {
         if (normalized.contains("..") || normalized.contains("//") || normalized.contains("\\")) {
             return Optional.empty();
         }
-        return cache.computeIfAbsent(normalized, StaticResources::load);
+        Resource cached = cache.get(normalized);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        // Only files that exist are cached: unknown paths must not grow the heap.
+        Optional<Resource> loaded = load(normalized);
+        loaded.ifPresent(resource -> cache.put(normalized, resource));
+        return loaded;
     }
 
     private static Optional<Resource> load(String path) {

@@ -89,6 +89,9 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
                 .addKeyValue("userId", opened.userId()).addKeyValue("deviceId", opened.deviceId())
                 .addKeyValue("remote", String.valueOf(ctx.channel().remoteAddress())).log();
         ctx.channel().config().setAutoRead(true);
+        if (services.admission().isDraining()) {
+            opened.close(CloseCodes.SERVICE_RESTART, "service restart"); // registered after the drain began
+        }
     }
 
     @Override

@@ -101,6 +101,22 @@ public final class Connection {
         return channel.writeAndFlush(new TextWebSocketFrame(json));
     }
 
+    /**
+     * Writes the reply to a request, unless the client has stopped reading: a connection whose
+     * outbound buffer is over its bound is closed as a slow consumer (4008) instead, so requests
+     * (pings included) can never pile up replies without limit. Takes ownership of {@code json}.
+     */
+    public void reply(ByteBuf json) {
+        if (channel.isWritable()) {
+            write(json);
+            return;
+        }
+        json.release();
+        log.atWarn().setMessage("slow consumer disconnected").addKeyValue("connectionId", connectionId)
+                .addKeyValue("userId", userId()).log();
+        close(dev.switchboard.protocol.CloseCodes.SLOW_CONSUMER, "slow consumer");
+    }
+
     /** True while the outbound buffer is under its high-water mark. */
     public boolean isWritable() {
         return channel.isWritable();

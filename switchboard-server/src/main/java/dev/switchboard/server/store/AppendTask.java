@@ -49,6 +49,11 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
         if (existing != null) {
             return existing;
         }
+        if (request.targetKind() == TargetKind.GROUP) {
+            // Membership as of this point in the batch: a join or leave queued before this send counts.
+            // Members that were not reserved are locked on first use (the batch retries on a conflict).
+            recipientIds = recipients(context);
+        }
         PreparedStatement insert = context.insertReturningKeys(INSERT_MESSAGE);
         insert.setString(1, request.senderId());
         insert.setString(2, request.senderDevice());

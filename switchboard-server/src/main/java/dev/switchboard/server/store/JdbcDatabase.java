@@ -30,12 +30,15 @@ public final class JdbcDatabase implements AutoCloseable {
 
     private final HikariDataSource dataSource;
     private final SqlDialect dialect;
+    private final DirectoryLock directoryLock;
     private final JdbcWriter writer;
     private final ThreadPoolExecutor readers;
 
-    private JdbcDatabase(HikariDataSource dataSource, SqlDialect dialect, ServerConfig.Store config) {
+    private JdbcDatabase(HikariDataSource dataSource, SqlDialect dialect, DirectoryLock directoryLock,
+                         ServerConfig.Store config) {
         this.dataSource = dataSource;
         this.dialect = dialect;
+        this.directoryLock = directoryLock;
         this.writer = new JdbcWriter(dataSource, dialect, config.writeQueueCapacity(), config.maxBatch());
         AtomicInteger threadNumber = new AtomicInteger();
         this.readers = new ThreadPoolExecutor(config.readerThreads(), config.readerThreads(), 0, TimeUnit.SECONDS,
@@ -53,14 +56,28 @@ public final class JdbcDatabase implements AutoCloseable {
      */
     public static JdbcDatabase open(ServerConfig.Store config, Path dataDirectory) {
         String url = config.url();
+        DirectoryLock directoryLock = null;
         if (url == null || url.isBlank()) {
             try {
                 Files.createDirectories(dataDirectory);
             } catch (java.io.IOException e) {
                 throw new StoreException("cannot create data directory " + dataDirectory, e);
             }
+            // The embedded store has one writer: a second process on the same files would corrupt the seqs.
+            directoryLock = DirectoryLock.acquire(dataDirectory);
             url = "jdbc:sqlite:" + dataDirectory.resolve("switchboard.db").toAbsolutePath();
         }
+        try {
+            return open(config, url, directoryLock);
+        } catch (RuntimeException e) {
+            if (directoryLock != null) {
+                directoryLock.close();
+            }
+            throw e;
+        }
+    }
+
+    private static JdbcDatabase open(ServerConfig.Store config, String url, DirectoryLock directoryLock) {
         SqlDialect dialect = SqlDialect.fromJdbcUrl(url);
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(url);
@@ -95,7 +112,7 @@ public final class JdbcDatabase implements AutoCloseable {
         }
         log.atInfo().setMessage("store opened").addKeyValue("url", redacted(url)).addKeyValue("dialect", dialect)
                 .addKeyValue("synchronous", dialect == SqlDialect.SQLITE ? config.synchronous() : "n/a").log();
-        return new JdbcDatabase(dataSource, dialect, config);
+        return new JdbcDatabase(dataSource, dialect, directoryLock, config);
     }
 
     /** The url without query parameters, which may carry credentials. */
@@ -123,6 +140,12 @@ public final class JdbcDatabase implements AutoCloseable {
             readers.execute(() -> {
                 try (Connection connection = dataSource.getConnection()) {
                     connection.setAutoCommit(false);
+                    if (!dialect.isSingleWriter()) {
+                        // One snapshot for every statement of the read (PostgreSQL defaults to one per
+                        // statement): an inbox page and its lastSeq must agree, or a gap looks expired.
+                        connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                        connection.setReadOnly(true);
+                    }
                     try {
                         future.complete(read.run(connection));
                     } finally {
@@ -157,5 +180,8 @@ public final class JdbcDatabase implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         dataSource.close();
+        if (directoryLock != null) {
+            directoryLock.close();
+        }
     }
 }

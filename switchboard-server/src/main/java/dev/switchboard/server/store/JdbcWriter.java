@@ -100,16 +100,21 @@ final class JdbcWriter implements AutoCloseable {
                 if (context == null) {
                     context = openContext();
                 }
-                if (!commitBatch(context, batch)) {
-                    context.closeQuietly();
-                    context = null;
+                Exception failure = tryCommit(context, batch);
+                if (failure != null) {
+                    failOrIsolate(context, batch, failure);
+                    if (!context.isUsable()) {
+                        context.closeQuietly();
+                        context = null;
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
-            } catch (SQLException | RuntimeException e) {
+            } catch (Throwable e) {
+                // Whatever happens, the writer thread survives and no caller waits forever.
                 healthy = false;
-                log.atError().setMessage("store writer cannot get a connection").setCause(e).log();
+                log.atError().setMessage("store writer failed").setCause(e).log();
                 failAll(batch, e);
                 if (context != null) {
                     context.closeQuietly();
@@ -134,11 +139,12 @@ final class JdbcWriter implements AutoCloseable {
     }
 
     /**
-     * Runs and commits one batch; returns false when the connection should be replaced. A transient
-     * failure (lock conflict with another node) rolls back and runs the whole batch again: tasks only
-     * read their request and the database, so a second run is a clean redo.
+     * Runs and commits one batch and completes its futures; on failure returns the cause and leaves
+     * the futures alone. A transient failure (lock conflict with another node) rolls back and runs the
+     * whole batch again: tasks only read their request and the database, so a second run is a clean
+     * redo.
      */
-    private boolean commitBatch(WriteContext context, List<PendingWrite<?>> batch) {
+    private Exception tryCommit(WriteContext context, List<PendingWrite<?>> batch) {
         Object[] results = new Object[batch.size()];
         RuntimeException[] rejections = new RuntimeException[batch.size()];
         for (int attempt = 1; ; attempt++) {
@@ -174,24 +180,43 @@ final class JdbcWriter implements AutoCloseable {
                             .addKeyValue("error", e.toString()).log();
                     continue;
                 }
-                return failBatch(batch, e);
+                return e;
             } catch (RuntimeException e) {
                 context.afterRollback();
-                return failBatch(batch, e);
+                return e;
             }
         }
         for (int i = 0; i < batch.size(); i++) {
             complete(batch.get(i), results[i], rejections[i]);
         }
-        return true;
+        return null;
     }
 
-    private boolean failBatch(List<PendingWrite<?>> batch, Exception cause) {
+    /**
+     * A batch failed. If the connection still works, its writes are retried one per transaction, so
+     * one poisonous request (text the database refuses) fails alone instead of taking every other
+     * user's write with it; otherwise all fail.
+     */
+    private void failOrIsolate(WriteContext context, List<PendingWrite<?>> batch, Exception failure) {
+        if (batch.size() > 1 && context.isUsable()) {
+            log.atWarn().setMessage("store batch failed, retrying its writes one by one")
+                    .addKeyValue("writes", batch.size()).addKeyValue("error", failure.toString()).log();
+            for (PendingWrite<?> write : batch) {
+                Exception single = tryCommit(context, List.of(write));
+                if (single != null) {
+                    failBatch(List.of(write), single);
+                }
+            }
+        } else {
+            failBatch(batch, failure);
+        }
+    }
+
+    private void failBatch(List<PendingWrite<?>> batch, Exception cause) {
         healthy = false;
-        log.atError().setMessage("store batch failed, rolled back").addKeyValue("writes", batch.size())
+        log.atError().setMessage("store write failed, rolled back").addKeyValue("writes", batch.size())
                 .setCause(cause).log();
         failAll(batch, cause);
-        return false;
     }
 
     @SuppressWarnings("unchecked")
@@ -203,7 +228,8 @@ final class JdbcWriter implements AutoCloseable {
         }
     }
 
-    private static void failAll(List<PendingWrite<?>> batch, Exception cause) {
+    private void failAll(List<PendingWrite<?>> batch, Throwable cause) {
+        sequences.forgetCached();
         for (PendingWrite<?> write : batch) {
             write.future().completeExceptionally(new StoreException("store write failed: " + cause.getMessage(), cause));
         }

@@ -85,6 +85,15 @@ final class SequenceAllocator {
         pending.clear();
     }
 
+    /**
+     * Drops every cached value after a failure: a commit that failed ambiguously may or may not have
+     * advanced them, so they are read from the database again.
+     */
+    void forgetCached() {
+        committed.clear();
+        pending.clear();
+    }
+
     void rollback() {
         pending.clear();
         reserved.clear();

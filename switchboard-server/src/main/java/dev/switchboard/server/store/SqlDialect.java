@@ -54,7 +54,10 @@ public enum SqlDialect {
 
         @Override
         String insertSequenceIfAbsent() {
-            return "INSERT IGNORE INTO user_sequence (user_id, last_seq) VALUES (?, 0)";
+            // Not INSERT IGNORE: on an existing row that takes a shared lock, and two writers upgrading
+            // shared locks to FOR UPDATE deadlock. This takes the exclusive lock at once.
+            return "INSERT INTO user_sequence (user_id, last_seq) VALUES (?, 0) "
+                    + "ON DUPLICATE KEY UPDATE last_seq = last_seq";
         }
 
         @Override

@@ -107,6 +107,15 @@ final class WriteContext {
         }
     }
 
+    /** True while the connection still answers (a failed batch may have broken it). */
+    boolean isUsable() {
+        try {
+            return connection.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     void closeQuietly() {
         for (PreparedStatement statement : statements.values()) {
             try {

@@ -60,6 +60,8 @@ class BadInputTest {
             JsonNode message = errorFor(alice, "{\"type\":\"send\",\"ref\":\"r10\",\"clientId\":\"c10\",\"to\":{\"kind\":\"group\",\"id\":\"nowhere\"},\"body\":1}");
             assertThat(message.get("code").asText()).isEqualTo("group_not_found");
 
+            assertError(alice, "{\"type\":\"send\",\"ref\":\"u1\",\"clientId\":\"u1\",\"to\":{\"kind\":\"user\",\"id\":\"bob\"},\"body\":\"half an emoji \\ud83d\"}", "u1", "invalid_field");
+            assertError(alice, "{\"type\":\"send\",\"ref\":\"u2\",\"clientId\":\"nul\\u0000id\",\"to\":{\"kind\":\"user\",\"id\":\"bob\"},\"body\":1}", "u2", "invalid_field");
             assertError(alice, "{\"type\":\"presence.query\",\"ref\":\"p1\"}", "p1", "missing_field");
             assertError(alice, "{\"type\":\"presence.query\",\"ref\":\"p2\",\"users\":\"bob\"}", "p2", "invalid_field");
             assertError(alice, "{\"type\":\"presence.query\",\"ref\":\"p3\",\"users\":[\"ok\",\"not ok\"]}", "p3", "invalid_field");

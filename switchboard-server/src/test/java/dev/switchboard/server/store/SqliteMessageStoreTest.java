@@ -1,6 +1,9 @@
 package dev.switchboard.server.store;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@link MessageStoreContract} on the embedded SQLite store. */
@@ -11,5 +14,11 @@ class SqliteMessageStoreTest extends MessageStoreContract {
     @Override
     protected JdbcDatabase openDatabase() {
         return TestDatabase.sqlite(dataDirectory);
+    }
+
+    @Test
+    void open_fails_whenAnotherStoreHoldsTheDataDirectory() {
+        assertThatThrownBy(() -> TestDatabase.sqlite(dataDirectory))
+                .isInstanceOf(StoreException.class).hasMessageContaining("in use by another Switchboard process");
     }
 }
