@@ -52,10 +52,10 @@ public final class SwitchboardServer implements AutoCloseable {
         this.cluster = Cluster.create(config.cluster(), registry);
         Router router = new Router(registry, cluster.routes(), cluster.broker());
         if (cluster.broker() != null) {
-            cluster.broker().onResubscribed(() -> {
-                cluster.routes().refreshNow();
-                registry.forEach(Connection::catchUp);
-            });
+            // After Redis comes back: routes first (acknowledged), then every local connection re-reads
+            // its inbox, so nothing published to this node during the outage stays missing.
+            cluster.broker().onResubscribed(() -> cluster.routes().restore()
+                    .thenRun(() -> registry.forEach(Connection::catchUp)));
             cluster.broker().start(cluster.nodeId(), router::onEnvelope);
         }
         CommandDispatcher dispatcher = new CommandDispatcher(

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedisRoutes implements Routes {
     private static final Logger log = LoggerFactory.getLogger(RedisRoutes.class);
+    private static final long RESTORE_RETRY_MILLIS = 500;
 
     private final RedisConnections redis;
     private final RedisKeys keys;
@@ -41,6 +42,7 @@ public final class RedisRoutes implements Routes {
     private final long routeTtlMillis;
     private final long refreshIntervalMillis;
     private final ScheduledExecutorService maintenance;
+    private volatile boolean restoring;
 
     RedisRoutes(RedisConnections redis, RedisKeys keys, String nodeId, ConnectionRegistry registry,
                 long routeTtlMillis, long refreshIntervalMillis) {
@@ -75,20 +77,47 @@ public final class RedisRoutes implements Routes {
         }, delay, TimeUnit.MILLISECONDS);
     }
 
-    private void heartbeat() {
-        redis.commands().async().set(keys.node(nodeId),
+    private CompletableFuture<?> heartbeat() {
+        return redis.commands().async().set(keys.node(nodeId),
                 Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII),
-                SetArgs.Builder.px(routeTtlMillis));
+                SetArgs.Builder.px(routeTtlMillis)).toCompletableFuture();
+    }
+
+    /** Heartbeat plus every local user's route; completes when Redis has acknowledged all of it. */
+    private CompletableFuture<Void> refreshNow() {
+        List<CompletableFuture<?>> replies = new ArrayList<>();
+        replies.add(heartbeat());
+        List<String> users = registry.userIds();
+        for (String userId : users) {
+            replies.add(announce(userId));
+        }
+        log.atDebug().setMessage("routes refreshed").addKeyValue("users", users.size()).log();
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new));
     }
 
     @Override
-    public void refreshNow() {
-        heartbeat();
-        List<String> users = registry.userIds();
-        for (String userId : users) {
-            announce(userId);
-        }
-        log.atDebug().setMessage("routes refreshed").addKeyValue("users", users.size()).log();
+    public CompletableFuture<Void> restore() {
+        restoring = true;
+        CompletableFuture<Void> restored = new CompletableFuture<>();
+        attemptRestore(restored);
+        return restored;
+    }
+
+    /**
+     * The pub/sub and command connections reconnect independently: announcing while the command
+     * connection is still down is refused at once, so this retries until every route is acknowledged.
+     */
+    private void attemptRestore(CompletableFuture<Void> restored) {
+        refreshNow().whenComplete((ignored, error) -> {
+            if (error == null) {
+                restoring = false;
+                log.info("routes restored in redis");
+                restored.complete(null);
+            } else if (!maintenance.isShutdown()) {
+                log.atDebug().setMessage("routes not restored yet, retrying").addKeyValue("error", error.toString()).log();
+                maintenance.schedule(() -> attemptRestore(restored), RESTORE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        });
     }
 
     @Override
@@ -101,11 +130,11 @@ public final class RedisRoutes implements Routes {
         announce(userId);
     }
 
-    private void announce(String userId) {
+    private CompletableFuture<Void> announce(String userId) {
         RedisAsyncCommands<String, byte[]> commands = redis.commands().async();
         byte[] expiry = Long.toString(System.currentTimeMillis() + routeTtlMillis).getBytes(StandardCharsets.US_ASCII);
-        commands.hset(keys.routes(userId), nodeId, expiry);
-        commands.pexpire(keys.routes(userId), routeTtlMillis);
+        return CompletableFuture.allOf(commands.hset(keys.routes(userId), nodeId, expiry).toCompletableFuture(),
+                commands.pexpire(keys.routes(userId), routeTtlMillis).toCompletableFuture());
     }
 
     @Override
@@ -177,9 +206,10 @@ public final class RedisRoutes implements Routes {
         }
     }
 
+    /** Redis answers and, after a Redis restart, this node's routes are back (not ready before). */
     @Override
     public boolean isHealthy() {
-        return redis.isConnected();
+        return redis.isConnected() && !restoring;
     }
 
     @Override

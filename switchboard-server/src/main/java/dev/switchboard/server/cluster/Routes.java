@@ -28,8 +28,13 @@ public interface Routes extends Presence, AutoCloseable {
      */
     CompletableFuture<Map<String, List<String>>> remoteNodesOf(Collection<String> userIds);
 
-    /** Re-announces every user connected here (after the route store lost its data). */
-    default void refreshNow() {
+    /**
+     * Re-announces every user connected here after the route store may have lost its data (a Redis
+     * restart), retrying until the route store has acknowledged all of it. Completes then — callers
+     * wait for it before re-reading inboxes, so other nodes already route to this one again.
+     */
+    default CompletableFuture<Void> restore() {
+        return CompletableFuture.completedFuture(null);
     }
 
     /** True while the route store can be reached. */

@@ -1,0 +1,141 @@
+package dev.switchboard.server.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * A private redis-server for one test: its own free port and directory, nothing persisted
+ * ({@code --save "" --appendonly no}), so a test can shut it down and start it again without
+ * disturbing the shared Redis on 6379. Needs redis-server installed (skip loudly, or fail under
+ * {@code CI=true}).
+ */
+public final class RedisProcess implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+
+    private final Path binary;
+    private final Path directory;
+    private final int port;
+    private Process process;
+
+    private RedisProcess(Path binary, Path directory, int port) {
+        this.binary = binary;
+        this.directory = directory;
+        this.port = port;
+    }
+
+    /** Starts redis-server on a free port with {@code directory} as its working directory; waits for PING. */
+    public static RedisProcess start(Path directory) throws IOException {
+        Path binary = ChildProcesses.requireBinary("redis-server", "apt-get install redis-server");
+        Files.createDirectories(directory);
+        IOException lastFailure = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            RedisProcess redis = new RedisProcess(binary, directory, ChildProcesses.freePort());
+            try {
+                redis.startProcess();
+                return redis;
+            } catch (IOException e) {
+                redis.close();
+                lastFailure = e;
+            }
+        }
+        throw lastFailure;
+    }
+
+    private void startProcess() throws IOException {
+        process = new ProcessBuilder(List.of(binary.toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", directory.toString(), "--daemonize", "no"))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("redis.log").toFile()))
+                .start();
+        ChildProcesses.killOnExit(process);
+        Process started = process;
+        try {
+            await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> !started.isAlive() || answersPing());
+        } catch (ConditionTimeoutException e) {
+            throw new IOException("redis-server on port " + port + " did not answer PING within " + START_TIMEOUT);
+        }
+        if (!started.isAlive()) {
+            throw new IOException("redis-server on port " + port + " exited with " + started.exitValue()
+                    + " (log: " + directory.resolve("redis.log") + ")");
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** redis://127.0.0.1:port */
+    public String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** {@code SHUTDOWN NOSAVE}: the server exits, every key is gone; waits until the process has exited. */
+    public void shutdown() throws IOException, InterruptedException {
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write("SHUTDOWN NOSAVE\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getInputStream().read();
+        } catch (IOException e) {
+            // the server closes the connection as it exits; the exit itself is what we wait for
+        }
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("redis-server did not exit after SHUTDOWN NOSAVE");
+        }
+    }
+
+    /** Starts redis-server again on the same port (empty); waits for PING. */
+    public void startAgain() throws IOException {
+        if (isRunning()) {
+            throw new IllegalStateException("redis-server is still running");
+        }
+        startProcess();
+    }
+
+    private boolean answersPing() {
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            String reply = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            return "+PONG".equals(reply);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Socket connect() throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+        socket.setSoTimeout(5000);
+        return socket;
+    }
+
+    /** SIGTERM, then SIGKILL if it lingers. */
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
