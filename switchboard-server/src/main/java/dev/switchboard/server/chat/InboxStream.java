@@ -124,7 +124,7 @@ public final class InboxStream {
             // Never leave the stream stuck in CATCHING_UP with no read scheduled.
             log.atError().setMessage("inbox replay failed, closing connection").addKeyValue("connectionId", connection.connectionId())
                     .addKeyValue("userId", connection.userId()).setCause(e).log();
-            connection.close(dev.switchboard.protocol.CloseCodes.INTERNAL_ERROR, "internal error");
+            connection.close(CloseCodes.INTERNAL_ERROR, "internal error");
         }
     }
 

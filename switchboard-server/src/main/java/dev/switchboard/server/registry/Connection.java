@@ -1,9 +1,12 @@
 package dev.switchboard.server.registry;
 
+import dev.switchboard.protocol.CloseCodes;
 import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.chat.OutboundMessages;
 import dev.switchboard.server.chat.InboxStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -97,7 +100,7 @@ public final class Connection {
      *
      * @return the write's future, so callers can pace themselves on it
      */
-    public io.netty.channel.ChannelFuture write(ByteBuf json) {
+    public ChannelFuture write(ByteBuf json) {
         return channel.writeAndFlush(new TextWebSocketFrame(json));
     }
 
@@ -114,7 +117,7 @@ public final class Connection {
         json.release();
         log.atWarn().setMessage("slow consumer disconnected").addKeyValue("connectionId", connectionId)
                 .addKeyValue("userId", userId()).log();
-        close(dev.switchboard.protocol.CloseCodes.SLOW_CONSUMER, "slow consumer");
+        close(CloseCodes.SLOW_CONSUMER, "slow consumer");
     }
 
     /** True while the outbound buffer is under its high-water mark. */
@@ -146,8 +149,8 @@ public final class Connection {
 
     /** Tells the client why ({@code kicked}), then closes with the terminal code 4003. */
     public void kick(String reason) {
-        write(dev.switchboard.server.chat.OutboundMessages.kicked(reason));
-        close(dev.switchboard.protocol.CloseCodes.KICKED, reason);
+        write(OutboundMessages.kicked(reason));
+        close(CloseCodes.KICKED, reason);
     }
 
     @Override

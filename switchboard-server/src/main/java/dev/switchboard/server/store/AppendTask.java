@@ -38,18 +38,31 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
 
     @Override
     public void prepare(WriteContext context) throws SQLException {
-        recipientIds = findExisting(context) != null ? Set.of() : recipients(context);
-        context.reserveSequences(recipientIds);
+        if (findExisting(context) != null) {
+            recipientIds = Set.of();
+            return;
+        }
+        try {
+            recipientIds = recipients(context);
+            context.reserveSequences(recipientIds);
+        } catch (RequestRejectedException e) {
+            // Not decided yet: an earlier task of this batch may create or join the group. run() decides.
+            recipientIds = null;
+        }
     }
 
     @Override
     public AppendResult run(WriteContext context) throws SQLException {
-        // Checked again: an earlier task of this batch may have stored the same client id since prepare().
-        AppendResult existing = findExisting(context);
-        if (existing != null) {
-            return existing;
+        // prepare() ran before any task of the batch wrote: look again only where the batch changed things.
+        if ((recipientIds != null && recipientIds.isEmpty())
+                || context.wasMessageWritten(request.senderId(), request.clientId())) {
+            AppendResult existing = findExisting(context);
+            if (existing != null) {
+                return existing;
+            }
         }
-        if (request.targetKind() == TargetKind.GROUP) {
+        if (recipientIds == null
+                || (request.targetKind() == TargetKind.GROUP && context.wasGroupChanged(request.targetId()))) {
             // Membership as of this point in the batch: a join or leave queued before this send counts.
             // Members that were not reserved are locked on first use (the batch retries on a conflict).
             recipientIds = recipients(context);
@@ -86,6 +99,7 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
             inbox.addBatch();
         }
         inbox.executeBatch();
+        context.messageWritten(request.senderId(), request.clientId());
         StoredMessage message = new StoredMessage(messageId, request.senderId(), request.senderDevice(),
                 request.targetKind(), request.targetId(), request.clientId(), request.bodyJson(), request.createdAt());
         return new AppendResult(message, senderSeq, List.copyOf(recipients), false);

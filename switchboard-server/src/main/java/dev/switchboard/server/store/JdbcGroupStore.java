@@ -62,6 +62,7 @@ public final class JdbcGroupStore implements GroupStore {
                 insertMember.addBatch();
             }
             insertMember.executeBatch();
+            context.groupChanged(groupId);
             return new GroupInfo(groupId, name, List.copyOf(allMembers));
         });
     }
@@ -86,6 +87,7 @@ public final class JdbcGroupStore implements GroupStore {
                 insert.setString(2, userId);
                 insert.setLong(3, System.currentTimeMillis());
                 insert.executeUpdate();
+                context.groupChanged(groupId);
             }
             return new GroupInfo(groupId, name, members(connection, groupId));
         });
@@ -103,6 +105,7 @@ public final class JdbcGroupStore implements GroupStore {
             delete.setString(1, groupId);
             delete.setString(2, userId);
             delete.executeUpdate();
+            context.groupChanged(groupId);
             return new GroupInfo(groupId, name, members(connection, groupId));
         });
     }

@@ -149,6 +149,7 @@ final class JdbcWriter implements AutoCloseable {
         RuntimeException[] rejections = new RuntimeException[batch.size()];
         for (int attempt = 1; ; attempt++) {
             try {
+                context.beginAttempt();
                 for (int i = 0; i < batch.size(); i++) {
                     rejections[i] = null;
                     try {

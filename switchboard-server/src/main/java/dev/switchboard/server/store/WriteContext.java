@@ -6,6 +6,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 
 /**
@@ -17,6 +19,8 @@ final class WriteContext {
     private final SqlDialect dialect;
     private final SequenceAllocator sequences;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private final Set<String> messagesWritten = new HashSet<>();
+    private final Set<String> groupsChanged = new HashSet<>();
 
     WriteContext(Connection connection, SqlDialect dialect, SequenceAllocator sequences) {
         this.connection = connection;
@@ -75,6 +79,32 @@ final class WriteContext {
 
     void afterCommit() {
         sequences.commit();
+    }
+
+    /** Called before each attempt at a batch: forgets what an earlier (rolled back) attempt wrote. */
+    void beginAttempt() {
+        messagesWritten.clear();
+        groupsChanged.clear();
+    }
+
+    /** Records that this attempt stored a message for (sender, client id). */
+    void messageWritten(String senderId, String clientId) {
+        messagesWritten.add(senderId + '\u0000' + clientId);
+    }
+
+    /** Whether an earlier task of this attempt stored a message for (sender, client id). */
+    boolean wasMessageWritten(String senderId, String clientId) {
+        return messagesWritten.contains(senderId + '\u0000' + clientId);
+    }
+
+    /** Records that this attempt changed a group's membership. */
+    void groupChanged(String groupId) {
+        groupsChanged.add(groupId);
+    }
+
+    /** Whether an earlier task of this attempt changed the group's membership. */
+    boolean wasGroupChanged(String groupId) {
+        return groupsChanged.contains(groupId);
     }
 
     /** Asks for {@code userIds}' sequences to be locked before any task of this batch writes. */

@@ -434,6 +434,27 @@ abstract class MessageStoreContract {
         groups = new JdbcGroupStore(database);
     }
 
+    @Test
+    void append_seesGroupChangesQueuedBeforeIt_whenSubmittedWithoutWaiting() throws Exception {
+        // Submitted back to back, these usually share one writer batch; the outcome must be as if in order.
+        var create = groups.create("fresh", "Fresh", "alice", List.of("bob"), 10);
+        var toNewGroup = store.append(request("alice", TargetKind.GROUP, "fresh", "q1", "1"));
+        var join = groups.join("fresh", "carol", 10);
+        var afterJoin = store.append(request("alice", TargetKind.GROUP, "fresh", "q2", "2"));
+        var leave = groups.leave("fresh", "bob");
+        var byLeaver = store.append(request("bob", TargetKind.GROUP, "fresh", "q3", "3"));
+        var afterLeave = store.append(request("alice", TargetKind.GROUP, "fresh", "q4", "4"));
+
+        await(create);
+        assertThat(await(toNewGroup).recipients()).extracting(Recipient::userId).containsExactlyInAnyOrder("alice", "bob");
+        await(join);
+        assertThat(await(afterJoin).recipients()).extracting(Recipient::userId)
+                .containsExactlyInAnyOrder("alice", "bob", "carol");
+        await(leave);
+        assertRejected(failureOf(byLeaver), ErrorCode.NOT_GROUP_MEMBER);
+        assertThat(await(afterLeave).recipients()).extracting(Recipient::userId).containsExactlyInAnyOrder("alice", "carol");
+    }
+
     private void reopenStore() {
         store.close();
         openStore();
