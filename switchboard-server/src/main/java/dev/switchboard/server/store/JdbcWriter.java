@@ -205,7 +205,9 @@ final class JdbcWriter implements AutoCloseable {
             for (PendingWrite<?> write : batch) {
                 Exception single = tryCommit(context, List.of(write));
                 if (single != null) {
-                    failBatch(List.of(write), single);
+                    // One write the database refuses says nothing about the store's health.
+                    log.atWarn().setMessage("store refused one write").addKeyValue("error", single.toString()).log();
+                    failAll(List.of(write), single);
                 }
             }
         } else {
