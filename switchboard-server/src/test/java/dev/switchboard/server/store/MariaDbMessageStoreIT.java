@@ -1,22 +1,16 @@
 package dev.switchboard.server.store;
 
-/** {@link MessageStoreContract} on a fresh MariaDb database per test (real server on 127.0.0.1). */
+/** {@link MessageStoreContract} on a fresh MariaDB database per test (real server on 127.0.0.1). */
 class MariaDbMessageStoreIT extends MessageStoreContract {
-    private TestDatabase testDatabase;
+    private final TestDatabase.OnDemand database = new TestDatabase.OnDemand(TestDatabase::mariadb);
 
     @Override
     protected JdbcDatabase openDatabase() {
-        if (testDatabase == null) {
-            testDatabase = TestDatabase.mariadb();
-        }
-        return testDatabase.open();
+        return database.open();
     }
 
     @Override
     protected void releaseDatabase() {
-        if (testDatabase != null) {
-            testDatabase.close();
-            testDatabase = null;
-        }
+        database.release();
     }
 }

@@ -1,22 +1,16 @@
 package dev.switchboard.server.store;
 
-/** {@link SharedStoreContract} on MariaDb: several writers on one fresh database. */
+/** {@link SharedStoreContract} on MariaDB: several writers on one fresh database. */
 class MariaDbSharedStoreIT extends SharedStoreContract {
-    private TestDatabase testDatabase;
+    private final TestDatabase.OnDemand database = new TestDatabase.OnDemand(TestDatabase::mariadb);
 
     @Override
     protected JdbcDatabase openNode() {
-        if (testDatabase == null) {
-            testDatabase = TestDatabase.mariadb();
-        }
-        return testDatabase.open();
+        return database.open();
     }
 
     @Override
     protected void releaseDatabase() {
-        if (testDatabase != null) {
-            testDatabase.close();
-            testDatabase = null;
-        }
+        database.release();
     }
 }

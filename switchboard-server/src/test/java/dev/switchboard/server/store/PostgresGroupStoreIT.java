@@ -2,21 +2,15 @@ package dev.switchboard.server.store;
 
 /** {@link GroupStoreContract} on a fresh Postgres database per test (real server on 127.0.0.1). */
 class PostgresGroupStoreIT extends GroupStoreContract {
-    private TestDatabase testDatabase;
+    private final TestDatabase.OnDemand database = new TestDatabase.OnDemand(TestDatabase::postgres);
 
     @Override
     protected JdbcDatabase openDatabase() {
-        if (testDatabase == null) {
-            testDatabase = TestDatabase.postgres();
-        }
-        return testDatabase.open();
+        return database.open();
     }
 
     @Override
     protected void releaseDatabase() {
-        if (testDatabase != null) {
-            testDatabase.close();
-            testDatabase = null;
-        }
+        database.release();
     }
 }

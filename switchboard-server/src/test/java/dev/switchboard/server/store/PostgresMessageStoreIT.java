@@ -8,14 +8,11 @@ import org.junit.jupiter.api.Test;
 
 /** {@link MessageStoreContract} on a fresh Postgres database per test (real server on 127.0.0.1). */
 class PostgresMessageStoreIT extends MessageStoreContract {
-    private TestDatabase testDatabase;
+    private final TestDatabase.OnDemand database = new TestDatabase.OnDemand(TestDatabase::postgres);
 
     @Override
     protected JdbcDatabase openDatabase() {
-        if (testDatabase == null) {
-            testDatabase = TestDatabase.postgres();
-        }
-        return testDatabase.open();
+        return database.open();
     }
 
     @Test
@@ -37,9 +34,6 @@ class PostgresMessageStoreIT extends MessageStoreContract {
 
     @Override
     protected void releaseDatabase() {
-        if (testDatabase != null) {
-            testDatabase.close();
-            testDatabase = null;
-        }
+        database.release();
     }
 }

@@ -2,21 +2,15 @@ package dev.switchboard.server.store;
 
 /** {@link SharedStoreContract} on Postgres: several writers on one fresh database. */
 class PostgresSharedStoreIT extends SharedStoreContract {
-    private TestDatabase testDatabase;
+    private final TestDatabase.OnDemand database = new TestDatabase.OnDemand(TestDatabase::postgres);
 
     @Override
     protected JdbcDatabase openNode() {
-        if (testDatabase == null) {
-            testDatabase = TestDatabase.postgres();
-        }
-        return testDatabase.open();
+        return database.open();
     }
 
     @Override
     protected void releaseDatabase() {
-        if (testDatabase != null) {
-            testDatabase.close();
-            testDatabase = null;
-        }
+        database.release();
     }
 }

@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,31 @@ public final class TestDatabase implements AutoCloseable {
         String name = newName();
         return create(POSTGRES_SERVER + "postgres?user=root", POSTGRES_SERVER + name + "?user=root", name,
                 "PostgreSQL on 127.0.0.1:5432");
+    }
+
+    /** A database created on first use and dropped by {@link #release()}: what the contract subclasses hold. */
+    public static final class OnDemand {
+        private final Supplier<TestDatabase> factory;
+        private TestDatabase database;
+
+        public OnDemand(Supplier<TestDatabase> factory) {
+            this.factory = factory;
+        }
+
+        /** A new pool on the database, creating the database on the first call. */
+        public JdbcDatabase open() {
+            if (database == null) {
+                database = factory.get();
+            }
+            return database.open();
+        }
+
+        public void release() {
+            if (database != null) {
+                database.close();
+                database = null;
+            }
+        }
     }
 
     /** A new pool on this database (the same data every time). */
