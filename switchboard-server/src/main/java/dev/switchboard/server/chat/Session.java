@@ -22,21 +22,21 @@ public final class Session {
     private static final long WINDOW_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final Connection connection;
-    private final SendRateLimiter sendLimiter;
-    private final SendRateLimiter requestLimiter;
+    private final RateLimiter sendLimiter;
+    private final RateLimiter requestLimiter;
     private final int maxInvalidRequests;
-    private final int maxRateLimitedSends;
+    private final int maxRateLimited;
     private long windowStartNanos;
     private int invalidRequests;
-    private int rateLimitedSends;
+    private int rateLimited;
 
     public Session(Connection connection, ServerConfig.Limits limits) {
         this.connection = connection;
         long now = System.nanoTime();
-        this.sendLimiter = new SendRateLimiter(limits.sendsPerSecond(), limits.sendBurst(), now);
-        this.requestLimiter = new SendRateLimiter(limits.requestsPerSecond(), limits.requestBurst(), now);
+        this.sendLimiter = new RateLimiter(limits.sendsPerSecond(), limits.sendBurst(), now);
+        this.requestLimiter = new RateLimiter(limits.requestsPerSecond(), limits.requestBurst(), now);
         this.maxInvalidRequests = limits.maxInvalidRequests();
-        this.maxRateLimitedSends = 2 * limits.sendBurst();
+        this.maxRateLimited = 2 * limits.sendBurst();
         this.windowStartNanos = now;
     }
 
@@ -50,18 +50,7 @@ public final class Session {
 
     /** Takes a send token, or answers {@code rate_limited} (and closes with 4029 on sustained abuse). */
     boolean tryAcquireSend(String ref) {
-        long now = System.nanoTime();
-        if (sendLimiter.tryAcquire(now)) {
-            return true;
-        }
-        rollWindow(now);
-        connection.reply(OutboundMessages.error(ref, ErrorCode.RATE_LIMITED, "send rate limit exceeded"));
-        if (++rateLimitedSends > maxRateLimitedSends) {
-            log.atWarn().setMessage("closing connection over send rate abuse").addKeyValue("connectionId", connection.connectionId())
-                    .addKeyValue("userId", connection.userId()).log();
-            connection.close(CloseCodes.RATE_LIMIT_ABUSE, "send rate abuse");
-        }
-        return false;
+        return tryAcquire(sendLimiter, ref, "send");
     }
 
     /**
@@ -69,14 +58,20 @@ public final class Session {
      * {@code rate_limited}; refusals count towards the abuse limit like sends.
      */
     boolean tryAcquireRequest(String ref) {
+        return tryAcquire(requestLimiter, ref, "request");
+    }
+
+    private boolean tryAcquire(RateLimiter limiter, String ref, String what) {
         long now = System.nanoTime();
-        if (requestLimiter.tryAcquire(now)) {
+        if (limiter.tryAcquire(now)) {
             return true;
         }
         rollWindow(now);
-        connection.reply(OutboundMessages.error(ref, ErrorCode.RATE_LIMITED, "request rate limit exceeded"));
-        if (++rateLimitedSends > maxRateLimitedSends) {
-            connection.close(CloseCodes.RATE_LIMIT_ABUSE, "request rate abuse");
+        connection.reply(OutboundMessages.error(ref, ErrorCode.RATE_LIMITED, what + " rate limit exceeded"));
+        if (++rateLimited > maxRateLimited) {
+            log.atWarn().setMessage("closing connection over rate abuse").addKeyValue("connectionId", connection.connectionId())
+                    .addKeyValue("userId", connection.userId()).addKeyValue("limit", what).log();
+            connection.close(CloseCodes.RATE_LIMIT_ABUSE, what + " rate abuse");
         }
         return false;
     }
@@ -114,7 +109,7 @@ public final class Session {
         if (now - windowStartNanos > WINDOW_NANOS) {
             windowStartNanos = now;
             invalidRequests = 0;
-            rateLimitedSends = 0;
+            rateLimited = 0;
         }
     }
 

@@ -1,16 +1,16 @@
 package dev.switchboard.server.chat;
 
 /**
- * Token bucket for one connection's sends: {@code ratePerSecond} sustained, {@code burst} at once.
+ * Token bucket for one connection's sends or requests: {@code ratePerSecond} sustained, {@code burst} at once.
  * Confined to the connection's event loop; time comes from the caller so tests need no clock.
  */
-final class SendRateLimiter {
+final class RateLimiter {
     private final double ratePerNano;
     private final double burst;
     private double tokens;
     private long lastRefillNanos;
 
-    SendRateLimiter(int ratePerSecond, int burst, long nowNanos) {
+    RateLimiter(int ratePerSecond, int burst, long nowNanos) {
         this.ratePerNano = ratePerSecond / 1e9;
         this.burst = Math.max(1, burst);
         this.tokens = this.burst;

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-class SendRateLimiterTest {
+class RateLimiterTest {
     private static final long START = 1_000_000_000L;
 
     @Test
     void tryAcquire_allowsBurstThenRefuses_whenTimeStandsStill() {
-        SendRateLimiter limiter = new SendRateLimiter(10, 5, START);
+        RateLimiter limiter = new RateLimiter(10, 5, START);
 
         assertThat(acquired(limiter, 5, START)).as("sends allowed in the burst").isEqualTo(5);
         assertThat(limiter.tryAcquire(START)).as("send beyond the burst").isFalse();
@@ -18,7 +18,7 @@ class SendRateLimiterTest {
 
     @Test
     void tryAcquire_allowsOneMore_whenOneTokenIntervalElapsed() {
-        SendRateLimiter limiter = new SendRateLimiter(10, 5, START);
+        RateLimiter limiter = new RateLimiter(10, 5, START);
         acquired(limiter, 5, START);
         long later = START + TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -28,7 +28,7 @@ class SendRateLimiterTest {
 
     @Test
     void tryAcquire_refillsInProportion_whenPartOfASecondElapsed() {
-        SendRateLimiter limiter = new SendRateLimiter(10, 5, START);
+        RateLimiter limiter = new RateLimiter(10, 5, START);
         acquired(limiter, 5, START);
         long later = START + TimeUnit.MILLISECONDS.toNanos(350);
 
@@ -37,7 +37,7 @@ class SendRateLimiterTest {
 
     @Test
     void tryAcquire_neverExceedsBurst_whenIdleForALongTime() {
-        SendRateLimiter limiter = new SendRateLimiter(10, 5, START);
+        RateLimiter limiter = new RateLimiter(10, 5, START);
         acquired(limiter, 5, START);
         long muchLater = START + TimeUnit.HOURS.toNanos(1);
 
@@ -46,7 +46,7 @@ class SendRateLimiterTest {
 
     @Test
     void tryAcquire_sustainsConfiguredRate_whenSendsArePacedExactly() {
-        SendRateLimiter limiter = new SendRateLimiter(100, 1, START);
+        RateLimiter limiter = new RateLimiter(100, 1, START);
         long interval = TimeUnit.SECONDS.toNanos(1) / 100;
         int allowed = 0;
         for (int i = 0; i < 1000; i++) {
@@ -60,12 +60,12 @@ class SendRateLimiterTest {
 
     @Test
     void tryAcquire_allowsOne_whenBurstIsZero() {
-        SendRateLimiter limiter = new SendRateLimiter(10, 0, START);
+        RateLimiter limiter = new RateLimiter(10, 0, START);
 
         assertThat(acquired(limiter, 3, START)).as("burst is at least one").isEqualTo(1);
     }
 
-    private static int acquired(SendRateLimiter limiter, int attempts, long nowNanos) {
+    private static int acquired(RateLimiter limiter, int attempts, long nowNanos) {
         int acquired = 0;
         for (int i = 0; i < attempts; i++) {
             if (limiter.tryAcquire(nowNanos)) {
