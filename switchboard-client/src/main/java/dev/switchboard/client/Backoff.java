@@ -6,7 +6,7 @@ import java.util.Random;
 import java.util.random.RandomGenerator;
 
 /**
- * Exponential backoff with full jitter (docs/PROTOCOL.md section 8): before attempt {@code n}
+ * Exponential backoff with full jitter (docs/PROTOCOL.md section 9): before attempt {@code n}
  * (0, 1, 2 …) wait a uniformly random time in {@code [0, min(max, base × 2ⁿ)]}. Full jitter spreads the
  * reconnects of many clients cut off at the same moment (a server restart) instead of letting them
  * return in synchronized waves.

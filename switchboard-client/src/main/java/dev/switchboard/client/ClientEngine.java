@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.protocol.CloseCodes;
 import dev.switchboard.protocol.MessageType;
 import io.netty.channel.EventLoop;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -12,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The connection life cycle of one client (docs/PROTOCOL.md sections 4 and 8): connect, {@code welcome}
- * (resume, resend, state CONNECTED), and after every lost connection the decision between reconnecting
- * with backoff, retrying once with a fresh token, and stopping for good (close code 4003, refused
- * authentication, {@link #close()}).
+ * The connection life cycle of one client (docs/PROTOCOL.md sections 4 and 9): connect, {@code welcome}
+ * (resume, resend, state CONNECTED, subscribe the topics again), and after every lost connection the
+ * decision between reconnecting with backoff, retrying once with a fresh token, and stopping for good
+ * (close code 4003 or 4004, refused authentication, {@link #close()}).
  *
  * <p>Confined to one event loop: {@link SwitchboardClient} hops onto it for every call, and every
  * channel of this client is registered on it, so no field here needs a lock. Fields read by other
@@ -36,6 +37,7 @@ final class ClientEngine implements Connector.Events {
     private final InboxSequencer sequencer;
     private final AckTracker acks;
     private final OutboundMessages outbound;
+    private final TopicSubscriptions topics;
     private final InboundDispatcher inbound;
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -60,7 +62,8 @@ final class ClientEngine implements Connector.Events {
         this.sequencer = new InboxSequencer(config.initialAfterSeq());
         this.acks = new AckTracker(eventLoop, config.ackDelay(), config.ackBatch());
         this.outbound = new OutboundMessages(config.maxPendingSends(), stats, backoff, eventLoop);
-        this.inbound = new InboundDispatcher(sequencer, acks, outbound, this.listener, stats);
+        this.topics = new TopicSubscriptions(this.listener, stats, outbound, backoff, eventLoop);
+        this.inbound = new InboundDispatcher(sequencer, acks, outbound, topics, this.listener, stats);
     }
 
     /** Starts the first connection attempt; does nothing unless the client is IDLE. */
@@ -88,6 +91,20 @@ final class ClientEngine implements Connector.Events {
             return;
         }
         outbound.submitRequest(ref, frameText, future);
+    }
+
+    /** Adds a topic subscription, or fails it when the client is closed; see {@link TopicSubscriptions#subscribe}. */
+    void subscribe(String topic, TopicPosition since, CompletableFuture<JsonNode> future) {
+        if (stopping) {
+            future.completeExceptionally(new SwitchboardException("client is closed"));
+            return;
+        }
+        topics.subscribe(topic, since, future);
+    }
+
+    /** Removes a topic subscription; see {@link TopicSubscriptions#unsubscribe}. */
+    void unsubscribe(String topic, CompletableFuture<JsonNode> future) {
+        topics.unsubscribe(topic, future);
     }
 
     /** Sends {@code resume {afterSeq}} on the live connection; ignored while not connected. */
@@ -168,6 +185,7 @@ final class ClientEngine implements Connector.Events {
         current = null;
         acks.onDisconnected();
         outbound.onDisconnected(new SwitchboardException("connection lost before the reply arrived"));
+        topics.onDisconnected();
         if (connection.isTcpConnected()) {
             listener.onClosed(connection.closeCode(), connection.closeReason());
         }
@@ -234,6 +252,7 @@ final class ClientEngine implements Connector.Events {
         outbound.onConnected(connection, welcome.path("maxMessageBytes").asLong(0),
                 welcome.path("sendsPerSecond").asInt(0), welcome.path("sendBurst").asInt(0));
         changeState(ConnectionState.CONNECTED);
+        topics.onConnected();
         connected.complete(null);
     }
 
@@ -286,6 +305,7 @@ final class ClientEngine implements Connector.Events {
             reconnectTimer = null;
         }
         outbound.failAll(cause);
+        topics.failAll(cause);
         connected.completeExceptionally(cause);
         changeState(ConnectionState.CLOSED);
     }
@@ -308,6 +328,14 @@ final class ClientEngine implements Connector.Events {
 
     long lastSeq() {
         return sequencer.lastSeq();
+    }
+
+    TopicPosition topicPosition(String topic) {
+        return topics.position(topic);
+    }
+
+    Set<String> subscribedTopics() {
+        return topics.topics();
     }
 
     String userId() {

@@ -30,8 +30,50 @@ public interface ClientListener {
     default void onTruncated(long afterSeq, long nextSeq) {
     }
 
-    /** The server announced it is closing this connection for good (close code 4003 follows). */
+    /**
+     * The server announced it is closing this connection for good: close code 4003 (kicked) follows, or
+     * 4004 when the user was banned.
+     */
     default void onKicked(String reason) {
+    }
+
+    /**
+     * One publication on a subscribed topic. Per topic, each (epoch, offset) is delivered once per client
+     * instance and in offset order: publications replayed after a reconnect or a re-sync are suppressed
+     * when already delivered, and a publication that arrives after a gap is held back until the missing
+     * ones have been recovered (or {@link #onRecoveryFailed} said they cannot be).
+     */
+    default void onPublication(Publication publication) {
+    }
+
+    /**
+     * A topic subscription changed state.
+     *
+     * @param error why it became {@link SubscriptionState#UNSUBSCRIBED} when the server refused it (its
+     *              {@link SwitchboardException#code() code}, e.g. {@code forbidden}) or the client closed;
+     *              null otherwise
+     */
+    default void onSubscriptionStateChanged(String topic, SubscriptionState state, SwitchboardException error) {
+    }
+
+    /**
+     * The client asked the server to replay what it missed on {@code topic} (after a reconnect, or after it
+     * saw a gap) and the server could not: publications were lost. The application should treat what it
+     * built from this topic as stale and reload it from its own backend. Delivery continues live from
+     * {@code position}, the topic's newest position on the server; called before the subscription's
+     * {@link SubscriptionState#SUBSCRIBED}.
+     *
+     * @param reason the server's {@code recoveryFailure}: {@code epoch_changed}, {@code gap_too_large} or
+     *               {@code no_history} (or another code from a newer server)
+     */
+    default void onRecoveryFailed(String topic, String reason, TopicPosition position) {
+    }
+
+    /**
+     * A user who shares a group or a 1:1 conversation with this one came online (their first connection)
+     * or went offline (their last one closed). Sent only when the server enables {@code presence.events}.
+     */
+    default void onPresence(String userId, boolean online) {
     }
 
     /**

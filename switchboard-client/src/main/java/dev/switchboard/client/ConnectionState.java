@@ -14,6 +14,6 @@ public enum ConnectionState {
     CONNECTED,
     /** The connection was lost; the client waits out its backoff or is connecting again. Sends are queued. */
     RECONNECTING,
-    /** Closed by the application, kicked (close code 4003) or refused authentication. Final. */
+    /** Closed by the application, kicked (close code 4003), banned (4004) or refused authentication. Final. */
     CLOSED
 }

@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * Detects a dead server (docs/PROTOCOL.md section 7). Placed first in the pipeline, it sees every inbound
+ * Detects a dead server (docs/PROTOCOL.md section 8). Placed first in the pipeline, it sees every inbound
  * read, including WebSocket ping frames the protocol handler answers by itself, so any traffic counts as
  * liveness. After {@code pingInterval} without traffic it asks for an application {@code ping} (repeated
  * every interval); after {@code pingTimeout} without traffic it reports the connection dead.

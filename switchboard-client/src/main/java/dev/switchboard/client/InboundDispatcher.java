@@ -9,8 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies the server's messages after {@code welcome} (docs/PROTOCOL.md section 3): inbox entries go
- * through the {@link InboxSequencer} to the listener and the {@link AckTracker}; replies go to
- * {@link OutboundMessages}; errors nobody waits for go to the listener. {@code welcome} and
+ * through the {@link InboxSequencer} to the listener and the {@link AckTracker}; publications go to
+ * {@link TopicSubscriptions}; replies go to {@link OutboundMessages}; presence events and errors nobody
+ * waits for go to the listener. {@code welcome} and
  * {@code kicked} change the connection's life cycle and are handled by {@link ClientEngine}.
  *
  * <p>Not thread-safe: confined to the client's event loop.
@@ -21,14 +22,16 @@ final class InboundDispatcher {
     private final InboxSequencer sequencer;
     private final AckTracker acks;
     private final OutboundMessages outbound;
+    private final TopicSubscriptions topics;
     private final ClientListener listener;
     private final StatsCounters stats;
 
-    InboundDispatcher(InboxSequencer sequencer, AckTracker acks, OutboundMessages outbound, ClientListener listener,
-                      StatsCounters stats) {
+    InboundDispatcher(InboxSequencer sequencer, AckTracker acks, OutboundMessages outbound, TopicSubscriptions topics,
+                      ClientListener listener, StatsCounters stats) {
         this.sequencer = sequencer;
         this.acks = acks;
         this.outbound = outbound;
+        this.topics = topics;
         this.listener = listener;
         this.stats = stats;
     }
@@ -46,6 +49,8 @@ final class InboundDispatcher {
             case RESULT -> outbound.onReply(node, node.hasNonNull("data") ? node.get("data") : NullNode.getInstance());
             case PONG -> outbound.onReply(node, NullNode.getInstance());
             case ERROR -> onError(node);
+            case PUBLICATION -> topics.onPublication(connection, node);
+            case PRESENCE -> onPresence(connection, node);
             default -> log.debug("{}: ignoring a {} message from the server", connection, type.wireName());
         }
     }
@@ -71,6 +76,16 @@ final class InboundDispatcher {
             case AWAITING_RESUME -> log.debug("{}: dropping entry {} until the gap after {} fills",
                     connection, seq, sequencer.lastSeq());
         }
+    }
+
+    private void onPresence(Connection connection, JsonNode node) {
+        String user = Wire.text(node, "user");
+        JsonNode online = node.get("online");
+        if (user == null || online == null || !online.isBoolean()) {
+            log.warn("{}: ignoring a malformed presence event: {}", connection, node);
+            return;
+        }
+        listener.onPresence(user, online.asBoolean());
     }
 
     private void onTruncated(JsonNode node) {

@@ -3,10 +3,11 @@ package dev.switchboard.client;
 import dev.switchboard.protocol.CloseCodes;
 
 /**
- * Decides what follows the end of a connection (docs/PROTOCOL.md sections 6 and 8): stop for good after
- * a terminal close code (4003, kicked) or a refused handshake (403, or 401 once a fresh token was tried),
- * reconnect at once when a fresh token may help (the first 401 in a row, close code 4001), and otherwise
- * reconnect after a backoff delay, whatever the close code (1000 from the server included).
+ * Decides what follows the end of a connection (docs/PROTOCOL.md sections 7 and 9): stop for good after
+ * a terminal close code (4003 kicked, 4004 banned: {@link CloseCodes#isTerminal}) or a refused handshake
+ * (403, or 401 once a fresh token was tried), reconnect at once when a fresh token may help (the first 401
+ * in a row, close code 4001), and otherwise reconnect after a backoff delay, whatever the close code (1000
+ * from the server included).
  *
  * <p>A pure function of its inputs; thread-safe.
  */

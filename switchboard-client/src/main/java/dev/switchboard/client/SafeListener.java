@@ -63,6 +63,43 @@ final class SafeListener implements ClientListener {
     }
 
     @Override
+    public void onPublication(Publication publication) {
+        try {
+            delegate.onPublication(publication);
+        } catch (RuntimeException e) {
+            log.warn("onPublication({} {}:{}) failed; it counts as delivered", publication.topic(),
+                    publication.epoch(), publication.offset(), e);
+        }
+    }
+
+    @Override
+    public void onSubscriptionStateChanged(String topic, SubscriptionState state, SwitchboardException error) {
+        try {
+            delegate.onSubscriptionStateChanged(topic, state, error);
+        } catch (RuntimeException e) {
+            log.warn("onSubscriptionStateChanged({}, {}) failed", topic, state, e);
+        }
+    }
+
+    @Override
+    public void onRecoveryFailed(String topic, String reason, TopicPosition position) {
+        try {
+            delegate.onRecoveryFailed(topic, reason, position);
+        } catch (RuntimeException e) {
+            log.warn("onRecoveryFailed({}, {}) failed", topic, reason, e);
+        }
+    }
+
+    @Override
+    public void onPresence(String userId, boolean online) {
+        try {
+            delegate.onPresence(userId, online);
+        } catch (RuntimeException e) {
+            log.warn("onPresence({}, {}) failed", userId, online, e);
+        }
+    }
+
+    @Override
     public void onError(SwitchboardException error) {
         try {
             delegate.onError(error);

@@ -10,6 +10,10 @@ final class StatsCounters {
     private volatile long reconnects;
     private volatile long sendsResent;
     private volatile long truncatedRanges;
+    private volatile long publicationsDelivered;
+    private volatile long publicationDuplicatesSuppressed;
+    private volatile long topicGaps;
+    private volatile long recoveryFailures;
 
     void countDelivered() {
         delivered++;
@@ -31,8 +35,25 @@ final class StatsCounters {
         truncatedRanges++;
     }
 
+    void countPublication() {
+        publicationsDelivered++;
+    }
+
+    void countPublicationDuplicate() {
+        publicationDuplicatesSuppressed++;
+    }
+
+    void countTopicGap() {
+        topicGaps++;
+    }
+
+    void countRecoveryFailure() {
+        recoveryFailures++;
+    }
+
     /** A consistent-enough snapshot: each counter is read once, possibly while another one moves. */
     ClientStats snapshot() {
-        return new ClientStats(delivered, duplicatesSuppressed, reconnects, sendsResent, truncatedRanges);
+        return new ClientStats(delivered, duplicatesSuppressed, reconnects, sendsResent, truncatedRanges,
+                publicationsDelivered, publicationDuplicatesSuppressed, topicGaps, recoveryFailures);
     }
 }

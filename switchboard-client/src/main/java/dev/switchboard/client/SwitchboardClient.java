@@ -11,6 +11,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.Collection;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -24,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Java client of a Switchboard server: keeps one WebSocket connection up (reconnecting with backoff),
  * resumes the inbox by seq after every reconnect, resends unconfirmed messages with their client id, and
  * de-duplicates what it delivers, so the application sees every inbox entry once and in order
- * (docs/PROTOCOL.md section 4).
+ * (docs/PROTOCOL.md section 4). Topic subscriptions are kept across reconnects and recovered by offset,
+ * so each topic's publications arrive once and in order too, or a recovery failure says what was lost.
  *
  * <p>Threading: every method may be called from any thread and none blocks, except {@link #close()},
  * which waits up to a few seconds. All connection state lives on one event loop thread (of the shared
@@ -37,6 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SwitchboardClient implements AutoCloseable {
     private static final long CLOSE_WAIT_MILLIS = 2000;
+    private static final int MAX_TOPIC_LENGTH = 128;
 
     private final EventLoopGroup ownGroup;
     private final EventLoop eventLoop;
@@ -65,8 +68,8 @@ public final class SwitchboardClient implements AutoCloseable {
 
     /**
      * Starts connecting in the background. From then on the client reconnects by itself until
-     * {@link #close()}, a kick (close code 4003) or a refused authentication. Calling it again, or after
-     * close, does nothing.
+     * {@link #close()}, a kick or a ban (close code 4003 or 4004) or a refused authentication. Calling it
+     * again, or after close, does nothing.
      */
     public void connect() {
         execute(engine::connect, null);
@@ -187,6 +190,84 @@ public final class SwitchboardClient implements AutoCloseable {
         return request(MessageType.PING.wireName(), null).thenApply(pong -> null);
     }
 
+    /** Subscribes to {@code topic} from the server's newest position; see {@link #subscribe(String, TopicPosition)}. */
+    public CompletableFuture<JsonNode> subscribe(String topic) {
+        return subscribe(topic, null);
+    }
+
+    /**
+     * Subscribes to a topic: its publications go to {@link ClientListener#onPublication}, once each and in
+     * offset order. The subscription is kept until {@link #unsubscribe}: it may be made before
+     * {@link #connect()} or while disconnected (it is sent after the next {@code welcome}), and after every
+     * reconnect the client subscribes again with {@code recover} from the last position it delivered, so
+     * the publications it missed are replayed. When the server cannot replay them,
+     * {@link ClientListener#onRecoveryFailed} says so. A topic already subscribed stays as it is
+     * ({@code since} is ignored) and the returned future follows its first reply.
+     *
+     * @param topic 1–128 characters of {@code A-Z a-z 0-9 _ . : @ / -}
+     * @param since a position the application kept (e.g. from {@link #topicPosition} or
+     *              {@link Publication#position()} before a restart) to recover from, or null to start at the
+     *              server's newest publication
+     * @return completes with the first {@code subscribe} reply's data
+     *         {@code {topic, epoch, offset, history, recovered?, recoveryFailure?}}; fails with
+     *         {@link SwitchboardException} carrying the server's error code ({@code forbidden},
+     *         {@code subscription_limit}, …: the subscription has ended), or when {@link #unsubscribe} or
+     *         {@link #close()} comes first
+     * @throws IllegalArgumentException when {@code topic} is not a valid topic name
+     */
+    public CompletableFuture<JsonNode> subscribe(String topic, TopicPosition since) {
+        requireValidTopic(topic);
+        CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        execute(() -> engine.subscribe(topic, since, future), future);
+        return future;
+    }
+
+    /**
+     * Ends the subscription to {@code topic}: no publication of it reaches the listener after this call
+     * has reached the client's event loop. Idempotent.
+     *
+     * @return completes with the server's reply data {@code {topic}}, or at once when not connected
+     * @throws IllegalArgumentException when {@code topic} is not a valid topic name
+     */
+    public CompletableFuture<JsonNode> unsubscribe(String topic) {
+        requireValidTopic(topic);
+        CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        execute(() -> engine.unsubscribe(topic, future), future);
+        return future;
+    }
+
+    /**
+     * Publishes {@code data} on {@code topic}. Like {@link #request}, it is not queued and not resent: it
+     * fails at once unless CONNECTED, and when the connection drops before the reply (the publication may
+     * or may not have been made). Publishing does not require a subscription.
+     *
+     * @param data any JSON value, as for {@link #send(Target, Object)}
+     * @return completes with {@code {topic, epoch, offset}}; fails with {@link SwitchboardException}, with the
+     *         code {@code forbidden} when this user may not publish there
+     * @throws IllegalArgumentException when {@code topic} is not a valid topic name or Jackson cannot
+     *                                  serialize {@code data}
+     */
+    public CompletableFuture<JsonNode> publish(String topic, Object data) {
+        requireValidTopic(topic);
+        ObjectNode fields = Wire.MAPPER.createObjectNode().put("topic", topic);
+        fields.set("data", Wire.body(data));
+        return request(MessageType.PUBLISH.wireName(), fields);
+    }
+
+    /**
+     * The position this client has reached in {@code topic}: every publication up to it was delivered (or
+     * declared lost by {@link ClientListener#onRecoveryFailed}). Null when the topic is not subscribed or
+     * its first reply has not arrived. Keep it to resume with {@link #subscribe(String, TopicPosition)}.
+     */
+    public TopicPosition topicPosition(String topic) {
+        return engine.topicPosition(topic);
+    }
+
+    /** The topics subscribed, or being subscribed, now. */
+    public Set<String> subscriptions() {
+        return engine.subscribedTopics();
+    }
+
     /**
      * Asks the server to replay the inbox after {@code afterSeq} on the live connection (ignored while
      * disconnected). It does not move {@link #lastSeq()}: replayed entries at or below it are suppressed
@@ -254,6 +335,22 @@ public final class SwitchboardClient implements AutoCloseable {
     private CompletableFuture<JsonNode> groupRequest(MessageType type, String groupId) {
         Objects.requireNonNull(groupId, "groupId");
         return request(type.wireName(), Wire.MAPPER.createObjectNode().put("groupId", groupId));
+    }
+
+    private static void requireValidTopic(String topic) {
+        Objects.requireNonNull(topic, "topic");
+        if (topic.isEmpty() || topic.length() > MAX_TOPIC_LENGTH) {
+            throw new IllegalArgumentException("topic must have 1-" + MAX_TOPIC_LENGTH + " characters, got "
+                    + topic.length());
+        }
+        for (int i = 0; i < topic.length(); i++) {
+            char c = topic.charAt(i);
+            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "_.:@/-".indexOf(c) >= 0;
+            if (!allowed) {
+                throw new IllegalArgumentException("topic may contain only A-Z a-z 0-9 _ . : @ / -, got " + topic);
+            }
+        }
     }
 
     private String nextRef(String prefix) {

@@ -79,6 +79,39 @@ final class Wire {
         return write(node);
     }
 
+    /** {@code {"type":"subscribe","ref":…,"topic":…}}, with {@code recover: {epoch, offset}} when given. */
+    static String subscribe(String ref, String topic, TopicPosition recover) {
+        ObjectNode node = typed(MessageType.SUBSCRIBE).put("ref", ref).put("topic", topic);
+        if (recover != null) {
+            node.putObject("recover").put("epoch", recover.epoch()).put("offset", recover.offset());
+        }
+        return write(node);
+    }
+
+    /** {@code {"type":"unsubscribe","ref":…,"topic":…}}. */
+    static String unsubscribe(String ref, String topic) {
+        return write(typed(MessageType.UNSUBSCRIBE).put("ref", ref).put("topic", topic));
+    }
+
+    /** {@code {"type":"publish","ref":…,"topic":…,"data":…}}. */
+    static String publish(String ref, String topic, JsonNode data) {
+        ObjectNode node = typed(MessageType.PUBLISH).put("ref", ref).put("topic", topic);
+        node.set("data", data);
+        return write(node);
+    }
+
+    /** Decodes a {@code publication} message, or returns null when its topic, epoch or offset is missing. */
+    static Publication publication(JsonNode node) {
+        String topic = text(node, "topic");
+        String epoch = text(node, "epoch");
+        JsonNode offset = node.get("offset");
+        if (topic == null || epoch == null || offset == null || !offset.canConvertToLong() || offset.asLong() < 1) {
+            return null;
+        }
+        JsonNode data = node.hasNonNull("data") ? node.get("data") : NullNode.getInstance();
+        return new Publication(topic, epoch, offset.asLong(), data, text(node, "from"));
+    }
+
     /** Decodes {@code message.message} of an inbox entry. */
     static InboxMessage inboxMessage(long seq, JsonNode message) {
         return new InboxMessage(seq, message.path("id").asLong(), text(message, "from"),

@@ -152,6 +152,24 @@ final class FakeServer implements AutoCloseable {
                 + "\",\"ts\":1764000000000,\"body\":\"" + body + "\"}}");
     }
 
+    /** Writes a {@code publication} from alice with a text {@code data}. */
+    void publication(String topic, String epoch, long offset, String data) {
+        send(Wire.MAPPER.createObjectNode().put("type", "publication").put("topic", topic).put("epoch", epoch)
+                .put("offset", offset).put("data", data).put("from", "alice").toString());
+    }
+
+    /** Answers {@code request} (a received message with a {@code ref}) with a {@code result} carrying {@code data}. */
+    void result(JsonNode request, ObjectNode data) {
+        send(Wire.MAPPER.createObjectNode().put("type", "result").put("ref", request.path("ref").asText())
+                .<ObjectNode>set("data", data).toString());
+    }
+
+    /** Answers {@code request} with an {@code error} of this code. */
+    void error(JsonNode request, String code) {
+        send(Wire.MAPPER.createObjectNode().put("type", "error").put("ref", request.path("ref").asText())
+                .put("code", code).put("message", "refused by the test").toString());
+    }
+
     /** Writes a text frame to the latest connection. */
     void send(String json) {
         client.writeAndFlush(new TextWebSocketFrame(json));

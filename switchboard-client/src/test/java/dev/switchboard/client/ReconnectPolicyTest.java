@@ -14,6 +14,11 @@ class ReconnectPolicyTest {
     }
 
     @Test
+    void decide_stops_whenBanned() {
+        assertThat(ReconnectPolicy.decide(CloseCodes.BANNED, 0, true, 0)).isEqualTo(Action.STOP);
+    }
+
+    @Test
     void decide_reconnectsWithBackoff_whenServerRestartsOrConnectionDrops() {
         assertThat(ReconnectPolicy.decide(CloseCodes.SERVICE_RESTART, 0, true, 0)).isEqualTo(Action.RECONNECT_WITH_BACKOFF);
         assertThat(ReconnectPolicy.decide(CloseCodes.NORMAL, 0, false, 0)).isEqualTo(Action.RECONNECT_WITH_BACKOFF);

@@ -11,6 +11,13 @@ final class RecordingListener implements ClientListener {
     final List<SwitchboardException> errors = new CopyOnWriteArrayList<>();
     final List<String> kicks = new CopyOnWriteArrayList<>();
     final List<Long> synced = new CopyOnWriteArrayList<>();
+    final List<Publication> publications = new CopyOnWriteArrayList<>();
+    /** "topic STATE" or "topic STATE error-code" per change. */
+    final List<String> subscriptionStates = new CopyOnWriteArrayList<>();
+    /** "topic reason epoch:offset" per failed recovery. */
+    final List<String> recoveryFailures = new CopyOnWriteArrayList<>();
+    /** "user online|offline" per presence event. */
+    final List<String> presence = new CopyOnWriteArrayList<>();
 
     @Override
     public void onStateChanged(ConnectionState state, ConnectionState previous) {
@@ -40,6 +47,34 @@ final class RecordingListener implements ClientListener {
     @Override
     public void onClosed(int code, String reason) {
         closeCodes.add(code);
+    }
+
+    @Override
+    public void onPublication(Publication publication) {
+        publications.add(publication);
+    }
+
+    @Override
+    public void onSubscriptionStateChanged(String topic, SubscriptionState state, SwitchboardException error) {
+        subscriptionStates.add(topic + " " + state + (error == null ? ""
+                : " " + (error.code() == null ? "closeCode=" + error.closeCode() : error.code().wireName())));
+    }
+
+    @Override
+    public void onRecoveryFailed(String topic, String reason, TopicPosition position) {
+        recoveryFailures.add(topic + " " + reason + " " + position.epoch() + ":" + position.offset());
+    }
+
+    @Override
+    public void onPresence(String userId, boolean online) {
+        presence.add(userId + (online ? " online" : " offline"));
+    }
+
+    /** "epoch:offset data" of every publication on {@code topic}, in delivery order. */
+    List<String> publicationsOf(String topic) {
+        return publications.stream().filter(publication -> publication.topic().equals(topic))
+                .map(publication -> publication.epoch() + ":" + publication.offset() + " " + publication.data().asText())
+                .toList();
     }
 
     List<Long> deliveredSeqs() {

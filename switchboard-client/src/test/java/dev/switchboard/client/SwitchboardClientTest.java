@@ -231,6 +231,20 @@ class SwitchboardClientTest {
     }
 
     @Test
+    void banned_closesForGoodWithoutReconnecting() throws Exception {
+        connectAndWelcome(config());
+        CompletableFuture<SendReceipt> receipt = client.send(Target.user("bob"), "hi");
+        server.nextReceived("send");
+
+        server.close(CloseCodes.BANNED, "banned: spam");
+
+        await().atMost(WAIT).until(() -> client.state() == ConnectionState.CLOSED);
+        assertThat(listener.closeCodes).containsExactly(CloseCodes.BANNED);
+        assertThat(failureOf(receipt).closeCode()).isEqualTo(CloseCodes.BANNED);
+        assertThat(client.stats().reconnects()).isZero();
+    }
+
+    @Test
     void connect_retriesOnceWithFreshTokenThenCloses_whenUnauthorizedTwice() throws Exception {
         AtomicInteger tokens = new AtomicInteger();
         server.refuseNextHandshakes(401, 2);

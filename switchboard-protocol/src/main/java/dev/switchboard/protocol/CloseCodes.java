@@ -1,7 +1,7 @@
 package dev.switchboard.protocol;
 
 /**
- * WebSocket close codes used by Switchboard (docs/PROTOCOL.md section 6). Codes 4000–4999 are
+ * WebSocket close codes used by Switchboard (docs/PROTOCOL.md section 7). Codes 4000–4999 are
  * application codes; a client stops reconnecting only on {@link #isTerminal(int) terminal} ones.
  */
 public final class CloseCodes {
@@ -20,6 +20,8 @@ public final class CloseCodes {
     public static final int HEARTBEAT_TIMEOUT = 4002;
     /** Kicked, e.g. replaced by a newer connection of the same device. Terminal. */
     public static final int KICKED = 4003;
+    /** Banned through the server API; a new connection is refused with HTTP 403 while the ban lasts. Terminal. */
+    public static final int BANNED = 4004;
     /** The outbound queue exceeded its bound. */
     public static final int SLOW_CONSUMER = 4008;
     /** Too many sends over the rate limit. */
@@ -30,6 +32,6 @@ public final class CloseCodes {
 
     /** True for close codes after which a client must not reconnect on its own. */
     public static boolean isTerminal(int code) {
-        return code == KICKED;
+        return code == KICKED || code == BANNED;
     }
 }

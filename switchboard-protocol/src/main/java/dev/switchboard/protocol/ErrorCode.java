@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The {@code code} of an {@code error} message (docs/PROTOCOL.md section 5). After any of these the
+ * The {@code code} of an {@code error} message (docs/PROTOCOL.md section 6). After any of these the
  * connection stays open; {@link #isRetryable()} tells whether resending the same request later can succeed.
  */
 public enum ErrorCode {
@@ -18,6 +18,10 @@ public enum ErrorCode {
     GROUP_NOT_FOUND("group_not_found", false),
     GROUP_EXISTS("group_exists", false),
     GROUP_FULL("group_full", false),
+    /** The user may not subscribe to or publish on this topic. */
+    FORBIDDEN("forbidden", false),
+    /** The connection already has the most topic subscriptions allowed. */
+    SUBSCRIPTION_LIMIT("subscription_limit", false),
     RATE_LIMITED("rate_limited", true),
     STORE_BUSY("store_busy", true),
     STORE_UNAVAILABLE("store_unavailable", true),

@@ -19,6 +19,9 @@ public enum MessageType {
     GROUP_MEMBERS("group.members"),
     GROUP_LIST("group.list"),
     PRESENCE_QUERY("presence.query"),
+    SUBSCRIBE("subscribe"),
+    UNSUBSCRIBE("unsubscribe"),
+    PUBLISH("publish"),
     // server -> client
     WELCOME("welcome"),
     MESSAGE("message"),
@@ -28,7 +31,9 @@ public enum MessageType {
     RESULT("result"),
     PONG("pong"),
     ERROR("error"),
-    KICKED("kicked");
+    KICKED("kicked"),
+    PUBLICATION("publication"),
+    PRESENCE("presence");
 
     private static final Map<String, MessageType> BY_WIRE_NAME = new HashMap<>();
 
