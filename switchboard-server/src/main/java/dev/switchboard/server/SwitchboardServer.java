@@ -1,5 +1,7 @@
 package dev.switchboard.server;
 
+import dev.switchboard.server.api.ApiServer;
+import dev.switchboard.server.api.ApiServices;
 import dev.switchboard.server.auth.HandshakeAuthenticator;
 import dev.switchboard.server.auth.OriginPolicy;
 import dev.switchboard.server.chat.ChatService;
@@ -7,18 +9,28 @@ import dev.switchboard.server.chat.CommandDispatcher;
 import dev.switchboard.server.chat.GroupCommands;
 import dev.switchboard.server.chat.PresenceCommands;
 import dev.switchboard.server.chat.Router;
+import dev.switchboard.server.chat.TopicCommands;
 import dev.switchboard.server.cluster.Cluster;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.gateway.Admission;
 import dev.switchboard.server.gateway.GatewayServer;
 import dev.switchboard.server.gateway.GatewayServices;
+import dev.switchboard.server.metrics.NodeStatsSampler;
+import dev.switchboard.server.metrics.ServerMetrics;
+import dev.switchboard.server.moderation.Moderation;
+import dev.switchboard.server.presence.PresenceNotifier;
 import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.registry.ConnectionRegistry;
+import dev.switchboard.server.store.JdbcBanStore;
 import dev.switchboard.server.store.JdbcDatabase;
 import dev.switchboard.server.store.JdbcGroupStore;
 import dev.switchboard.server.store.JdbcMessageStore;
+import dev.switchboard.server.topic.MemoryTopicEngine;
+import dev.switchboard.server.topic.TopicHub;
+import dev.switchboard.server.topic.TopicPolicy;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,14 +43,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class SwitchboardServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SwitchboardServer.class);
+    private static final long BAN_REFRESH_SECONDS = 30;
 
     private final ServerConfig config;
     private final JdbcMessageStore messageStore;
     private final ConnectionRegistry registry = new ConnectionRegistry();
+    private final ServerMetrics metrics = new ServerMetrics();
     private final GatewayServer gateway;
+    private final ApiServer api;
     private final Cluster cluster;
+    private final TopicHub topicHub;
+    private final Moderation moderation;
+    private final NodeStatsSampler stats;
     private final ScheduledExecutorService maintenance;
     private int port;
+    private int apiPort = -1;
     private boolean closed;
 
     public SwitchboardServer(ServerConfig config) {
@@ -46,10 +65,22 @@ public final class SwitchboardServer implements AutoCloseable {
         if (config.auth().devMode()) {
             log.warn("DEVELOPMENT MODE: ?user= is accepted WITHOUT a token. Never run like this in production.");
         }
+        if (!List.of("multi-device", "single-session").contains(config.auth().loginPolicy())) {
+            throw new IllegalArgumentException("auth.loginPolicy must be multi-device or single-session, not "
+                    + config.auth().loginPolicy());
+        }
+        TopicPolicy topicPolicy = new TopicPolicy(config.topics().rules());
         JdbcDatabase database = JdbcDatabase.open(config.store(), Path.of(config.server().dataDirectory()));
+        database.observeWrites((nanos, committed) -> {
+            metrics.storeCommitted(nanos);
+            if (!committed) {
+                metrics.storeFailed();
+            }
+        });
         this.messageStore = new JdbcMessageStore(database);
         JdbcGroupStore groupStore = new JdbcGroupStore(database);
-        this.cluster = Cluster.create(config.cluster(), registry);
+        this.cluster = Cluster.create(config.cluster(), registry, TimeUnit.SECONDS.toMillis(config.topics().historyTtlSeconds()),
+                metrics);
         Router router = new Router(registry, cluster.routes(), cluster.broker());
         if (cluster.broker() != null) {
             // After Redis comes back: routes first (acknowledged), then every local connection re-reads
@@ -58,15 +89,29 @@ public final class SwitchboardServer implements AutoCloseable {
                     .thenRun(() -> registry.forEach(Connection::catchUp)));
             cluster.broker().start(cluster.nodeId(), router::onEnvelope);
         }
-        CommandDispatcher dispatcher = new CommandDispatcher(
-                new ChatService(messageStore, router, config.limits().maxBodyBytes()),
+        this.topicHub = new TopicHub(cluster.topics(), metrics);
+        topicHub.start();
+        this.moderation = new Moderation(registry, cluster.control(), new JdbcBanStore(database));
+        moderation.start();
+        ChatService chat = new ChatService(messageStore, router, config.limits().maxBodyBytes(), metrics);
+        CommandDispatcher dispatcher = new CommandDispatcher(chat,
                 new GroupCommands(groupStore, config.limits().maxGroupMembers()),
-                new PresenceCommands(cluster.routes()));
+                new PresenceCommands(cluster.routes()),
+                new TopicCommands(topicHub, topicPolicy, config.topics().maxSubscriptionsPerConnection(),
+                        config.topics().maxDataBytes(), metrics),
+                metrics);
+        PresenceNotifier presenceNotifier = new PresenceNotifier(config.presence().events(),
+                config.presence().maxInterestedUsers(), registry, cluster.routes(), messageStore, router);
         GatewayServices services = new GatewayServices(config,
                 new HandshakeAuthenticator(config.auth(), Clock.systemUTC()),
                 new OriginPolicy(config.server().allowedOrigins()),
-                registry, dispatcher, messageStore, new Admission(config.server().maxConnections()), cluster);
+                registry, dispatcher, messageStore, new Admission(config.server().maxConnections()), cluster,
+                metrics, moderation, presenceNotifier);
         this.gateway = new GatewayServer(services);
+        this.stats = new NodeStatsSampler(cluster.nodeId(), metrics, registry, topicHub, cluster.nodes());
+        this.api = config.api().port() < 0 ? null : new ApiServer(new ApiServices(config, chat, messageStore, groupStore,
+                topicPolicy, cluster, moderation, metrics, stats));
+        registerGauges();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "maintenance");
             thread.setDaemon(true);
@@ -74,19 +119,73 @@ public final class SwitchboardServer implements AutoCloseable {
         });
     }
 
-    /** Starts listening; returns the bound port. */
+    private void registerGauges() {
+        metrics.gauge("switchboard.connections", "Open WebSocket sessions on this node", registry::size);
+        metrics.gauge("switchboard.topic.subscriptions", "Topic subscriptions on this node", topicHub::subscriptionCount);
+        metrics.gauge("switchboard.outbound.queue.bytes", "Bytes waiting in every connection's outbound buffer",
+                () -> outboundQueue(false));
+        metrics.gauge("switchboard.outbound.queue.max.bytes", "Bytes waiting in the fullest outbound buffer",
+                () -> outboundQueue(true));
+    }
+
+    /** Sum (or maximum) of the connections' pending outbound bytes; walks the registry at scrape time only. */
+    private long outboundQueue(boolean maximum) {
+        long[] result = new long[1];
+        registry.forEach(connection -> {
+            long pending = connection.pendingOutboundBytes();
+            result[0] = maximum ? Math.max(result[0], pending) : result[0] + pending;
+        });
+        return result[0];
+    }
+
+    /** Starts listening; returns the bound WebSocket port. */
     public int start() throws InterruptedException {
         port = gateway.start();
+        if (api != null) {
+            apiPort = api.start();
+        }
         scheduleRetention();
+        maintenance.scheduleAtFixedRate(this::sampleStats, 0, 1, TimeUnit.SECONDS);
+        maintenance.scheduleWithFixedDelay(this::refreshBans, BAN_REFRESH_SECONDS, BAN_REFRESH_SECONDS, TimeUnit.SECONDS);
+        if (cluster.topics() instanceof MemoryTopicEngine memory) {
+            maintenance.scheduleWithFixedDelay(() -> memory.expireIdle(topicHub::hasSubscribers), 10, 10, TimeUnit.SECONDS);
+        }
+        long keepAliveSeconds = Math.max(1, config.topics().historyTtlSeconds() / 3);
+        maintenance.scheduleWithFixedDelay(() -> cluster.topics().keepAlive(topicHub.topics()),
+                keepAliveSeconds, keepAliveSeconds, TimeUnit.SECONDS);
         return port;
+    }
+
+    private void sampleStats() {
+        try {
+            stats.sample();
+        } catch (RuntimeException e) {
+            log.atDebug().setMessage("stats sample failed").addKeyValue("error", e.toString()).log();
+        }
+    }
+
+    private void refreshBans() {
+        moderation.refreshBans().exceptionally(error -> {
+            log.atWarn().setMessage("ban refresh failed").addKeyValue("error", error.toString()).log();
+            return null;
+        });
     }
 
     public int port() {
         return port;
     }
 
+    /** The API port, or -1 when the API is disabled. */
+    public int apiPort() {
+        return apiPort;
+    }
+
     public ConnectionRegistry registry() {
         return registry;
+    }
+
+    public TopicHub topicHub() {
+        return topicHub;
     }
 
     private void scheduleRetention() {
@@ -130,6 +229,9 @@ public final class SwitchboardServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         gateway.close();
+        if (api != null) {
+            api.close();
+        }
         maintenance.shutdownNow();
         messageStore.close(); // commits the queue; its deliveries still reach other nodes
         cluster.close();

@@ -2,6 +2,7 @@ package dev.switchboard.server.auth;
 
 import dev.switchboard.protocol.Identifiers;
 import dev.switchboard.server.config.ServerConfig;
+import dev.switchboard.server.topic.TopicGrants;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -48,14 +49,15 @@ public final class HandshakeAuthenticator {
             }
             TokenVerifier.VerifiedToken verified = tokenVerifier.verify(token);
             String device = verified.deviceId() != null ? verified.deviceId() : queryDevice;
-            return new Principal(verified.userId(), device != null ? device : generatedDevice(), verified.expiresAtMillis());
+            return new Principal(verified.userId(), device != null ? device : generatedDevice(), verified.expiresAtMillis(),
+                    verified.topicGrants());
         }
         String user = first(query, "user");
         if (devMode && user != null) {
             if (!Identifiers.isValidUserId(user)) {
                 throw new HandshakeRejectedException(400, "bad_request", "user is not a valid user id");
             }
-            return new Principal(user, queryDevice != null ? queryDevice : generatedDevice(), 0);
+            return new Principal(user, queryDevice != null ? queryDevice : generatedDevice(), 0, TopicGrants.ALL);
         }
         throw new HandshakeRejectedException(401, "unauthorized", "missing token");
     }

@@ -6,10 +6,14 @@ import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.switchboard.protocol.Identifiers;
+import dev.switchboard.server.topic.TopicGrants;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Verifies HS256 JWTs: signature with the shared secret, {@code exp}/{@code nbf} with 60 s of
@@ -37,7 +41,7 @@ public final class TokenVerifier {
     }
 
     /** Verified claims of a token. {@code deviceId} is null when the token has no device claim. */
-    public record VerifiedToken(String userId, String deviceId, long expiresAtMillis) {
+    public record VerifiedToken(String userId, String deviceId, long expiresAtMillis, TopicGrants topicGrants) {
     }
 
     /** Returns the verified claims, or throws with a reason fit for a 401 body. */
@@ -84,7 +88,36 @@ public final class TokenVerifier {
         if (device != null && !(device instanceof String && Identifiers.isValidDeviceId((String) device))) {
             throw unauthorized("token device claim is not a valid device id");
         }
-        return new VerifiedToken(subject, (String) device, expiry == null ? 0 : expiry.getTime() + CLOCK_SKEW_MILLIS);
+        return new VerifiedToken(subject, (String) device, expiry == null ? 0 : expiry.getTime() + CLOCK_SKEW_MILLIS,
+                topicGrants(claims.getClaim("topics")));
+    }
+
+    /** The {@code topics} claim: {@code {"subscribe":[patterns],"publish":[patterns]}}; anything else is refused. */
+    private static TopicGrants topicGrants(Object claim) throws HandshakeRejectedException {
+        if (claim == null) {
+            return TopicGrants.NONE;
+        }
+        if (!(claim instanceof Map<?, ?> grants)) {
+            throw unauthorized("token topics claim must be an object");
+        }
+        return new TopicGrants(patterns(grants.get("subscribe")), patterns(grants.get("publish")), false);
+    }
+
+    private static List<String> patterns(Object value) throws HandshakeRejectedException {
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list)) {
+            throw unauthorized("token topics claim must hold lists of patterns");
+        }
+        List<String> patterns = new ArrayList<>(list.size());
+        for (Object pattern : list) {
+            if (!(pattern instanceof String text) || text.isEmpty() || text.length() > 256) {
+                throw unauthorized("token topics claim holds an invalid pattern");
+            }
+            patterns.add(text);
+        }
+        return patterns;
     }
 
     private static HandshakeRejectedException unauthorized(String reason) {

@@ -1,15 +1,16 @@
 package dev.switchboard.server.chat;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.Identifiers;
 import dev.switchboard.protocol.TargetKind;
 import dev.switchboard.server.RequestRejectedException;
+import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.store.AppendRequest;
 import dev.switchboard.server.store.MessageStore;
-import java.nio.charset.StandardCharsets;
+import dev.switchboard.server.store.AppendResult;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +23,13 @@ public final class ChatService {
     private final MessageStore store;
     private final Router router;
     private final int maxBodyBytes;
+    private final ServerMetrics metrics;
 
-    public ChatService(MessageStore store, Router router, int maxBodyBytes) {
+    public ChatService(MessageStore store, Router router, int maxBodyBytes, ServerMetrics metrics) {
         this.store = store;
         this.router = router;
         this.maxBodyBytes = maxBodyBytes;
+        this.metrics = metrics;
     }
 
     /** Handles one {@code send}; called on the connection's event loop, returns without waiting. */
@@ -46,27 +49,30 @@ public final class ChatService {
         String targetId = kind == TargetKind.USER
                 ? RequestFields.requiredString(to, "id", Identifiers::isValidUserId, "a valid user id")
                 : RequestFields.requiredString(to, "id", Identifiers::isValidGroupId, "a valid group id");
-        JsonNode body = request.get("body");
-        if (body == null) {
-            throw new RequestRejectedException(ErrorCode.MISSING_FIELD, "missing field 'body'");
-        }
-        String bodyJson = serialize(body);
-        if (!Identifiers.hasOnlyPairedSurrogates(bodyJson)) {
-            throw new RequestRejectedException(ErrorCode.INVALID_FIELD, "field 'body' contains an unpaired surrogate");
-        }
-        int bodyBytes = bodyJson.getBytes(StandardCharsets.UTF_8).length;
-        if (bodyBytes > maxBodyBytes) {
-            throw new RequestRejectedException(ErrorCode.PAYLOAD_TOO_LARGE,
-                    "body is " + bodyBytes + " bytes, the limit is " + maxBodyBytes);
-        }
+        String bodyJson = RequestFields.requiredJsonValue(request, "body", maxBodyBytes);
         if (!session.tryAcquireSend(ref)) {
             return;
         }
+        metrics.messageIn(ServerMetrics.Kind.CHAT);
         Connection connection = session.connection();
         AppendRequest append = new AppendRequest(connection.userId(), connection.deviceId(), kind, targetId,
                 clientId, bodyJson, System.currentTimeMillis());
-        store.append(append).whenComplete((result, error) -> {
-            // On the store writer thread, in commit order: deliver first, then acknowledge on the loop.
+        append(append).whenComplete((result, error) -> connection.eventLoop().execute(() -> {
+            if (error != null) {
+                session.replyFailure(ref, error);
+            } else {
+                connection.reply(OutboundMessages.sent(ref, result));
+            }
+        }));
+    }
+
+    /**
+     * Stores a message, then hands it to every live recipient connection, cluster-wide: the one path
+     * for client sends and server API messages. Completes (on the store's writer thread) after both.
+     */
+    public CompletableFuture<AppendResult> append(AppendRequest append) {
+        return store.append(append).whenComplete((result, error) -> {
+            // On the store writer thread, in commit order: deliver first, then the caller acknowledges.
             if (error == null) {
                 try {
                     router.dispatch(result);
@@ -75,21 +81,11 @@ public final class ChatService {
                             .addKeyValue("messageId", result.message().id()).setCause(e).log();
                 }
             }
-            connection.eventLoop().execute(() -> {
-                if (error != null) {
-                    session.replyFailure(ref, error);
-                } else {
-                    connection.reply(OutboundMessages.sent(ref, result));
-                }
-            });
         });
     }
 
-    private static String serialize(JsonNode body) {
-        try {
-            return OutboundMessages.JSON.writeValueAsString(body);
-        } catch (JsonProcessingException e) {
-            throw new RequestRejectedException(ErrorCode.INVALID_FIELD, "field 'body' cannot be serialized");
-        }
+    /** Largest serialized body accepted. */
+    public int maxBodyBytes() {
+        return maxBodyBytes;
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.MessageType;
 import dev.switchboard.server.RequestRejectedException;
+import dev.switchboard.server.metrics.ServerMetrics;
 
 /**
  * Parses one client message and routes it by {@code type}. Every bad input ends in an
@@ -15,11 +16,20 @@ public final class CommandDispatcher {
     private final ChatService chat;
     private final GroupCommands groups;
     private final PresenceCommands presence;
+    private final TopicCommands topics;
+    private final ServerMetrics metrics;
 
-    public CommandDispatcher(ChatService chat, GroupCommands groups, PresenceCommands presence) {
+    public CommandDispatcher(ChatService chat, GroupCommands groups, PresenceCommands presence, TopicCommands topics,
+                             ServerMetrics metrics) {
         this.chat = chat;
         this.groups = groups;
         this.presence = presence;
+        this.topics = topics;
+        this.metrics = metrics;
+    }
+
+    public TopicCommands topics() {
+        return topics;
     }
 
     /** Handles one text message on the connection's event loop. */
@@ -28,7 +38,7 @@ public final class CommandDispatcher {
         try {
             request = OutboundMessages.JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            session.reject(null, ErrorCode.BAD_JSON, "not valid JSON: " + e.getOriginalMessage());
+            session.reject(null, ErrorCode.BAD_JSON, "not valid JSON" + OutboundMessages.where(e));
             return;
         }
         if (request == null || !request.isObject()) {
@@ -53,6 +63,9 @@ public final class CommandDispatcher {
         if (type == null) {
             throw new RequestRejectedException(ErrorCode.UNKNOWN_TYPE, "unknown type " + typeNode);
         }
+        if (type != MessageType.SEND && type != MessageType.PUBLISH) {
+            metrics.messageIn(ServerMetrics.Kind.REQUEST); // sends and publishes are counted once accepted
+        }
         switch (type) {
             case RESUME -> {
                 long afterSeq = RequestFields.optionalSeq(request, "afterSeq");
@@ -71,6 +84,9 @@ public final class CommandDispatcher {
                     presence.query(session, ref, request);
                 }
             }
+            case SUBSCRIBE -> topics.subscribe(session, ref, request);
+            case UNSUBSCRIBE -> topics.unsubscribe(session, ref, request);
+            case PUBLISH -> topics.publish(session, ref, request);
             default -> throw new RequestRejectedException(ErrorCode.UNKNOWN_TYPE,
                     "type '" + type.wireName() + "' is sent by the server, not by clients");
         }

@@ -1,6 +1,7 @@
 package dev.switchboard.server.chat;
 
 import dev.switchboard.protocol.CloseCodes;
+import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.store.InboxEntry;
 import dev.switchboard.server.store.InboxPage;
@@ -86,25 +87,24 @@ public final class InboxStream {
         readNextPage();
     }
 
-    /** A live inbox entry that was just stored. */
-    public void onLive(long seq, byte[] payload) {
+    /** A live inbox entry that was just stored. Returns whether it was written now (not replayed later). */
+    public boolean onLive(long seq, byte[] payload) {
         highestLiveSeq = Math.max(highestLiveSeq, seq);
         if (state != State.LIVE || seq <= sentSeq || !connection.isOpen()) {
-            return;
+            return false;
         }
         if (seq != sentSeq + 1) {
             state = State.CATCHING_UP;
             readNextPage();
-            return;
+            return false;
         }
         if (!connection.isWritable()) {
-            log.atWarn().setMessage("slow consumer disconnected").addKeyValue("connectionId", connection.connectionId())
-                    .addKeyValue("userId", connection.userId()).log();
-            connection.close(CloseCodes.SLOW_CONSUMER, "slow consumer");
-            return;
+            connection.closeSlowConsumer();
+            return false;
         }
         connection.write(OutboundMessages.message(seq, payload));
         sentSeq = seq;
+        return true;
     }
 
     private void readNextPage() {
@@ -153,6 +153,7 @@ public final class InboxStream {
                 lastWrite = connection.write(OutboundMessages.message(entry.seq(), OutboundMessages.messagePayload(entry.message())));
                 sentSeq = entry.seq();
             }
+            connection.metrics().messagesOut(ServerMetrics.Kind.CHAT, page.entries().size());
         } else if (page.lastSeq() > sentSeq) {
             connection.write(OutboundMessages.truncated(sentSeq, page.lastSeq() + 1));
             sentSeq = page.lastSeq();

@@ -3,6 +3,7 @@ package dev.switchboard.server.chat;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,7 +28,7 @@ import java.nio.charset.StandardCharsets;
  * serialized once, not a thousand times.
  */
 public final class OutboundMessages {
-    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final byte[] MESSAGE_PREFIX = "{\"type\":\"message\",\"seq\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MESSAGE_INFIX = ",\"message\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MESSAGE_SUFFIX = "}".getBytes(StandardCharsets.US_ASCII);
@@ -131,6 +132,12 @@ public final class OutboundMessages {
         ObjectNode node = typed(MessageType.KICKED);
         node.put("reason", reason);
         return encode(node);
+    }
+
+    /** " at line L, column C" for a parse error, without echoing the input back; empty when unknown. */
+    public static String where(JsonProcessingException error) {
+        var location = error.getLocation();
+        return location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
     }
 
     private static ObjectNode typed(MessageType type) {

@@ -1,9 +1,11 @@
 package dev.switchboard.server.chat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.Identifiers;
 import dev.switchboard.server.RequestRejectedException;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Predicate;
 
 /** Field extraction for client requests; every failure names the field (missing_field / invalid_field). */
@@ -64,5 +66,31 @@ final class RequestFields {
                     + Identifiers.MAX_REF_LENGTH + " chars");
         }
         return ref;
+    }
+
+    /**
+     * A required field holding any JSON value ({@code null} included), serialized: storable text
+     * (no unpaired surrogates) of at most {@code maxBytes} UTF-8 bytes, else the matching error.
+     */
+    static String requiredJsonValue(JsonNode request, String field, int maxBytes) {
+        JsonNode value = request.get(field);
+        if (value == null) {
+            throw new RequestRejectedException(ErrorCode.MISSING_FIELD, "missing field '" + field + "'");
+        }
+        String json;
+        try {
+            json = OutboundMessages.JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new RequestRejectedException(ErrorCode.INVALID_FIELD, "field '" + field + "' cannot be serialized");
+        }
+        if (!Identifiers.hasOnlyPairedSurrogates(json)) {
+            throw new RequestRejectedException(ErrorCode.INVALID_FIELD, "field '" + field + "' contains an unpaired surrogate");
+        }
+        int bytes = json.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > maxBytes) {
+            throw new RequestRejectedException(ErrorCode.PAYLOAD_TOO_LARGE,
+                    field + " is " + bytes + " bytes, the limit is " + maxBytes);
+        }
+        return json;
     }
 }

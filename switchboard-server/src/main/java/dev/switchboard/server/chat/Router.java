@@ -3,10 +3,13 @@ package dev.switchboard.server.chat;
 import dev.switchboard.server.cluster.Broker;
 import dev.switchboard.server.cluster.Envelope;
 import dev.switchboard.server.cluster.Routes;
+import dev.switchboard.server.metrics.ServerMetrics;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,16 +52,32 @@ public final class Router {
         if (result.duplicate() || result.recipients().isEmpty()) {
             return;
         }
+        long committedAtNanos = System.nanoTime();
         byte[] payload = OutboundMessages.messagePayload(result.message());
         for (Recipient recipient : result.recipients()) {
-            deliverLocally(recipient, payload);
+            deliverLocally(recipient, payload, committedAtNanos);
         }
         if (broker != null) {
-            dispatchRemote(result.recipients(), payload);
+            dispatchRemote(result.recipients(), payload, System.currentTimeMillis());
         }
     }
 
-    private void dispatchRemote(List<Recipient> recipients, byte[] payload) {
+    /**
+     * Writes a complete frame that is in no inbox (a presence event) to every live connection of
+     * {@code userIds}, cluster-wide. Best effort.
+     */
+    public void dispatchEphemeral(Collection<String> userIds, byte[] frame) {
+        List<Recipient> recipients = new ArrayList<>(userIds.size());
+        for (String userId : userIds) {
+            recipients.add(new Recipient(userId, Envelope.EPHEMERAL));
+            deliverEphemeral(userId, frame);
+        }
+        if (broker != null) {
+            dispatchRemote(recipients, frame, 0);
+        }
+    }
+
+    private void dispatchRemote(List<Recipient> recipients, byte[] payload, long committedAtMillis) {
         Map<String, Long> seqs = new HashMap<>();
         recipients.forEach(recipient -> seqs.put(recipient.userId(), recipient.seq()));
         routes.remoteNodesOf(seqs.keySet()).whenComplete((byNode, error) -> {
@@ -70,21 +89,37 @@ public final class Router {
             byNode.forEach((nodeId, users) -> {
                 List<Recipient> onNode = new ArrayList<>(users.size());
                 users.forEach(userId -> onNode.add(new Recipient(userId, seqs.get(userId))));
-                broker.publish(nodeId, new Envelope(onNode, payload));
+                broker.publish(nodeId, new Envelope(onNode, payload, committedAtMillis));
             });
         });
     }
 
     /** An envelope from another node: its recipients connected here get their entries. */
     public void onEnvelope(Envelope envelope) {
+        long committedAtNanos = envelope.committedAtMillis() == 0 ? 0
+                : System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(Math.max(0, System.currentTimeMillis() - envelope.committedAtMillis()));
         for (Recipient recipient : envelope.recipients()) {
-            deliverLocally(recipient, envelope.payload());
+            if (recipient.seq() == Envelope.EPHEMERAL) {
+                deliverEphemeral(recipient.userId(), envelope.payload());
+            } else {
+                deliverLocally(recipient, envelope.payload(), committedAtNanos);
+            }
         }
     }
 
-    private void deliverLocally(Recipient recipient, byte[] payload) {
+    private void deliverEphemeral(String userId, byte[] frame) {
+        for (Connection connection : registry.connectionsOf(userId)) {
+            connection.eventLoop().execute(() -> {
+                if (connection.isOpen() && connection.writeShared(frame)) {
+                    connection.metrics().messagesOut(ServerMetrics.Kind.PRESENCE, 1);
+                }
+            });
+        }
+    }
+
+    private void deliverLocally(Recipient recipient, byte[] payload, long committedAtNanos) {
         for (Connection connection : registry.connectionsOf(recipient.userId())) {
-            connection.deliverLive(recipient.seq(), payload);
+            connection.deliverLive(recipient.seq(), payload, committedAtNanos);
         }
     }
 }

@@ -115,7 +115,8 @@ public final class Session {
 
     private static boolean isClientFault(ErrorCode code) {
         return switch (code) {
-            case BAD_JSON, UNKNOWN_TYPE, MISSING_FIELD, INVALID_FIELD, PAYLOAD_TOO_LARGE, UNSUPPORTED_FRAME -> true;
+            case BAD_JSON, UNKNOWN_TYPE, MISSING_FIELD, INVALID_FIELD, PAYLOAD_TOO_LARGE, UNSUPPORTED_FRAME,
+                    FORBIDDEN, SUBSCRIPTION_LIMIT -> true;
             default -> false;
         };
     }

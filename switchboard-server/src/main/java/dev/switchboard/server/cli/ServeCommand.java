@@ -29,6 +29,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", description = "TCP port; 0 = any free port, printed at start (default 8080)")
     Integer port;
 
+    @Option(names = "--api-port", paramLabel = "PORT", description = "server API, admin page and metrics port (default 8081; 0 = any free port; -1 = off)")
+    Integer apiPort;
+
     @Option(names = "--data-dir", paramLabel = "DIR", description = "embedded store directory (default ./data)")
     String dataDirectory;
 
@@ -51,6 +54,7 @@ public final class ServeCommand implements Callable<Integer> {
         putIfSet(overrides, "server.host", host);
         putIfSet(overrides, "server.port", port);
         putIfSet(overrides, "server.dataDirectory", dataDirectory);
+        putIfSet(overrides, "api.port", apiPort);
         putIfSet(overrides, "auth.jwtSecret", jwtSecret);
         if (devMode) {
             overrides.put("auth.devMode", true);
@@ -63,9 +67,14 @@ public final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             startShutdownWatchdog(config.shutdown().deadlineMillis() + WATCHDOG_MARGIN_MILLIS);
             server.close();
+            LogFormat.flush(); // logs go through an asynchronous queue: write out what is left
         }, "shutdown"));
         int boundPort = server.start();
         System.out.println("Switchboard listening on http://" + config.server().host() + ":" + boundPort + "/");
+        if (server.apiPort() >= 0) {
+            System.out.println("Switchboard API listening on http://" + config.api().host() + ":" + server.apiPort()
+                    + "/ (admin page: /admin, metrics: /metrics)");
+        }
         System.out.flush();
         return 0;
     }

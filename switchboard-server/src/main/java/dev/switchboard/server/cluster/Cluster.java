@@ -1,39 +1,56 @@
 package dev.switchboard.server.cluster;
 
 import dev.switchboard.server.config.ServerConfig;
+import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.registry.ConnectionRegistry;
+import dev.switchboard.server.topic.MemoryTopicEngine;
+import dev.switchboard.server.topic.TopicEngine;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * The node's view of the other nodes: {@link Routes} and {@link Broker}, picked by
- * {@code cluster.mode} — {@code single} (no other nodes, nothing to set up) or {@code redis}.
- * The only place that chooses between them.
+ * The node's view of the other nodes: {@link Routes}, {@link Broker}, the {@link TopicEngine}, the
+ * {@link ControlBus} and the {@link NodeDirectory}, picked by {@code cluster.mode} — {@code single}
+ * (no other nodes, nothing to set up) or {@code redis}. The only place that chooses between them.
  */
 public final class Cluster implements AutoCloseable {
     private final Routes routes;
     private final Broker broker;
+    private final TopicEngine topics;
+    private final ControlBus control;
+    private final NodeDirectory nodes;
     private final RedisConnections redis;
 
-    private Cluster(Routes routes, Broker broker, RedisConnections redis) {
+    private Cluster(Routes routes, Broker broker, TopicEngine topics, ControlBus control, NodeDirectory nodes,
+                    RedisConnections redis) {
         this.routes = routes;
         this.broker = broker;
+        this.topics = topics;
+        this.control = control;
+        this.nodes = nodes;
         this.redis = redis;
     }
 
-    public static Cluster create(ServerConfig.Cluster config, ConnectionRegistry registry) {
+    /**
+     * @param topicTtlMillis how long a topic's stream outlives its last publication
+     * @param metrics        where Redis latencies and errors are counted
+     */
+    public static Cluster create(ServerConfig.Cluster config, ConnectionRegistry registry, long topicTtlMillis,
+                                 ServerMetrics metrics) {
         return switch (config.mode()) {
-            case "single" -> new Cluster(new LocalRoutes(registry), null, null);
+            case "single" -> new Cluster(new LocalRoutes(registry), null, new MemoryTopicEngine(topicTtlMillis),
+                    new LocalControlBus(), new LocalNodeDirectory(), null);
             case "redis" -> {
                 String nodeId = config.nodeId() == null || config.nodeId().isBlank()
                         ? "node-" + UUID.randomUUID().toString().substring(0, 8) : config.nodeId();
-                RedisConnections redis = new RedisConnections(config.redisUri());
+                RedisConnections redis = new RedisConnections(config.redisUri(), metrics);
                 RedisKeys keys = new RedisKeys(config.keyPrefix());
                 RedisRoutes routes = new RedisRoutes(redis, keys, nodeId, registry,
                         config.routeTtlMillis(), config.refreshIntervalMillis());
                 routes.start();
-                yield new Cluster(routes, new RedisBroker(redis, keys), redis);
+                yield new Cluster(routes, new RedisBroker(redis, keys), new RedisTopicEngine(redis, keys, topicTtlMillis),
+                        new RedisControlBus(redis, keys), new RedisNodeDirectory(redis, keys), redis);
             }
             default -> throw new IllegalArgumentException("cluster.mode must be single or redis, not " + config.mode());
         };
@@ -46,6 +63,18 @@ public final class Cluster implements AutoCloseable {
     /** The broker, or null for a single node. */
     public Broker broker() {
         return broker;
+    }
+
+    public TopicEngine topics() {
+        return topics;
+    }
+
+    public ControlBus control() {
+        return control;
+    }
+
+    public NodeDirectory nodes() {
+        return nodes;
     }
 
     public String nodeId() {
@@ -65,6 +94,7 @@ public final class Cluster implements AutoCloseable {
     @Override
     public void close() {
         routes.close();
+        topics.close();
         if (broker != null) {
             broker.close();
         }

@@ -7,6 +7,13 @@ import java.util.List;
  * What one node hands another: a stored message's encoded payload and the inbox entries (user, seq)
  * of the recipients connected to the receiving node. One envelope per node per message, never one
  * per recipient.
+ *
+ * <p>An envelope whose recipients all have seq {@link #EPHEMERAL} carries a complete frame that is
+ * not in any inbox (a presence event): it is written as is to the recipients' connections.
+ *
+ * @param committedAtMillis when the storing node committed the message (wall clock), for the
+ *                          delivery latency metric; 0 for ephemeral frames
  */
-public record Envelope(List<Recipient> recipients, byte[] payload) {
+public record Envelope(List<Recipient> recipients, byte[] payload, long committedAtMillis) {
+    public static final long EPHEMERAL = -1;
 }

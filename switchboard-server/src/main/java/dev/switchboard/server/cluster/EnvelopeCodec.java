@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Binary form of an {@link Envelope} on the node channels: {@code int count, (UTF user, long seq) ×
- * count, int length, payload}. Compact, and the payload bytes pass through untouched, so the
+ * Binary form of an {@link Envelope} on the node channels: {@code long committedAtMillis, int count,
+ * (UTF user, long seq) × count, int length, payload}. Compact, and the payload bytes pass through untouched, so the
  * receiving node writes exactly what the storing node encoded.
  */
 public final class EnvelopeCodec {
@@ -24,6 +24,7 @@ public final class EnvelopeCodec {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + envelope.payload().length
                 + 24 * envelope.recipients().size());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeLong(envelope.committedAtMillis());
             out.writeInt(envelope.recipients().size());
             for (Recipient recipient : envelope.recipients()) {
                 out.writeUTF(recipient.userId());
@@ -40,6 +41,7 @@ public final class EnvelopeCodec {
     /** Decodes, or throws {@link IllegalArgumentException} for bytes that are not an envelope. */
     public static Envelope decode(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            long committedAtMillis = in.readLong();
             int count = in.readInt();
             if (count < 0 || count > MAX_RECIPIENTS) {
                 throw new IllegalArgumentException("bad recipient count " + count);
@@ -56,7 +58,7 @@ public final class EnvelopeCodec {
             if (payload.length != length) {
                 throw new IllegalArgumentException("payload truncated: " + payload.length + " of " + length + " bytes");
             }
-            return new Envelope(List.copyOf(recipients), payload);
+            return new Envelope(List.copyOf(recipients), payload, committedAtMillis);
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated envelope", e);
         }

@@ -1,5 +1,6 @@
 package dev.switchboard.server.cluster;
 
+import dev.switchboard.server.metrics.ServerMetrics;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -12,6 +13,8 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The node's two Redis connections — one for commands, one for pub/sub — on one Lettuce client with
@@ -27,7 +30,10 @@ final class RedisConnections implements AutoCloseable {
     private final StatefulRedisPubSubConnection<String, byte[]> pubSub;
     private volatile boolean commandsConnected = true;
 
-    RedisConnections(String uri) {
+    private final ServerMetrics metrics;
+
+    RedisConnections(String uri, ServerMetrics metrics) {
+        this.metrics = metrics;
         client = RedisClient.create(uri);
         // Bounded: while Redis is away, commands fail at once instead of queueing without limit.
         client.setOptions(ClientOptions.builder().autoReconnect(true)
@@ -55,6 +61,16 @@ final class RedisConnections implements AutoCloseable {
 
     StatefulRedisPubSubConnection<String, byte[]> pubSub() {
         return pubSub;
+    }
+
+    /**
+     * Records the command's latency and failure in the Redis metrics; returns the same stage as a
+     * CompletableFuture.
+     */
+    <T> CompletableFuture<T> timed(CompletionStage<T> command) {
+        long start = System.nanoTime();
+        return command.toCompletableFuture().whenComplete((result, error) ->
+                metrics.redisAnswered(System.nanoTime() - start, error != null));
     }
 
     /** True while the command connection is up. */

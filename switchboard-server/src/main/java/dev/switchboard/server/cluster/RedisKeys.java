@@ -30,4 +30,42 @@ final class RedisKeys {
     String nodeChannel(String nodeId) {
         return prefix + ":deliver:" + nodeId;
     }
+
+    /**
+     * Hash of a topic's stream: {@code e} epoch, {@code o} newest offset. The braces are a Redis
+     * Cluster hash tag, so a topic's keys share one slot and one Lua script can touch them all.
+     */
+    String topicMeta(String topic) {
+        return prefix + ":topic:{" + topic + "}:meta";
+    }
+
+    /** List of a topic's retained publications, oldest first. */
+    String topicHistory(String topic) {
+        return prefix + ":topic:{" + topic + "}:history";
+    }
+
+    /** String: the position of the publication published under one idempotency key. */
+    String topicIdempotency(String topic, String key) {
+        return prefix + ":topic:{" + topic + "}:idem:" + key;
+    }
+
+    /** Pub/sub channel of one topic; every node with subscribers to it subscribes. */
+    String topicChannel(String topic) {
+        return prefix + ":topic-channel:" + topic;
+    }
+
+    /** Prefix of every topic channel. */
+    String topicChannelPrefix() {
+        return prefix + ":topic-channel:";
+    }
+
+    /** Pub/sub channel every node listens to: kick and ban commands. */
+    String controlChannel() {
+        return prefix + ":control";
+    }
+
+    /** Hash: node id → the node's latest stats (JSON), for the admin view. */
+    String nodeStats() {
+        return prefix + ":node-stats";
+    }
 }

@@ -133,8 +133,8 @@ public final class RedisRoutes implements Routes {
     private CompletableFuture<Void> announce(String userId) {
         RedisAsyncCommands<String, byte[]> commands = redis.commands().async();
         byte[] expiry = Long.toString(System.currentTimeMillis() + routeTtlMillis).getBytes(StandardCharsets.US_ASCII);
-        return CompletableFuture.allOf(commands.hset(keys.routes(userId), nodeId, expiry).toCompletableFuture(),
-                commands.pexpire(keys.routes(userId), routeTtlMillis).toCompletableFuture());
+        return CompletableFuture.allOf(redis.timed(commands.hset(keys.routes(userId), nodeId, expiry)),
+                redis.timed(commands.pexpire(keys.routes(userId), routeTtlMillis)));
     }
 
     @Override
@@ -181,7 +181,7 @@ public final class RedisRoutes implements Routes {
         long now = System.currentTimeMillis();
         Map<String, CompletableFuture<Map<String, byte[]>>> lookups = new LinkedHashMap<>();
         for (String userId : userIds) {
-            lookups.put(userId, commands.hgetall(keys.routes(userId)).toCompletableFuture());
+            lookups.put(userId, redis.timed(commands.hgetall(keys.routes(userId))));
         }
         return CompletableFuture.allOf(lookups.values().toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             Map<String, List<String>> routes = new LinkedHashMap<>();

@@ -15,7 +15,10 @@ public record ServerConfig(
         Store store,
         Retention retention,
         Shutdown shutdown,
-        Cluster cluster) {
+        Cluster cluster,
+        Topics topics,
+        Presence presence,
+        Api api) {
 
     /**
      * Listening socket and HTTP surface.
@@ -54,8 +57,15 @@ public record ServerConfig(
      * @param devMode       accept {@code ?user=} without a token; never in production; default false
      * @param jwtSecret     HS256 shared secret, at least 32 bytes; empty disables tokens (dev mode only)
      * @param requireExpiry refuse tokens without {@code exp}; default true
+     * @param loginPolicy   {@code multi-device} (default: one connection per device id, a new login of the
+     *                      same device replaces the old one) or {@code single-session} (a new login kicks
+     *                      every other connection of the user, cluster-wide)
      */
-    public record Auth(boolean devMode, String jwtSecret, boolean requireExpiry) {
+    public record Auth(boolean devMode, String jwtSecret, boolean requireExpiry, String loginPolicy) {
+
+        public boolean singleSession() {
+            return "single-session".equals(loginPolicy);
+        }
     }
 
     /**
@@ -153,5 +163,51 @@ public record ServerConfig(
             String keyPrefix,
             long routeTtlMillis,
             long refreshIntervalMillis) {
+    }
+
+    /**
+     * Ephemeral broadcast topics (R6).
+     *
+     * @param maxSubscriptionsPerConnection topics one connection may subscribe to; default 64
+     * @param historyTtlSeconds             a topic's history and epoch are dropped after this long without a
+     *                                      publication (recovery then answers {@code epoch_changed}); default 300
+     * @param maxDataBytes                  largest {@code data} of one publication once serialized; default 16384
+     * @param rules                         who may subscribe and publish, by topic name pattern; the first
+     *                                      matching rule decides; token claims can grant more
+     */
+    public record Topics(int maxSubscriptionsPerConnection, long historyTtlSeconds, int maxDataBytes, List<TopicRule> rules) {
+    }
+
+    /**
+     * One topic rule.
+     *
+     * @param pattern     topic name, where {@code *} matches any run of characters
+     * @param subscribe   whether any authenticated user may subscribe
+     * @param publish     whether any authenticated user may publish (the server API always may)
+     * @param historySize publications kept per topic for recovery; 0 = no history
+     */
+    public record TopicRule(String pattern, boolean subscribe, boolean publish, int historySize) {
+    }
+
+    /**
+     * Presence events (R7).
+     *
+     * @param events send {@code presence} events to users who share a group or a 1:1 conversation with a
+     *               user who comes online or goes offline; default false
+     * @param maxInterestedUsers at most this many users are told about one change; default 1000
+     */
+    public record Presence(boolean events, int maxInterestedUsers) {
+    }
+
+    /**
+     * The server API for backend services, the admin page and the metrics, on a port of their own.
+     *
+     * @param host  bind address; default 127.0.0.1 (keep it internal)
+     * @param port  TCP port; 0 picks a free one; -1 disables the API port; default 8081
+     * @param keys  accepted API keys ({@code Authorization: Bearer KEY} or {@code X-Api-Key: KEY});
+     *              empty = the API refuses every request, except in development mode, which accepts
+     *              {@code dev-api-key}
+     */
+    public record Api(String host, int port, List<String> keys) {
     }
 }

@@ -1,5 +1,6 @@
 package dev.switchboard.server.gateway;
 
+import io.netty.channel.ChannelFutureListener;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -11,6 +12,8 @@ public final class Admission {
     private final int maxConnections;
     private final AtomicInteger webSockets = new AtomicInteger();
     private volatile boolean draining;
+    /** One listener for every channel: a per-channel lambda would keep its handler alive as long as the connection. */
+    private final ChannelFutureListener releaseOnClose = closed -> release();
 
     public Admission(int maxConnections) {
         this.maxConnections = maxConnections;
@@ -27,6 +30,11 @@ public final class Admission {
                 return true;
             }
         }
+    }
+
+    /** Releases the slot when the channel closes. */
+    public ChannelFutureListener releaseOnClose() {
+        return releaseOnClose;
     }
 
     public void release() {

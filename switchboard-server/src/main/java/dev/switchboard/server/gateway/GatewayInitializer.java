@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketSe
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,11 +34,28 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
 
     private final GatewayServices services;
     private final SslContext sslContext;
-    private final StaticResources staticResources = new StaticResources();
+    private final StaticResources staticResources = new StaticResources("/web");
+    /** Immutable, so one instance serves every channel (idle connections should cost as little as possible). */
+    private final WebSocketServerProtocolConfig webSocketConfig;
 
     GatewayInitializer(GatewayServices services, SslContext sslContext) {
         this.services = services;
         this.sslContext = sslContext;
+        int maxMessageBytes = services.config().limits().maxMessageBytes();
+        this.webSocketConfig = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(HttpRequestHandler.WEBSOCKET_PATH)
+                .checkStartsWith(true)
+                .allowExtensions(true)
+                .handleCloseFrames(true)
+                .dropPongFrames(true)
+                .handshakeTimeoutMillis(services.config().server().handshakeTimeoutMillis())
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(maxMessageBytes)
+                        .allowExtensions(true)
+                        .withUTF8Validator(true)
+                        .closeOnProtocolViolation(true)
+                        .build())
+                .build();
     }
 
     @Override
@@ -54,38 +72,24 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
         pipeline.addLast(IDLE_ACTION, new HandshakeTimeoutHandler());
         pipeline.addLast("http", new HttpServerCodec());
         pipeline.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES));
-        pipeline.addLast("http-handler", new HttpRequestHandler(services, staticResources));
-        if (config.server().compression()) {
-            // maxAllocation bounds each inflated frame: the decompression-bomb limit.
-            pipeline.addLast("compression", new WebSocketServerCompressionHandler(maxMessageBytes));
-        }
-        pipeline.addLast("websocket", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(HttpRequestHandler.WEBSOCKET_PATH)
-                .checkStartsWith(true)
-                .allowExtensions(true)
-                .handleCloseFrames(true)
-                .dropPongFrames(true)
-                .handshakeTimeoutMillis(config.server().handshakeTimeoutMillis())
-                .decoderConfig(WebSocketDecoderConfig.newBuilder()
-                        .maxFramePayloadLength(maxMessageBytes)
-                        .allowExtensions(true)
-                        .withUTF8Validator(true)
-                        .closeOnProtocolViolation(true)
-                        .build())
-                .build()));
-        pipeline.addLast("fragments", new WebSocketFrameAggregator(maxMessageBytes));
-        // An absolute deadline too: the idle timeout alone is reset by every byte (slowloris).
-        channel.eventLoop().schedule(() -> {
+        // An absolute deadline too: the idle timeout alone is reset by every byte (slowloris). Cancelled at the upgrade.
+        ScheduledFuture<?> httpDeadline = channel.eventLoop().schedule(() -> {
             if (channel.pipeline().get(HttpServerCodec.class) != null) { // still plain HTTP: never upgraded
                 channel.close();
             }
         }, config.server().handshakeTimeoutMillis() * HTTP_LIFETIME_FACTOR, TimeUnit.MILLISECONDS);
+        pipeline.addLast("http-handler", new HttpRequestHandler(services, staticResources, httpDeadline));
+        if (config.server().compression()) {
+            // maxAllocation bounds each inflated frame: the decompression-bomb limit.
+            pipeline.addLast("compression", new WebSocketServerCompressionHandler(maxMessageBytes));
+        }
+        pipeline.addLast("websocket", new WebSocketServerProtocolHandler(webSocketConfig));
+        pipeline.addLast("fragments", new WebSocketFrameAggregator(maxMessageBytes));
     }
 
     /** Turns the handshake timeout into the WebSocket heartbeat (called at the upgrade). */
     static void installHeartbeat(ChannelPipeline pipeline, ServerConfig.Heartbeat heartbeat) {
-        pipeline.replace(IDLE, IDLE,
-                new IdleStateHandler(heartbeat.pingIntervalMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        pipeline.remove(IDLE);
         pipeline.replace(IDLE_ACTION, "heartbeat",
                 new HeartbeatHandler(heartbeat.pingIntervalMillis(), heartbeat.pingTimeoutMillis()));
     }

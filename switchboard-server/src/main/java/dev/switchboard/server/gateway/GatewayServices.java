@@ -5,6 +5,9 @@ import dev.switchboard.server.auth.OriginPolicy;
 import dev.switchboard.server.chat.CommandDispatcher;
 import dev.switchboard.server.cluster.Cluster;
 import dev.switchboard.server.config.ServerConfig;
+import dev.switchboard.server.metrics.ServerMetrics;
+import dev.switchboard.server.moderation.Moderation;
+import dev.switchboard.server.presence.PresenceNotifier;
 import dev.switchboard.server.registry.ConnectionRegistry;
 import dev.switchboard.server.store.MessageStore;
 
@@ -17,5 +20,8 @@ public record GatewayServices(
         CommandDispatcher dispatcher,
         MessageStore store,
         Admission admission,
-        Cluster cluster) {
+        Cluster cluster,
+        ServerMetrics metrics,
+        Moderation moderation,
+        PresenceNotifier presenceNotifier) {
 }

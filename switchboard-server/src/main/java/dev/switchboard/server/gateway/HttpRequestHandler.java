@@ -2,6 +2,7 @@ package dev.switchboard.server.gateway;
 
 import dev.switchboard.server.auth.HandshakeRejectedException;
 import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.store.Ban;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.AttributeKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * Everything before the upgrade: health endpoints, the web page, and the admission of WebSocket
@@ -29,11 +31,24 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     private final GatewayServices services;
     private final StaticResources staticResources;
+    private final ScheduledFuture<?> httpDeadline;
 
-    HttpRequestHandler(GatewayServices services, StaticResources staticResources) {
+    /**
+     * @param httpDeadline closes the connection if it is still plain HTTP after the absolute handshake
+     *                     deadline; cancelled once upgraded, so an idle WebSocket holds no timer for it
+     */
+    HttpRequestHandler(GatewayServices services, StaticResources staticResources, ScheduledFuture<?> httpDeadline) {
         super(false);
         this.services = services;
         this.staticResources = staticResources;
+        this.httpDeadline = httpDeadline;
+    }
+
+    /** A connection that ends as plain HTTP (refused, a page, a probe) must not wait for its deadline timer. */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        httpDeadline.cancel(false);
+        super.channelInactive(ctx);
     }
 
     @Override
@@ -47,6 +62,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     private void route(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (!request.decoderResult().isSuccess()) {
+            services.metrics().handshake("bad_request");
             HttpResponses.sendError(ctx, request, 400, "bad_request", "malformed HTTP request");
             return;
         }
@@ -86,17 +102,20 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, boolean echo) {
         if (request.method() != HttpMethod.GET) {
+            services.metrics().handshake("bad_request");
             HttpResponses.sendError(ctx, request, 405, "method_not_allowed", "WebSocket upgrade requires GET");
             return;
         }
         if (!request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
                 || !request.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
                 || !request.headers().contains(HttpHeaderNames.SEC_WEBSOCKET_KEY)) {
+            services.metrics().handshake("bad_request");
             HttpResponses.sendError(ctx, request, 400, "bad_request", "not a WebSocket upgrade request");
             return;
         }
         String version = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
         if (!WebSocketVersion.V13.toHttpHeaderValue().equals(version)) {
+            services.metrics().handshake("unsupported_version");
             var response = HttpResponses.response(HttpResponseStatus.UPGRADE_REQUIRED.code(), "application/json",
                     "{\"error\":\"unsupported_version\",\"reason\":\"WebSocket version 13 only\"}".getBytes());
             response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, WebSocketVersion.V13.toHttpHeaderValue());
@@ -105,10 +124,12 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
         if (!services.originPolicy().allows(origin, request.headers().get(HttpHeaderNames.HOST))) {
+            services.metrics().handshake("forbidden_origin");
             HttpResponses.sendError(ctx, request, 403, "forbidden", "origin not allowed");
             return;
         }
         if (services.admission().isDraining()) {
+            services.metrics().handshake("draining");
             HttpResponses.sendError(ctx, request, 503, "unavailable", "node is shutting down");
             return;
         }
@@ -117,15 +138,25 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             try {
                 principal = services.authenticator().authenticate(request);
             } catch (HandshakeRejectedException e) {
+                services.metrics().handshake(e.status() == 401 ? "unauthorized" : "bad_request");
                 HttpResponses.sendError(ctx, request, e.status(), e.error(), e.getMessage());
+                return;
+            }
+            Ban ban = services.moderation().activeBan(principal.userId());
+            if (ban != null) {
+                services.metrics().handshake("banned");
+                HttpResponses.sendError(ctx, request, 403, "banned", ban.reason());
                 return;
             }
         }
         if (!services.admission().tryAcquire()) {
+            services.metrics().handshake("capacity");
             HttpResponses.sendError(ctx, request, 503, "unavailable", "connection limit reached");
             return;
         }
-        ctx.channel().closeFuture().addListener(closed -> services.admission().release());
+        services.metrics().handshake("ok");
+        httpDeadline.cancel(false);
+        ctx.channel().closeFuture().addListener(services.admission().releaseOnClose());
         if (echo) {
             ctx.pipeline().addLast("echo", new EchoHandler(services.config()));
         } else {

@@ -8,6 +8,7 @@ import dev.switchboard.server.chat.OutboundMessages;
 import dev.switchboard.server.chat.Session;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.registry.Connection;
+import dev.switchboard.server.store.Ban;
 import dev.switchboard.server.store.DeviceState;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -52,7 +53,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         ServerConfig config = services.config();
         GatewayInitializer.installHeartbeat(ctx.pipeline(), config.heartbeat());
         Principal principal = ctx.channel().attr(HttpRequestHandler.PRINCIPAL).getAndSet(null);
-        Connection opened = new Connection(UUID.randomUUID().toString(), principal, ctx.channel());
+        Connection opened = new Connection(UUID.randomUUID().toString(), principal, ctx.channel(), services.metrics());
         ctx.channel().config().setAutoRead(false);
         services.store().deviceState(principal.userId(), principal.deviceId())
                 .whenCompleteAsync((state, error) -> {
@@ -75,7 +76,19 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         if (replaced != null) {
             replaced.kick("replaced by a new connection of the same device");
         }
+        Ban ban = services.moderation().activeBan(opened.userId());
+        if (ban != null) {
+            opened.ban(ban.reason()); // banned while this handshake was under way: no welcome, no presence
+            ctx.channel().config().setAutoRead(true);
+            return;
+        }
+        if (config.auth().singleSession()) {
+            services.moderation().kickOthers(opened, "signed in on another device");
+        }
         services.cluster().routes().userConnected(opened.userId());
+        if (services.registry().connectionsOf(opened.userId()).size() == 1) {
+            services.presenceNotifier().firstConnectionOpened(opened.userId());
+        }
         opened.write(OutboundMessages.welcome(opened.connectionId(), opened.userId(), opened.deviceId(), state.cursor(),
                 state.lastSeq(), config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis(),
                 config.limits().maxMessageBytes(), config.limits().maxBodyBytes(),
@@ -111,8 +124,14 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         if (tokenExpiry != null) {
             tokenExpiry.cancel(false);
         }
+        if (connection != null) {
+            services.dispatcher().topics().connectionClosed(connection);
+        }
         if (connection != null && services.registry().unregister(connection)) {
             services.cluster().routes().userDisconnected(connection.userId());
+            if (services.registry().connectionsOf(connection.userId()).isEmpty()) {
+                services.presenceNotifier().lastConnectionClosed(connection.userId());
+            }
             log.atInfo().setMessage("connection closed").addKeyValue("connectionId", connection.connectionId())
                     .addKeyValue("userId", connection.userId()).addKeyValue("deviceId", connection.deviceId()).log();
         }

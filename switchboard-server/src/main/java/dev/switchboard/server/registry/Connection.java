@@ -4,13 +4,18 @@ import dev.switchboard.protocol.CloseCodes;
 import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.chat.OutboundMessages;
 import dev.switchboard.server.chat.InboxStream;
+import dev.switchboard.server.metrics.ServerMetrics;
+import dev.switchboard.server.topic.TopicSubscription;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -34,13 +39,17 @@ public final class Connection {
     private final String connectionId;
     private final Principal principal;
     private final Channel channel;
+    private final ServerMetrics metrics;
+    private final long openedAtMillis = System.currentTimeMillis();
     private final AtomicBoolean closing = new AtomicBoolean();
     private InboxStream inbox;
+    private Map<String, TopicSubscription> topicSubscriptions;
 
-    public Connection(String connectionId, Principal principal, Channel channel) {
+    public Connection(String connectionId, Principal principal, Channel channel, ServerMetrics metrics) {
         this.connectionId = connectionId;
         this.principal = principal;
         this.channel = channel;
+        this.metrics = metrics;
     }
 
     public String connectionId() {
@@ -57,6 +66,15 @@ public final class Connection {
 
     public Principal principal() {
         return principal;
+    }
+
+    /** When this connection was opened (ms since the epoch). */
+    public long openedAtMillis() {
+        return openedAtMillis;
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
     }
 
     public Channel channel() {
@@ -76,14 +94,67 @@ public final class Connection {
         return inbox;
     }
 
-    /** Hands a freshly stored inbox entry to this connection; returns at once (see InboxStream#onLive). */
-    public void deliverLive(long seq, byte[] messagePayload) {
+    /** This connection's topic subscriptions by topic; created on first use. Event loop only. */
+    public Map<String, TopicSubscription> topicSubscriptions() {
+        if (topicSubscriptions == null) {
+            topicSubscriptions = new HashMap<>(4);
+        }
+        return topicSubscriptions;
+    }
+
+    /** The topic subscriptions, or null when there never were any. Event loop only. */
+    public Map<String, TopicSubscription> topicSubscriptionsIfAny() {
+        return topicSubscriptions;
+    }
+
+    /**
+     * Hands a freshly stored inbox entry to this connection; returns at once (see InboxStream#onLive).
+     *
+     * @param committedAtNanos {@link System#nanoTime()} when the store committed it, for the delivery
+     *                         latency metric; 0 when unknown
+     */
+    public void deliverLive(long seq, byte[] messagePayload, long committedAtNanos) {
         EventLoop loop = channel.eventLoop();
         if (loop.inEventLoop()) {
-            inbox.onLive(seq, messagePayload);
+            deliverOnLoop(seq, messagePayload, committedAtNanos);
         } else {
-            loop.execute(() -> inbox.onLive(seq, messagePayload));
+            loop.execute(() -> deliverOnLoop(seq, messagePayload, committedAtNanos));
         }
+    }
+
+    private void deliverOnLoop(long seq, byte[] messagePayload, long committedAtNanos) {
+        if (inbox.onLive(seq, messagePayload)) {
+            metrics.messagesOut(ServerMetrics.Kind.CHAT, 1);
+            if (committedAtNanos != 0) {
+                metrics.delivered(System.nanoTime() - committedAtNanos);
+            }
+        }
+    }
+
+    /**
+     * Writes a frame shared with other connections ({@code frame} is never modified), or closes this
+     * connection as a slow consumer when its outbound buffer is over its bound. Event loop only.
+     *
+     * @return whether it was written
+     */
+    public boolean writeShared(byte[] frame) {
+        if (!channel.isWritable()) {
+            closeSlowConsumer();
+            return false;
+        }
+        channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame)), channel.voidPromise());
+        return true;
+    }
+
+    /** Closes with 4008: the client reads slower than it is sent to. Counted and logged once. */
+    public void closeSlowConsumer() {
+        if (closing.get()) {
+            return;
+        }
+        log.atWarn().setMessage("slow consumer disconnected").addKeyValue("connectionId", connectionId)
+                .addKeyValue("userId", userId()).log();
+        metrics.slowConsumerClosed(connectionId, userId());
+        close(CloseCodes.SLOW_CONSUMER, "slow consumer");
     }
 
     /** Makes the inbox stream re-read the store (see InboxStream#catchUp); returns at once. */
@@ -115,9 +186,13 @@ public final class Connection {
             return;
         }
         json.release();
-        log.atWarn().setMessage("slow consumer disconnected").addKeyValue("connectionId", connectionId)
-                .addKeyValue("userId", userId()).log();
-        close(CloseCodes.SLOW_CONSUMER, "slow consumer");
+        closeSlowConsumer();
+    }
+
+    /** Bytes waiting in the outbound buffer (for the queue-depth metric). */
+    public long pendingOutboundBytes() {
+        var buffer = channel.unsafe().outboundBuffer();
+        return buffer == null ? 0 : buffer.totalPendingWriteBytes();
     }
 
     /** True while the outbound buffer is under its high-water mark. */
@@ -149,8 +224,21 @@ public final class Connection {
 
     /** Tells the client why ({@code kicked}), then closes with the terminal code 4003. */
     public void kick(String reason) {
+        end(reason, false);
+    }
+
+    /** Tells the client why ({@code kicked}), then closes with the terminal code 4004 (banned). */
+    public void ban(String reason) {
+        end(reason, true);
+    }
+
+    private void end(String reason, boolean banned) {
+        if (closing.get()) {
+            return;
+        }
+        metrics.kicked(connectionId, userId(), reason, banned);
         write(OutboundMessages.kicked(reason));
-        close(CloseCodes.KICKED, reason);
+        close(banned ? CloseCodes.BANNED : CloseCodes.KICKED, reason);
     }
 
     @Override

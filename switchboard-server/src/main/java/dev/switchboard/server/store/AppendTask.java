@@ -67,22 +67,7 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
             // Members that were not reserved are locked on first use (the batch retries on a conflict).
             recipientIds = recipients(context);
         }
-        PreparedStatement insert = context.insertReturningKeys(INSERT_MESSAGE);
-        insert.setString(1, request.senderId());
-        insert.setString(2, request.senderDevice());
-        insert.setString(3, request.targetKind().wireName());
-        insert.setString(4, request.targetId());
-        insert.setString(5, request.clientId());
-        insert.setString(6, request.bodyJson());
-        insert.setLong(7, request.createdAt());
-        insert.executeUpdate();
-        long messageId;
-        try (ResultSet keys = insert.getGeneratedKeys()) {
-            if (!keys.next()) {
-                throw new SQLException("no generated id for inserted message");
-            }
-            messageId = keys.getLong(1);
-        }
+        long messageId = insertMessage(context);
         PreparedStatement inbox = context.statement(INSERT_INBOX);
         List<Recipient> recipients = new ArrayList<>(recipientIds.size());
         long senderSeq = 0;
@@ -103,6 +88,29 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
         StoredMessage message = new StoredMessage(messageId, request.senderId(), request.senderDevice(),
                 request.targetKind(), request.targetId(), request.clientId(), request.bodyJson(), request.createdAt());
         return new AppendResult(message, senderSeq, List.copyOf(recipients), false);
+    }
+
+    /** Inserts the message row and returns its id: with RETURNING where the dialect has it, else generated keys. */
+    private long insertMessage(WriteContext context) throws SQLException {
+        boolean returning = context.dialect().supportsReturning();
+        PreparedStatement insert = returning ? context.statement(INSERT_MESSAGE + " RETURNING id")
+                : context.insertReturningKeys(INSERT_MESSAGE);
+        insert.setString(1, request.senderId());
+        insert.setString(2, request.senderDevice());
+        insert.setString(3, request.targetKind().wireName());
+        insert.setString(4, request.targetId());
+        insert.setString(5, request.clientId());
+        insert.setString(6, request.bodyJson());
+        insert.setLong(7, request.createdAt());
+        if (!returning) {
+            insert.executeUpdate();
+        }
+        try (ResultSet keys = returning ? insert.executeQuery() : insert.getGeneratedKeys()) {
+            if (!keys.next()) {
+                throw new SQLException("no generated id for inserted message");
+            }
+            return keys.getLong(1);
+        }
     }
 
     /** The stored message with this (sender, client id) as a duplicate result, or null. */

@@ -20,8 +20,11 @@ public interface GroupStore {
     /** Removes {@code userId}, who must be a member. Returns the group with the remaining members. */
     CompletableFuture<GroupInfo> leave(String groupId, String userId);
 
-    /** The group with its members; {@code requesterId} must be one of them. */
+    /** The group with its members; {@code requesterId} must be one of them, unless it is null (the server API). */
     CompletableFuture<GroupInfo> members(String groupId, String requesterId);
+
+    /** Deletes the group and its membership (messages already in inboxes stay). Fails with {@code group_not_found}. */
+    CompletableFuture<Void> delete(String groupId);
 
     /** The groups {@code userId} belongs to, without members, ordered by id. */
     CompletableFuture<List<GroupInfo>> groupsOf(String userId);

@@ -125,6 +125,11 @@ public final class JdbcDatabase implements AutoCloseable {
         return dialect;
     }
 
+    /** Reports every write batch (duration, committed or not) to {@code observer}. */
+    public void observeWrites(WriteObserver observer) {
+        writer.observe(observer);
+    }
+
     JdbcWriter writer() {
         return writer;
     }

@@ -24,6 +24,8 @@ public final class JdbcGroupStore implements GroupStore {
     private static final String INSERT_GROUP = "INSERT INTO chat_group (id, name, created_by, created_at) VALUES (?, ?, ?, ?)";
     private static final String INSERT_MEMBER = "INSERT INTO group_member (group_id, user_id, joined_at) VALUES (?, ?, ?)";
     private static final String DELETE_MEMBER = "DELETE FROM group_member WHERE group_id = ? AND user_id = ?";
+    private static final String DELETE_MEMBERS = "DELETE FROM group_member WHERE group_id = ?";
+    private static final String DELETE_GROUP = "DELETE FROM chat_group WHERE id = ?";
     private static final String SELECT_GROUPS_OF =
             "SELECT g.id, g.name FROM group_member m JOIN chat_group g ON g.id = m.group_id "
                     + "WHERE m.user_id = ? ORDER BY g.id";
@@ -115,10 +117,25 @@ public final class JdbcGroupStore implements GroupStore {
         return database.read(connection -> {
             String name = requireGroup(connection, groupId);
             List<String> members = members(connection, groupId);
-            if (!members.contains(requesterId)) {
+            if (requesterId != null && !members.contains(requesterId)) {
                 throw new RequestRejectedException(ErrorCode.NOT_GROUP_MEMBER, "not a member of group " + groupId);
             }
             return new GroupInfo(groupId, name, members);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> delete(String groupId) {
+        return database.writer().submit(context -> {
+            requireGroup(context.connection(), groupId);
+            PreparedStatement members = context.statement(DELETE_MEMBERS);
+            members.setString(1, groupId);
+            members.executeUpdate();
+            PreparedStatement group = context.statement(DELETE_GROUP);
+            group.setString(1, groupId);
+            group.executeUpdate();
+            context.groupChanged(groupId);
+            return null;
         });
     }
 

@@ -18,6 +18,12 @@ public final class JdbcMessageStore implements MessageStore {
             "SELECT i.seq, m.id, m.sender_id, m.sender_device, m.target_kind, m.target_id, m.client_id, m.body, "
                     + "m.created_at FROM inbox i JOIN messages m ON m.id = i.message_id "
                     + "WHERE i.user_id = ? AND i.seq > ? ORDER BY i.seq LIMIT ?";
+    private static final String SELECT_CONTACTS = "SELECT contact FROM ("
+            + "SELECT m2.user_id AS contact FROM group_member m1 JOIN group_member m2 ON m2.group_id = m1.group_id "
+            + "WHERE m1.user_id = ? AND m2.user_id <> ? "
+            + "UNION SELECT target_id AS contact FROM messages WHERE sender_id = ? AND target_kind = 'user' AND target_id <> ? "
+            + "UNION SELECT sender_id AS contact FROM messages WHERE target_id = ? AND target_kind = 'user' AND sender_id <> ?"
+            + ") contacts LIMIT ?";
     private static final String SELECT_LAST_SEQ = "SELECT last_seq FROM user_sequence WHERE user_id = ?";
     private static final String SELECT_CURSOR = "SELECT acked_seq FROM device_cursor WHERE user_id = ? AND device_id = ?";
 
@@ -96,6 +102,25 @@ public final class JdbcMessageStore implements MessageStore {
     @Override
     public CompletableFuture<Long> purgeExpired(long olderThanMillis, long keepPerUser) {
         return database.writer().submit(context -> purge.run(context, olderThanMillis, keepPerUser));
+    }
+
+    @Override
+    public CompletableFuture<List<String>> contactsOf(String userId, int limit) {
+        return database.read(connection -> {
+            List<String> contacts = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(SELECT_CONTACTS)) {
+                for (int parameter = 1; parameter <= 6; parameter++) {
+                    select.setString(parameter, userId);
+                }
+                select.setInt(7, limit);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        contacts.add(rows.getString(1));
+                    }
+                }
+            }
+            return contacts;
+        });
     }
 
     @Override

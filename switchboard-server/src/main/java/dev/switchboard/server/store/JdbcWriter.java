@@ -34,6 +34,13 @@ final class JdbcWriter implements AutoCloseable {
      * not rejected. Both may run more than once (a retried batch), so they must depend only on the
      * request and the database.
      */
+    private volatile WriteObserver observer = (nanos, committed) -> { };
+
+    /** Sets the batch observer (metrics). */
+    void observe(WriteObserver observer) {
+        this.observer = observer;
+    }
+
     interface Task<T> {
         /** Reads what the task needs and reserves the users whose sequences it will advance. No writes. */
         default void prepare(WriteContext context) throws SQLException {
@@ -100,7 +107,9 @@ final class JdbcWriter implements AutoCloseable {
                 if (context == null) {
                     context = openContext();
                 }
+                long startNanos = System.nanoTime();
                 Exception failure = tryCommit(context, batch);
+                observer.batchFinished(System.nanoTime() - startNanos, failure == null);
                 if (failure != null) {
                     failOrIsolate(context, batch, failure);
                     if (!context.isUsable()) {

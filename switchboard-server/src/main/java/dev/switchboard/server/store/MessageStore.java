@@ -1,5 +1,6 @@
 package dev.switchboard.server.store;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -37,6 +38,12 @@ public interface MessageStore extends AutoCloseable {
      * Completes with the number of inbox entries deleted. Sequence numbers are never reused.
      */
     CompletableFuture<Long> purgeExpired(long olderThanMillis, long keepPerUser);
+
+    /**
+     * Up to {@code limit} users who share a group or a 1:1 conversation with {@code userId} (not
+     * {@code userId} itself): the audience of its presence events.
+     */
+    CompletableFuture<List<String>> contactsOf(String userId, int limit);
 
     /** True while the store accepts and commits writes. Cheap; called by the readiness probe. */
     boolean isHealthy();

@@ -120,6 +120,16 @@ public enum SqlDialect {
         return "classpath:db/migration/" + name;
     }
 
+    /**
+     * True when {@code INSERT … RETURNING} reads the new row's id in the same statement. SQLite's JDBC
+     * driver otherwise prepares and runs a second query per insert for {@code getGeneratedKeys}, a
+     * measurable share of the writer's time (docs/BENCHMARKS.md). MySQL has no RETURNING, so the
+     * MariaDB dialect, which also serves MySQL, keeps generated keys.
+     */
+    boolean supportsReturning() {
+        return this != MARIADB;
+    }
+
     /** True when one writer thread is the only writer of the database, so sequences may be cached. */
     boolean isSingleWriter() {
         return this == SQLITE;

@@ -136,7 +136,7 @@ class HandshakeAuthenticatorTest {
     }
 
     private HandshakeAuthenticator authenticator(boolean devModeOn, String secret) {
-        return new HandshakeAuthenticator(new ServerConfig.Auth(devModeOn, secret, true), clock);
+        return new HandshakeAuthenticator(new ServerConfig.Auth(devModeOn, secret, true, "multi-device"), clock);
     }
 
     private static FullHttpRequest request(String uri) {

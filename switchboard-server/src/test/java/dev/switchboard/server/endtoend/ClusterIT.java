@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.client.SendReceipt;
 import dev.switchboard.client.Target;
 import dev.switchboard.server.store.TestDatabase;
+import dev.switchboard.server.testing.ApiClient;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestClient;
 import dev.switchboard.server.testing.TestServer;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two nodes in one JVM over the real Redis and MariaDB: users on different nodes chat 1:1 and in
- * groups, presence is cluster-wide, and readiness reports Redis and the subscription.
+ * groups, presence (and its events) is cluster-wide, topics fan out and recover across nodes, kicks,
+ * bans and the single-session policy reach every node, and readiness reports Redis and the subscription.
  */
 class ClusterIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -49,11 +51,18 @@ class ClusterIT {
     }
 
     private TestServer node(String nodeId, String prefix) throws InterruptedException {
+        return node(nodeId, prefix, Map.of());
+    }
+
+    private TestServer node(String nodeId, String prefix, Map<String, Object> extraOverrides) throws InterruptedException {
         Map<String, Object> overrides = new LinkedHashMap<>();
         overrides.put("store.url", database.url());
         overrides.put("cluster.mode", "redis");
         overrides.put("cluster.nodeId", nodeId);
         overrides.put("cluster.keyPrefix", prefix);
+        overrides.put("presence.events", true);
+        overrides.put("topics.rules", List.of(Map.of("pattern", "*", "subscribe", true, "publish", true, "historySize", 10)));
+        overrides.putAll(extraOverrides);
         TestServer server = TestServer.start(dataDirectory.resolve(nodeId), overrides);
         resources.add(server);
         return server;
@@ -130,5 +139,102 @@ class ClusterIT {
         ObjectNode query = JsonNodeFactory.instance.objectNode();
         query.putArray("users").add(user);
         return asker.sdk().request("presence.query", query).get(10, TimeUnit.SECONDS).get("online").get(user).asBoolean();
+    }
+
+    private RawWebSocket socket(TestServer node, String user, String device) throws Exception {
+        RawWebSocket socket = RawWebSocket.connect(node.port(), "/ws?user=" + user + "&device=" + device);
+        resources.add(socket);
+        socket.receiveType("welcome");
+        return socket;
+    }
+
+    @Test
+    void topicPublications_reachSubscribersOnEveryNode_inOneOrder_andRecoverOnAnotherNode() throws Exception {
+        RawWebSocket onA = socket(nodeA, "ann", "d");
+        RawWebSocket onB = socket(nodeB, "ben", "d");
+        RawWebSocket publisher = socket(nodeB, "pub", "d");
+        for (RawWebSocket subscriber : List.of(onA, onB)) {
+            subscriber.sendText("{\"type\":\"subscribe\",\"ref\":\"s\",\"topic\":\"match.1\"}");
+            subscriber.receiveType("result");
+        }
+        for (int n = 1; n <= 10; n++) {
+            publisher.sendText("{\"type\":\"publish\",\"ref\":\"p" + n + "\",\"topic\":\"match.1\",\"data\":" + n + "}");
+        }
+        String epoch = null;
+        for (RawWebSocket subscriber : List.of(onA, onB)) {
+            for (int n = 1; n <= 10; n++) {
+                var publication = subscriber.receiveType("publication");
+                assertThat(publication.get("offset").asLong()).isEqualTo(n);
+                assertThat(publication.get("data").asInt()).isEqualTo(n);
+                epoch = publication.get("epoch").asText();
+            }
+        }
+        onA.close();
+        assertThat(ApiClient.of(nodeA).post("/api/v1/topics/match.1/publish", "{\"data\":11}").status()).isEqualTo(200);
+        assertThat(ApiClient.of(nodeB).post("/api/v1/topics/match.1/publish", "{\"data\":12}").status()).isEqualTo(200);
+
+        RawWebSocket back = socket(nodeB, "ann", "d");
+        back.sendText("{\"type\":\"subscribe\",\"ref\":\"r\",\"topic\":\"match.1\",\"recover\":{\"epoch\":\"" + epoch + "\",\"offset\":10}}");
+        var result = back.receiveType("result").get("data");
+        assertThat(result.get("recovered").asBoolean()).isTrue();
+        assertThat(back.receiveType("publication").get("data").asInt()).isEqualTo(11);
+        assertThat(back.receiveType("publication").get("data").asInt()).isEqualTo(12);
+    }
+
+    @Test
+    void kickAndBan_throughEitherNode_closeTheUsersConnectionsOnEveryNode() throws Exception {
+        RawWebSocket bobOnB = socket(nodeB, "bob", "phone");
+        assertThat(ApiClient.of(nodeA).post("/api/v1/users/bob/kick", "{\"reason\":\"maintenance\"}").status()).isEqualTo(202);
+        assertThat(bobOnB.receiveType("kicked").get("reason").asText()).isEqualTo("maintenance");
+        assertThat(bobOnB.awaitClose(WAIT)).isEqualTo(4003);
+
+        RawWebSocket carolOnB = socket(nodeB, "carol", "phone");
+        assertThat(ApiClient.of(nodeA).put("/api/v1/bans/carol", "{\"reason\":\"spam\"}").status()).isEqualTo(200);
+        assertThat(carolOnB.awaitClose(WAIT)).isEqualTo(4004);
+        try (RawWebSocket refused = RawWebSocket.connect(nodeB.port(), "/ws?user=carol&device=x")) {
+            assertThat(refused.handshake().status()).isEqualTo(403);
+            assertThat(refused.handshake().body()).contains("banned");
+        }
+        assertThat(ApiClient.of(nodeB).delete("/api/v1/bans/carol").status()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> {
+            try (RawWebSocket again = RawWebSocket.connect(nodeA.port(), "/ws?user=carol&device=x")) {
+                return again.handshake().status() == 101;
+            }
+        });
+    }
+
+    @Test
+    void singleSession_aLoginOnOneNode_kicksTheSameUsersConnectionOnTheOther() throws Exception {
+        String prefix = "switchboard-test-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, Object> singleSession = Map.of("auth.loginPolicy", "single-session");
+        TestServer nodeC = node("node-c", prefix, singleSession);
+        TestServer nodeD = node("node-d", prefix, singleSession);
+        RawWebSocket first = socket(nodeC, "dan", "phone");
+
+        socket(nodeD, "dan", "laptop");
+
+        assertThat(first.receiveType("kicked").get("reason").asText()).contains("another device");
+        assertThat(first.awaitClose(WAIT)).isEqualTo(4003);
+    }
+
+    @Test
+    void presenceEvents_andStats_spanTheNodes() throws Exception {
+        RawWebSocket alice = socket(nodeA, "alice", "d");
+        alice.sendText("{\"type\":\"group.create\",\"ref\":\"g\",\"groupId\":\"pair\",\"members\":[\"bob\"]}");
+        alice.receiveType("result");
+
+        RawWebSocket bob = socket(nodeB, "bob", "d");
+        var online = alice.receiveType("presence");
+        assertThat(online.get("user").asText()).isEqualTo("bob");
+        assertThat(online.get("online").asBoolean()).isTrue();
+        bob.close();
+        assertThat(alice.receiveType("presence").get("online").asBoolean()).isFalse();
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            var stats = ApiClient.of(nodeB).get("/api/v1/stats").json();
+            assertThat(stats.get("nodes")).hasSize(2);
+            assertThat(stats.get("nodes").get(0).get("nodeId").asText()).isEqualTo("node-a");
+            assertThat(stats.get("connections").asLong()).isEqualTo(1);
+        });
     }
 }

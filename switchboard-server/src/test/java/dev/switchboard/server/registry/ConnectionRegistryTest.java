@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ConnectionRegistryTest {
+    private static final dev.switchboard.server.metrics.ServerMetrics METRICS = new dev.switchboard.server.metrics.ServerMetrics();
     private static final int THREADS = 8;
     private static final int CONNECTIONS = 10_000;
     private static final int USERS = 500;
@@ -191,6 +192,6 @@ class ConnectionRegistryTest {
     }
 
     private Connection connection(String userId, String deviceId) {
-        return new Connection("c" + ids.incrementAndGet(), new Principal(userId, deviceId, 0), channel);
+        return new Connection("c" + ids.incrementAndGet(), new Principal(userId, deviceId, 0), channel, METRICS);
     }
 }

@@ -53,7 +53,7 @@ public final class ChildServer implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(javaBinary, "-Xmx256m"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-                "dev.switchboard.server.Main", "--dev", "--port", String.valueOf(port),
+                "dev.switchboard.server.Main", "--dev", "--port", String.valueOf(port), "--api-port", "-1",
                 "--data-dir", dataDirectory.toString()));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(environment);

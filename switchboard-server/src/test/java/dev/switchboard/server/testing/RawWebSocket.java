@@ -202,6 +202,16 @@ public final class RawWebSocket implements Closeable {
         }
     }
 
+    /** Next JSON message whose {@code type} is {@code type}, skipping every other message. */
+    public JsonNode receiveType(String type) throws IOException {
+        while (true) {
+            JsonNode message = receiveJson();
+            if (type.equals(message.path("type").asText())) {
+                return message;
+            }
+        }
+    }
+
     /** Reads until a close frame arrives and returns its code; -1 if the TCP connection ends without one. */
     public int awaitClose(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();

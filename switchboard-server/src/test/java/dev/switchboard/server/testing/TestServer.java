@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -26,6 +27,7 @@ import com.nimbusds.jwt.SignedJWT;
  */
 public final class TestServer implements AutoCloseable {
     public static final String SECRET = "test-secret-test-secret-test-secret-0123";
+    public static final String API_KEY = "test-api-key";
 
     private final Path dataDirectory;
     private final Map<String, Object> overrides;
@@ -44,6 +46,8 @@ public final class TestServer implements AutoCloseable {
     public static TestServer start(Path dataDirectory, Map<String, Object> extraOverrides) throws InterruptedException {
         Map<String, Object> overrides = new LinkedHashMap<>();
         overrides.put("server.port", 0);
+        overrides.put("api.port", 0);
+        overrides.put("api.keys", List.of(API_KEY));
         overrides.put("server.dataDirectory", dataDirectory.toString());
         overrides.put("auth.devMode", true);
         overrides.put("auth.jwtSecret", SECRET);
@@ -59,6 +63,7 @@ public final class TestServer implements AutoCloseable {
         server = new SwitchboardServer(config);
         port = server.start();
         overrides.put("server.port", port);
+        overrides.put("api.port", server.apiPort());
     }
 
     /** Graceful stop, then a new node on the same port and data directory. */
@@ -70,6 +75,15 @@ public final class TestServer implements AutoCloseable {
     /** Graceful stop only. */
     public void stop() {
         server.close();
+    }
+
+    /** The server API's port (API key {@link #API_KEY}). */
+    public int apiPort() {
+        return server.apiPort();
+    }
+
+    public SwitchboardServer server() {
+        return server;
     }
 
     public int port() {
@@ -90,10 +104,16 @@ public final class TestServer implements AutoCloseable {
 
     /** An HS256 token for {@code user}, valid for {@code timeToLive} (negative = already expired). */
     public static String token(String user, String device, Duration timeToLive) {
+        return token(user, device, timeToLive, Map.of());
+    }
+
+    /** As {@link #token(String, String, Duration)}, with extra claims (e.g. {@code topics}). */
+    public static String token(String user, String device, Duration timeToLive, Map<String, Object> extraClaims) {
         try {
             Instant now = Instant.now();
             JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(user)
                     .expirationTime(Date.from(now.plus(timeToLive)));
+            extraClaims.forEach(claims::claim);
             if (device != null) {
                 claims.claim("device", device);
             }

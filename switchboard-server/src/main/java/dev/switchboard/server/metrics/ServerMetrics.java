@@ -1,0 +1,170 @@
+package dev.switchboard.server.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Every metric the node exports (docs/OPERATIONS.md lists them), on one Prometheus registry.
+ * Components call the narrow methods below instead of touching Micrometer, so the names and tags
+ * live in this one file.
+ *
+ * @implNote Counters are Micrometer's lock-free adders: incrementing from many event loops costs a
+ * striped add, not a contended CAS. The delivery latency timer keeps a Prometheus histogram for
+ * dashboards and a decaying p50/p99 for the admin page (window one minute).
+ */
+public final class ServerMetrics {
+    /**
+     * What a message counted in or out is: in = CHAT (sends), TOPIC (publishes), REQUEST (everything
+     * else a client sends); out = CHAT (inbox entries), TOPIC (publications), PRESENCE (events).
+     */
+    public enum Kind { CHAT, TOPIC, REQUEST, PRESENCE }
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
+    private final Counter[] messagesIn = new Counter[Kind.values().length];
+    private final Counter[] messagesOut = new Counter[Kind.values().length];
+    private final Timer deliveryLatency;
+    private final Counter slowConsumerCloses;
+    private final Counter kicks;
+    private final Counter storeErrors;
+    private final Timer storeCommit;
+    private final Counter redisErrors;
+    private final Timer redisCommand;
+    private final RecentEvents events = new RecentEvents(50);
+
+    public ServerMetrics() {
+        for (Kind kind : new Kind[] {Kind.CHAT, Kind.TOPIC, Kind.REQUEST}) {
+            messagesIn[kind.ordinal()] = Counter.builder("switchboard.messages.in").tag("kind", kind.name().toLowerCase())
+                    .description("Messages received from clients and the server API").register(registry);
+        }
+        for (Kind kind : new Kind[] {Kind.CHAT, Kind.TOPIC, Kind.PRESENCE}) {
+            messagesOut[kind.ordinal()] = Counter.builder("switchboard.messages.out").tag("kind", kind.name().toLowerCase())
+                    .description("Messages written to client connections").register(registry);
+        }
+        deliveryLatency = Timer.builder("switchboard.delivery.latency")
+                .description("Chat messages: store commit to write on the recipient's socket")
+                .publishPercentileHistogram()
+                .publishPercentiles(0.5, 0.99)
+                .minimumExpectedValue(Duration.ofNanos(50_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .distributionStatisticExpiry(Duration.ofSeconds(60))
+                .distributionStatisticBufferLength(3)
+                .register(registry);
+        slowConsumerCloses = Counter.builder("switchboard.slow.consumer.closes")
+                .description("Connections closed with 4008 because their outbound queue was full").register(registry);
+        kicks = Counter.builder("switchboard.kicks").description("Connections kicked or banned").register(registry);
+        storeErrors = Counter.builder("switchboard.store.errors").description("Failed store transactions").register(registry);
+        storeCommit = Timer.builder("switchboard.store.commit").description("Store write batches: begin to commit")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        redisErrors = Counter.builder("switchboard.redis.errors").description("Failed Redis commands").register(registry);
+        redisCommand = Timer.builder("switchboard.redis.command").description("Redis commands: sent to answered")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(20_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    /** Registers a gauge read at scrape time, e.g. the connection count. */
+    public void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    /** A WebSocket handshake: {@code reason} "ok" when accepted, else why it was refused. */
+    public void handshake(String reason) {
+        handshakes.computeIfAbsent(reason, key -> Counter.builder("switchboard.handshakes")
+                .tag("result", "ok".equals(key) ? "accepted" : "rejected").tag("reason", key)
+                .description("WebSocket handshakes by result").register(registry)).increment();
+    }
+
+    public void messageIn(Kind kind) {
+        messagesIn[kind.ordinal()].increment();
+    }
+
+    public void messagesOut(Kind kind, int count) {
+        messagesOut[kind.ordinal()].increment(count);
+    }
+
+    /** A chat message reached a socket {@code nanos} after its store commit. */
+    public void delivered(long nanos) {
+        deliveryLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void slowConsumerClosed(String connectionId, String userId) {
+        slowConsumerCloses.increment();
+        events.add("slow_consumer", userId, connectionId, "outbound queue full");
+    }
+
+    public void kicked(String connectionId, String userId, String reason, boolean banned) {
+        kicks.increment();
+        events.add(banned ? "ban" : "kick", userId, connectionId, reason);
+    }
+
+    public void storeCommitted(long nanos) {
+        storeCommit.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void storeFailed() {
+        storeErrors.increment();
+    }
+
+    public void redisAnswered(long nanos, boolean failed) {
+        redisCommand.record(nanos, TimeUnit.NANOSECONDS);
+        if (failed) {
+            redisErrors.increment();
+        }
+    }
+
+    /** Prometheus text exposition format. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public RecentEvents events() {
+        return events;
+    }
+
+    /** Totals the admin view turns into rates. */
+    public Totals totals() {
+        double in = 0;
+        double out = 0;
+        for (Counter counter : messagesIn) {
+            in += counter == null ? 0 : counter.count();
+        }
+        for (Counter counter : messagesOut) {
+            out += counter == null ? 0 : counter.count();
+        }
+        double p50 = 0;
+        double p99 = 0;
+        for (ValueAtPercentile value : deliveryLatency.takeSnapshot().percentileValues()) {
+            if (value.percentile() == 0.5) {
+                p50 = value.value(TimeUnit.MILLISECONDS);
+            } else if (value.percentile() == 0.99) {
+                p99 = value.value(TimeUnit.MILLISECONDS);
+            }
+        }
+        return new Totals((long) in, (long) out, p50, p99, (long) slowConsumerCloses.count(), (long) kicks.count());
+    }
+
+    /** Monotonic counts since start, and the recent delivery latency percentiles in milliseconds. */
+    public record Totals(long messagesIn, long messagesOut, double latencyP50Millis, double latencyP99Millis,
+                         long slowConsumerCloses, long kicks) {
+    }
+}
