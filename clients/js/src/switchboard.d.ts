@@ -114,6 +114,58 @@ export interface ClientStats {
   sendsResent: number;
   /** Expired ranges skipped ('truncated'). */
   truncatedRanges: number;
+  /** Topic publications handed to 'publication' handlers. */
+  publicationsDelivered: number;
+  /** Publications dropped because their offset had been delivered already. */
+  publicationDuplicatesSuppressed: number;
+  /** Publications past a gap, each of which made the client re-sync its topic. */
+  topicGaps: number;
+  /** Subscribe replies with recovered: false ('recoveryFailed'). */
+  recoveryFailures: number;
+}
+
+/** Where a client stands in a topic: it has seen every publication of `epoch` up to `offset`
+ *  (0 = nothing published in this epoch yet). Offsets of different epochs do not compare. */
+export interface TopicPosition {
+  epoch: string;
+  offset: number;
+}
+
+/** One publication on a subscribed topic, delivered once per (epoch, offset), in offset order. */
+export interface Publication {
+  topic: string;
+  epoch: string;
+  /** 1, 2, 3 … within the epoch, without gaps. */
+  offset: number;
+  data: Json;
+  /** The publishing user; null when the server API published it. */
+  from: string | null;
+}
+
+/** 'subscribing': a subscribe is on its way or waits for the next connection (after subscribe(), after
+ *  every lost connection, and while a topic with missed publications is re-synced); no publications.
+ *  'subscribed': confirmed; publications flow. 'unsubscribed': final (unsubscribe(), a refusal, close()). */
+export type SubscriptionState = 'subscribing' | 'subscribed' | 'unsubscribed';
+
+/** The data of a subscribe reply (PROTOCOL.md, "Topics"). */
+export interface SubscribeResult {
+  topic: string;
+  epoch: string;
+  /** The topic's newest offset when the subscription was made. */
+  offset: number;
+  history?: boolean;
+  /** Present when the subscribe recovered from a position. */
+  recovered?: boolean;
+  recoveryFailure?: 'epoch_changed' | 'gap_too_large' | 'no_history' | string;
+  [field: string]: unknown;
+}
+
+/** The data of a publish reply. */
+export interface PublishResult {
+  topic: string;
+  epoch: string;
+  offset: number;
+  [field: string]: unknown;
 }
 
 export interface StateChange {
@@ -131,10 +183,23 @@ export interface SwitchboardEvents {
   message: InboxMessage;
   synced: { seq: number };
   truncated: { afterSeq: number; nextSeq: number };
+  /** The server is about to close this connection with 4003 (kicked) or 4004 (banned); both are terminal. */
   kicked: { reason: string };
   error: SwitchboardError;
   /** Each time an opened connection closes; code 1006 when it ended without a close frame. */
   closed: { code: number; reason: string };
+  publication: Publication;
+  /** A subscription changed state; `error` says why it became 'unsubscribed' when the server refused it
+   *  (its code, e.g. 'forbidden') or the client closed, else null. */
+  subscription: { topic: string; state: SubscriptionState; error: SwitchboardError | null };
+  /** The server could not replay what the client missed on topic: publications were lost, so state built
+   *  from the topic is stale (reload it from your backend). Delivery continues live from {epoch, offset},
+   *  the server's newest position. Emitted before the topic's 'subscribed'. */
+  recoveryFailed: { topic: string; reason: 'epoch_changed' | 'gap_too_large' | 'no_history' | string;
+    epoch: string; offset: number };
+  /** A user sharing a group or a 1:1 conversation with this one came online or went offline (only when
+   *  the server enables presence.events). */
+  presence: { user: string; online: boolean };
 }
 
 export interface GroupInfo {
@@ -182,6 +247,16 @@ export class SwitchboardClient {
   ping(): Promise<void>;
   /** Asks for a replay after afterSeq on the live connection; ignored while not connected. */
   resume(afterSeq: number): void;
+  /** Subscribes to topic, kept across reconnects and recovered by offset; see README.md. Resolves with the
+   *  first subscribe reply's data; rejects with the server's code (forbidden, subscription_limit, …).
+   *  Throws TypeError for a malformed topic or since. */
+  subscribe(topic: string, options?: { since?: TopicPosition }): Promise<SubscribeResult>;
+  /** Ends the subscription; resolves with {topic} (at once when not connected). */
+  unsubscribe(topic: string): Promise<{ topic: string }>;
+  /** Publishes on topic; not queued, rejects at once unless connected; rejects with 'forbidden' when not allowed. */
+  publish(topic: string, data: unknown): Promise<PublishResult>;
+  /** The position reached in topic, or null when not subscribed or before the first reply. */
+  topicPosition(topic: string): TopicPosition | null;
   /** Closes for good; resolves once the last connection has ended. Never rejects. */
   close(): Promise<void>;
 
@@ -190,5 +265,7 @@ export class SwitchboardClient {
   readonly userId: string | null;
   readonly deviceId: string | null;
   readonly pendingSends: PendingSend[];
+  /** The topics subscribed, or being subscribed. */
+  readonly subscriptions: string[];
   readonly stats: ClientStats;
 }

@@ -2,7 +2,9 @@
  * JavaScript client of a Switchboard server (docs/PROTOCOL.md): keeps one WebSocket connection up,
  * reconnecting with full-jitter backoff; resumes the inbox by seq after every reconnect; resends
  * unconfirmed sends with their original clientId; and de-duplicates what it delivers. The application
- * sees every inbox entry once and in seq order.
+ * sees every inbox entry once and in seq order. Topic subscriptions are kept across reconnects and
+ * recovered by offset, so each topic's publications arrive once and in order too, or a
+ * 'recoveryFailed' event says what was lost.
  *
  * One dependency-free ES module for browsers and Node 20+. It uses the global WebSocket, or the
  * implementation passed as `options.WebSocket` (e.g. the `ws` package). The server serves this exact
@@ -17,15 +19,18 @@ const OPEN = 1;
 const NORMAL_CLOSE = 1000;
 const ABNORMAL_CLOSE = 1006;
 const TOKEN_EXPIRED_CLOSE = 4001;
-const KICKED_CLOSE = 4003;
+/** Close codes after which the client stops for good: 4003 kicked, 4004 banned (PROTOCOL.md section 7). */
+const TERMINAL_CLOSE_CODES = new Set([4003, 4004]);
 /** How long close() waits for the server to answer the close frame before dropping the socket. */
 const CLOSE_GRACE_MS = 1000;
 const MAX_BACKOFF_EXPONENT = 30;
 /** The least part of the server's send burst left unused, to absorb delays (see SendTokenBucket). */
 const JITTER_ALLOWANCE_MS = 10;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** Error codes after which the same send may succeed later: nothing was stored (PROTOCOL.md section 5). */
+/** Error codes after which the same send may succeed later: nothing was stored (PROTOCOL.md section 6). */
 const RETRYABLE_CODES = new Set(['rate_limited', 'store_busy', 'store_unavailable', 'internal']);
+/** Topic names: 1-128 characters of A-Z a-z 0-9 _ . : @ / - (PROTOCOL.md, "Topics"). */
+const TOPIC_PATTERN = /^[A-Za-z0-9_.:@/-]{1,128}$/;
 
 const now = () => globalThis.performance?.now() ?? Date.now();
 const utf8 = new TextEncoder();
@@ -52,7 +57,7 @@ export class SwitchboardError extends Error {
 }
 
 /**
- * Exponential backoff with full jitter (PROTOCOL.md section 8). Returns a whole number of ms drawn
+ * Exponential backoff with full jitter (PROTOCOL.md section 9). Returns a whole number of ms drawn
  * uniformly from [0, min(maxMs, baseMs × 2^attempt)], both ends included. Full jitter spreads the
  * reconnects of many clients cut off at once (a server restart), so they do not return in waves.
  *
@@ -438,7 +443,7 @@ class AckTracker {
 }
 
 /**
- * Detects a dead server (PROTOCOL.md section 7). After intervalMs without inbound traffic it asks for
+ * Detects a dead server (PROTOCOL.md section 8). After intervalMs without inbound traffic it asks for
  * an application ping (again every interval); after timeoutMs without any it reports the connection
  * dead. One timer, set for the next deadline, rather than a fixed period that would notice a timeout
  * only at the next multiple of the interval.
@@ -647,12 +652,13 @@ class Connection {
 }
 
 /**
- * What follows the end of a connection (PROTOCOL.md sections 6 and 8): 'stop' after a terminal close
- * code (4003) or a refused handshake (403, or 401 once a fresh token was tried); 'now' when a fresh
- * token may help (the first 401 in a row, close code 4001); otherwise 'backoff', whatever the close code.
+ * What follows the end of a connection (PROTOCOL.md sections 7 and 9): 'stop' after a terminal close
+ * code (4003 kicked, 4004 banned) or a refused handshake (403, or 401 once a fresh token was tried);
+ * 'now' when a fresh token may help (the first 401 in a row, close code 4001); otherwise 'backoff',
+ * whatever the close code.
  */
 function decideReconnect(closeCode, httpStatus, hasTokenProvider, authFailuresInRow) {
-  if (closeCode === KICKED_CLOSE) {
+  if (TERMINAL_CLOSE_CODES.has(closeCode)) {
     return 'stop';
   }
   if (httpStatus === 401) {
@@ -881,6 +887,299 @@ class Outbound {
 }
 
 /**
+ * Where a publication ({epoch, offset}) stands relative to a position: 'next' (offset + 1 in the same
+ * epoch: deliver it), 'duplicate' (at or below it: seen already) or 'gap' (further ahead, or another
+ * epoch: publications were missed).
+ */
+function topicOrder(position, epoch, offset) {
+  if (position.epoch !== epoch) {
+    return 'gap';
+  }
+  if (offset <= position.offset) {
+    return 'duplicate';
+  }
+  return offset === position.offset + 1 ? 'next' : 'gap';
+}
+
+/**
+ * The client's topic subscriptions (PROTOCOL.md, "Topics"): which topics it wants, the position
+ * {epoch, offset} it has reached in each, and the subscribe requests that keep the server in step.
+ *
+ * - Subscriptions outlive connections. After every welcome each topic is subscribed again, with
+ *   recover: {epoch, offset} once a position is known, so the server replays what came after it.
+ * - Publications reach the application once and in offset order per topic: one at or below the
+ *   position (same epoch) is a duplicate and dropped. One past offset + 1, or of another epoch, means
+ *   some were lost: the topic is re-synced (unsubscribe, then subscribe with recover; the protocol does
+ *   not say what a second subscribe on a subscribed topic does, so the client never sends one).
+ * - While a subscribe is outstanding the topic's publications are dropped: the server sends the replay,
+ *   in order, right after the reply, and publications that arrive before the reply are from before the
+ *   position it sets. recovered: false is reported ('recoveryFailed') and delivery continues from the
+ *   server's position.
+ * - A subscribe refused with a retryable error (e.g. rate_limited, likely when many topics are
+ *   subscribed again at once after a reconnect) is sent again after a backoff delay; any other refusal
+ *   ends the subscription.
+ *
+ * Replies are applied synchronously inside the socket's message callback (Outbound calls the waiter),
+ * never in a promise job: the ws package may deliver several messages in one tick, and the replay
+ * right after a reply must meet the position that reply set. Publications are never buffered.
+ */
+class TopicSubscriptions {
+  #byTopic = new Map();
+  #connected = false;
+  #refCounter = 0;
+
+  /**
+   * @param {Emitter} emitter
+   * @param {object} stats the client's counters
+   * @param {Outbound} outbound
+   * @param {(attempt: number) => number} retryBackoff delay in ms before retry n (0, 1, …)
+   */
+  constructor(emitter, stats, outbound, retryBackoff) {
+    this.emitter = emitter;
+    this.stats = stats;
+    this.outbound = outbound;
+    this.retryBackoff = retryBackoff;
+  }
+
+  /** The topics subscribed or being subscribed. */
+  get topics() {
+    return [...this.#byTopic.keys()];
+  }
+
+  /** The position reached in topic (before the first reply: `since`), or null. A copy. */
+  position(topic) {
+    const position = this.#byTopic.get(topic)?.position;
+    return position ? { ...position } : null;
+  }
+
+  /**
+   * Adds topic (sent now when connected, else after the next welcome); returns a promise of the data
+   * of its first successful subscribe reply. A topic already subscribed is left as it is (`since`
+   * ignored) and the same promise is returned.
+   */
+  subscribe(topic, since) {
+    let subscription = this.#byTopic.get(topic);
+    if (!subscription) {
+      subscription = new Subscription(topic, since);
+      this.#byTopic.set(topic, subscription);
+      if (this.#connected) {
+        this.#sendSubscribe(subscription);
+      }
+      this.emitter.emit('subscription', { topic, state: 'subscribing', error: null });
+    }
+    return subscription.firstReply;
+  }
+
+  /**
+   * Removes topic: its publications stop at once. Sends unsubscribe when connected (the promise gets
+   * the reply's data) and otherwise resolves with {topic}. A first subscribe still outstanding rejects.
+   */
+  unsubscribe(topic) {
+    const subscription = this.#byTopic.get(topic);
+    let reply;
+    if (this.#connected) {
+      const ref = this.#nextRef();
+      reply = new Promise((resolve, reject) => {
+        this.outbound.submitRequest(ref, JSON.stringify({ type: 'unsubscribe', ref, topic }), { resolve, reject });
+      });
+    } else {
+      reply = Promise.resolve({ topic });
+    }
+    if (subscription) {
+      this.#byTopic.delete(topic);
+      subscription.endAttempt();
+      subscription.state = 'unsubscribed';
+      subscription.rejectFirstReply(
+        new SwitchboardError(`unsubscribed from ${topic} before the server confirmed the subscription`));
+      this.emitter.emit('subscription', { topic, state: 'unsubscribed', error: null });
+    }
+    return reply;
+  }
+
+  /** A welcome arrived and requests can be sent: subscribe every topic again, recovering. */
+  onConnected() {
+    this.#connected = true;
+    for (const subscription of [...this.#byTopic.values()]) {
+      this.#sendSubscribe(subscription);
+    }
+  }
+
+  /** The connection ended: every topic waits for the next welcome. */
+  onDisconnected() {
+    this.#connected = false;
+    for (const subscription of [...this.#byTopic.values()]) {
+      subscription.endAttempt();
+      if (subscription.state === 'subscribed') {
+        this.#emitState(subscription, 'subscribing');
+      }
+    }
+  }
+
+  /** The client is closed: every subscription ends with `cause`. */
+  failAll(cause) {
+    this.#connected = false;
+    const all = [...this.#byTopic.values()];
+    this.#byTopic.clear();
+    for (const subscription of all) {
+      subscription.endAttempt();
+      subscription.state = 'unsubscribed';
+      subscription.rejectFirstReply(cause);
+      this.emitter.emit('subscription', { topic: subscription.topic, state: 'unsubscribed', error: cause });
+    }
+  }
+
+  /** Applies one publication message. */
+  onPublication(frame) {
+    const { topic, epoch, offset } = frame;
+    if (typeof topic !== 'string' || typeof epoch !== 'string' || !Number.isInteger(offset) || offset < 1) {
+      return;
+    }
+    const subscription = this.#byTopic.get(topic);
+    if (subscription?.state !== 'subscribed') {
+      return; // Not subscribed, or waiting for a subscribe reply: what follows that reply counts.
+    }
+    switch (topicOrder(subscription.position, epoch, offset)) {
+      case 'next':
+        subscription.position = { epoch, offset };
+        this.stats.publicationsDelivered++;
+        this.emitter.emit('publication', {
+          topic, epoch, offset, data: frame.data ?? null, from: typeof frame.from === 'string' ? frame.from : null,
+        });
+        break;
+      case 'duplicate':
+        this.stats.publicationDuplicatesSuppressed++;
+        break;
+      default: {
+        this.stats.topicGaps++;
+        const ref = this.#nextRef();
+        this.outbound.submitRequest(ref, JSON.stringify({ type: 'unsubscribe', ref, topic }),
+          { resolve() {}, reject() {} });
+        this.#sendSubscribe(subscription);
+        this.#emitState(subscription, 'subscribing');
+      }
+    }
+  }
+
+  #sendSubscribe(subscription) {
+    subscription.endAttempt();
+    const ref = this.#nextRef();
+    const recover = subscription.position;
+    subscription.attemptRef = ref;
+    const frame = { type: 'subscribe', ref, topic: subscription.topic };
+    if (recover) {
+      frame.recover = { epoch: recover.epoch, offset: recover.offset };
+    }
+    this.outbound.submitRequest(ref, JSON.stringify(frame), {
+      resolve: (data) => this.#onSubscribeReply(subscription, ref, recover, data, null),
+      reject: (error) => this.#onSubscribeReply(subscription, ref, recover, null, error),
+    });
+  }
+
+  #onSubscribeReply(subscription, ref, recover, data, error) {
+    const { topic } = subscription;
+    if (this.#byTopic.get(topic) !== subscription || subscription.attemptRef !== ref) {
+      return; // Unsubscribed, or superseded by a newer attempt.
+    }
+    subscription.attemptRef = null;
+    if (error) {
+      this.#onSubscribeRefused(subscription, error);
+      return;
+    }
+    const epoch = data?.epoch;
+    const offset = data?.offset;
+    if (typeof epoch !== 'string' || !Number.isInteger(offset) || offset < 0) {
+      this.#end(subscription, new SwitchboardError(`malformed subscribe reply for ${topic}: ${JSON.stringify(data)}`));
+      return;
+    }
+    const newest = { epoch, offset };
+    subscription.retries = 0;
+    if (recover === null) {
+      subscription.position = newest;
+    } else if (data.recovered !== true) {
+      subscription.position = newest;
+      this.stats.recoveryFailures++;
+      const reason = typeof data.recoveryFailure === 'string' ? data.recoveryFailure : 'unknown';
+      this.emitter.emit('recoveryFailed', { topic, reason, epoch, offset });
+      if (this.#byTopic.get(topic) !== subscription) {
+        return; // A handler unsubscribed.
+      }
+    }
+    this.#emitState(subscription, 'subscribed');
+    subscription.resolveFirstReply(data);
+  }
+
+  #onSubscribeRefused(subscription, error) {
+    if (error.code === null) {
+      return; // The connection was lost: subscribed again after the next welcome.
+    }
+    if (!RETRYABLE_CODES.has(error.code)) {
+      this.#end(subscription, error);
+      return;
+    }
+    const delayMs = this.retryBackoff(subscription.retries++);
+    subscription.retryTimer = setTimeout(() => {
+      subscription.retryTimer = null;
+      const current = this.#byTopic.get(subscription.topic) === subscription;
+      if (this.#connected && current && subscription.attemptRef === null) {
+        this.#sendSubscribe(subscription);
+      }
+    }, delayMs);
+  }
+
+  #end(subscription, error) {
+    this.#byTopic.delete(subscription.topic);
+    subscription.endAttempt();
+    subscription.state = 'unsubscribed';
+    subscription.rejectFirstReply(error);
+    this.emitter.emit('subscription', { topic: subscription.topic, state: 'unsubscribed', error });
+  }
+
+  #emitState(subscription, state) {
+    if (subscription.state !== state) {
+      subscription.state = state;
+      this.emitter.emit('subscription', { topic: subscription.topic, state, error: null });
+    }
+  }
+
+  #nextRef() {
+    return `t${++this.#refCounter}`;
+  }
+}
+
+/** One topic the client wants: its state, position and outstanding subscribe. */
+class Subscription {
+  state = 'subscribing';
+  /** The outstanding subscribe's ref, or null. */
+  attemptRef = null;
+  retryTimer = null;
+  retries = 0;
+
+  /**
+   * @param {string} topic
+   * @param {{epoch: string, offset: number}|null} since where to recover from; null: the server's newest
+   */
+  constructor(topic, since) {
+    this.topic = topic;
+    /** Everything up to here was delivered (or given up by a failed recovery); null before the first reply. */
+    this.position = since;
+    this.firstReply = new Promise((resolve, reject) => {
+      this.resolveFirstReply = resolve;
+      this.rejectFirstReply = reject;
+    });
+    // An application that ignores the promise and listens to the events instead must not see an
+    // unhandled rejection when the subscription ends.
+    this.firstReply.catch(() => {});
+  }
+
+  /** Forgets the outstanding subscribe and any scheduled retry. */
+  endAttempt() {
+    this.attemptRef = null;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+}
+
+/**
  * Client of one Switchboard user on one device. See README.md for events, options and guarantees.
  *
  * All work happens on the JavaScript event loop; handlers run synchronously inside the socket's event
@@ -890,10 +1189,14 @@ export class SwitchboardClient {
   #options;
   #WebSocket;
   #emitter = new Emitter();
-  #stats = { delivered: 0, duplicatesSuppressed: 0, reconnects: 0, sendsResent: 0, truncatedRanges: 0 };
+  #stats = {
+    delivered: 0, duplicatesSuppressed: 0, reconnects: 0, sendsResent: 0, truncatedRanges: 0,
+    publicationsDelivered: 0, publicationDuplicatesSuppressed: 0, topicGaps: 0, recoveryFailures: 0,
+  };
   #sequencer;
   #acks;
   #outbound;
+  #topics;
   #state = 'idle';
   #userId = null;
   #deviceId = null;
@@ -921,10 +1224,12 @@ export class SwitchboardClient {
       throw new TypeError('no WebSocket implementation: pass one as options.WebSocket (e.g. the ws package)');
     }
     const { backoffBaseMs, backoffMaxMs } = this.#options;
+    const retryBackoff = (attempt) => backoffDelay(Math.min(attempt, MAX_BACKOFF_EXPONENT), backoffBaseMs,
+      backoffMaxMs);
     this.#sequencer = new InboxSequencer(this.#options.initialAfterSeq);
     this.#acks = new AckTracker(this.#options.ackDelayMs, this.#options.ackBatch);
-    this.#outbound = new Outbound(this.#options.maxPendingSends, this.#stats,
-      (attempt) => backoffDelay(Math.min(attempt, MAX_BACKOFF_EXPONENT), backoffBaseMs, backoffMaxMs));
+    this.#outbound = new Outbound(this.#options.maxPendingSends, this.#stats, retryBackoff);
+    this.#topics = new TopicSubscriptions(this.#emitter, this.#stats, this.#outbound, retryBackoff);
     this.#closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -969,9 +1274,14 @@ export class SwitchboardClient {
     return { ...this.#stats };
   }
 
+  /** The topics subscribed, or being subscribed, now. A snapshot. */
+  get subscriptions() {
+    return this.#topics.topics;
+  }
+
   /**
-   * Starts connecting. From then on the client reconnects by itself until close(), a kick (close code
-   * 4003) or a refused authentication. Does nothing unless the client is idle.
+   * Starts connecting. From then on the client reconnects by itself until close(), a kick or a ban
+   * (close code 4003 or 4004) or a refused authentication. Does nothing unless the client is idle.
    */
   connect() {
     if (this.#state !== 'idle') {
@@ -1076,6 +1386,69 @@ export class SwitchboardClient {
   }
 
   /**
+   * Subscribes to a topic: its publications come as 'publication' events, once each and in offset
+   * order. The subscription is kept until unsubscribe(): it may be made before connect() or while
+   * disconnected (it is sent after the next welcome), and after every reconnect the client subscribes
+   * again with `recover` from the last position it delivered, so missed publications are replayed.
+   * When the server cannot replay them, a 'recoveryFailed' event says so. A topic already subscribed
+   * stays as it is (`since` ignored) and the same promise is returned.
+   *
+   * @param {string} topic 1-128 characters of A-Z a-z 0-9 _ . : @ / -
+   * @param {{since?: {epoch: string, offset: number}}} [options] `since`: a position kept by the
+   *   application (topicPosition(), or a publication's epoch and offset) to recover from; absent: start
+   *   at the server's newest publication
+   * @returns a promise of the first subscribe reply's data {topic, epoch, offset, history, recovered?,
+   *   recoveryFailure?}. It rejects with the server's error code (forbidden, subscription_limit, …: the
+   *   subscription has ended), or when unsubscribe() or close() comes first. Ignoring it is safe: the
+   *   'subscription' event reports the same.
+   * @throws {TypeError} for a malformed topic or `since`
+   */
+  subscribe(topic, { since } = {}) {
+    checkTopic(topic);
+    if (since != null && (typeof since !== 'object' || typeof since.epoch !== 'string' || since.epoch === ''
+      || !Number.isInteger(since.offset) || since.offset < 0)) {
+      throw new TypeError('since must be {epoch: string, offset: integer >= 0}');
+    }
+    if (this.#stopping) {
+      return Promise.reject(new SwitchboardError('client is closed'));
+    }
+    return this.#topics.subscribe(topic, since == null ? null : { epoch: since.epoch, offset: since.offset });
+  }
+
+  /**
+   * Ends the subscription to topic: no 'publication' of it follows this call. Idempotent.
+   *
+   * @returns a promise of the server's reply data {topic}; resolves at once when not connected
+   * @throws {TypeError} for a malformed topic
+   */
+  unsubscribe(topic) {
+    checkTopic(topic);
+    return this.#topics.unsubscribe(topic);
+  }
+
+  /**
+   * Publishes data (any JSON value) on topic. Like request(), not queued and not resent: rejects at once
+   * unless connected, and when the connection drops before the reply. Needs no subscription.
+   *
+   * @returns a promise of {topic, epoch, offset}; rejects with code 'forbidden' when this user may not
+   *   publish there
+   * @throws {TypeError} for a malformed topic
+   */
+  publish(topic, data) {
+    checkTopic(topic);
+    return this.request('publish', { topic, data: data === undefined ? null : data });
+  }
+
+  /**
+   * The position {epoch, offset} reached in topic: every publication up to it was delivered (or
+   * declared lost by 'recoveryFailed'). null when not subscribed or before the first reply. Keep it to
+   * resume later with subscribe(topic, {since}).
+   */
+  topicPosition(topic) {
+    return this.#topics.position(topic);
+  }
+
+  /**
    * Asks the server to replay the inbox after afterSeq on the live connection; ignored while not
    * connected. lastSeq does not move: replayed entries at or below it are suppressed as duplicates.
    */
@@ -1110,7 +1483,7 @@ export class SwitchboardClient {
     return this.#closed;
   }
 
-  // ---- connection life cycle (PROTOCOL.md sections 4 and 8) ----
+  // ---- connection life cycle (PROTOCOL.md sections 4 and 9) ----
 
   async #openConnection() {
     this.#reconnectTimer = null;
@@ -1197,6 +1570,7 @@ export class SwitchboardClient {
     this.#current = null;
     this.#acks.onDisconnected();
     this.#outbound.onDisconnected(new SwitchboardError('connection lost before the reply arrived'));
+    this.#topics.onDisconnected();
     if (connection.opened) {
       this.#emitter.emit('closed', { code: connection.closeCode, reason: connection.closeReason });
     }
@@ -1258,6 +1632,7 @@ export class SwitchboardClient {
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = null;
     this.#outbound.failAll(cause);
+    this.#topics.failAll(cause);
     this.#changeState('closed');
   }
 
@@ -1318,6 +1693,14 @@ export class SwitchboardClient {
         this.#kickedReason = typeof frame.reason === 'string' ? frame.reason : '';
         this.#emitter.emit('kicked', { reason: this.#kickedReason });
         break;
+      case 'publication':
+        this.#topics.onPublication(frame);
+        break;
+      case 'presence':
+        if (typeof frame.user === 'string' && typeof frame.online === 'boolean') {
+          this.#emitter.emit('presence', { user: frame.user, online: frame.online });
+        }
+        break;
       default:
         // Unknown types are ignored: a newer server may send more.
     }
@@ -1341,6 +1724,7 @@ export class SwitchboardClient {
     connection.write(resumeFrame(afterSeq));
     this.#acks.onConnected((seq) => connection.write(JSON.stringify({ type: 'ack', seq })), cursor);
     this.#outbound.onConnected(connection, welcome);
+    this.#topics.onConnected();
     this.#changeState('connected');
     this.#emitter.emit('welcome', welcome);
   }
@@ -1403,6 +1787,13 @@ export class SwitchboardClient {
     if (!this.#outbound.onError(frame.ref, error)) {
       this.#emitter.emit('error', error);
     }
+  }
+}
+
+/** Throws TypeError unless topic is a valid topic name. */
+function checkTopic(topic) {
+  if (typeof topic !== 'string' || !TOPIC_PATTERN.test(topic)) {
+    throw new TypeError(`topic must be 1-128 characters of A-Z a-z 0-9 _ . : @ / -, got ${JSON.stringify(topic)}`);
   }
 }
 

@@ -40,7 +40,8 @@ test('options are checked when the client is created', () => {
   assert.equal(client.lastSeq, 0);
   assert.equal(client.userId, null);
   assert.deepEqual(client.stats, { delivered: 0, duplicatesSuppressed: 0, reconnects: 0, sendsResent: 0,
-    truncatedRanges: 0 });
+    truncatedRanges: 0, publicationsDelivered: 0, publicationDuplicatesSuppressed: 0, topicGaps: 0,
+    recoveryFailures: 0 });
   assert.equal(new SwitchboardClient({ url: 'ws://localhost/ws', WebSocket, initialAfterSeq: 7 }).lastSeq, 7);
 });
 
@@ -65,6 +66,29 @@ test('send checks its arguments and gives the promise a clientId at once', async
   assert.ok(outcomes.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof SwitchboardError));
   assert.deepEqual(client.pendingSends, []);
   await assert.rejects(client.send({ kind: 'user', id: 'bob' }, 'late'), /client is closed/);
+});
+
+test('topic methods check their arguments; subscriptions made while idle are kept, and end on close', async () => {
+  const client = new SwitchboardClient({ url: 'ws://localhost/ws', WebSocket });
+  for (const bad of ['', 'has space', 'x'.repeat(129), 'ünïcode', 42, null]) {
+    assert.throws(() => client.subscribe(bad), TypeError, `topic ${JSON.stringify(bad)}`);
+    assert.throws(() => client.publish(bad, 1), TypeError);
+    assert.throws(() => client.unsubscribe(bad), TypeError);
+  }
+  assert.throws(() => client.subscribe('t', { since: { epoch: 'e1', offset: -1 } }), TypeError);
+  assert.throws(() => client.subscribe('t', { since: { offset: 3 } }), TypeError);
+  await assert.rejects(client.publish('a-Z_0.9:@/x', 1), /not connected/);
+
+  const subscribed = client.subscribe('a-Z_0.9:@/x', { since: { epoch: 'e1', offset: 3 } });
+  assert.equal(client.subscribe('a-Z_0.9:@/x'), subscribed, 'the same subscription');
+  assert.deepEqual(client.subscriptions, ['a-Z_0.9:@/x']);
+  assert.deepEqual(client.topicPosition('a-Z_0.9:@/x'), { epoch: 'e1', offset: 3 });
+  assert.deepEqual(await client.unsubscribe('other'), { topic: 'other' }, 'not connected: nothing to tell the server');
+  client.subscribe('never.confirmed');
+  await client.close();
+  await assert.rejects(subscribed, /client is closed/);
+  assert.deepEqual(client.subscriptions, []);
+  await assert.rejects(client.subscribe('late'), /client is closed/);
 });
 
 test('on returns an unsubscribe function; a throwing handler does not stop the others', async () => {

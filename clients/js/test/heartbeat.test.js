@@ -1,4 +1,4 @@
-// Dead-server detection (PROTOCOL.md section 7): a frozen server (SIGSTOP) keeps TCP up but answers
+// Dead-server detection (PROTOCOL.md section 8): a frozen server (SIGSTOP) keeps TCP up but answers
 // nothing; the client notices after pingTimeoutMs, reconnects once the server runs again, and the send
 // it queued meanwhile goes through.
 import { after, afterEach, before, test } from 'node:test';
