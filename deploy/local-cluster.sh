@@ -133,6 +133,7 @@ start_node() {
     return
   fi
   port_busy "$port" && die "port $port (node $index) is taken by another process"
+  port_busy "$((port + 1000))" && die "API port $((port + 1000)) (node $index) is taken by another process"
   mkdir -p "$RUN_DIR/node$index"
   # shellcheck disable=SC2086
   SWITCHBOARD_CLUSTER_MODE=redis \
@@ -141,7 +142,7 @@ start_node() {
   SWITCHBOARD_CLUSTER_REDIS_URI="$REDIS_URI" \
   SWITCHBOARD_STORE_URL="$STORE_URL" \
     nohup java $JAVA_OPTS -jar "$SWITCHBOARD_JAR" --dev --host 127.0.0.1 --port "$port" \
-      --data-dir "$RUN_DIR/node$index/data" >>"$RUN_DIR/node$index.log" 2>&1 </dev/null &
+      --api-port "$((port + 1000))" --data-dir "$RUN_DIR/node$index/data" >>"$RUN_DIR/node$index.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
 }
 
@@ -158,7 +159,7 @@ await_node_ready() {
     [ $SECONDS -lt $deadline ] || die "node $index not ready after 90 s (log: $RUN_DIR/node$index.log)"
     sleep 0.5
   done
-  say "node $index ready on 127.0.0.1:$port (pid $pid)"
+  say "node $index ready on 127.0.0.1:$port (pid $pid; API, admin page and metrics on 127.0.0.1:$((port + 1000)))"
 }
 
 # SIGTERM, then waits up to 20 s (readiness off, 1012 to every client, store flushed); SIGKILL after.

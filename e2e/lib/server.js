@@ -8,13 +8,15 @@ export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const JAR = process.env.SWITCHBOARD_JAR ?? join(REPO, 'switchboard-server', 'target', 'switchboard.jar');
 const BUILD_HINT = 'cd /work/main && ./mvnw -q -B package -Pquick -pl switchboard-server -am';
 const LISTENING = /Switchboard listening on (http:\/\/[^/\s]+)\//;
+const API_LISTENING = /Switchboard API listening on (http:\/\/[^/\s]+)\//;
 /** The HS256 secret the test server accepts tokens for (besides --dev's ?user=). */
 export const JWT_SECRET = 'e2e-secret-0123456789-0123456789-0123456789';
 
 /** Files baked into the jar whose newer copy would make the tests run an old page. */
 function staleSources() {
   const jarTime = statSync(JAR).mtimeMs;
-  const dirs = [join(REPO, 'switchboard-server', 'src', 'main', 'resources', 'web'), join(REPO, 'clients', 'js', 'src')];
+  const resources = join(REPO, 'switchboard-server', 'src', 'main', 'resources');
+  const dirs = [join(resources, 'web'), join(resources, 'admin'), join(REPO, 'clients', 'js', 'src')];
   return dirs.filter(existsSync).flatMap(dir => readdirSync(dir).map(name => join(dir, name)))
     .filter(file => statSync(file).mtimeMs > jarTime);
 }
@@ -27,26 +29,44 @@ export function checkJar() {
   }
 }
 
-/** A running server: `url` is http://127.0.0.1:PORT; stop() then startAgain() keeps port and data dir. */
+/**
+ * A running server: `url` is http://127.0.0.1:PORT, `apiUrl` the server API's http://127.0.0.1:PORT
+ * (its own port, also picked free); stop() then startAgain() keeps both ports and the data dir.
+ */
 export class ServerProcess {
-  constructor(dataDir) {
+  constructor(dataDir, { env = {}, api = false } = {}) {
     this.dataDir = dataDir;
+    this.env = env;
+    this.waitForApi = api;
     this.port = 0;
     this.url = null;
+    this.apiPort = 0;
+    this.apiUrl = null;
     this.process = null;
     this.log = [];
   }
 
-  static async start(dataDir) {
-    const server = new ServerProcess(dataDir);
+  /**
+   * Starts the jar in development mode on free ports.
+   *
+   * @param {string} dataDir a fresh directory for the store
+   * @param {{env?: Record<string, string>, api?: boolean}} [options] extra SWITCHBOARD_* variables (e.g.
+   *   SWITCHBOARD_API_KEYS); api: also wait for `Switchboard API listening on …` before resolving
+   */
+  static async start(dataDir, options) {
+    const server = new ServerProcess(dataDir, options);
     await server.#launch();
     return server;
   }
 
   async #launch(timeoutMs = 30_000) {
     this.url = null;
+    this.apiUrl = null;
     const args = ['-jar', JAR, '--dev', '--port', String(this.port), '--data-dir', this.dataDir];
-    const env = { ...process.env, SWITCHBOARD_AUTH_JWT_SECRET: JWT_SECRET };
+    // The API port defaults to a fixed 8081; a test server never takes a fixed port.
+    const env = {
+      ...process.env, SWITCHBOARD_AUTH_JWT_SECRET: JWT_SECRET, SWITCHBOARD_API_PORT: String(this.apiPort), ...this.env,
+    };
     const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.process = child;
     const exited = new Promise(resolve => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -54,7 +74,8 @@ export class ServerProcess {
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new Error(`server did not report its port within ${timeoutMs} ms:\n${this.tail()}`));
+        const what = this.url === null ? 'its port' : 'its API port';
+        reject(new Error(`server did not report ${what} within ${timeoutMs} ms:\n${this.tail()}`));
       }, timeoutMs);
       let buffered = '';
       const onLine = line => {
@@ -63,6 +84,13 @@ export class ServerProcess {
         if (match && this.url === null) {
           this.url = match[1];
           this.port = Number(new URL(match[1]).port);
+        }
+        const api = API_LISTENING.exec(line);
+        if (api && this.apiUrl === null) {
+          this.apiUrl = api[1];
+          this.apiPort = Number(new URL(api[1]).port);
+        }
+        if (this.url !== null && (this.apiUrl !== null || !this.waitForApi)) {
           clearTimeout(timer);
           resolve();
         }
@@ -93,10 +121,11 @@ export class ServerProcess {
     await Promise.race([this.exited, killed]);
     clearTimeout(timer);
     await this.exited;
-    this.url = null;   // the port is kept for startAgain()
+    this.url = null;   // the ports are kept for startAgain()
+    this.apiUrl = null;
   }
 
-  /** Starts again after stop(), on the same port with the same data directory. */
+  /** Starts again after stop(), on the same ports with the same data directory. */
   async startAgain() {
     await this.#launch();
   }
