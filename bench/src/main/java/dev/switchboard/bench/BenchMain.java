@@ -1,0 +1,62 @@
+package dev.switchboard.bench;
+
+import dev.switchboard.bench.harness.HarnessOptions;
+import dev.switchboard.bench.harness.Harness;
+import dev.switchboard.bench.load.LoadWorker;
+import dev.switchboard.bench.load.WorkerOptions;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * The benchmark tool: {@code run} measures Switchboard and its peers side by side and writes the
+ * report; {@code load} is one load-generator process, started by {@code run}.
+ */
+@Command(name = "switchboard-bench", mixinStandardHelpOptions = true,
+        subcommands = {BenchMain.Run.class, BenchMain.Render.class, BenchMain.Load.class},
+        description = "Benchmarks Switchboard against Node ws, Bun and Socket.IO (docs/BENCHMARKS.md).")
+public final class BenchMain {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchMain()).execute(args));
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Run scenarios against targets and write the report.")
+    static final class Run implements Callable<Integer> {
+        @Mixin
+        HarnessOptions options;
+
+        @Override
+        public Integer call() throws Exception {
+            return new Harness(options).run();
+        }
+    }
+
+    @Command(name = "render", mixinStandardHelpOptions = true,
+            description = "Write the report (and with --publish docs/BENCHMARKS.md) again from a results.json.")
+    static final class Render implements Callable<Integer> {
+        @Mixin
+        HarnessOptions options;
+
+        @CommandLine.Option(names = "--results", required = true, description = "a results.json written by run")
+        java.nio.file.Path results;
+
+        @Override
+        public Integer call() throws Exception {
+            return Harness.render(options, results);
+        }
+    }
+
+    @Command(name = "load", mixinStandardHelpOptions = true, description = "One load-generator worker (started by run).")
+    static final class Load implements Callable<Integer> {
+        @Mixin
+        WorkerOptions options;
+
+        @Override
+        public Integer call() throws Exception {
+            new LoadWorker(options).run();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.switchboard.bench.harness;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Runs the chosen scenarios against each target in turn — one server at a time on this machine,
+ * the same load generator for all — and writes results.json, report.md and the charts.
+ */
+public final class Harness {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HarnessOptions options;
+    private final ArrayNode results = JSON.createArrayNode();
+
+    public Harness(HarnessOptions options) {
+        this.options = options;
+    }
+
+    public int run() throws Exception {
+        Path out = options.out.toAbsolutePath();
+        Path logs = out.resolve("logs");
+        Files.createDirectories(logs);
+        Scenarios scenarios = new Scenarios(options, logs);
+        int failures = 0;
+        for (String target : options.targets) {
+            for (String scenario : options.scenarios) {
+                if (!applies(scenario, target)) {
+                    continue;
+                }
+                System.out.println("== " + scenario + " × " + target);
+                try {
+                    runOne(scenarios, scenario, target, out.resolve("work").resolve(target + "-" + scenario));
+                } catch (Exception e) {
+                    failures++;
+                    System.out.println("   FAILED: " + e);
+                    record(scenario, target, "", JSON.createObjectNode().put("error", e.toString()));
+                }
+            }
+        }
+        ObjectNode document = JSON.createObjectNode();
+        document.put("finishedAt", Instant.now().toString());
+        document.put("smoke", options.smoke);
+        document.set("machine", Machine.describe());
+        document.set("results", results);
+        Files.writeString(out.resolve("results.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(document));
+        Report report = new Report(document, options);
+        Files.writeString(out.resolve("report.md"), report.markdown("charts/"));
+        report.charts(out.resolve("charts"));
+        if (options.publish) {
+            Path docs = Path.of("docs");
+            report.charts(docs.resolve("benchmarks"));
+            Files.writeString(docs.resolve("BENCHMARKS.md"), report.benchmarksPage());
+            Files.writeString(docs.resolve("benchmarks").resolve("results.json"),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(document));
+        }
+        System.out.println();
+        System.out.println(report.markdown("charts/"));
+        System.out.println("results: " + out.resolve("results.json") + (failures > 0 ? " (" + failures + " runs failed)" : ""));
+        return failures == 0 ? 0 : 1;
+    }
+
+    /** Durable chat, groups and the cluster exist only in Switchboard; the peers' equivalents are in-memory. */
+    private static boolean applies(String scenario, String target) {
+        return switch (scenario) {
+            case "group", "throughput", "cluster", "scale" -> "switchboard".equals(target);
+            default -> true;
+        };
+    }
+
+    private void runOne(Scenarios scenarios, String scenario, String targetName, Path work) throws Exception {
+        Files.createDirectories(work);
+        if ("cluster".equals(scenario)) {
+            try (SwitchboardTarget cluster = SwitchboardTarget.cluster(options, work, 2)) {
+                record(scenario, targetName, "same node", scenarios.latency(cluster, "chat", 0, 0));
+                record(scenario, targetName, "cross node", scenarios.latency(cluster, "chat", 0, 1));
+                record(scenario, targetName, "same node (topic)", scenarios.latency(cluster, "topic", 0, 0));
+                record(scenario, targetName, "cross node (topic)", scenarios.latency(cluster, "topic", 0, 1));
+            }
+            return;
+        }
+        if ("scale".equals(scenario)) {
+            int nodes = options.smoke ? 2 : options.scaleNodes;
+            try (SwitchboardTarget cluster = SwitchboardTarget.cluster(options, work, nodes)) {
+                record(scenario, targetName, nodes + " nodes",
+                        scenarios.scale(cluster, options.smoke ? 400 : options.scaleConnections));
+            }
+            return;
+        }
+        try (Target target = "switchboard".equals(targetName) ? SwitchboardTarget.single(options, work)
+                : PeerTarget.start(targetName, options.peersDirectory.toAbsolutePath(), work)) {
+            switch (scenario) {
+                case "idle" -> record(scenario, targetName, "", scenarios.idle(target));
+                case "handshake" -> record(scenario, targetName, target instanceof SwitchboardTarget ? "JWT HS256" : "no auth",
+                        scenarios.handshakes(target));
+                case "latency" -> {
+                    if (target instanceof SwitchboardTarget) {
+                        record(scenario, targetName, "durable chat", scenarios.latency(target, "chat", 0, 0));
+                        record(scenario, targetName, "topic (ephemeral)", scenarios.latency(target, "topic", 0, 0));
+                    } else {
+                        record(scenario, targetName, "1:1 in memory", scenarios.latency(target, "chat", 0, 0));
+                    }
+                }
+                case "fanout" -> record(scenario, targetName, "topic", scenarios.fanout(target, "topic"));
+                case "group" -> record(scenario, targetName, "durable group", scenarios.fanout(target, "group"));
+                case "throughput" -> record(scenario, targetName, "durable 1:1", scenarios.throughput(target));
+                default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+            }
+        }
+    }
+
+    private void record(String scenario, String target, String variant, ObjectNode figures) {
+        ObjectNode row = JSON.createObjectNode();
+        row.put("scenario", scenario);
+        row.put("target", target);
+        row.put("variant", variant);
+        row.set("figures", figures);
+        results.add(row);
+        System.out.println("   " + target + " " + variant + ": " + figures);
+    }
+
+    /** Writes report.md and the charts (and with --publish the docs page) again from a results.json. */
+    public static int render(HarnessOptions options, Path resultsFile) throws Exception {
+        var document = JSON.readTree(resultsFile.toFile());
+        Report report = new Report(document, options);
+        Path out = options.out.toAbsolutePath();
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("report.md"), report.markdown("charts/"));
+        report.charts(out.resolve("charts"));
+        if (options.publish) {
+            Path docs = Path.of("docs");
+            report.charts(docs.resolve("benchmarks"));
+            Files.writeString(docs.resolve("BENCHMARKS.md"), report.benchmarksPage());
+            Files.writeString(docs.resolve("benchmarks").resolve("results.json"),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(document));
+        }
+        System.out.println(report.markdown("charts/"));
+        return 0;
+    }
+
+    static List<String> targetOrder() {
+        return List.of("switchboard", "bun", "ws", "socketio");
+    }
+}

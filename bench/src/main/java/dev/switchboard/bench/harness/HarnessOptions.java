@@ -1,0 +1,59 @@
+package dev.switchboard.bench.harness;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** What {@code run} measures and where it writes; sizes shrink to seconds with {@code --smoke}. */
+public final class HarnessOptions {
+    @Option(names = "--scenarios", defaultValue = "idle,handshake,latency,fanout,group,throughput,cluster",
+            split = ",", description = "idle, handshake, latency, fanout, group, throughput, cluster, scale (default: all but scale)")
+    public java.util.List<String> scenarios;
+
+    @Option(names = "--targets", defaultValue = "switchboard,bun,ws,socketio", split = ",",
+            description = "switchboard, bun, ws, socketio (peers need `npm ci` in bench/peers)")
+    public java.util.List<String> targets;
+
+    @Option(names = "--smoke", description = "tiny sizes, a few seconds per scenario: checks that everything runs (CI)")
+    public boolean smoke;
+
+    @Option(names = "--out", defaultValue = "bench/results/latest", description = "results.json, report.md and charts go here")
+    public Path out;
+
+    @Option(names = "--publish", description = "also write docs/BENCHMARKS.md and its charts under docs/benchmarks/")
+    public boolean publish;
+
+    @Option(names = "--server-jar", defaultValue = "switchboard-server/target/switchboard.jar")
+    public Path serverJar;
+
+    @Option(names = "--peers-dir", defaultValue = "bench/peers")
+    public Path peersDirectory;
+
+    @Option(names = "--server-jvm-options", defaultValue = "-Xms32m -Xmx2g -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10",
+            description = "JVM options of the Switchboard nodes under test")
+    public String serverJvmOptions;
+
+    @Option(names = "--idle-connections", defaultValue = "16000", description = "idle: connections at the second measurement (the first is a quarter of it)")
+    public int idleConnections;
+
+    @Option(names = "--scale-connections", defaultValue = "102000", description = "scale: connections across the gateway nodes")
+    public int scaleConnections;
+
+    @Option(names = "--scale-nodes", defaultValue = "6")
+    public int scaleNodes;
+
+    @Option(names = "--seconds", defaultValue = "15", description = "measured seconds per run")
+    public int seconds;
+
+    @Option(names = "--fanout-subscribers", defaultValue = "1000")
+    public int fanoutSubscribers;
+
+    @Option(names = "--latency-rate", defaultValue = "1000", description = "1:1 latency: messages per second")
+    public int latencyRate;
+
+    @Option(names = "--mariadb-url", defaultValue = "jdbc:mariadb://127.0.0.1:3306/",
+            description = "cluster scenarios: the MariaDB server (a database is created per run)")
+    public String mariadbUrl;
+
+    @Option(names = "--redis-uri", defaultValue = "redis://127.0.0.1:6379")
+    public String redisUri;
+}

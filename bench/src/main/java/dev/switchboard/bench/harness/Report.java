@@ -1,0 +1,260 @@
+package dev.switchboard.bench.harness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+/** Turns a run's results into Markdown tables, PNG charts, and the docs/BENCHMARKS.md page. */
+final class Report {
+    private final JsonNode document;
+    private final HarnessOptions options;
+
+    Report(JsonNode document, HarnessOptions options) {
+        this.document = document;
+        this.options = options;
+    }
+
+    private List<JsonNode> rows(String scenario) {
+        List<JsonNode> rows = new ArrayList<>();
+        for (JsonNode row : document.get("results")) {
+            if (row.get("scenario").asText().equals(scenario)) {
+                rows.add(row);
+            }
+        }
+        rows.sort(java.util.Comparator.comparingInt(row -> Harness.targetOrder().indexOf(row.get("target").asText())));
+        return rows;
+    }
+
+    private JsonNode find(String scenario, String target, Predicate<String> variant) {
+        for (JsonNode row : rows(scenario)) {
+            if (row.get("target").asText().equals(target) && variant.test(row.get("variant").asText())
+                    && !row.get("figures").has("error")) {
+                return row.get("figures");
+            }
+        }
+        return null;
+    }
+
+    String markdown(String chartDirectory) {
+        StringBuilder md = new StringBuilder();
+        table(md, "idle", "Memory per idle connection (server RSS slope)",
+                new String[] {"target", "connections", "RSS at first / all (MB)", "per connection"},
+                f -> new String[] {f.get("connectionsFirst").asText() + " → " + f.get("connections").asText(),
+                        mb(f.get("rssFirstKb")) + " / " + mb(f.get("rssKb")),
+                        String.format(Locale.ROOT, "%.2f kB", f.get("bytesPerConnection").asDouble() / 1000)});
+        chart(md, chartDirectory, "memory.png", "idle");
+        table(md, "handshake", "WebSocket handshakes per second (64 in flight)",
+                new String[] {"target", "auth", "handshakes/s", "failed"},
+                f -> new String[] {BarChart.format(f.get("perSecond").asDouble()), f.get("failed").asText()});
+        chart(md, chartDirectory, "handshakes.png", "handshake");
+        table(md, "latency", "1:1 latency at a fixed rate (corrected for coordinated omission)",
+                new String[] {"target", "path", "rate/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "received / sent"},
+                f -> new String[] {f.get("rate").asText(), ms(f.get("p50Micros")), ms(f.get("p99Micros")),
+                        ms(f.get("p999Micros")), ms(f.get("maxMicros")), f.get("received").asText() + " / " + f.get("sent").asText()});
+        chart(md, chartDirectory, "latency.png", "latency");
+        table(md, "fanout", "Topic fan-out: one topic, one publisher",
+                new String[] {"target", "kind", "subscribers", "delivered/s", "p50 ms", "p99 ms"},
+                f -> new String[] {f.get("subscribers").asText(), BarChart.format(f.get("deliveredPerSecond").asDouble()),
+                        ms(f.get("p50Micros")), ms(f.get("p99Micros"))});
+        chart(md, chartDirectory, "fanout.png", "fanout");
+        table(md, "group", "Durable group fan-out (stored per member, then delivered)",
+                new String[] {"target", "kind", "members", "delivered/s", "p50 ms", "p99 ms"},
+                f -> new String[] {f.get("subscribers").asText(), BarChart.format(f.get("deliveredPerSecond").asDouble()),
+                        ms(f.get("p50Micros")), ms(f.get("p99Micros"))});
+        table(md, "throughput", "Durable chat throughput (single node, embedded store)",
+                new String[] {"target", "kind", "persisted (acknowledged)/s", "delivered/s"},
+                f -> new String[] {BarChart.format(f.get("acknowledgedPerSecond").asDouble()),
+                        BarChart.format(f.get("deliveredPerSecond").asDouble())});
+        table(md, "cluster", "Cluster hop: two nodes over Redis and MariaDB, same rate",
+                new String[] {"target", "path", "rate/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "received / sent"},
+                f -> new String[] {f.get("rate").asText(), ms(f.get("p50Micros")), ms(f.get("p99Micros")),
+                        ms(f.get("p999Micros")), ms(f.get("maxMicros")), f.get("received").asText() + " / " + f.get("sent").asText()});
+        table(md, "scale", "Connections held across gateway nodes",
+                new String[] {"target", "nodes", "held", "failed", "open time s", "RSS all nodes (MB)"},
+                f -> new String[] {f.get("held").asText(), f.get("failed").asText(),
+                        String.format(Locale.ROOT, "%.1f", f.get("openSeconds").asDouble()), mb(f.get("rssKb"))});
+        md.append(targetsTable());
+        return md.toString();
+    }
+
+    private interface Cells {
+        String[] of(JsonNode figures);
+    }
+
+    private void table(StringBuilder md, String scenario, String title, String[] header, Cells cells) {
+        List<JsonNode> rows = rows(scenario);
+        if (rows.isEmpty()) {
+            return;
+        }
+        md.append("### ").append(title).append("\n\n|");
+        for (String column : header) {
+            md.append(' ').append(column).append(" |");
+        }
+        md.append("\n|");
+        md.append("---|".repeat(header.length)).append('\n');
+        boolean variantColumn = header.length > 1 && !"connections".equals(header[1]) && !"nodes".equals(header[1])
+                && !"persisted (acknowledged)/s".equals(header[1]) && !"subscribers".equals(header[1]);
+        for (JsonNode row : rows) {
+            JsonNode figures = row.get("figures");
+            md.append("| ").append(row.get("target").asText());
+            if ("scale".equals(scenario)) {
+                md.append(" | ").append(row.get("variant").asText());
+            } else if (variantColumn) {
+                md.append(" | ").append(row.get("variant").asText());
+            }
+            if (figures.has("error")) {
+                md.append(" | failed: ").append(figures.get("error").asText().replace('|', '/')).append(" |\n");
+                continue;
+            }
+            for (String cell : cells.of(figures)) {
+                md.append(" | ").append(cell);
+            }
+            md.append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private void chart(StringBuilder md, String directory, String file, String scenario) {
+        if (!rows(scenario).isEmpty()) {
+            md.append("![").append(scenario).append("](").append(directory).append(file).append(")\n\n");
+        }
+    }
+
+    void charts(Path directory) throws IOException {
+        bars(directory.resolve("memory.png"), "Server memory per idle connection", "kB", "idle",
+                List.of("kB per connection"), f -> new double[] {f.get("bytesPerConnection").asDouble() / 1000});
+        bars(directory.resolve("handshakes.png"), "WebSocket handshakes per second", "handshakes/s", "handshake",
+                List.of("handshakes/s"), f -> new double[] {f.get("perSecond").asDouble()});
+        bars(directory.resolve("latency.png"), "1:1 latency percentiles at " + options.latencyRate + " msg/s", "ms", "latency",
+                List.of("p50", "p99", "p99.9"), f -> new double[] {f.get("p50Micros").asDouble() / 1000,
+                        f.get("p99Micros").asDouble() / 1000, f.get("p999Micros").asDouble() / 1000});
+        bars(directory.resolve("fanout.png"), "Topic fan-out, delivered messages per second", "messages/s", "fanout",
+                List.of("delivered/s"), f -> new double[] {f.get("deliveredPerSecond").asDouble()});
+    }
+
+    private interface Values {
+        double[] of(JsonNode figures);
+    }
+
+    private void bars(Path file, String title, String unit, String scenario, List<String> series, Values values) throws IOException {
+        List<String> groups = new ArrayList<>();
+        List<double[]> data = new ArrayList<>();
+        for (JsonNode row : rows(scenario)) {
+            if (row.get("figures").has("error")) {
+                continue;
+            }
+            String variant = row.get("variant").asText();
+            String shortVariant = !"latency".equals(scenario) || variant.contains("memory") ? ""
+                    : variant.startsWith("durable") ? " durable" : " topic";
+            groups.add(row.get("target").asText() + shortVariant);
+            data.add(values.of(row.get("figures")));
+        }
+        if (!groups.isEmpty()) {
+            BarChart.write(file, title, unit, groups, series, data.toArray(double[][]::new));
+        }
+    }
+
+    /** The issue's targets next to what this run measured. */
+    String targetsTable() {
+        StringBuilder md = new StringBuilder("### Targets\n\n| figure | target | measured | met |\n|---|---|---|---|\n");
+        JsonNode idle = find("idle", "switchboard", v -> true);
+        target(md, "server RSS per idle connection", "≤ 2.0 kB",
+                idle == null ? null : idle.get("bytesPerConnection").asDouble() / 1000, value -> value <= 2.0, "%.2f kB");
+        JsonNode fanout = find("fanout", "switchboard", v -> true);
+        JsonNode bunFanout = find("fanout", "bun", v -> true);
+        Double ratio = fanout == null || bunFanout == null ? null
+                : fanout.get("deliveredPerSecond").asDouble() / bunFanout.get("deliveredPerSecond").asDouble();
+        target(md, "topic fan-out, 1 topic × " + (options.smoke ? 50 : options.fanoutSubscribers) + " subscribers",
+                "≥ 1.5 × Bun", ratio, value -> value >= 1.5, "%.2f × Bun");
+        JsonNode durable = find("latency", "switchboard", v -> v.startsWith("durable"));
+        target(md, "1:1 latency, durable chat, p99", "≤ 2 ms",
+                durable == null ? null : durable.get("p99Micros").asDouble() / 1000, value -> value <= 2.0, "%.2f ms");
+        JsonNode topic = find("latency", "switchboard", v -> v.startsWith("topic"));
+        JsonNode bunLatency = find("latency", "bun", v -> true);
+        Double topicVsBun = topic == null || bunLatency == null ? null
+                : topic.get("p99Micros").asDouble() / bunLatency.get("p99Micros").asDouble();
+        target(md, "1:1 latency, ephemeral path (topic), p99", "≤ Bun's", topicVsBun, value -> value <= 1.0, "%.2f × Bun's");
+        JsonNode handshake = find("handshake", "switchboard", v -> true);
+        target(md, "handshakes/s with JWT, one node", "≥ 10,000",
+                handshake == null ? null : handshake.get("perSecond").asDouble(), value -> value >= 10_000, "%.0f/s");
+        JsonNode throughput = find("throughput", "switchboard", v -> true);
+        target(md, "durable chat throughput, single node (SQLite)", "≥ 50,000 msg/s",
+                throughput == null ? null : throughput.get("acknowledgedPerSecond").asDouble(), value -> value >= 50_000, "%.0f msg/s");
+        JsonNode scale = find("scale", "switchboard", v -> true);
+        target(md, "connections on this machine", "≥ 100,000 across 6 nodes",
+                scale == null ? null : scale.get("held").asDouble(), value -> value >= 100_000, "%.0f");
+        // The hop on the ephemeral path: on the durable path the store's commit time (MariaDB) dominates and varies more than the hop.
+        JsonNode same = find("cluster", "switchboard", "same node (topic)"::equals);
+        JsonNode cross = find("cluster", "switchboard", "cross node (topic)"::equals);
+        target(md, "cross-node hop, p99 added (topic path)", "≤ 1 ms", same == null || cross == null ? null
+                : (cross.get("p99Micros").asDouble() - same.get("p99Micros").asDouble()) / 1000, value -> value <= 1.0, "%.2f ms");
+        return md.append('\n').toString();
+    }
+
+    private static void target(StringBuilder md, String figure, String goal, Double value, Predicate<Double> met, String format) {
+        md.append("| ").append(figure).append(" | ").append(goal).append(" | ")
+                .append(value == null ? "not measured" : String.format(Locale.ROOT, format, value)).append(" | ")
+                .append(value == null ? "–" : met.test(value) ? "yes" : "**no**").append(" |\n");
+    }
+
+    /** docs/BENCHMARKS.md: what was measured, on what, how to reproduce, then the tables and charts. */
+    String benchmarksPage() {
+        JsonNode machine = document.get("machine");
+        return """
+                # Benchmarks
+
+                Measured by the project's own harness (`bench/`), Switchboard and its peers one after another on
+                the same machine with the same Netty load generator. Generated by the harness; do not edit by hand.
+
+                **Machine:** %s, %s cores, %s RAM, Linux %s; %s; Node %s.
+                **Run finished:** %s%s.
+
+                **Reproduce** (builds everything, installs the peers, runs every scenario, rewrites this page):
+
+                ```
+                ./mvnw -B -q -Pquick package && (cd bench/peers && npm ci) \\
+                  && java -jar bench/target/switchboard-bench.jar run --publish
+                ```
+
+                **Settings.** Switchboard: one node, embedded SQLite store (`synchronous=FULL`), JVM `%s`, rate
+                limits raised for the load; durable chat means stored and acknowledged before delivery. Peers
+                (`bench/peers`, see its README): Node `ws`, Bun's built-in server, Socket.IO (websocket transport),
+                all in memory, no auth, no durability, no compression. Load generator: Java/Netty, epoll, 2 event
+                loops per process, connections spread over source addresses 127.0.0.2 …, at most 16,000 sockets per
+                process. Latency is receive time minus the *intended* send time of a fixed schedule (HdrHistogram;
+                coordinated omission corrected). Client and servers share the machine's 2 cores, so every figure
+                includes the load generator's own CPU use. Every run is preceded by 5 s of unmeasured warm-up. Idle
+                memory is the server's RSS slope between two connection counts; for the JVM a collection is
+                requested (`jcmd GC.run`) before each reading, since its collector would otherwise only run under
+                allocation pressure (the peers' collectors run on idle timers). `scale` (several Switchboard nodes in
+                cluster mode over Redis and MariaDB) runs on its own: `run --scenarios scale`. Scenario details:
+                `bench/README.md`.
+
+                %s%s""".formatted(machine.get("cpu").asText(), machine.get("cores").asText(), machine.get("memory").asText(),
+                machine.get("kernel").asText(), machine.get("java").asText(), machine.get("node").asText(),
+                document.get("finishedAt").asText(), document.get("smoke").asBoolean() ? " (smoke run: tiny sizes, not figures)" : "",
+                options.serverJvmOptions, markdown("benchmarks/"), analysis());
+    }
+
+    /** The hand-written findings (profiles, causes, what changed) kept in bench/analysis.md, if any. */
+    private static String analysis() {
+        Path file = Path.of("bench", "analysis.md");
+        try {
+            return java.nio.file.Files.exists(file) ? "\n" + java.nio.file.Files.readString(file) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String ms(JsonNode micros) {
+        return String.format(Locale.ROOT, "%.2f", micros.asDouble() / 1000);
+    }
+
+    private static String mb(JsonNode kilobytes) {
+        return String.format(Locale.ROOT, "%.0f", kilobytes.asDouble() / 1024);
+    }
+}

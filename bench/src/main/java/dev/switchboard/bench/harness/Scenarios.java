@@ -1,0 +1,220 @@
+package dev.switchboard.bench.harness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The measurements (issue 6 / SPEC R16). Each runs against one started {@link Target} and returns
+ * its figures as JSON; sizes come from {@link HarnessOptions} and shrink to seconds for a smoke run.
+ * Every load generator binds to its own source addresses (127.0.0.2 …) and stays below 20,000
+ * sockets per process.
+ */
+final class Scenarios {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int SOCKETS_PER_WORKER = 16_000;
+
+    private final HarnessOptions options;
+    private final Path logs;
+
+    Scenarios(HarnessOptions options, Path logs) {
+        this.options = options;
+        this.logs = logs;
+    }
+
+    private int seconds() {
+        return options.smoke ? 2 : options.seconds;
+    }
+
+    /** Seconds every measured run is preceded by (not counted): JIT compilers and caches warm up. */
+    private String warmup() {
+        return options.smoke ? "1" : "5";
+    }
+
+    private long readyTimeout(int connections) {
+        return 60 + connections / 200;
+    }
+
+    /**
+     * Server memory per idle connection: RSS at a quarter of the connections and at all of them;
+     * the slope between the two excludes the process's fixed cost.
+     */
+    ObjectNode idle(Target target) throws Exception {
+        int total = options.smoke ? 400 : options.idleConnections;
+        int first = total / 4;
+        int port = target.ports().get(0);
+        List<Worker> workers = new ArrayList<>();
+        try {
+            ObjectNode result = JSON.createObjectNode();
+            settle(target);
+            long baseline = target.rssKilobytes();
+            workers.add(hold(target, port, "idle", 0, first, 0));
+            settle(target);
+            long rssFirst = target.rssKilobytes();
+            int opened = first;
+            int index = 1;
+            while (opened < total) {
+                int count = Math.min(SOCKETS_PER_WORKER, total - opened);
+                workers.add(hold(target, port, "idle", opened, count, index++));
+                opened += count;
+            }
+            settle(target);
+            long rssAll = target.rssKilobytes();
+            result.put("baselineRssKb", baseline);
+            result.put("connectionsFirst", first);
+            result.put("rssFirstKb", rssFirst);
+            result.put("connections", total);
+            result.put("rssKb", rssAll);
+            result.put("bytesPerConnection", (rssAll - rssFirst) * 1024.0 / (total - first));
+            return result;
+        } finally {
+            workers.forEach(Worker::close);
+        }
+    }
+
+    private Worker hold(Target target, int port, String prefix, int first, int count, int sourceIndex) throws Exception {
+        return Worker.start(logs, readyTimeout(count), "--role", "hold", "--dialect", target.dialect(),
+                "--port", Integer.toString(port), "--prefix", prefix, "--first", Integer.toString(first),
+                "--count", Integer.toString(count), "--sources", Worker.sourceAddress(sourceIndex));
+    }
+
+    /** Lets memory and the server's background work settle before reading RSS. */
+    private void settle() throws InterruptedException {
+        Thread.sleep(options.smoke ? 500 : 3000); // a fixed pause before a memory reading, not synchronisation
+    }
+
+    private void settle(Target target) throws IOException, InterruptedException {
+        target.collectGarbage();
+        settle();
+    }
+
+    /** WebSocket handshakes per second (Switchboard: each with an HS256 JWT to verify), 64 in flight. */
+    ObjectNode handshakes(Target target) throws Exception {
+        List<String> arguments = new ArrayList<>(List.of("--role", "handshake", "--dialect", target.dialect(),
+                "--port", Integer.toString(target.ports().get(0)), "--prefix", "hs", "--count", "1000",
+                "--concurrency", "64", "--seconds", Integer.toString(seconds()), "--warmup-seconds", warmup(),
+                "--sources", String.join(",", Worker.sourceAddress(10), Worker.sourceAddress(11), Worker.sourceAddress(12),
+                        Worker.sourceAddress(13))));
+        if (target instanceof SwitchboardTarget) {
+            arguments.addAll(List.of("--jwt-secret", SwitchboardTarget.JWT_SECRET));
+        }
+        try (Worker worker = Worker.start(logs, 120, arguments.toArray(String[]::new))) {
+            worker.go();
+            return (ObjectNode) worker.awaitResult(seconds() + 180L);
+        }
+    }
+
+    /**
+     * 1:1 latency at a fixed rate, corrected for coordinated omission. {@code mode} chat =
+     * Switchboard's durable path; topic = its ephemeral path; the peers' 1:1 is in memory.
+     */
+    ObjectNode latency(Target target, String mode, int senderNode, int receiverNode) throws Exception {
+        int pairs = options.smoke ? 10 : 100;
+        int rate = options.smoke ? 200 : options.latencyRate;
+        try (Worker worker = Worker.start(logs, readyTimeout(2 * pairs), "--role", "latency", "--dialect", target.dialect(),
+                "--mode", mode, "--port", Integer.toString(target.ports().get(senderNode)),
+                "--receiver-port", Integer.toString(target.ports().get(receiverNode)),
+                "--prefix", "lat" + senderNode + receiverNode + mode.charAt(0), "--count", Integer.toString(pairs),
+                "--rate", Integer.toString(rate), "--seconds", Integer.toString(seconds()),
+                "--warmup-seconds", warmup(), "--sources", Worker.sourceAddress(20))) {
+            worker.go();
+            ObjectNode result = (ObjectNode) worker.awaitResult(seconds() + 180L);
+            result.put("mode", mode);
+            return result;
+        }
+    }
+
+    /** One topic, {@code fanoutSubscribers} subscribers, one publisher: deliveries per second and their latency. */
+    ObjectNode fanout(Target target, String mode) throws Exception {
+        int subscribers = options.smoke ? 50 : options.fanoutSubscribers;
+        String topic = "group".equals(mode) ? "bench-group" : "fanout";
+        if ("group".equals(mode)) {
+            createGroup((SwitchboardTarget) target, topic, subscribers);
+        }
+        try (Worker worker = Worker.start(logs, readyTimeout(subscribers), "--role", "fanout", "--dialect", target.dialect(),
+                "--mode", mode, "--topic", topic, "--publisher", "--window", "16",
+                "--port", Integer.toString(target.ports().get(0)), "--prefix", "m", "--count", Integer.toString(subscribers),
+                "--seconds", Integer.toString(seconds()), "--warmup-seconds", warmup(), "--sources", Worker.sourceAddress(30))) {
+            worker.go();
+            ObjectNode result = (ObjectNode) worker.awaitResult(seconds() + 180L);
+            result.put("mode", mode);
+            return result;
+        }
+    }
+
+    /** A durable group of the fan-out's users (m0 … and the publisher mpub0), made through the server API. */
+    private void createGroup(SwitchboardTarget target, String groupId, int members) throws IOException, InterruptedException {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("groupId", groupId);
+        body.put("owner", "mpub0");
+        var list = body.putArray("members");
+        for (int i = 0; i < members; i++) {
+            list.add("m" + i);
+        }
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + target.apiPorts().get(0) + "/api/v1/groups"))
+                .header("Authorization", "Bearer " + SwitchboardTarget.API_KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 201 && response.statusCode() != 409) {
+            throw new IOException("group create: " + response.statusCode() + " " + response.body());
+        }
+    }
+
+    /** Durable chat throughput: pairs sending with a window of unacknowledged messages each. */
+    ObjectNode throughput(Target target) throws Exception {
+        int pairs = options.smoke ? 10 : 200;
+        try (Worker worker = Worker.start(logs, readyTimeout(2 * pairs), "--role", "throughput", "--dialect", target.dialect(),
+                "--port", Integer.toString(target.ports().get(0)), "--prefix", "tp", "--count", Integer.toString(pairs),
+                "--window", "8", "--seconds", Integer.toString(seconds()), "--warmup-seconds", warmup(),
+                "--sources", Worker.sourceAddress(40))) {
+            worker.go();
+            return (ObjectNode) worker.awaitResult(seconds() + 180L);
+        }
+    }
+
+    /** Connections held across several gateway nodes, one worker per node on its own source address. */
+    ObjectNode scale(SwitchboardTarget target, int connections) throws Exception {
+        int nodes = target.ports().size();
+        int perNode = connections / nodes;
+        List<Worker> workers = new ArrayList<>();
+        long start = System.nanoTime();
+        try {
+            for (int node = 0; node < nodes; node++) {
+                workers.add(Worker.start(logs, readyTimeout(perNode) + 120, "--role", "hold", "--dialect", "switchboard",
+                        "--port", Integer.toString(target.ports().get(node)), "--prefix", "n" + node + "u",
+                        "--count", Integer.toString(perNode), "--threads", "1", "--sources", Worker.sourceAddress(50 + node)));
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            settle();
+            ObjectNode result = JSON.createObjectNode();
+            result.put("nodes", nodes);
+            result.put("connections", (long) perNode * nodes);
+            result.put("openSeconds", seconds);
+            result.put("rssKb", target.rssKilobytes());
+            for (Worker worker : workers) {
+                worker.go();
+            }
+            long open = 0;
+            long failed = 0;
+            for (Worker worker : workers) {
+                JsonNode held = worker.awaitResult(60);
+                open += held.get("open").asLong();
+                failed += held.get("failed").asLong();
+            }
+            result.put("held", open);
+            result.put("failed", failed);
+            return result;
+        } finally {
+            workers.forEach(Worker::close);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.switchboard.bench.harness;
+
+import java.io.IOException;
+import java.util.List;
+
+/** A server under test: one or more processes listening on 127.0.0.1. */
+interface Target extends AutoCloseable {
+
+    /** "switchboard", "bun", "ws", "socketio". */
+    String name();
+
+    /** The load generator's dialect for it. */
+    String dialect();
+
+    /** The WebSocket port of each node. */
+    List<Integer> ports();
+
+    /**
+     * Called before each memory reading of the idle scenario: a runtime whose collector only runs
+     * under allocation pressure (the JVM) is asked to collect, so handshake garbage it would reclaim
+     * anyway is not counted as per-connection memory. No-op for the peers (their collectors run on
+     * idle timers).
+     */
+    default void collectGarbage() throws IOException, InterruptedException {
+    }
+
+    /** Resident memory of all its processes, in kB. */
+    long rssKilobytes() throws IOException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,63 @@
+package dev.switchboard.bench.harness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** A load-generator process ({@code BenchMain load …}) as seen from the harness. */
+final class Worker implements AutoCloseable {
+    private static final Pattern READY = Pattern.compile("^READY (.*)");
+    private static final Pattern RESULT = Pattern.compile("^RESULT (\\{.*)");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static int started;
+
+    private final Proc process;
+
+    private Worker(Proc process) {
+        this.process = process;
+    }
+
+    /** Starts a worker with {@code arguments} (its {@code load} options) and waits until it is set up. */
+    static Worker start(Path logs, long readySeconds, String... arguments) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms64m", "-Xmx1g", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
+                "dev.switchboard.bench.BenchMain", "load"));
+        command.addAll(List.of(arguments));
+        int number;
+        synchronized (Worker.class) {
+            number = started++;
+        }
+        Proc process = new Proc("worker-" + number, command, Map.of(), logs.resolve("worker-" + number + ".log"));
+        Worker worker = new Worker(process);
+        try {
+            process.awaitLine(READY, readySeconds);
+        } catch (RuntimeException | InterruptedException e) {
+            process.close();
+            throw e;
+        }
+        return worker;
+    }
+
+    /** Source address number {@code index} (127.0.0.2, 127.0.0.3, …): each has its own ephemeral ports. */
+    static String sourceAddress(int index) {
+        return "127.0.0." + (2 + index);
+    }
+
+    void go() throws IOException {
+        process.tell("GO");
+    }
+
+    JsonNode awaitResult(long seconds) throws InterruptedException, IOException {
+        return JSON.readTree(process.awaitLine(RESULT, seconds).group(1));
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}

@@ -1,0 +1,381 @@
+package dev.switchboard.bench.load;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * One load-generator process, driven by the harness over stdin/stdout: it prints {@code READY …}
+ * once its sessions are set up, waits for {@code GO} (or for stdin to close), runs its role, and
+ * prints one {@code RESULT {json}} line. Several workers run side by side — a process may hold at
+ * most 20,000 open files here — each binding its connections to its own source addresses.
+ */
+public final class LoadWorker {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int OPEN_CONCURRENCY = 500;
+
+    private final WorkerOptions options;
+    private final LoadClient client;
+    private final BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+
+    public LoadWorker(WorkerOptions options) {
+        this.options = options;
+        if (options.jwtSecret != null) {
+            Tokens.useSecret(options.jwtSecret);
+        }
+        this.client = new LoadClient(options.host, Dialect.of(options.dialect), options.sources.split(","), options.threads);
+    }
+
+    public void run() throws Exception {
+        try {
+            ObjectNode result = switch (options.role) {
+                case "hold" -> hold();
+                case "handshake" -> handshakes();
+                case "latency" -> latency();
+                case "fanout" -> fanout();
+                case "throughput" -> throughput();
+                default -> throw new IllegalArgumentException("unknown role " + options.role);
+            };
+            System.out.println("RESULT " + JSON.writeValueAsString(result));
+            System.out.flush();
+        } finally {
+            client.close();
+        }
+    }
+
+    /** Opens {@code count} sessions with at most {@link #OPEN_CONCURRENCY} handshakes in flight. */
+    private List<Session> openAll(int port, String prefix, int first, int count, boolean timestamps, boolean receive)
+            throws InterruptedException {
+        List<Session> sessions = new ArrayList<>(count);
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(OPEN_CONCURRENCY);
+        List<CompletableFuture<Session>> pending = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            inFlight.acquire();
+            CompletableFuture<Session> opened = client.open(port, prefix + (first + i), timestamps, receive);
+            opened.whenComplete((session, error) -> inFlight.release());
+            pending.add(opened);
+        }
+        int failed = 0;
+        for (CompletableFuture<Session> opened : pending) {
+            try {
+                sessions.add(opened.get(60, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                failed++;
+                if (failed == 1) {
+                    System.err.println("session failed: " + e);
+                }
+            }
+        }
+        if (failed > 0) {
+            System.err.println(failed + " of " + count + " sessions failed to open");
+        }
+        return sessions;
+    }
+
+    private void ready(String detail) {
+        System.out.println("READY " + detail);
+        System.out.flush();
+    }
+
+    /** Waits for a line from the harness; returns it, or null at end of input. */
+    private String awaitCommand() throws IOException {
+        return commands.readLine();
+    }
+
+    // ---- roles ----
+
+    /** Idle sessions for the memory measurement: open, report, hold until told to stop. */
+    private ObjectNode hold() throws Exception {
+        List<Session> sessions = openAll(options.port, options.prefix, options.first, options.count, false, true);
+        ready(sessions.size() + " " + (options.count - sessions.size()));
+        awaitCommand();
+        ObjectNode result = JSON.createObjectNode();
+        result.put("open", sessions.size());
+        result.put("failed", options.count - sessions.size());
+        return result;
+    }
+
+    /** Connect, wait for welcome, close — as fast as possible with {@code concurrency} in flight, for {@code seconds}. */
+    private ObjectNode handshakes() throws Exception {
+        client.resetOnClose();
+        ready("handshake");
+        awaitCommand();
+        LongAdder completed = new LongAdder();
+        LongAdder failed = new LongAdder();
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(options.concurrency);
+        // Warm-up (not counted): JIT compilers and caches of every target get the same head start.
+        int userNumber = runHandshakes(inFlight, System.nanoTime() + TimeUnit.SECONDS.toNanos(options.warmupSeconds),
+                new LongAdder(), new LongAdder(), 0);
+        inFlight.acquire(options.concurrency);
+        inFlight.release(options.concurrency);
+        long start = System.nanoTime();
+        runHandshakes(inFlight, start + TimeUnit.SECONDS.toNanos(options.seconds), completed, failed, userNumber);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        inFlight.acquire(options.concurrency);
+        ObjectNode result = JSON.createObjectNode();
+        result.put("handshakes", completed.sum());
+        result.put("failed", failed.sum());
+        result.put("seconds", seconds);
+        result.put("perSecond", completed.sum() / seconds);
+        return result;
+    }
+
+    /** Opens and resets sessions until the deadline, {@code inFlight} permits at a time; returns the next user number. */
+    private int runHandshakes(java.util.concurrent.Semaphore inFlight, long deadline, LongAdder completed, LongAdder failed,
+                              int userNumber) throws InterruptedException {
+        while (System.nanoTime() < deadline) {
+            if (!inFlight.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+                continue;
+            }
+            client.open(options.port, options.prefix + (options.first + (userNumber++ % Math.max(1, options.count))), false, false)
+                    .whenComplete((session, error) -> {
+                        if (error == null) {
+                            completed.increment();
+                            session.channel().close(); // abrupt close: the server's cleanup is part of the cost
+                        } else {
+                            failed.increment();
+                        }
+                        inFlight.release();
+                    });
+        }
+        return userNumber;
+    }
+
+    /**
+     * 1:1 latency at a fixed total rate over {@code count} sender → receiver pairs (chat: durable
+     * messages; topic: one topic per pair). Latency is receive time minus the *intended* send time
+     * of a fixed schedule, so a stall delays the clock of every message behind it instead of
+     * hiding them (corrected for coordinated omission).
+     */
+    private ObjectNode latency() throws Exception {
+        boolean topic = "topic".equals(options.mode);
+        List<Session> receivers = openAll(options.receiverPort > 0 ? options.receiverPort : options.port,
+                options.prefix + "r", options.first, options.count, true, true);
+        List<Session> senders = openAll(options.port, options.prefix + "s", options.first, options.count, false, false);
+        Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+        AtomicLong received = new AtomicLong();
+        if (topic) {
+            subscribeAll(receivers, index -> "pair." + options.prefix + (options.first + index));
+        }
+        AtomicLong measuringFrom = new AtomicLong(Long.MAX_VALUE);
+        for (Session receiver : receivers) {
+            receiver.listen((session, kind, timestamp) -> {
+                if ((kind == Inbound.MESSAGE || kind == Inbound.PUBLICATION) && timestamp > 0) {
+                    long now = System.nanoTime();
+                    if (timestamp >= measuringFrom.get()) {
+                        recorder.recordValue(Math.max(0, now - timestamp));
+                        received.incrementAndGet();
+                    }
+                }
+            });
+        }
+        ready(senders.size() + " pairs");
+        awaitCommand();
+        long interval = TimeUnit.SECONDS.toNanos(1) / options.rate;
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+        long warmupEnd = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds);
+        measuringFrom.set(warmupEnd);
+        long end = warmupEnd + TimeUnit.SECONDS.toNanos(options.seconds);
+        AtomicLong sent = new AtomicLong();
+        AtomicLong measuredSent = new AtomicLong();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        client.scheduleAtFixedRate(() -> {
+            long now = System.nanoTime();
+            while (true) {
+                long k = sent.get();
+                long intended = start + k * interval;
+                if (intended > now || intended >= end) {
+                    break;
+                }
+                sent.incrementAndGet();
+                if (intended >= warmupEnd) {
+                    measuredSent.incrementAndGet();
+                }
+                int pair = (int) (k % senders.size());
+                Session sender = senders.get(pair);
+                String payload = "{\"t\":" + intended + "}";
+                String to = receivers.get(pair).user();
+                sender.send(topic ? client.dialect().publish("pair." + options.prefix + (options.first + pair), payload)
+                        : client.dialect().send(to, payload, k));
+            }
+            if (now >= end && !done.isDone()) {
+                done.complete(null);
+            }
+        }, TimeUnit.MICROSECONDS.toNanos(200));
+        done.get(options.seconds + options.warmupSeconds + 60L, TimeUnit.SECONDS);
+        // Let stragglers arrive (bounded), then read the histogram.
+        long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (received.get() < measuredSent.get() && System.nanoTime() < drainDeadline) {
+            Thread.sleep(10); // waiting for in-flight messages to land, not synchronising a test
+        }
+        Histogram histogram = recorder.getIntervalHistogram();
+        ObjectNode result = histogramJson(histogram);
+        result.put("sent", measuredSent.get());
+        result.put("received", received.get());
+        result.put("rate", options.rate);
+        return result;
+    }
+
+    /** Subscribers (all topics or one) ready before the harness says GO. */
+    private void subscribeAll(List<Session> sessions, java.util.function.IntFunction<String> topicOf) throws Exception {
+        List<CompletableFuture<Void>> subscribed = new ArrayList<>();
+        for (int i = 0; i < sessions.size(); i++) {
+            Session session = sessions.get(i);
+            CompletableFuture<Void> reply = new CompletableFuture<>();
+            session.listen((s, kind, timestamp) -> {
+                if (kind == Inbound.REPLY) {
+                    reply.complete(null);
+                }
+            });
+            session.send(client.dialect().subscribe(topicOf.apply(i)));
+            subscribed.add(reply);
+        }
+        CompletableFuture.allOf(subscribed.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Fan-out: {@code count} subscribers of one topic (or members of one group); when this worker is
+     * the publisher it publishes for {@code seconds}, keeping at most {@code window} publications
+     * ahead of its last subscriber. Every worker counts what its subscribers received in that time.
+     */
+    private ObjectNode fanout() throws Exception {
+        boolean group = "group".equals(options.mode);
+        List<Session> subscribers = openAll(options.port, options.prefix, options.first, options.count, true, true);
+        if (!group || !"switchboard".equals(options.dialect)) {
+            subscribeAll(subscribers, index -> options.topic);
+        }
+        LongAdder received = new LongAdder();
+        Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+        java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(options.window);
+        Session probe = subscribers.isEmpty() ? null : subscribers.get(subscribers.size() - 1);
+        java.util.concurrent.atomic.AtomicBoolean counting = new java.util.concurrent.atomic.AtomicBoolean();
+        for (Session subscriber : subscribers) {
+            subscriber.listen((session, kind, timestamp) -> {
+                if (kind == Inbound.MESSAGE || kind == Inbound.PUBLICATION) {
+                    if (counting.get()) {
+                        received.increment();
+                        if (timestamp > 0 && (timestamp & 15) == 0) { // sample 1/16 for latency: keeps the generator light
+                            recorder.recordValue(Math.max(0, System.nanoTime() - timestamp));
+                        }
+                    }
+                    if (session == probe) {
+                        window.release(); // the last subscriber has it: one more may be in flight
+                    }
+                }
+            });
+        }
+        Session publisher = options.publisher
+                ? openAll(options.port, options.prefix + "pub", 0, 1, false, false).get(0) : null;
+        ready(subscribers.size() + " subscribers");
+        awaitCommand();
+        long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.warmupSeconds);
+        long end = warmupEnd + TimeUnit.SECONDS.toNanos(options.seconds);
+        long start = warmupEnd;
+        long published = 0;
+        long publishedBeforeCounting = 0;
+        if (publisher != null) {
+            while (System.nanoTime() < end) {
+                if (!counting.get() && System.nanoTime() >= warmupEnd) {
+                    counting.set(true); // the publisher's thread flips it: warm-up over
+                    publishedBeforeCounting = published;
+                }
+                // Blocks (no spinning: the server needs the CPU) until the last subscriber caught up enough.
+                if (!window.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+                    continue;
+                }
+                long now = System.nanoTime();
+                String payload = "{\"t\":" + now + "}";
+                publisher.send(group ? client.dialect().sendToGroup(options.topic, payload, published)
+                        : client.dialect().publish(options.topic, payload));
+                published++;
+            }
+        } else {
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime()));
+            counting.set(true);
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()));
+        }
+        counting.set(false);
+        published -= publishedBeforeCounting;
+        double seconds = (System.nanoTime() - start) / 1e9;
+        ObjectNode result = histogramJson(recorder.getIntervalHistogram());
+        result.put("subscribers", subscribers.size());
+        result.put("received", received.sum());
+        result.put("published", published);
+        result.put("seconds", seconds);
+        result.put("deliveredPerSecond", received.sum() / seconds);
+        return result;
+    }
+
+    /** Durable chat throughput: {@code count} pairs, each sender keeping {@code window} sends unacknowledged. */
+    private ObjectNode throughput() throws Exception {
+        List<Session> receivers = openAll(options.port, options.prefix + "r", options.first, options.count, false, true);
+        List<Session> senders = openAll(options.port, options.prefix + "s", options.first, options.count, false, true);
+        LongAdder delivered = new LongAdder();
+        LongAdder acknowledged = new LongAdder();
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicLong sequence = new AtomicLong();
+        for (Session receiver : receivers) {
+            receiver.listen((session, kind, timestamp) -> {
+                if (kind == Inbound.MESSAGE && running.get()) {
+                    delivered.increment();
+                }
+            });
+        }
+        for (int i = 0; i < senders.size(); i++) {
+            Session sender = senders.get(i);
+            String to = receivers.get(i).user();
+            sender.listen((session, kind, timestamp) -> {
+                if (kind == Inbound.REPLY && running.get()) {
+                    acknowledged.increment();
+                    session.send(client.dialect().send(to, "{\"t\":1}", sequence.incrementAndGet()));
+                }
+            });
+        }
+        ready(senders.size() + " pairs");
+        awaitCommand();
+        running.set(true);
+        long start = System.nanoTime();
+        for (int i = 0; i < senders.size(); i++) {
+            Session sender = senders.get(i);
+            for (int w = 0; w < options.window; w++) {
+                sender.write(client.dialect().send(receivers.get(i).user(), "{\"t\":1}", sequence.incrementAndGet()));
+            }
+            sender.flush();
+        }
+        Thread.sleep(TimeUnit.SECONDS.toMillis(options.warmupSeconds)); // warm-up, then count from zero
+        long warmDelivered = delivered.sum();
+        long warmAcknowledged = acknowledged.sum();
+        start = System.nanoTime();
+        Thread.sleep(TimeUnit.SECONDS.toMillis(options.seconds));
+        running.set(false);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        delivered.add(-warmDelivered);
+        acknowledged.add(-warmAcknowledged);
+        ObjectNode result = JSON.createObjectNode();
+        result.put("acknowledgedPerSecond", acknowledged.sum() / seconds);
+        result.put("deliveredPerSecond", delivered.sum() / seconds);
+        result.put("seconds", seconds);
+        return result;
+    }
+
+    private static ObjectNode histogramJson(Histogram histogram) {
+        ObjectNode result = JSON.createObjectNode();
+        result.put("count", histogram.getTotalCount());
+        result.put("p50Micros", histogram.getValueAtPercentile(50) / 1000.0);
+        result.put("p99Micros", histogram.getValueAtPercentile(99) / 1000.0);
+        result.put("p999Micros", histogram.getValueAtPercentile(99.9) / 1000.0);
+        result.put("maxMicros", histogram.getMaxValue() / 1000.0);
+        return result;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.switchboard.bench.load;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One load-generator WebSocket session: completes {@link #welcomed} when the server accepted it,
+ * answers protocol-level frames, and hands every inbound frame's kind and embedded timestamp to its
+ * {@link Listener} on the channel's event loop.
+ */
+public final class Session extends SimpleChannelInboundHandler<WebSocketFrame> {
+
+    /** Inbound traffic of a session; called on its event loop. */
+    public interface Listener {
+        void onFrame(Session session, Inbound kind, long timestampNanos);
+    }
+
+    private final String user;
+    private final Dialect dialect;
+    private final boolean needTimestamps;
+    private final boolean receive;
+    private final CompletableFuture<Session> welcomed = new CompletableFuture<>();
+    private volatile Listener listener = (session, kind, timestamp) -> { };
+    private volatile Channel channel;
+    private int closeCode = -1;
+
+    Session(String user, Dialect dialect, boolean needTimestamps, boolean receive) {
+        this.user = user;
+        this.dialect = dialect;
+        this.needTimestamps = needTimestamps;
+        this.receive = receive;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public CompletableFuture<Session> welcomed() {
+        return welcomed;
+    }
+
+    public void listen(Listener listener) {
+        this.listener = listener;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    /** The close code the server sent, or -1. */
+    public int closeCode() {
+        return closeCode;
+    }
+
+    public void send(String text) {
+        channel.writeAndFlush(new TextWebSocketFrame(text), channel.voidPromise());
+    }
+
+    /** Writes without flushing; {@link #flush} sends everything written. */
+    public void write(String text) {
+        channel.write(new TextWebSocketFrame(text), channel.voidPromise());
+    }
+
+    public void flush() {
+        channel.flush();
+    }
+
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    public void close() {
+        Channel current = channel;
+        if (current != null && current.isActive()) {
+            current.writeAndFlush(new CloseWebSocketFrame(1000, "bye")).addListener(future -> current.close());
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        channel = ctx.channel();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame instanceof CloseWebSocketFrame close) {
+            closeCode = close.statusCode();
+            return;
+        }
+        if (!(frame instanceof TextWebSocketFrame)) {
+            return;
+        }
+        ByteBuf text = frame.content();
+        String reply = dialect.reply(text);
+        if (reply != null) {
+            send(reply);
+            return;
+        }
+        Inbound kind = dialect.classify(text);
+        if (kind == Inbound.WELCOME && !welcomed.isDone()) {
+            String after = receive ? dialect.afterWelcome() : null;
+            if (after != null) {
+                send(after);
+            }
+            welcomed.complete(this);
+            return;
+        }
+        long timestamp = needTimestamps && (kind == Inbound.MESSAGE || kind == Inbound.PUBLICATION) ? Frames.timestamp(text) : -1;
+        listener.onFrame(this, kind, timestamp);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        welcomed.completeExceptionally(new IllegalStateException("closed before welcome (close code " + closeCode + ")"));
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        welcomed.completeExceptionally(cause);
+        ctx.close();
+    }
+}
