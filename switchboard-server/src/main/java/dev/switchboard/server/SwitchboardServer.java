@@ -8,6 +8,7 @@ import dev.switchboard.server.chat.ChatService;
 import dev.switchboard.server.chat.CommandDispatcher;
 import dev.switchboard.server.chat.GroupCommands;
 import dev.switchboard.server.chat.PresenceCommands;
+import dev.switchboard.server.chat.SessionPolicy;
 import dev.switchboard.server.chat.Router;
 import dev.switchboard.server.chat.TopicCommands;
 import dev.switchboard.server.cluster.Cluster;
@@ -106,7 +107,7 @@ public final class SwitchboardServer implements AutoCloseable {
                 new HandshakeAuthenticator(config.auth(), Clock.systemUTC()),
                 new OriginPolicy(config.server().allowedOrigins()),
                 registry, dispatcher, messageStore, new Admission(config.server().maxConnections()), cluster,
-                metrics, moderation, presenceNotifier);
+                metrics, moderation, presenceNotifier, SessionPolicy.of(config.limits()));
         this.gateway = new GatewayServer(services);
         this.stats = new NodeStatsSampler(cluster.nodeId(), metrics, registry, topicHub, cluster.nodes());
         this.api = config.api().port() < 0 ? null : new ApiServer(new ApiServices(config, chat, messageStore, groupStore,

@@ -39,13 +39,24 @@ final class Report {
         return null;
     }
 
+    /** The per-round slopes in kB, or a dash for results recorded before rounds existed. */
+    private static String rounds(JsonNode values) {
+        if (values == null || !values.isArray()) {
+            return "–";
+        }
+        List<String> parts = new ArrayList<>();
+        values.forEach(value -> parts.add(String.format(Locale.ROOT, "%.2f", value.asDouble() / 1000)));
+        return String.join(", ", parts);
+    }
+
     String markdown(String chartDirectory) {
         StringBuilder md = new StringBuilder();
-        table(md, "idle", "Memory per idle connection (server RSS slope)",
-                new String[] {"target", "connections", "RSS at first / all (MB)", "per connection"},
+        table(md, "idle", "Memory per idle connection (server RSS slope, median of the rounds)",
+                new String[] {"target", "connections", "RSS at first / all (MB)", "per connection", "all rounds (kB)"},
                 f -> new String[] {f.get("connectionsFirst").asText() + " → " + f.get("connections").asText(),
                         mb(f.get("rssFirstKb")) + " / " + mb(f.get("rssKb")),
-                        String.format(Locale.ROOT, "%.2f kB", f.get("bytesPerConnection").asDouble() / 1000)});
+                        String.format(Locale.ROOT, "%.2f kB", f.get("bytesPerConnection").asDouble() / 1000),
+                        rounds(f.get("roundsBytesPerConnection"))});
         chart(md, chartDirectory, "memory.png", "idle");
         table(md, "handshake", "WebSocket handshakes per second (64 in flight)",
                 new String[] {"target", "auth", "handshakes/s", "failed"},

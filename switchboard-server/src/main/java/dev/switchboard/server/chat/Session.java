@@ -3,7 +3,6 @@ package dev.switchboard.server.chat;
 import dev.switchboard.protocol.CloseCodes;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.server.RequestRejectedException;
-import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.store.StoreBusyException;
 import dev.switchboard.server.store.StoreException;
@@ -22,21 +21,20 @@ public final class Session {
     private static final long WINDOW_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final Connection connection;
-    private final RateLimiter sendLimiter;
-    private final RateLimiter requestLimiter;
-    private final int maxInvalidRequests;
-    private final int maxRateLimited;
+    private final SessionPolicy policy;
+    /** {@link RateLimit} states of the send and request limits. */
+    private long sendRateState;
+    private long requestRateState;
     private long windowStartNanos;
     private int invalidRequests;
     private int rateLimited;
 
-    public Session(Connection connection, ServerConfig.Limits limits) {
+    public Session(Connection connection, SessionPolicy policy) {
         this.connection = connection;
+        this.policy = policy;
         long now = System.nanoTime();
-        this.sendLimiter = new RateLimiter(limits.sendsPerSecond(), limits.sendBurst(), now);
-        this.requestLimiter = new RateLimiter(limits.requestsPerSecond(), limits.requestBurst(), now);
-        this.maxInvalidRequests = limits.maxInvalidRequests();
-        this.maxRateLimited = 2 * limits.sendBurst();
+        this.sendRateState = policy.sends().initialState(now);
+        this.requestRateState = policy.requests().initialState(now);
         this.windowStartNanos = now;
     }
 
@@ -50,7 +48,14 @@ public final class Session {
 
     /** Takes a send token, or answers {@code rate_limited} (and closes with 4029 on sustained abuse). */
     boolean tryAcquireSend(String ref) {
-        return tryAcquire(sendLimiter, ref, "send");
+        long now = System.nanoTime();
+        long state = policy.sends().admit(sendRateState, now);
+        if (state == RateLimit.REFUSED) {
+            refuse(now, ref, "send");
+            return false;
+        }
+        sendRateState = state;
+        return true;
     }
 
     /**
@@ -58,22 +63,24 @@ public final class Session {
      * {@code rate_limited}; refusals count towards the abuse limit like sends.
      */
     boolean tryAcquireRequest(String ref) {
-        return tryAcquire(requestLimiter, ref, "request");
+        long now = System.nanoTime();
+        long state = policy.requests().admit(requestRateState, now);
+        if (state == RateLimit.REFUSED) {
+            refuse(now, ref, "request");
+            return false;
+        }
+        requestRateState = state;
+        return true;
     }
 
-    private boolean tryAcquire(RateLimiter limiter, String ref, String what) {
-        long now = System.nanoTime();
-        if (limiter.tryAcquire(now)) {
-            return true;
-        }
+    private void refuse(long now, String ref, String what) {
         rollWindow(now);
         connection.reply(OutboundMessages.error(ref, ErrorCode.RATE_LIMITED, what + " rate limit exceeded"));
-        if (++rateLimited > maxRateLimited) {
+        if (++rateLimited > policy.maxRateLimited()) {
             log.atWarn().setMessage("closing connection over rate abuse").addKeyValue("connectionId", connection.connectionId())
                     .addKeyValue("userId", connection.userId()).addKeyValue("limit", what).log();
             connection.close(CloseCodes.RATE_LIMIT_ABUSE, what + " rate abuse");
         }
-        return false;
     }
 
     /** Answers a failed request; client-fault errors count towards the abuse limit. */
@@ -81,7 +88,7 @@ public final class Session {
         connection.reply(OutboundMessages.error(ref, code, message));
         if (isClientFault(code)) {
             rollWindow(System.nanoTime());
-            if (++invalidRequests > maxInvalidRequests) {
+            if (++invalidRequests > policy.maxInvalidRequests()) {
                 log.atWarn().setMessage("closing connection over invalid requests").addKeyValue("connectionId", connection.connectionId())
                         .addKeyValue("userId", connection.userId()).addKeyValue("lastError", code.wireName()).log();
                 connection.close(CloseCodes.PROTOCOL_ABUSE, "too many invalid requests");

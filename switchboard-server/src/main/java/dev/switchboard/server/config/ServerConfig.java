@@ -100,6 +100,11 @@ public record ServerConfig(
             int requestBurst,
             int outboundQueueBytes,
             int maxInvalidRequests) {
+        public Limits {
+            if (sendsPerSecond <= 0 || requestsPerSecond <= 0) {
+                throw new IllegalArgumentException("limits.sendsPerSecond and limits.requestsPerSecond must be positive");
+            }
+        }
     }
 
     /**

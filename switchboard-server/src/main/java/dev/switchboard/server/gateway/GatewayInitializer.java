@@ -7,11 +7,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.ScheduledFuture;
@@ -19,11 +16,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline of every accepted connection, in wire order. Until the upgrade:
- * TLS (optional) → flush consolidation → handshake idle timeout → HTTP codec → aggregator →
- * {@link HttpRequestHandler} (health, page, admission + auth) → compression → WebSocket protocol
- * (handshake, close/ping/pong, UTF-8 and size limits) → fragment aggregator → the session or echo
- * handler that {@code HttpRequestHandler} installs. At the upgrade Netty swaps the HTTP codec for the
- * WebSocket codec and the idle timeout becomes the heartbeat.
+ * TLS (optional) → handshake idle timeout → HTTP codec → aggregator →
+ * compression negotiation → {@link HttpRequestHandler} (health, page, admission + auth, handshake).
+ * After the upgrade: TLS (optional) → WebSocket frame decoder and encoder → permessage-deflate (if
+ * negotiated) → one {@link WebSocketEndpointHandler} (session or echo), which also consolidates flushes
+ * and keeps the connection alive. Three contexts per idle connection: every one costs memory on each of
+ * the connections a node holds.
  */
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private static final int MAX_HTTP_REQUEST_BYTES = 8192;
@@ -36,26 +34,20 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private final SslContext sslContext;
     private final StaticResources staticResources = new StaticResources("/web");
     /** Immutable, so one instance serves every channel (idle connections should cost as little as possible). */
-    private final WebSocketServerProtocolConfig webSocketConfig;
+    private final WebSocketServerHandshakerFactory handshakerFactory;
 
     GatewayInitializer(GatewayServices services, SslContext sslContext) {
         this.services = services;
         this.sslContext = sslContext;
         int maxMessageBytes = services.config().limits().maxMessageBytes();
-        this.webSocketConfig = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(HttpRequestHandler.WEBSOCKET_PATH)
-                .checkStartsWith(true)
-                .allowExtensions(true)
-                .handleCloseFrames(true)
-                .dropPongFrames(true)
-                .handshakeTimeoutMillis(services.config().server().handshakeTimeoutMillis())
-                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+        // The location only matters to pre-13 handshakes, which are refused before this factory is used.
+        this.handshakerFactory = new WebSocketServerHandshakerFactory("ws://switchboard" + HttpRequestHandler.WEBSOCKET_PATH,
+                null, WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(maxMessageBytes)
                         .allowExtensions(true)
-                        .withUTF8Validator(true)
+                        .withUTF8Validator(false) // whole messages are checked by WebSocketEndpointHandler
                         .closeOnProtocolViolation(true)
-                        .build())
-                .build();
+                        .build());
     }
 
     @Override
@@ -66,8 +58,6 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
         if (sslContext != null) {
             pipeline.addLast("tls", sslContext.newHandler(channel.alloc()));
         }
-        // Coalesces the flushes of a burst (a replay page, a fan-out) into fewer syscalls.
-        pipeline.addLast("flush", new FlushConsolidationHandler(256, true));
         pipeline.addLast(IDLE, new IdleStateHandler(0, 0, config.server().handshakeTimeoutMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast(IDLE_ACTION, new HandshakeTimeoutHandler());
         pipeline.addLast("http", new HttpServerCodec());
@@ -78,19 +68,17 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 channel.close();
             }
         }, config.server().handshakeTimeoutMillis() * HTTP_LIFETIME_FACTOR, TimeUnit.MILLISECONDS);
-        pipeline.addLast("http-handler", new HttpRequestHandler(services, staticResources, httpDeadline));
         if (config.server().compression()) {
-            // maxAllocation bounds each inflated frame: the decompression-bomb limit.
+            // Reads the upgrade request's offer and answers it in the 101, so it sits in front of the
+            // request handler. maxAllocation bounds each inflated frame: the decompression-bomb limit.
             pipeline.addLast("compression", new WebSocketServerCompressionHandler(maxMessageBytes));
         }
-        pipeline.addLast("websocket", new WebSocketServerProtocolHandler(webSocketConfig));
-        pipeline.addLast("fragments", new WebSocketFrameAggregator(maxMessageBytes));
+        pipeline.addLast("http-handler", new HttpRequestHandler(services, staticResources, handshakerFactory, httpDeadline));
     }
 
-    /** Turns the handshake timeout into the WebSocket heartbeat (called at the upgrade). */
-    static void installHeartbeat(ChannelPipeline pipeline, ServerConfig.Heartbeat heartbeat) {
+    /** Drops the handshake timeout at the upgrade: from then on the endpoint handler's heartbeat applies. */
+    static void removeHandshakeTimeout(ChannelPipeline pipeline) {
         pipeline.remove(IDLE);
-        pipeline.replace(IDLE_ACTION, "heartbeat",
-                new HeartbeatHandler(heartbeat.pingIntervalMillis(), heartbeat.pingTimeoutMillis()));
+        pipeline.remove(IDLE_ACTION);
     }
 }

@@ -3,6 +3,7 @@ package dev.switchboard.server.gateway;
 import dev.switchboard.server.auth.HandshakeAuthenticator;
 import dev.switchboard.server.auth.OriginPolicy;
 import dev.switchboard.server.chat.CommandDispatcher;
+import dev.switchboard.server.chat.SessionPolicy;
 import dev.switchboard.server.cluster.Cluster;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.metrics.ServerMetrics;
@@ -23,5 +24,6 @@ public record GatewayServices(
         Cluster cluster,
         ServerMetrics metrics,
         Moderation moderation,
-        PresenceNotifier presenceNotifier) {
+        PresenceNotifier presenceNotifier,
+        SessionPolicy sessionPolicy) {
 }

@@ -6,7 +6,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 
 /**
  * Before the upgrade: closes a connection that has been idle for the handshake timeout (slowloris,
- * abandoned keep-alive). Replaced by {@link HeartbeatHandler} once the connection is a WebSocket.
+ * abandoned keep-alive). Removed at the upgrade, when the keep-alive of {@link WebSocketEndpointHandler} takes over.
  */
 final class HandshakeTimeoutHandler extends ChannelInboundHandlerAdapter {
     @Override

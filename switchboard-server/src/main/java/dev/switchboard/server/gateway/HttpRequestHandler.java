@@ -4,6 +4,7 @@ import dev.switchboard.server.auth.HandshakeRejectedException;
 import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.store.Ban;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -11,8 +12,9 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
-import io.netty.util.AttributeKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
@@ -20,27 +22,29 @@ import java.util.concurrent.ScheduledFuture;
 /**
  * Everything before the upgrade: health endpoints, the web page, and the admission of WebSocket
  * requests — version, Origin, capacity and authentication are all checked here, so a refused
- * request gets a plain HTTP answer and is never upgraded. An admitted request is passed on to
- * Netty's handshaker with the right session handler installed behind it, and this handler leaves
+ * request gets a plain HTTP answer and is never upgraded. An admitted request is answered by
+ * Netty's handshaker with the right endpoint handler installed behind it, and this handler leaves
  * the pipeline.
  */
 final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    static final AttributeKey<Principal> PRINCIPAL = AttributeKey.valueOf("switchboard.principal");
     static final String WEBSOCKET_PATH = "/ws";
     static final String ECHO_PATH = "/ws/echo";
 
     private final GatewayServices services;
     private final StaticResources staticResources;
+    private final WebSocketServerHandshakerFactory handshakerFactory;
     private final ScheduledFuture<?> httpDeadline;
 
     /**
      * @param httpDeadline closes the connection if it is still plain HTTP after the absolute handshake
      *                     deadline; cancelled once upgraded, so an idle WebSocket holds no timer for it
      */
-    HttpRequestHandler(GatewayServices services, StaticResources staticResources, ScheduledFuture<?> httpDeadline) {
+    HttpRequestHandler(GatewayServices services, StaticResources staticResources,
+                       WebSocketServerHandshakerFactory handshakerFactory, ScheduledFuture<?> httpDeadline) {
         super(false);
         this.services = services;
         this.staticResources = staticResources;
+        this.handshakerFactory = handshakerFactory;
         this.httpDeadline = httpDeadline;
     }
 
@@ -149,6 +153,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
                 return;
             }
         }
+        WebSocketServerHandshaker handshaker = handshakerFactory.newHandshaker(request); // version 13 checked above
         if (!services.admission().tryAcquire()) {
             services.metrics().handshake("capacity");
             HttpResponses.sendError(ctx, request, 503, "unavailable", "connection limit reached");
@@ -157,13 +162,20 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         services.metrics().handshake("ok");
         httpDeadline.cancel(false);
         ctx.channel().closeFuture().addListener(services.admission().releaseOnClose());
-        if (echo) {
-            ctx.pipeline().addLast("echo", new EchoHandler(services.config()));
-        } else {
-            ctx.channel().attr(PRINCIPAL).set(principal);
-            ctx.pipeline().addLast("session", new WebSocketSessionHandler(services));
-        }
-        ctx.fireChannelRead(request.retain());
-        ctx.pipeline().remove(this);
+        WebSocketEndpointHandler endpoint = echo ? new EchoHandler(services.config())
+                : new WebSocketSessionHandler(services, principal);
+        ChannelPipeline pipeline = ctx.pipeline();
+        pipeline.addLast(echo ? "echo" : "session", endpoint);
+        // Netty's handshaker writes the 101 (through the compression negotiation, if any), puts the frame
+        // codec where the HTTP codec was and removes the HTTP handlers once the response is out.
+        handshaker.handshake(ctx.channel(), request).addListener(written -> {
+            if (written.isSuccess()) {
+                GatewayInitializer.removeHandshakeTimeout(pipeline);
+                endpoint.upgraded();
+            } else {
+                ctx.channel().close();
+            }
+        });
+        pipeline.remove(this);
     }
 }

@@ -10,12 +10,9 @@ import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.store.Ban;
 import dev.switchboard.server.store.DeviceState;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import java.util.UUID;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -28,32 +25,28 @@ import org.slf4j.LoggerFactory;
  * connection however it ends — this {@code channelInactive} is the single exit for client close,
  * TCP reset, heartbeat timeout, kick and shutdown alike.
  */
-final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+final class WebSocketSessionHandler extends WebSocketEndpointHandler {
     private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
 
     private final GatewayServices services;
+    /** Who authenticated at the handshake; dropped once the connection holds it. */
+    private Principal principal;
     private Connection connection;
     private Session session;
     private ScheduledFuture<?> tokenExpiry;
 
-    WebSocketSessionHandler(GatewayServices services) {
+    WebSocketSessionHandler(GatewayServices services, Principal principal) {
+        super(services.config().heartbeat().pingIntervalMillis(), services.config().heartbeat().pingTimeoutMillis(),
+                services.config().limits().maxMessageBytes());
         this.services = services;
+        this.principal = principal;
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-        if (event instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-            onUpgraded(ctx);
-        } else {
-            super.userEventTriggered(ctx, event);
-        }
-    }
-
-    private void onUpgraded(ChannelHandlerContext ctx) {
-        ServerConfig config = services.config();
-        GatewayInitializer.installHeartbeat(ctx.pipeline(), config.heartbeat());
-        Principal principal = ctx.channel().attr(HttpRequestHandler.PRINCIPAL).getAndSet(null);
-        Connection opened = new Connection(UUID.randomUUID().toString(), principal, ctx.channel(), services.metrics());
+    protected void onUpgraded(ChannelHandlerContext ctx) {
+        Principal principal = this.principal;
+        this.principal = null;
+        Connection opened = new Connection(services.registry().newConnectionId(), principal, ctx.channel(), services.metrics());
         ctx.channel().config().setAutoRead(false);
         services.store().deviceState(principal.userId(), principal.deviceId())
                 .whenCompleteAsync((state, error) -> {
@@ -71,7 +64,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         ServerConfig config = services.config();
         opened.attachInbox(new InboxStream(opened, services.store(), config.store().replayBatch(), state.cursor()));
         connection = opened;
-        session = new Session(opened, config.limits());
+        session = new Session(opened, services.sessionPolicy());
         Connection replaced = services.registry().register(opened);
         if (replaced != null) {
             replaced.kick("replaced by a new connection of the same device");
@@ -98,7 +91,9 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             tokenExpiry = ctx.executor().schedule(() -> opened.close(CloseCodes.TOKEN_EXPIRED, "token expired"),
                     Math.max(0, expiresAt - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
         }
-        log.atInfo().setMessage("connection opened").addKeyValue("connectionId", opened.connectionId())
+        // DEBUG, not INFO: at thousands of handshakes a second, a line per connection costs CPU the
+        // handshakes need; connections and handshakes are counted in the metrics instead.
+        log.atDebug().setMessage("connection opened").addKeyValue("connectionId", opened.connectionId())
                 .addKeyValue("userId", opened.userId()).addKeyValue("deviceId", opened.deviceId())
                 .addKeyValue("remote", String.valueOf(ctx.channel().remoteAddress())).log();
         ctx.channel().config().setAutoRead(true);
@@ -108,13 +103,15 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-        if (session == null || !connection.isOpen()) {
-            return; // closing: whatever the client still sends is dropped
+    protected void onText(ChannelHandlerContext ctx, ByteBuf utf8) {
+        if (session != null && connection.isOpen()) { // closing: whatever the client still sends is dropped
+            services.dispatcher().handle(session, utf8.toString(StandardCharsets.UTF_8));
         }
-        if (frame instanceof TextWebSocketFrame text) {
-            services.dispatcher().handle(session, text.text());
-        } else {
+    }
+
+    @Override
+    protected void onBinary(ChannelHandlerContext ctx, ByteBuf content) {
+        if (session != null && connection.isOpen()) {
             session.reject(null, ErrorCode.UNSUPPORTED_FRAME, "binary messages are not supported; send JSON text");
         }
     }
@@ -132,7 +129,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             if (services.registry().connectionsOf(connection.userId()).isEmpty()) {
                 services.presenceNotifier().lastConnectionClosed(connection.userId());
             }
-            log.atInfo().setMessage("connection closed").addKeyValue("connectionId", connection.connectionId())
+            log.atDebug().setMessage("connection closed").addKeyValue("connectionId", connection.connectionId())
                     .addKeyValue("userId", connection.userId()).addKeyValue("deviceId", connection.deviceId()).log();
         }
         super.channelInactive(ctx);

@@ -17,7 +17,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Connection {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
+    private static final AtomicIntegerFieldUpdater<Connection> CLOSING =
+            AtomicIntegerFieldUpdater.newUpdater(Connection.class, "closing");
     private static final long FORCED_CLOSE_MILLIS = 2000;
 
     private final String connectionId;
@@ -41,7 +43,8 @@ public final class Connection {
     private final Channel channel;
     private final ServerMetrics metrics;
     private final long openedAtMillis = System.currentTimeMillis();
-    private final AtomicBoolean closing = new AtomicBoolean();
+    /** 1 once a close has begun; a field updater instead of an AtomicBoolean saves an object per connection. */
+    private volatile int closing;
     private InboxStream inbox;
     private Map<String, TopicSubscription> topicSubscriptions;
 
@@ -148,7 +151,7 @@ public final class Connection {
 
     /** Closes with 4008: the client reads slower than it is sent to. Counted and logged once. */
     public void closeSlowConsumer() {
-        if (closing.get()) {
+        if (closing == 1) {
             return;
         }
         log.atWarn().setMessage("slow consumer disconnected").addKeyValue("connectionId", connectionId)
@@ -201,7 +204,7 @@ public final class Connection {
     }
 
     public boolean isOpen() {
-        return channel.isActive() && !closing.get();
+        return channel.isActive() && closing == 0;
     }
 
     /**
@@ -209,7 +212,7 @@ public final class Connection {
      * frame is written (or after a short grace period if the client does not read). Idempotent.
      */
     public void close(int code, String reason) {
-        if (!closing.compareAndSet(false, true)) {
+        if (!CLOSING.compareAndSet(this, 0, 1)) {
             return;
         }
         log.atDebug().setMessage("closing connection").addKeyValue("connectionId", connectionId)
@@ -233,7 +236,7 @@ public final class Connection {
     }
 
     private void end(String reason, boolean banned) {
-        if (closing.get()) {
+        if (closing == 1) {
             return;
         }
         metrics.kicked(connectionId, userId(), reason, banned);

@@ -32,6 +32,19 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void newConnectionId_isUniqueAndShort_andDiffersBetweenProcesses() {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            String id = registry.newConnectionId();
+            assertThat(id).hasSizeLessThanOrEqualTo(16).matches("[0-9a-z]{7}-[0-9a-z]+");
+            assertThat(seen.add(id)).as("unique: %s", id).isTrue();
+        }
+        String otherProcessPrefix = new ConnectionRegistry().newConnectionId().split("-")[0];
+        assertThat(seen).as("another registry (another process) draws its own prefix")
+                .noneMatch(id -> id.startsWith(otherProcessPrefix + "-"));
+    }
+
+    @Test
     void register_returnsNull_whenDeviceIsNew() {
         Connection phone = connection("alice", "phone");
 

@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-class RateLimiterTest {
+/** The GCRA limit behaves as the token bucket it stands for: burst at once, then the sustained rate. */
+class RateLimitTest {
     private static final long START = 1_000_000_000L;
 
     @Test
     void tryAcquire_allowsBurstThenRefuses_whenTimeStandsStill() {
-        RateLimiter limiter = new RateLimiter(10, 5, START);
+        Bucket limiter = new Bucket(new RateLimit(10, 5), START);
 
         assertThat(acquired(limiter, 5, START)).as("sends allowed in the burst").isEqualTo(5);
         assertThat(limiter.tryAcquire(START)).as("send beyond the burst").isFalse();
@@ -18,7 +19,7 @@ class RateLimiterTest {
 
     @Test
     void tryAcquire_allowsOneMore_whenOneTokenIntervalElapsed() {
-        RateLimiter limiter = new RateLimiter(10, 5, START);
+        Bucket limiter = new Bucket(new RateLimit(10, 5), START);
         acquired(limiter, 5, START);
         long later = START + TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -28,7 +29,7 @@ class RateLimiterTest {
 
     @Test
     void tryAcquire_refillsInProportion_whenPartOfASecondElapsed() {
-        RateLimiter limiter = new RateLimiter(10, 5, START);
+        Bucket limiter = new Bucket(new RateLimit(10, 5), START);
         acquired(limiter, 5, START);
         long later = START + TimeUnit.MILLISECONDS.toNanos(350);
 
@@ -37,7 +38,7 @@ class RateLimiterTest {
 
     @Test
     void tryAcquire_neverExceedsBurst_whenIdleForALongTime() {
-        RateLimiter limiter = new RateLimiter(10, 5, START);
+        Bucket limiter = new Bucket(new RateLimit(10, 5), START);
         acquired(limiter, 5, START);
         long muchLater = START + TimeUnit.HOURS.toNanos(1);
 
@@ -46,7 +47,7 @@ class RateLimiterTest {
 
     @Test
     void tryAcquire_sustainsConfiguredRate_whenSendsArePacedExactly() {
-        RateLimiter limiter = new RateLimiter(100, 1, START);
+        Bucket limiter = new Bucket(new RateLimit(100, 1), START);
         long interval = TimeUnit.SECONDS.toNanos(1) / 100;
         int allowed = 0;
         for (int i = 0; i < 1000; i++) {
@@ -60,12 +61,12 @@ class RateLimiterTest {
 
     @Test
     void tryAcquire_allowsOne_whenBurstIsZero() {
-        RateLimiter limiter = new RateLimiter(10, 0, START);
+        Bucket limiter = new Bucket(new RateLimit(10, 0), START);
 
         assertThat(acquired(limiter, 3, START)).as("burst is at least one").isEqualTo(1);
     }
 
-    private static int acquired(RateLimiter limiter, int attempts, long nowNanos) {
+    private static int acquired(Bucket limiter, int attempts, long nowNanos) {
         int acquired = 0;
         for (int i = 0; i < attempts; i++) {
             if (limiter.tryAcquire(nowNanos)) {
@@ -73,5 +74,30 @@ class RateLimiterTest {
             }
         }
         return acquired;
+    }
+
+    @Test
+    void constructor_rejectsANonPositiveRate() {
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException().isThrownBy(() -> new RateLimit(0, 5));
+    }
+
+    /** One connection's state under a shared limit, as a session keeps it. */
+    private static final class Bucket {
+        private final RateLimit limit;
+        private long state;
+
+        Bucket(RateLimit limit, long nowNanos) {
+            this.limit = limit;
+            this.state = limit.initialState(nowNanos);
+        }
+
+        boolean tryAcquire(long nowNanos) {
+            long next = limit.admit(state, nowNanos);
+            if (next == RateLimit.REFUSED) {
+                return false;
+            }
+            state = next;
+            return true;
+        }
     }
 }

@@ -1,0 +1,289 @@
+package dev.switchboard.server.gateway;
+
+import dev.switchboard.protocol.CloseCodes;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one handler behind Netty's WebSocket frame decoder and encoder on an upgraded connection. It
+ * does the protocol's own work and hands whole messages to its subclass:
+ * <ul>
+ *   <li>answers a ping with a pong carrying the same payload, drops pongs;</li>
+ *   <li>answers a close with the same close frame, then closes the connection;</li>
+ *   <li>reassembles a fragmented message (pings may come between its fragments) and closes with 1009
+ *       once the message grows past {@code limits.maxMessageBytes};</li>
+ *   <li>closes with 1007 when a text message is not well-formed UTF-8 (RFC 3629: no overlong forms,
+ *       no surrogates);</li>
+ *   <li>writes nothing after a close frame, whoever wrote it;</li>
+ *   <li>consolidates flushes: the flushes of a read (replies to pipelined requests) go out at its end;
+ *       outside a read (deliveries, fan-out, acks from the store) the first flush schedules one on the
+ *       event loop, so every frame written to this connection before that task runs leaves in one
+ *       syscall. At most {@value #MAX_PENDING_FLUSHES} flushes are held back;</li>
+ *   <li>keep-alive (R4): pings a connection that has sent nothing for the ping interval and closes it
+ *       with 4002 once the silence reaches the timeout. Any inbound frame counts as liveness. Pings follow
+ *       reader idleness, not writer idleness: a client that only receives (a busy topic) would otherwise
+ *       never be pinged, never answer, and be closed as silent.</li>
+ * </ul>
+ * Frame-level violations (reserved bits, bad opcodes, oversized single frames, bad close codes) are
+ * answered by Netty's decoder before a frame gets here.
+ *
+ * @implNote Memory per idle connection is a published figure (docs/BENCHMARKS.md). Netty's handlers for
+ * the same jobs ({@code WebSocketServerProtocolHandler} with its handshaker kept in a channel attribute,
+ * {@code Utf8FrameValidator}, {@code WebSocketFrameAggregator}, {@code FlushConsolidationHandler}) plus a
+ * keep-alive handler cost an idle connection six pipeline contexts, nine objects and a timer (about 700
+ * bytes); this handler is one context, a few fields and the timer. UTF-8 is checked once per whole message with {@link ByteBufUtil#isText}, which
+ * gives up incremental fail-fast on fragments (a permitted, non-strict behaviour).
+ */
+abstract class WebSocketEndpointHandler extends ChannelDuplexHandler implements Runnable {
+    /** Fragments kept as components before the composite buffer consolidates them (bounds tiny-fragment abuse). */
+    private static final int MAX_FRAGMENT_COMPONENTS = 64;
+    /** Flushes held back before one is forced (bounds what a long read or a burst keeps unflushed). */
+    static final int MAX_PENDING_FLUSHES = 256;
+
+    private final long pingIntervalNanos;
+    private final long pingTimeoutNanos;
+    private final int maxMessageBytes;
+    private ChannelHandlerContext context;
+    private ScheduledFuture<?> heartbeat;
+    private long lastReadNanos;
+    /** The fragmented message being reassembled, else null. */
+    private CompositeByteBuf fragments;
+    private boolean fragmentsAreText;
+    private boolean closeSent;
+    private boolean readInProgress;
+    private boolean flushScheduled;
+    private int pendingFlushes;
+
+    protected WebSocketEndpointHandler(long pingIntervalMillis, long pingTimeoutMillis, int maxMessageBytes) {
+        this.pingIntervalNanos = TimeUnit.MILLISECONDS.toNanos(pingIntervalMillis);
+        this.pingTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(pingTimeoutMillis);
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    /** A whole text message, well-formed UTF-8. Released by the caller after this returns. */
+    protected abstract void onText(ChannelHandlerContext ctx, ByteBuf utf8);
+
+    /** A whole binary message. Released by the caller after this returns. */
+    protected abstract void onBinary(ChannelHandlerContext ctx, ByteBuf content);
+
+    /** Called once, when the 101 response has been written: frames flow from here on. */
+    protected void onUpgraded(ChannelHandlerContext ctx) {
+    }
+
+    /** Starts the keep-alive and lets the subclass begin; the handshake calls this after writing the 101. */
+    final void upgraded() {
+        lastReadNanos = ticker();
+        scheduleHeartbeat(pingIntervalNanos);
+        onUpgraded(context);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        context = ctx;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        flushPending(ctx);
+        cancelHeartbeat();
+        releaseFragments();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelHeartbeat();
+        releaseFragments();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+        readInProgress = true;
+        lastReadNanos = ticker();
+        if (!(message instanceof WebSocketFrame frame)) {
+            ctx.fireChannelRead(message);
+            return;
+        }
+        try {
+            onFrame(ctx, frame);
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        readInProgress = false;
+        flushPending(ctx); // what the read's requests answered leaves together
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable()) {
+            flushPending(ctx); // the outbound buffer is full: holding back flushes now would only stall it
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (++pendingFlushes >= MAX_PENDING_FLUSHES) {
+            flushPending(ctx);
+        } else if (!readInProgress && !flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(() -> {
+                flushScheduled = false;
+                flushPending(ctx);
+            });
+        }
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        flushPending(ctx);
+        ctx.close(promise);
+    }
+
+    private void flushPending(ChannelHandlerContext ctx) {
+        if (pendingFlushes > 0) {
+            pendingFlushes = 0;
+            ctx.flush();
+        }
+    }
+
+    private void onFrame(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame instanceof PingWebSocketFrame) {
+            if (!closeSent) {
+                ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+            }
+        } else if (frame instanceof CloseWebSocketFrame) {
+            if (closeSent) {
+                ctx.close(); // the client's answer to our close
+            } else {
+                closeSent = true;
+                ctx.writeAndFlush(new CloseWebSocketFrame(true, 0, frame.content().retain()))
+                        .addListener(ChannelFutureListener.CLOSE);
+            }
+        } else if (frame instanceof PongWebSocketFrame || closeSent) {
+            return; // a pong only proves liveness; data after a close is dropped
+        } else if (frame instanceof ContinuationWebSocketFrame) {
+            continueMessage(ctx, frame);
+        } else if (!frame.isFinalFragment()) {
+            releaseFragments(); // the decoder refuses a new message inside a fragmented one; belt and braces
+            fragments = ctx.alloc().compositeBuffer(MAX_FRAGMENT_COMPONENTS);
+            fragments.addComponent(true, frame.content().retain());
+            fragmentsAreText = frame instanceof TextWebSocketFrame;
+        } else {
+            deliver(ctx, frame instanceof TextWebSocketFrame, frame.content());
+        }
+    }
+
+    private void continueMessage(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (fragments == null) {
+            return; // the decoder refuses a continuation outside a fragmented message
+        }
+        if ((long) fragments.readableBytes() + frame.content().readableBytes() > maxMessageBytes) {
+            releaseFragments();
+            close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
+            return;
+        }
+        fragments.addComponent(true, frame.content().retain());
+        if (frame.isFinalFragment()) {
+            CompositeByteBuf message = fragments;
+            fragments = null;
+            try {
+                deliver(ctx, fragmentsAreText, message);
+            } finally {
+                message.release();
+            }
+        }
+    }
+
+    private void deliver(ChannelHandlerContext ctx, boolean text, ByteBuf content) {
+        if (!text) {
+            onBinary(ctx, content);
+        } else if (ByteBufUtil.isText(content, StandardCharsets.UTF_8)) {
+            onText(ctx, content);
+        } else {
+            close(CloseCodes.INVALID_PAYLOAD, "invalid UTF-8");
+        }
+    }
+
+    /** Writes the close frame (through the whole pipeline, so it is the last frame) and closes once it is out. */
+    private void close(int code, String reason) {
+        context.channel().writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** After a close frame nothing else may be sent (RFC 6455 §5.5.1): later writes fail and are released. */
+    @Override
+    public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
+        if (closeSent) {
+            ReferenceCountUtil.release(message);
+            promise.tryFailure(new ClosedChannelException());
+            return;
+        }
+        if (message instanceof CloseWebSocketFrame) {
+            closeSent = true;
+        }
+        ctx.write(message, promise);
+    }
+
+    /** The keep-alive timer: ping when idle for an interval, close at the timeout, else re-arm for the next due time. */
+    @Override
+    public final void run() {
+        heartbeat = null;
+        if (!context.channel().isActive() || closeSent) {
+            return;
+        }
+        long idle = ticker() - lastReadNanos;
+        if (idle >= pingTimeoutNanos) {
+            close(CloseCodes.HEARTBEAT_TIMEOUT, "heartbeat timeout");
+            return;
+        }
+        if (idle >= pingIntervalNanos) {
+            context.channel().writeAndFlush(new PingWebSocketFrame());
+            scheduleHeartbeat(Math.min(pingIntervalNanos, pingTimeoutNanos - idle));
+        } else {
+            scheduleHeartbeat(pingIntervalNanos - idle);
+        }
+    }
+
+    private void scheduleHeartbeat(long delayNanos) {
+        heartbeat = context.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelHeartbeat() {
+        if (heartbeat != null) {
+            heartbeat.cancel(false);
+            heartbeat = null;
+        }
+    }
+
+    private void releaseFragments() {
+        if (fragments != null) {
+            fragments.release();
+            fragments = null;
+        }
+    }
+
+    private long ticker() {
+        return context.executor().ticker().nanoTime();
+    }
+}
