@@ -44,6 +44,9 @@ public final class HarnessOptions {
     @Option(names = "--scale-nodes", defaultValue = "6")
     public int scaleNodes;
 
+    @Option(names = "--warmup-seconds", defaultValue = "20", description = "unmeasured seconds before every measured run")
+    public int warmupSeconds;
+
     @Option(names = "--seconds", defaultValue = "15", description = "measured seconds per run")
     public int seconds;
 

@@ -25,7 +25,8 @@ public final class JdbcMessageStore implements MessageStore {
             + "UNION SELECT sender_id AS contact FROM messages WHERE target_id = ? AND target_kind = 'user' AND sender_id <> ?"
             + ") contacts LIMIT ?";
     private static final String SELECT_LAST_SEQ = "SELECT last_seq FROM user_sequence WHERE user_id = ?";
-    private static final String SELECT_CURSOR = "SELECT acked_seq FROM device_cursor WHERE user_id = ? AND device_id = ?";
+    private static final String SELECT_DEVICE_STATE = "SELECT (SELECT acked_seq FROM device_cursor WHERE user_id = ? AND device_id = ?),"
+            + " (SELECT last_seq FROM user_sequence WHERE user_id = ?)";
 
     private final JdbcDatabase database;
     private final InboxPurge purge = new InboxPurge();
@@ -62,18 +63,17 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public CompletableFuture<DeviceState> deviceState(String userId, String deviceId) {
+        // One statement for both values: this read is on every handshake's path.
         return database.read(connection -> {
-            long cursor = 0;
-            try (PreparedStatement select = connection.prepareStatement(SELECT_CURSOR)) {
+            try (PreparedStatement select = connection.prepareStatement(SELECT_DEVICE_STATE)) {
                 select.setString(1, userId);
                 select.setString(2, deviceId);
+                select.setString(3, userId);
                 try (ResultSet row = select.executeQuery()) {
-                    if (row.next()) {
-                        cursor = row.getLong(1);
-                    }
+                    row.next();
+                    return new DeviceState(row.getLong(1), row.getLong(2)); // SQL NULL (no row) reads as 0
                 }
             }
-            return new DeviceState(cursor, lastSeq(connection, userId));
         });
     }
 

@@ -152,6 +152,50 @@ class TokenVerifierTest {
     }
 
     @Test
+    void verify_rejectsWith401_whenClaimsAreSwappedUnderAnotherTokensSignature() throws Exception {
+        String alice = sign(validClaims("alice").build());
+        String mallory = sign(validClaims("mallory").build());
+        String[] aliceParts = alice.split("\\.");
+        String[] malloryParts = mallory.split("\\.");
+
+        assertUnauthorized(() -> verifier.verify(aliceParts[0] + "." + malloryParts[1] + "." + aliceParts[2]), "signature");
+    }
+
+    @Test
+    void verify_rejectsWith401_whenSignatureIsMissingOrTruncated() throws Exception {
+        String token = sign(validClaims("alice").build());
+        String withoutSignature = token.substring(0, token.lastIndexOf('.') + 1);
+
+        assertUnauthorized(() -> verifier.verify(withoutSignature), "signature");
+        assertUnauthorized(() -> verifier.verify(token.substring(0, token.length() - 4)), "signature");
+        assertUnauthorized(() -> verifier.verify(token + ".extra"), "malformed");
+    }
+
+    @Test
+    void verify_rejectsWith401_whenHeaderHasCriticalParameters() throws Exception {
+        JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.HS256).customParam("exp-ext", 1)
+                .criticalParams(java.util.Set.of("exp-ext")).build();
+        SignedJWT jwt = new SignedJWT(header, validClaims("alice").build());
+        jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+
+        assertUnauthorized(() -> verifier.verify(jwt.serialize()), "critical");
+    }
+
+    @Test
+    void verify_readsTopicGrants_andRejectsMalformedOnes() throws Exception {
+        String token = sign(validClaims("alice").claim("topics",
+                java.util.Map.of("subscribe", java.util.List.of("news.*"), "publish", java.util.List.of("chat.alice"))).build());
+
+        TokenVerifier.VerifiedToken verified = verifier.verify(token);
+
+        assertThat(verified.topicGrants().maySubscribe("news.sport")).isTrue();
+        assertThat(verified.topicGrants().mayPublish("chat.alice")).isTrue();
+        assertThat(verified.topicGrants().mayPublish("news.sport")).isFalse();
+        String malformed = sign(validClaims("alice").claim("topics", java.util.List.of("news.*")).build());
+        assertUnauthorized(() -> verifier.verify(malformed), "topics");
+    }
+
+    @Test
     void construct_throwsIllegalArgument_whenSecretIsShorterThan32Bytes() {
         assertThatThrownBy(() -> new TokenVerifier("0123456789abcdef0123456789abcde", true, clock))
                 .isInstanceOf(IllegalArgumentException.class)
