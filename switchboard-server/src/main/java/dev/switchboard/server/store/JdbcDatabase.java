@@ -33,6 +33,7 @@ public final class JdbcDatabase implements AutoCloseable {
     private final DirectoryLock directoryLock;
     private final JdbcWriter writer;
     private final ThreadPoolExecutor readers;
+    private final SqliteCheckpointer checkpointer;
 
     private JdbcDatabase(HikariDataSource dataSource, SqlDialect dialect, DirectoryLock directoryLock,
                          ServerConfig.Store config) {
@@ -47,6 +48,7 @@ public final class JdbcDatabase implements AutoCloseable {
                     thread.setDaemon(true);
                     return thread;
                 });
+        this.checkpointer = dialect == SqlDialect.SQLITE ? new SqliteCheckpointer(dataSource) : null;
     }
 
     /**
@@ -178,6 +180,9 @@ public final class JdbcDatabase implements AutoCloseable {
     @Override
     public void close() {
         writer.close();
+        if (checkpointer != null) {
+            checkpointer.close();
+        }
         readers.shutdown();
         try {
             readers.awaitTermination(5, TimeUnit.SECONDS);

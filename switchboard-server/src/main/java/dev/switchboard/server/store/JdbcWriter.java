@@ -53,6 +53,8 @@ final class JdbcWriter implements AutoCloseable {
     }
 
     private static final int MAX_ATTEMPTS = 5;
+    /** SQLite page cache of the writer connection (64 MiB; SQLite allocates it as pages are read). */
+    private static final int WRITER_CACHE_KIBIBYTES = 65_536;
 
     private final DataSource dataSource;
     private final SqlDialect dialect;
@@ -143,6 +145,13 @@ final class JdbcWriter implements AutoCloseable {
 
     private WriteContext openContext() throws SQLException {
         Connection connection = dataSource.getConnection();
+        if (dialect == SqlDialect.SQLITE) {
+            // The writer touches the B-tree pages of every table and index on each batch; at SQLite's
+            // default 2 MB cache a grown database is re-read from the file all the time.
+            try (java.sql.Statement pragma = connection.createStatement()) {
+                pragma.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIBIBYTES);
+            }
+        }
         connection.setAutoCommit(false);
         return new WriteContext(connection, dialect, sequences);
     }
