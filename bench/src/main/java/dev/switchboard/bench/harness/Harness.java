@@ -65,6 +65,9 @@ public final class Harness {
         return failures == 0 ? 0 : 1;
     }
 
+    static final String SINGLE_NODE_THROUGHPUT = "durable 1:1, single node (SQLite)";
+    static final String CLUSTER_THROUGHPUT = "durable 1:1, 2 nodes (MariaDB + Redis), cross node";
+
     /** Durable chat, groups and the cluster exist only in Switchboard; the peers' equivalents are in-memory. */
     private static boolean applies(String scenario, String target) {
         return switch (scenario) {
@@ -81,6 +84,8 @@ public final class Harness {
                 record(scenario, targetName, "cross node", scenarios.latency(cluster, "chat", 0, 1));
                 record(scenario, targetName, "same node (topic)", scenarios.latency(cluster, "topic", 0, 0));
                 record(scenario, targetName, "cross node (topic)", scenarios.latency(cluster, "topic", 0, 1));
+                // Durable throughput of the cluster store, senders on one node and receivers on the other.
+                record("throughput", targetName, CLUSTER_THROUGHPUT, scenarios.throughput(cluster, 0, 1));
             }
             return;
         }
@@ -108,7 +113,7 @@ public final class Harness {
                 }
                 case "fanout" -> record(scenario, targetName, "topic", scenarios.fanout(target, "topic"));
                 case "group" -> record(scenario, targetName, "durable group", scenarios.fanout(target, "group"));
-                case "throughput" -> record(scenario, targetName, "durable 1:1", scenarios.throughput(target));
+                case "throughput" -> record(scenario, targetName, SINGLE_NODE_THROUGHPUT, scenarios.throughput(target, 0, 0));
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         }

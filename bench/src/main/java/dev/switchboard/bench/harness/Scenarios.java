@@ -191,11 +191,16 @@ final class Scenarios {
         }
     }
 
-    /** Durable chat throughput: pairs sending with a window of unacknowledged messages each. */
-    ObjectNode throughput(Target target) throws Exception {
+    /**
+     * Durable chat throughput: pairs sending with a window of unacknowledged messages each; senders on
+     * {@code senderNode}, receivers on {@code receiverNode}.
+     */
+    ObjectNode throughput(Target target, int senderNode, int receiverNode) throws Exception {
         int pairs = options.smoke ? 10 : 200;
         try (Worker worker = Worker.start(logs, readyTimeout(2 * pairs), "--role", "throughput", "--dialect", target.dialect(),
-                "--port", Integer.toString(target.ports().get(0)), "--prefix", "tp", "--count", Integer.toString(pairs),
+                "--port", Integer.toString(target.ports().get(senderNode)),
+                "--receiver-port", Integer.toString(target.ports().get(receiverNode)),
+                "--prefix", "tp" + senderNode + receiverNode, "--count", Integer.toString(pairs),
                 "--window", "8", "--seconds", Integer.toString(seconds()), "--warmup-seconds", warmup(),
                 "--sources", Worker.sourceAddress(40))) {
             worker.go();

@@ -319,7 +319,8 @@ public final class LoadWorker {
 
     /** Durable chat throughput: {@code count} pairs, each sender keeping {@code window} sends unacknowledged. */
     private ObjectNode throughput() throws Exception {
-        List<Session> receivers = openAll(options.port, options.prefix + "r", options.first, options.count, false, true);
+        List<Session> receivers = openAll(options.receiverPort > 0 ? options.receiverPort : options.port,
+                options.prefix + "r", options.first, options.count, false, true);
         List<Session> senders = openAll(options.port, options.prefix + "s", options.first, options.count, false, true);
         LongAdder delivered = new LongAdder();
         LongAdder acknowledged = new LongAdder();

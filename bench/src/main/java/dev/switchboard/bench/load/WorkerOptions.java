@@ -12,7 +12,7 @@ public final class WorkerOptions {
     public String host;
     @Option(names = "--port", required = true)
     public int port;
-    @Option(names = "--receiver-port", defaultValue = "0", description = "latency: receivers on another node (cluster hop)")
+    @Option(names = "--receiver-port", defaultValue = "0", description = "latency, throughput: receivers on another node (cluster hop)")
     public int receiverPort;
     @Option(names = "--sources", defaultValue = "127.0.0.1", description = "comma-separated source addresses")
     public String sources;

@@ -3,9 +3,11 @@ package dev.switchboard.server.store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -19,11 +21,13 @@ import java.util.TreeSet;
  * first use of a user in a batch creates the row if needed and reads it with {@code FOR UPDATE}, so
  * the row stays locked until this batch commits and a concurrent node waits instead of handing out
  * the same seq. One lock per user per batch, not per message. Tasks {@link #reserve} their users in
- * a first pass and the batch locks them all in sorted order before the first write: writers that
- * lock in one global order cannot deadlock on sequence rows.
+ * a first pass and the batch locks them all in sorted order before the first write, a chunk of users
+ * per statement: writers that lock in one global order cannot deadlock on sequence rows.
  */
 final class SequenceAllocator {
     private static final int CACHE_SIZE = 100_000;
+    /** Users locked by one statement at most (a power of two). */
+    private static final int MAX_LOCK_CHUNK = 128;
 
     private final SqlDialect dialect;
     private final Map<String, Long> committed = new LinkedHashMap<>(1024, 0.75f, true) {
@@ -66,12 +70,47 @@ final class SequenceAllocator {
      * batches that lock overlapping users in the same order cannot deadlock on them.
      */
     void lockReserved(WriteContext context) throws SQLException {
+        List<String> users = new ArrayList<>(reserved.size());
         for (String userId : reserved) {
             if (!pending.containsKey(userId)) {
-                pending.put(userId, load(userId, context));
+                users.add(userId);
             }
         }
         reserved.clear();
+        int from = 0;
+        while (from < users.size()) {
+            int size = Integer.highestOneBit(Math.min(users.size() - from, MAX_LOCK_CHUNK));
+            lockChunk(users.subList(from, from + size), context);
+            from += size;
+        }
+    }
+
+    /**
+     * Creates and locks the rows of {@code users} (sorted) with two statements, whatever their number.
+     *
+     * @implNote Against a networked database every statement is a round trip: one insert and one
+     * select per user made the lock phase of a 512-message batch hundreds of round trips, and bounded
+     * cluster throughput (docs/BENCHMARKS.md). Chunk sizes are powers of two, so a handful of distinct
+     * statements serve every batch and stay prepared in the writer's statement cache.
+     */
+    private void lockChunk(List<String> users, WriteContext context) throws SQLException {
+        PreparedStatement insert = context.statement(dialect.insertSequencesIfAbsent(users.size()));
+        PreparedStatement select = context.statement(dialect.selectSequencesForUpdate(users.size()));
+        for (int i = 0; i < users.size(); i++) {
+            insert.setString(i + 1, users.get(i));
+            select.setString(i + 1, users.get(i));
+        }
+        insert.executeUpdate();
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                pending.put(rows.getString(1), rows.getLong(2));
+            }
+        }
+        for (String userId : users) {
+            if (!pending.containsKey(userId)) {
+                throw new SQLException("sequence row of " + userId + " missing after insert");
+            }
+        }
     }
 
     Map<String, Long> pending() {

@@ -28,8 +28,8 @@ public enum SqlDialect {
         }
 
         @Override
-        String insertSequenceIfAbsent() {
-            return "INSERT OR IGNORE INTO user_sequence (user_id, last_seq) VALUES (?, 0)";
+        String insertSequencesIfAbsent(int count) {
+            return "INSERT OR IGNORE INTO user_sequence (user_id, last_seq) VALUES " + repeat("(?, 0)", count);
         }
 
         @Override
@@ -53,11 +53,11 @@ public enum SqlDialect {
         }
 
         @Override
-        String insertSequenceIfAbsent() {
+        String insertSequencesIfAbsent(int count) {
             // Not INSERT IGNORE: on an existing row that takes a shared lock, and two writers upgrading
             // shared locks to FOR UPDATE deadlock. This takes the exclusive lock at once.
-            return "INSERT INTO user_sequence (user_id, last_seq) VALUES (?, 0) "
-                    + "ON DUPLICATE KEY UPDATE last_seq = last_seq";
+            return "INSERT INTO user_sequence (user_id, last_seq) VALUES " + repeat("(?, 0)", count)
+                    + " ON DUPLICATE KEY UPDATE last_seq = last_seq";
         }
 
         @Override
@@ -85,8 +85,14 @@ public enum SqlDialect {
         }
 
         @Override
-        String insertSequenceIfAbsent() {
-            return "INSERT INTO user_sequence (user_id, last_seq) VALUES (?, 0) ON CONFLICT (user_id) DO NOTHING";
+        String insertSequencesIfAbsent(int count) {
+            return "INSERT INTO user_sequence (user_id, last_seq) VALUES " + repeat("(?, 0)", count)
+                    + " ON CONFLICT (user_id) DO NOTHING";
+        }
+
+        @Override
+        String sequenceOrder() {
+            return "user_id COLLATE \"C\""; // byte order: the order the writer sorts ids in (ASCII ids)
         }
 
         @Override
@@ -142,7 +148,33 @@ public enum SqlDialect {
     abstract String upsertCursor();
 
     /** Creates a user's sequence row at 0 unless it exists. Parameter: user id. */
-    abstract String insertSequenceIfAbsent();
+    final String insertSequenceIfAbsent() {
+        return insertSequencesIfAbsent(1);
+    }
+
+    /**
+     * Creates the sequence rows of {@code count} users at 0 unless they exist; with several writers the
+     * rows are locked exclusively, in the order of the parameters (the user ids).
+     */
+    abstract String insertSequencesIfAbsent(int count);
+
+    /**
+     * Reads and locks the sequence rows of {@code count} users (the parameters), in user id order:
+     * columns user_id, last_seq. Several writers use it; one statement instead of one per user.
+     */
+    String selectSequencesForUpdate(int count) {
+        return "SELECT user_id, last_seq FROM user_sequence WHERE user_id IN (" + repeat("?", count) + ") ORDER BY "
+                + sequenceOrder() + " FOR UPDATE";
+    }
+
+    /** The ORDER BY of {@link #selectSequencesForUpdate}: the byte order in which the writer sorts user ids. */
+    String sequenceOrder() {
+        return "user_id"; // MariaDB/MySQL: the column's binary collation is byte order
+    }
+
+    private static String repeat(String element, int count) {
+        return String.join(", ", java.util.Collections.nCopies(count, element));
+    }
 
     /** Reads a user's last seq; with several writers it also locks the row until commit. */
     String selectSequenceForUpdate() {
