@@ -71,7 +71,7 @@ public final class Harness {
     /** Durable chat, groups and the cluster exist only in Switchboard; the peers' equivalents are in-memory. */
     private static boolean applies(String scenario, String target) {
         return switch (scenario) {
-            case "group", "throughput", "cluster", "scale" -> "switchboard".equals(target);
+            case "group", "throughput", "cluster", "scale", "disk" -> "switchboard".equals(target);
             default -> true;
         };
     }
@@ -87,6 +87,10 @@ public final class Harness {
                 // Durable throughput of the cluster store, senders on one node and receivers on the other.
                 record("throughput", targetName, CLUSTER_THROUGHPUT, scenarios.throughput(cluster, 0, 1));
             }
+            return;
+        }
+        if ("disk".equals(scenario)) {
+            record(scenario, targetName, "fdatasync of a 4 KiB append", DiskProbe.measure(work, options.smoke ? 100 : 2000));
             return;
         }
         if ("scale".equals(scenario)) {

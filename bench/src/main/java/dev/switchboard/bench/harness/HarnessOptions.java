@@ -5,8 +5,8 @@ import picocli.CommandLine.Option;
 
 /** What {@code run} measures and where it writes; sizes shrink to seconds with {@code --smoke}. */
 public final class HarnessOptions {
-    @Option(names = "--scenarios", defaultValue = "idle,handshake,latency,fanout,group,throughput,cluster",
-            split = ",", description = "idle, handshake, latency, fanout, group, throughput, cluster, scale (default: all but scale)")
+    @Option(names = "--scenarios", defaultValue = "disk,idle,handshake,latency,fanout,group,throughput,cluster",
+            split = ",", description = "disk, idle, handshake, latency, fanout, group, throughput, cluster, scale (default: all but scale)")
     public java.util.List<String> scenarios;
 
     @Option(names = "--targets", defaultValue = "switchboard,bun,ws,socketio", split = ",",

@@ -51,6 +51,10 @@ final class Report {
 
     String markdown(String chartDirectory) {
         StringBuilder md = new StringBuilder();
+        table(md, "disk", "Disk under the data directory: time to make a small append durable (the floor under durable latency)",
+                new String[] {"target", "operation", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "samples"},
+                f -> new String[] {ms(f.get("p50Micros")), ms(f.get("p99Micros")), ms(f.get("p999Micros")),
+                        ms(f.get("maxMicros")), f.get("count").asText()});
         table(md, "idle", "Memory per idle connection (server RSS slope, median of the rounds)",
                 new String[] {"target", "connections", "RSS at first / all (MB)", "per connection", "all rounds (kB)"},
                 f -> new String[] {f.get("connectionsFirst").asText() + " → " + f.get("connections").asText(),
@@ -242,17 +246,19 @@ final class Report {
                 loops per process, connections spread over source addresses 127.0.0.2 …, at most 16,000 sockets per
                 process. Latency is receive time minus the *intended* send time of a fixed schedule (HdrHistogram;
                 coordinated omission corrected). Client and servers share the machine's 2 cores, so every figure
-                includes the load generator's own CPU use. Every run is preceded by 5 s of unmeasured warm-up. Idle
-                memory is the server's RSS slope between two connection counts; for the JVM a collection is
-                requested (`jcmd GC.run`) before each reading, since its collector would otherwise only run under
-                allocation pressure (the peers' collectors run on idle timers). `scale` (several Switchboard nodes in
+                includes the load generator's own CPU use. Every run is preceded by %s s of unmeasured warm-up, for
+                every target alike. Idle memory is the server's RSS slope between two connection counts, after a
+                warm-up round of connections, in %s rounds of which the median is reported (RSS moves by a few MB
+                between identical rounds); for the JVM a collection is requested (`jcmd GC.run`) before each
+                reading, since its collector would otherwise only run under allocation pressure (the peers'
+                collectors run on idle timers). `scale` (several Switchboard nodes in
                 cluster mode over Redis and MariaDB) runs on its own: `run --scenarios scale`. Scenario details:
                 `bench/README.md`.
 
                 %s%s""".formatted(machine.get("cpu").asText(), machine.get("cores").asText(), machine.get("memory").asText(),
                 machine.get("kernel").asText(), machine.get("java").asText(), machine.get("node").asText(),
                 document.get("finishedAt").asText(), document.get("smoke").asBoolean() ? " (smoke run: tiny sizes, not figures)" : "",
-                options.serverJvmOptions, markdown("benchmarks/"), analysis());
+                options.serverJvmOptions, options.warmupSeconds, options.idleRounds, markdown("benchmarks/"), analysis());
     }
 
     /** The hand-written findings (profiles, causes, what changed) kept in bench/analysis.md, if any. */
