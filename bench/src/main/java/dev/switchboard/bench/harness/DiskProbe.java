@@ -1,6 +1,5 @@
 package dev.switchboard.bench.harness;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -9,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
+import dev.switchboard.bench.load.LoadWorker;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -17,7 +17,6 @@ import org.HdrHistogram.Histogram;
  * waits for before a message is acknowledged. A durable p99 cannot be lower than this p99.
  */
 final class DiskProbe {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int APPEND_BYTES = 4096;
 
     private DiskProbe() {
@@ -42,12 +41,6 @@ final class DiskProbe {
         } finally {
             Files.deleteIfExists(file);
         }
-        ObjectNode result = JSON.createObjectNode();
-        result.put("count", histogram.getTotalCount());
-        result.put("p50Micros", histogram.getValueAtPercentile(50) / 1000.0);
-        result.put("p99Micros", histogram.getValueAtPercentile(99) / 1000.0);
-        result.put("p999Micros", histogram.getValueAtPercentile(99.9) / 1000.0);
-        result.put("maxMicros", histogram.getMaxValue() / 1000.0);
-        return result;
+        return LoadWorker.histogramJson(histogram);
     }
 }

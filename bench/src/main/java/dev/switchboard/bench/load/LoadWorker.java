@@ -370,7 +370,8 @@ public final class LoadWorker {
         return result;
     }
 
-    private static ObjectNode histogramJson(Histogram histogram) {
+    /** The percentiles every latency figure reports, in microseconds (also used by the harness's disk probe). */
+    public static ObjectNode histogramJson(Histogram histogram) {
         ObjectNode result = JSON.createObjectNode();
         result.put("count", histogram.getTotalCount());
         result.put("p50Micros", histogram.getValueAtPercentile(50) / 1000.0);

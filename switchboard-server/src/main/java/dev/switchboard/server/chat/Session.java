@@ -48,14 +48,7 @@ public final class Session {
 
     /** Takes a send token, or answers {@code rate_limited} (and closes with 4029 on sustained abuse). */
     boolean tryAcquireSend(String ref) {
-        long now = System.nanoTime();
-        long state = policy.sends().admit(sendRateState, now);
-        if (state == RateLimit.REFUSED) {
-            refuse(now, ref, "send");
-            return false;
-        }
-        sendRateState = state;
-        return true;
+        return tryAcquire(true, ref);
     }
 
     /**
@@ -63,13 +56,23 @@ public final class Session {
      * {@code rate_limited}; refusals count towards the abuse limit like sends.
      */
     boolean tryAcquireRequest(String ref) {
+        return tryAcquire(false, ref);
+    }
+
+    /** One limit or the other: their states are plain fields (no object per limit per connection). */
+    private boolean tryAcquire(boolean send, String ref) {
         long now = System.nanoTime();
-        long state = policy.requests().admit(requestRateState, now);
+        RateLimit limit = send ? policy.sends() : policy.requests();
+        long state = limit.admit(send ? sendRateState : requestRateState, now);
         if (state == RateLimit.REFUSED) {
-            refuse(now, ref, "request");
+            refuse(now, ref, send ? "send" : "request");
             return false;
         }
-        requestRateState = state;
+        if (send) {
+            sendRateState = state;
+        } else {
+            requestRateState = state;
+        }
         return true;
     }
 
