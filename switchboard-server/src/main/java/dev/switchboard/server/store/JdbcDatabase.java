@@ -36,7 +36,7 @@ public final class JdbcDatabase implements AutoCloseable {
     private final SqliteCheckpointer checkpointer;
 
     private JdbcDatabase(HikariDataSource dataSource, SqlDialect dialect, DirectoryLock directoryLock,
-                         ServerConfig.Store config) {
+                         ServerConfig.Store config, Path databaseFile) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.directoryLock = directoryLock;
@@ -48,7 +48,8 @@ public final class JdbcDatabase implements AutoCloseable {
                     thread.setDaemon(true);
                     return thread;
                 });
-        this.checkpointer = dialect == SqlDialect.SQLITE ? new SqliteCheckpointer(dataSource) : null;
+        this.checkpointer = dialect == SqlDialect.SQLITE
+                ? new SqliteCheckpointer(dataSource, databaseFile, writer::requestCheckpoint) : null;
     }
 
     /**
@@ -80,6 +81,7 @@ public final class JdbcDatabase implements AutoCloseable {
     }
 
     private static JdbcDatabase open(ServerConfig.Store config, String url, DirectoryLock directoryLock) {
+        Path databaseFile = null;
         SqlDialect dialect = SqlDialect.fromJdbcUrl(url);
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(url);
@@ -91,6 +93,7 @@ public final class JdbcDatabase implements AutoCloseable {
             hikari.setPassword(config.password());
         }
         if (dialect == SqlDialect.SQLITE) {
+            databaseFile = sqliteFile(url);
             hikari.addDataSourceProperty("journal_mode", "WAL");
             hikari.addDataSourceProperty("synchronous", config.synchronous());
             hikari.addDataSourceProperty("busy_timeout", "10000");
@@ -114,7 +117,26 @@ public final class JdbcDatabase implements AutoCloseable {
         }
         log.atInfo().setMessage("store opened").addKeyValue("url", redacted(url)).addKeyValue("dialect", dialect)
                 .addKeyValue("synchronous", dialect == SqlDialect.SQLITE ? config.synchronous() : "n/a").log();
-        return new JdbcDatabase(dataSource, dialect, directoryLock, config);
+        return new JdbcDatabase(dataSource, dialect, directoryLock, config, databaseFile);
+    }
+
+    /** The file of a {@code jdbc:sqlite:} url, or null for an in-memory database. */
+    static Path sqliteFile(String url) {
+        String location = url.substring("jdbc:sqlite:".length());
+        if (location.contains("mode=memory")) {
+            return null;
+        }
+        int query = location.indexOf('?');
+        if (query >= 0) {
+            location = location.substring(0, query);
+        }
+        if (location.startsWith("file:")) {
+            location = location.substring("file:".length());
+        }
+        if (location.isEmpty() || location.startsWith(":memory:")) {
+            return null;
+        }
+        return Path.of(location);
     }
 
     /** The url without query parameters, which may carry credentials. */
@@ -181,7 +203,7 @@ public final class JdbcDatabase implements AutoCloseable {
     public void close() {
         writer.close();
         if (checkpointer != null) {
-            checkpointer.close();
+            checkpointer.stop();
         }
         readers.shutdown();
         try {
@@ -190,6 +212,9 @@ public final class JdbcDatabase implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         dataSource.close();
+        if (checkpointer != null) {
+            checkpointer.close();
+        }
         if (directoryLock != null) {
             directoryLock.close();
         }
