@@ -16,6 +16,7 @@ import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.gateway.Admission;
 import dev.switchboard.server.gateway.GatewayServer;
 import dev.switchboard.server.gateway.GatewayServices;
+import dev.switchboard.server.gateway.KeepAlive;
 import dev.switchboard.server.metrics.NodeStatsSampler;
 import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.moderation.Moderation;
@@ -72,8 +73,8 @@ public final class SwitchboardServer implements AutoCloseable {
         }
         TopicPolicy topicPolicy = new TopicPolicy(config.topics().rules());
         JdbcDatabase database = JdbcDatabase.open(config.store(), Path.of(config.server().dataDirectory()));
-        database.observeWrites((nanos, committed) -> {
-            metrics.storeCommitted(nanos);
+        database.observeWrites((queuedNanos, nanos, committed) -> {
+            metrics.storeCommitted(queuedNanos, nanos);
             if (!committed) {
                 metrics.storeFailed();
             }
@@ -107,7 +108,8 @@ public final class SwitchboardServer implements AutoCloseable {
                 new HandshakeAuthenticator(config.auth(), Clock.systemUTC()),
                 new OriginPolicy(config.server().allowedOrigins()),
                 registry, dispatcher, messageStore, new Admission(config.server().maxConnections()), cluster,
-                metrics, moderation, presenceNotifier, SessionPolicy.of(config.limits()));
+                metrics, moderation, presenceNotifier, SessionPolicy.of(config.limits()),
+                new KeepAlive(config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis()));
         this.gateway = new GatewayServer(services);
         this.stats = new NodeStatsSampler(cluster.nodeId(), metrics, registry, topicHub, cluster.nodes());
         this.api = config.api().port() < 0 ? null : new ApiServer(new ApiServices(config, chat, messageStore, groupStore,

@@ -1,6 +1,5 @@
 package dev.switchboard.server.gateway;
 
-import dev.switchboard.server.config.ServerConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -16,9 +15,8 @@ import org.slf4j.LoggerFactory;
 final class EchoHandler extends WebSocketEndpointHandler {
     private static final Logger log = LoggerFactory.getLogger(EchoHandler.class);
 
-    EchoHandler(ServerConfig config) {
-        super(config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis(),
-                config.limits().maxMessageBytes());
+    EchoHandler(GatewayServices services) {
+        super(services.keepAlive(), services.config().limits().maxMessageBytes());
     }
 
     @Override

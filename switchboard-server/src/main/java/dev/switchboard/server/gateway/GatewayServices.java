@@ -25,5 +25,6 @@ public record GatewayServices(
         ServerMetrics metrics,
         Moderation moderation,
         PresenceNotifier presenceNotifier,
-        SessionPolicy sessionPolicy) {
+        SessionPolicy sessionPolicy,
+        KeepAlive keepAlive) {
 }

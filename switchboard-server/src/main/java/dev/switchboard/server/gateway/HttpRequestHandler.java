@@ -162,7 +162,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         services.metrics().handshake("ok");
         httpDeadline.cancel(false);
         ctx.channel().closeFuture().addListener(services.admission().releaseOnClose());
-        WebSocketEndpointHandler endpoint = echo ? new EchoHandler(services.config())
+        WebSocketEndpointHandler endpoint = echo ? new EchoHandler(services)
                 : new WebSocketSessionHandler(services, principal);
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.addLast(echo ? "echo" : "session", endpoint);

@@ -17,8 +17,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The one handler behind Netty's WebSocket frame decoder and encoder on an upgraded connection. It
@@ -35,10 +33,11 @@ import java.util.concurrent.TimeUnit;
  *       outside a read (deliveries, fan-out, acks from the store) the first flush schedules one on the
  *       event loop, so every frame written to this connection before that task runs leaves in one
  *       syscall. At most {@value #MAX_PENDING_FLUSHES} flushes are held back;</li>
- *   <li>keep-alive (R4): pings a connection that has sent nothing for the ping interval and closes it
- *       with 4002 once the silence reaches the timeout. Any inbound frame counts as liveness. Pings follow
- *       reader idleness, not writer idleness: a client that only receives (a busy topic) would otherwise
- *       never be pinged, never answer, and be closed as silent.</li>
+ *   <li>keep-alive (R4), driven by its loop's {@link KeepAlive} sweep: pings a connection that has sent
+ *       nothing for the ping interval and closes it with 4002 once the silence reaches the timeout. Any
+ *       inbound frame counts as liveness. Pings follow reader idleness, not writer idleness: a client that
+ *       only receives (a busy topic) would otherwise never be pinged, never answer, and be closed as
+ *       silent.</li>
  * </ul>
  * Frame-level violations (reserved bits, bad opcodes, oversized single frames, bad close codes) are
  * answered by Netty's decoder before a frame gets here.
@@ -47,21 +46,25 @@ import java.util.concurrent.TimeUnit;
  * the same jobs ({@code WebSocketServerProtocolHandler} with its handshaker kept in a channel attribute,
  * {@code Utf8FrameValidator}, {@code WebSocketFrameAggregator}, {@code FlushConsolidationHandler}) plus a
  * keep-alive handler cost an idle connection six pipeline contexts, nine objects and a timer (about 700
- * bytes); this handler is one context, a few fields and the timer. UTF-8 is checked once per whole message with {@link ByteBufUtil#isText}, which
+ * bytes); this handler is one context and a few fields, and the keep-alive is a sweep per loop. UTF-8 is checked once per whole message with {@link ByteBufUtil#isText}, which
  * gives up incremental fail-fast on fragments (a permitted, non-strict behaviour).
  */
-abstract class WebSocketEndpointHandler extends ChannelDuplexHandler implements Runnable {
+abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     /** Fragments kept as components before the composite buffer consolidates them (bounds tiny-fragment abuse). */
     private static final int MAX_FRAGMENT_COMPONENTS = 64;
     /** Flushes held back before one is forced (bounds what a long read or a burst keeps unflushed). */
     static final int MAX_PENDING_FLUSHES = 256;
 
-    private final long pingIntervalNanos;
-    private final long pingTimeoutNanos;
+    private final KeepAlive keepAlive;
     private final int maxMessageBytes;
     private ChannelHandlerContext context;
-    private ScheduledFuture<?> heartbeat;
     private long lastReadNanos;
+    /** Pings sent since the last inbound frame. */
+    private int pingsSent;
+    /** The links of this loop's {@link KeepAlive} list; touched only by it. */
+    boolean keepAliveWatched;
+    WebSocketEndpointHandler keepAlivePrevious;
+    WebSocketEndpointHandler keepAliveNext;
     /** The fragmented message being reassembled, else null. */
     private CompositeByteBuf fragments;
     private boolean fragmentsAreText;
@@ -70,9 +73,8 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler implements 
     private boolean flushScheduled;
     private int pendingFlushes;
 
-    protected WebSocketEndpointHandler(long pingIntervalMillis, long pingTimeoutMillis, int maxMessageBytes) {
-        this.pingIntervalNanos = TimeUnit.MILLISECONDS.toNanos(pingIntervalMillis);
-        this.pingTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(pingTimeoutMillis);
+    protected WebSocketEndpointHandler(KeepAlive keepAlive, int maxMessageBytes) {
+        this.keepAlive = keepAlive;
         this.maxMessageBytes = maxMessageBytes;
     }
 
@@ -86,10 +88,17 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler implements 
     protected void onUpgraded(ChannelHandlerContext ctx) {
     }
 
-    /** Starts the keep-alive and lets the subclass begin; the handshake calls this after writing the 101. */
+    /**
+     * Called by each keep-alive sweep while the connection is open and not closing, after the keep-alive
+     * check: where a subclass enforces its own deadlines. On the event loop.
+     */
+    protected void onKeepAliveSweep(long wallClockMillis) {
+    }
+
+    /** Starts the keep-alive and lets the subclass begin; the handshake calls this (on the loop) after writing the 101. */
     final void upgraded() {
         lastReadNanos = ticker();
-        scheduleHeartbeat(pingIntervalNanos);
+        keepAlive.add(this, context.executor());
         onUpgraded(context);
     }
 
@@ -101,13 +110,13 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler implements 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         flushPending(ctx);
-        cancelHeartbeat();
+        stopKeepAlive();
         releaseFragments();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        cancelHeartbeat();
+        stopKeepAlive();
         releaseFragments();
         super.channelInactive(ctx);
     }
@@ -116,6 +125,7 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler implements 
     public void channelRead(ChannelHandlerContext ctx, Object message) {
         readInProgress = true;
         lastReadNanos = ticker();
+        pingsSent = 0;
         if (!(message instanceof WebSocketFrame frame)) {
             ctx.fireChannelRead(message);
             return;
@@ -245,35 +255,25 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler implements 
         ctx.write(message, promise);
     }
 
-    /** The keep-alive timer: ping when idle for an interval, close at the timeout, else re-arm for the next due time. */
-    @Override
-    public final void run() {
-        heartbeat = null;
+    /** One keep-alive check, from the loop's sweep: ping after each idle interval, close at the timeout. */
+    final void checkKeepAlive(long nowNanos, long wallClockMillis) {
         if (!context.channel().isActive() || closeSent) {
             return;
         }
-        long idle = ticker() - lastReadNanos;
-        if (idle >= pingTimeoutNanos) {
+        long idle = nowNanos - lastReadNanos;
+        if (idle >= keepAlive.pingTimeoutNanos()) {
             close(CloseCodes.HEARTBEAT_TIMEOUT, "heartbeat timeout");
             return;
         }
-        if (idle >= pingIntervalNanos) {
+        if (idle >= (pingsSent + 1L) * keepAlive.pingIntervalNanos()) {
+            pingsSent++;
             context.channel().writeAndFlush(new PingWebSocketFrame());
-            scheduleHeartbeat(Math.min(pingIntervalNanos, pingTimeoutNanos - idle));
-        } else {
-            scheduleHeartbeat(pingIntervalNanos - idle);
         }
+        onKeepAliveSweep(wallClockMillis);
     }
 
-    private void scheduleHeartbeat(long delayNanos) {
-        heartbeat = context.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void cancelHeartbeat() {
-        if (heartbeat != null) {
-            heartbeat.cancel(false);
-            heartbeat = null;
-        }
+    private void stopKeepAlive() {
+        keepAlive.remove(this, context.executor());
     }
 
     private void releaseFragments() {

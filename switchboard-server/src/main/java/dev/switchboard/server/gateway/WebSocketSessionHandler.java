@@ -13,8 +13,6 @@ import dev.switchboard.server.store.DeviceState;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,11 +31,9 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
     private Principal principal;
     private Connection connection;
     private Session session;
-    private ScheduledFuture<?> tokenExpiry;
 
     WebSocketSessionHandler(GatewayServices services, Principal principal) {
-        super(services.config().heartbeat().pingIntervalMillis(), services.config().heartbeat().pingTimeoutMillis(),
-                services.config().limits().maxMessageBytes());
+        super(services.keepAlive(), services.config().limits().maxMessageBytes());
         this.services = services;
         this.principal = principal;
     }
@@ -46,7 +42,7 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
     protected void onUpgraded(ChannelHandlerContext ctx) {
         Principal principal = this.principal;
         this.principal = null;
-        Connection opened = new Connection(services.registry().newConnectionId(), principal, ctx.channel(), services.metrics());
+        Connection opened = new Connection(services.registry().connectionIds(), principal, ctx.channel(), services.metrics());
         ctx.channel().config().setAutoRead(false);
         services.store().deviceState(principal.userId(), principal.deviceId())
                 .whenCompleteAsync((state, error) -> {
@@ -86,11 +82,6 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
                 state.lastSeq(), config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis(),
                 config.limits().maxMessageBytes(), config.limits().maxBodyBytes(),
                 config.limits().sendsPerSecond(), config.limits().sendBurst()));
-        long expiresAt = opened.principal().expiresAtMillis();
-        if (expiresAt > 0) {
-            tokenExpiry = ctx.executor().schedule(() -> opened.close(CloseCodes.TOKEN_EXPIRED, "token expired"),
-                    Math.max(0, expiresAt - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
-        }
         // DEBUG, not INFO: at thousands of handshakes a second, a line per connection costs CPU the
         // handshakes need; connections and handshakes are counted in the metrics instead.
         log.atDebug().setMessage("connection opened").addKeyValue("connectionId", opened.connectionId())
@@ -99,6 +90,17 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
         ctx.channel().config().setAutoRead(true);
         if (services.admission().isDraining()) {
             opened.close(CloseCodes.SERVICE_RESTART, "service restart"); // registered after the drain began
+        }
+    }
+
+    /** A token with an expiry ends the connection when it expires (4005), checked by the keep-alive sweep. */
+    @Override
+    protected void onKeepAliveSweep(long wallClockMillis) {
+        if (connection != null) {
+            long expiresAt = connection.principal().expiresAtMillis();
+            if (expiresAt > 0 && wallClockMillis >= expiresAt) {
+                connection.close(CloseCodes.TOKEN_EXPIRED, "token expired");
+            }
         }
     }
 
@@ -118,9 +120,6 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (tokenExpiry != null) {
-            tokenExpiry.cancel(false);
-        }
         if (connection != null) {
             services.dispatcher().topics().connectionClosed(connection);
         }

@@ -42,6 +42,7 @@ public final class ServerMetrics {
     private final Counter kicks;
     private final Counter storeErrors;
     private final Timer storeCommit;
+    private final Timer storeQueued;
     private final Counter redisErrors;
     private final Timer redisCommand;
     private final RecentEvents events = new RecentEvents(50);
@@ -70,6 +71,10 @@ public final class ServerMetrics {
         storeErrors = Counter.builder("switchboard.store.errors").description("Failed store transactions").register(registry);
         storeCommit = Timer.builder("switchboard.store.commit").description("Store write batches: begin to commit")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        storeQueued = Timer.builder("switchboard.store.queued")
+                .description("Store write batches: how long the oldest write waited for the writer")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(5_000))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
         redisErrors = Counter.builder("switchboard.redis.errors").description("Failed Redis commands").register(registry);
         redisCommand = Timer.builder("switchboard.redis.command").description("Redis commands: sent to answered")
@@ -117,7 +122,9 @@ public final class ServerMetrics {
         events.add(banned ? "ban" : "kick", userId, connectionId, reason);
     }
 
-    public void storeCommitted(long nanos) {
+    /** A store batch committed {@code nanos} after it began; its oldest write had waited {@code queuedNanos}. */
+    public void storeCommitted(long queuedNanos, long nanos) {
+        storeQueued.record(queuedNanos, TimeUnit.NANOSECONDS);
         storeCommit.record(nanos, TimeUnit.NANOSECONDS);
     }
 

@@ -38,7 +38,9 @@ public final class Connection {
             AtomicIntegerFieldUpdater.newUpdater(Connection.class, "closing");
     private static final long FORCED_CLOSE_MILLIS = 2000;
 
-    private final String connectionId;
+    /** The id is {@code ids.format(number)}, made when asked for: an idle connection keeps 8 bytes, not a string. */
+    private final ConnectionIds ids;
+    private final long number;
     private final Principal principal;
     private final Channel channel;
     private final ServerMetrics metrics;
@@ -48,15 +50,17 @@ public final class Connection {
     private InboxStream inbox;
     private Map<String, TopicSubscription> topicSubscriptions;
 
-    public Connection(String connectionId, Principal principal, Channel channel, ServerMetrics metrics) {
-        this.connectionId = connectionId;
+    /** A connection with the next id of {@code ids}. */
+    public Connection(ConnectionIds ids, Principal principal, Channel channel, ServerMetrics metrics) {
+        this.ids = ids;
+        this.number = ids.next();
         this.principal = principal;
         this.channel = channel;
         this.metrics = metrics;
     }
 
     public String connectionId() {
-        return connectionId;
+        return ids.format(number);
     }
 
     public String userId() {
@@ -154,9 +158,9 @@ public final class Connection {
         if (closing == 1) {
             return;
         }
-        log.atWarn().setMessage("slow consumer disconnected").addKeyValue("connectionId", connectionId)
+        log.atWarn().setMessage("slow consumer disconnected").addKeyValue("connectionId", connectionId())
                 .addKeyValue("userId", userId()).log();
-        metrics.slowConsumerClosed(connectionId, userId());
+        metrics.slowConsumerClosed(connectionId(), userId());
         close(CloseCodes.SLOW_CONSUMER, "slow consumer");
     }
 
@@ -215,7 +219,7 @@ public final class Connection {
         if (!CLOSING.compareAndSet(this, 0, 1)) {
             return;
         }
-        log.atDebug().setMessage("closing connection").addKeyValue("connectionId", connectionId)
+        log.atDebug().setMessage("closing connection").addKeyValue("connectionId", connectionId())
                 .addKeyValue("userId", userId()).addKeyValue("code", code).addKeyValue("reason", reason).log();
         channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
         channel.eventLoop().schedule(() -> {
@@ -239,13 +243,13 @@ public final class Connection {
         if (closing == 1) {
             return;
         }
-        metrics.kicked(connectionId, userId(), reason, banned);
+        metrics.kicked(connectionId(), userId(), reason, banned);
         write(OutboundMessages.kicked(reason));
         close(banned ? CloseCodes.BANNED : CloseCodes.KICKED, reason);
     }
 
     @Override
     public String toString() {
-        return "Connection[" + connectionId + " " + userId() + "/" + deviceId() + "]";
+        return "Connection[" + connectionId() + " " + userId() + "/" + deviceId() + "]";
     }
 }

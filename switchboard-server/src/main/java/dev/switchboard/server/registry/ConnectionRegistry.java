@@ -32,9 +32,9 @@ public final class ConnectionRegistry {
     private final AtomicInteger size = new AtomicInteger();
     private final ConnectionIds connectionIds = new ConnectionIds();
 
-    /** A fresh id for a connection about to be registered (unique across the cluster and restarts). */
-    public String newConnectionId() {
-        return connectionIds.next();
+    /** Where a connection about to be registered takes its id (unique across the cluster and restarts). */
+    public ConnectionIds connectionIds() {
+        return connectionIds;
     }
 
     /**

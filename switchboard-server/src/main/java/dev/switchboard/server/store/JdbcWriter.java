@@ -34,7 +34,7 @@ final class JdbcWriter implements AutoCloseable {
      * not rejected. Both may run more than once (a retried batch), so they must depend only on the
      * request and the database.
      */
-    private volatile WriteObserver observer = (nanos, committed) -> { };
+    private volatile WriteObserver observer = (queuedNanos, nanos, committed) -> { };
 
     /** Sets the batch observer (metrics). */
     void observe(WriteObserver observer) {
@@ -49,7 +49,7 @@ final class JdbcWriter implements AutoCloseable {
         T run(WriteContext context) throws SQLException;
     }
 
-    private record PendingWrite<T>(Task<T> task, CompletableFuture<T> future) {
+    private record PendingWrite<T>(Task<T> task, CompletableFuture<T> future, long submittedNanos) {
     }
 
     private static final int MAX_ATTEMPTS = 5;
@@ -85,7 +85,7 @@ final class JdbcWriter implements AutoCloseable {
     /** Queues a write; never blocks. The future completes on the writer thread after commit. */
     <T> CompletableFuture<T> submit(Task<T> task) {
         CompletableFuture<T> future = new CompletableFuture<>();
-        PendingWrite<T> write = new PendingWrite<>(task, future);
+        PendingWrite<T> write = new PendingWrite<>(task, future, System.nanoTime());
         if (!running) {
             future.completeExceptionally(new StoreException("store is closed", null));
         } else if (!queue.offer(write)) {
@@ -126,7 +126,7 @@ final class JdbcWriter implements AutoCloseable {
                 }
                 long startNanos = System.nanoTime();
                 Exception failure = tryCommit(context, batch);
-                observer.batchFinished(System.nanoTime() - startNanos, failure == null);
+                observer.batchFinished(startNanos - first.submittedNanos(), System.nanoTime() - startNanos, failure == null);
                 if (failure != null) {
                     failOrIsolate(context, batch, failure);
                     if (!context.isUsable()) {

@@ -5,8 +5,9 @@ package dev.switchboard.server.store;
 public interface WriteObserver {
 
     /**
+     * @param queuedNanos how long the batch's oldest write waited in the writer's queue before the batch began
      * @param nanos     time from the batch's start to its commit (or failure)
      * @param committed false when the batch failed as a whole (its writes are then retried one by one or failed)
      */
-    void batchFinished(long nanos, boolean committed);
+    void batchFinished(long queuedNanos, long nanos, boolean committed);
 }

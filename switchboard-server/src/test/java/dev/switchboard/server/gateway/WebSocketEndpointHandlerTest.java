@@ -238,7 +238,7 @@ class WebSocketEndpointHandlerTest {
         int upgrades;
 
         RecordingEndpoint() {
-            super(100, 300, MAX_MESSAGE_BYTES);
+            super(new KeepAlive(100, 300), MAX_MESSAGE_BYTES);
         }
 
         @Override

@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +23,7 @@ class ConnectionRegistryTest {
 
     private final ConnectionRegistry registry = new ConnectionRegistry();
     private final EmbeddedChannel channel = new EmbeddedChannel();
-    private final AtomicInteger ids = new AtomicInteger();
+    private static final ConnectionIds CONNECTION_IDS = new ConnectionIds();
 
     @AfterEach
     void closeChannel() {
@@ -35,11 +34,12 @@ class ConnectionRegistryTest {
     void newConnectionId_isUniqueAndShort_andDiffersBetweenProcesses() {
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (int i = 0; i < 10_000; i++) {
-            String id = registry.newConnectionId();
+            String id = registry.connectionIds().format(registry.connectionIds().next());
             assertThat(id).hasSizeLessThanOrEqualTo(16).matches("[0-9a-z]{7}-[0-9a-z]+");
             assertThat(seen.add(id)).as("unique: %s", id).isTrue();
         }
-        String otherProcessPrefix = new ConnectionRegistry().newConnectionId().split("-")[0];
+        ConnectionIds otherProcess = new ConnectionRegistry().connectionIds();
+        String otherProcessPrefix = otherProcess.format(otherProcess.next()).split("-")[0];
         assertThat(seen).as("another registry (another process) draws its own prefix")
                 .noneMatch(id -> id.startsWith(otherProcessPrefix + "-"));
     }
@@ -205,6 +205,6 @@ class ConnectionRegistryTest {
     }
 
     private Connection connection(String userId, String deviceId) {
-        return new Connection("c" + ids.incrementAndGet(), new Principal(userId, deviceId, 0), channel, METRICS);
+        return new Connection(CONNECTION_IDS, new Principal(userId, deviceId, 0), channel, METRICS);
     }
 }

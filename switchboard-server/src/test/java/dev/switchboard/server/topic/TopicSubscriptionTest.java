@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class TopicSubscriptionTest {
     private static final ServerMetrics METRICS = new ServerMetrics();
     private final EmbeddedChannel channel = new EmbeddedChannel();
-    private final Connection connection = new Connection("c1", new Principal("ann", "d", 0), channel, METRICS);
+    private final Connection connection = new Connection(new dev.switchboard.server.registry.ConnectionIds(), new Principal("ann", "d", 0), channel, METRICS);
     private final TopicSubscription subscription = new TopicSubscription(connection, "t");
 
     @AfterEach
