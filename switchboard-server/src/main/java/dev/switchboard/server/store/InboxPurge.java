@@ -13,19 +13,27 @@ import java.util.List;
  * capped at {@value #CHUNK} rows and one run deletes at most {@value #MAX_CHUNKS} chunks — a large
  * backlog is worked off over several runs instead of stalling the writer. {@code user_sequence} is
  * never touched: seqs stay unique after a purge, and the gap is reported to clients as truncated.
+ * Entries expire by age through their message's id: message ids grow with creation time, so the
+ * newest expired message is found by bisection over the id ({@link #lastMessageIdBefore}) and the
+ * entries of it and older messages are deleted through the {@code inbox_by_message} index. An index on
+ * the entries' creation time would cost every stored message two more B-tree writes on the writer,
+ * whose thread bounds durable throughput; the purge runs every few minutes.
  */
 final class InboxPurge {
     private static final int CHUNK = 2000;
     private static final int MAX_CHUNKS = 25;
     private static final String SELECT_LONG_INBOXES = "SELECT user_id, last_seq FROM user_sequence WHERE last_seq > ?";
     private static final String DELETE_INBOX_UP_TO = "DELETE FROM inbox WHERE user_id = ? AND seq <= ?";
+    private static final String SELECT_ID_RANGE = "SELECT MIN(id), MAX(id) FROM messages";
+    private static final String SELECT_FIRST_FROM = "SELECT id, created_at FROM messages WHERE id >= ? ORDER BY id LIMIT 1";
 
     long run(WriteContext context, long olderThanMillis, long keepPerUser) throws SQLException {
         long deleted = 0;
-        if (olderThanMillis > 0) {
+        long expiredUpTo = olderThanMillis > 0 ? lastMessageIdBefore(context, olderThanMillis) : 0;
+        if (expiredUpTo > 0) {
             PreparedStatement delete = context.statement(context.dialect().deleteOldInbox(CHUNK));
             for (int chunk = 0; chunk < MAX_CHUNKS; chunk++) {
-                delete.setLong(1, olderThanMillis);
+                delete.setLong(1, expiredUpTo);
                 int rows = delete.executeUpdate();
                 deleted += rows;
                 if (rows < CHUNK) {
@@ -43,6 +51,48 @@ final class InboxPurge {
             }
         }
         return deleted;
+    }
+
+    /**
+     * The id of the newest message created before {@code olderThanMillis}, or 0 if none is: a bisection
+     * over the id, about 40 primary-key lookups. It relies on creation time growing with the id, which
+     * holds up to the clock differences between the nodes (or the event loops) that stamped the messages:
+     * milliseconds against a retention of hours.
+     */
+    static long lastMessageIdBefore(WriteContext context, long olderThanMillis) throws SQLException {
+        long low;
+        long high;
+        try (ResultSet range = context.statement(SELECT_ID_RANGE).executeQuery()) {
+            if (!range.next() || range.getObject(1) == null) {
+                return 0; // no messages
+            }
+            low = range.getLong(1);
+            high = range.getLong(2);
+        }
+        long[] first = firstFrom(context, low);
+        if (first == null || first[1] >= olderThanMillis) {
+            return 0; // even the oldest message is recent
+        }
+        low = first[0]; // invariant: low is a message created before the cutoff; the answer is in [low, high]
+        while (low < high) {
+            long middle = low + (high - low + 1) / 2;
+            long[] row = firstFrom(context, middle);
+            if (row != null && row[1] < olderThanMillis) {
+                low = row[0];
+            } else {
+                high = middle - 1;
+            }
+        }
+        return low;
+    }
+
+    /** {id, created_at} of the first message whose id is at least {@code id}, or null. */
+    private static long[] firstFrom(WriteContext context, long id) throws SQLException {
+        PreparedStatement select = context.statement(SELECT_FIRST_FROM);
+        select.setLong(1, id);
+        try (ResultSet row = select.executeQuery()) {
+            return row.next() ? new long[] {row.getLong(1), row.getLong(2)} : null;
+        }
     }
 
     private static long trimLongInboxes(WriteContext context, long keepPerUser) throws SQLException {

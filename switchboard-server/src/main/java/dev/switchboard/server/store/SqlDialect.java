@@ -35,7 +35,7 @@ public enum SqlDialect {
         @Override
         String deleteOldInbox(int limit) {
             return "DELETE FROM inbox WHERE (user_id, seq) IN "
-                    + "(SELECT user_id, seq FROM inbox WHERE created_at < ? LIMIT " + limit + ")";
+                    + "(SELECT user_id, seq FROM inbox WHERE message_id <= ? LIMIT " + limit + ")";
         }
     },
     MARIADB("mariadb") {
@@ -62,7 +62,7 @@ public enum SqlDialect {
 
         @Override
         String deleteOldInbox(int limit) {
-            return "DELETE FROM inbox WHERE created_at < ? LIMIT " + limit;
+            return "DELETE FROM inbox WHERE message_id <= ? LIMIT " + limit;
         }
 
         @Override
@@ -183,7 +183,7 @@ public enum SqlDialect {
                 : "SELECT last_seq FROM user_sequence WHERE user_id = ? FOR UPDATE";
     }
 
-    /** Deletes at most {@code limit} inbox entries created before the parameter (ms). */
+    /** Deletes at most {@code limit} inbox entries of messages up to the parameter (a message id). */
     abstract String deleteOldInbox(int limit);
 
     /** Deletes at most {@code limit} messages no inbox entry refers to. */

@@ -347,6 +347,21 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void purgeExpired_findsTheAgeCutoff_acrossManyMessagesAndEarlierPurges() throws Exception {
+        for (int i = 1; i <= 40; i++) {
+            appendAt("alice", "bob", i * 1_000L);
+        }
+        assertThat(await(store.purgeExpired(7_500, 0))).as("messages 1-7, both inboxes").isEqualTo(14);
+
+        long deleted = await(store.purgeExpired(23_500, 0));
+
+        assertThat(deleted).as("messages 8-23, both inboxes, found past the gap the first purge left").isEqualTo(32);
+        assertThat(seqs(read("bob", 0, 100))).startsWith(24L).hasSize(17);
+        assertThat(await(store.purgeExpired(23_500, 0))).as("nothing older is left").isZero();
+        assertThat(await(store.purgeExpired(500, 0))).as("a cutoff before every message").isZero();
+    }
+
+    @Test
     void purgeExpired_neverReusesSeqsOrIds_whenEverythingPurgedAndReopened() throws Exception {
         long lastId = 0;
         for (int i = 0; i < 3; i++) {
