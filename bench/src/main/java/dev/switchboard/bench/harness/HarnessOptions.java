@@ -35,7 +35,7 @@ public final class HarnessOptions {
     @Option(names = "--idle-connections", defaultValue = "16000", description = "idle: connections at the second measurement (the first is a quarter of it)")
     public int idleConnections;
 
-    @Option(names = "--idle-rounds", defaultValue = "3", description = "idle: rounds measured; the median is reported")
+    @Option(names = "--idle-rounds", defaultValue = "5", description = "idle: rounds measured; the median is reported")
     public int idleRounds;
 
     @Option(names = "--scale-connections", defaultValue = "102000", description = "scale: connections across the gateway nodes")

@@ -61,6 +61,11 @@ final class PeerTarget implements Target {
     }
 
     @Override
+    public List<Long> pids() {
+        return List.of(process.pid());
+    }
+
+    @Override
     public long rssKilobytes() throws IOException {
         return process.rssKilobytes();
     }

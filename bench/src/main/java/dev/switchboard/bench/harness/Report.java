@@ -56,11 +56,14 @@ final class Report {
                 f -> new String[] {ms(f.get("p50Micros")), ms(f.get("p99Micros")), ms(f.get("p999Micros")),
                         ms(f.get("maxMicros")), f.get("count").asText()});
         table(md, "idle", "Memory per idle connection (server RSS slope, median of the rounds)",
-                new String[] {"target", "connections", "RSS at first / all (MB)", "per connection", "all rounds (kB)"},
+                new String[] {"target", "connections", "RSS at first / all (MB)", "per connection", "all rounds (kB)",
+                        "live heap per connection (JVM)"},
                 f -> new String[] {f.get("connectionsFirst").asText() + " → " + f.get("connections").asText(),
                         mb(f.get("rssFirstKb")) + " / " + mb(f.get("rssKb")),
                         String.format(Locale.ROOT, "%.2f kB", f.get("bytesPerConnection").asDouble() / 1000),
-                        rounds(f.get("roundsBytesPerConnection"))});
+                        rounds(f.get("roundsBytesPerConnection")),
+                        f.has("liveHeapBytesPerConnection")
+                                ? String.format(Locale.ROOT, "%.2f kB", f.get("liveHeapBytesPerConnection").asDouble() / 1000) : "–"});
         chart(md, chartDirectory, "memory.png", "idle");
         table(md, "handshake", "WebSocket handshakes per second (64 in flight)",
                 new String[] {"target", "auth", "handshakes/s", "failed"},
@@ -72,9 +75,10 @@ final class Report {
                         ms(f.get("p999Micros")), ms(f.get("maxMicros")), f.get("received").asText() + " / " + f.get("sent").asText()});
         chart(md, chartDirectory, "latency.png", "latency");
         table(md, "fanout", "Topic fan-out: one topic, one publisher",
-                new String[] {"target", "kind", "subscribers", "delivered/s", "p50 ms", "p99 ms"},
+                new String[] {"target", "kind", "subscribers", "delivered/s", "p50 ms", "p99 ms",
+                        "server cores (µs per delivery)", "generator cores (µs per delivery)"},
                 f -> new String[] {f.get("subscribers").asText(), BarChart.format(f.get("deliveredPerSecond").asDouble()),
-                        ms(f.get("p50Micros")), ms(f.get("p99Micros"))});
+                        ms(f.get("p50Micros")), ms(f.get("p99Micros")), cores(f, "server"), cores(f, "generator")});
         chart(md, chartDirectory, "fanout.png", "fanout");
         table(md, "group", "Durable group fan-out (stored per member, then delivered)",
                 new String[] {"target", "kind", "members", "delivered/s", "p50 ms", "p99 ms"},
@@ -177,8 +181,10 @@ final class Report {
     String targetsTable() {
         StringBuilder md = new StringBuilder("### Targets\n\n| figure | target | measured | met |\n|---|---|---|---|\n");
         JsonNode idle = find("idle", "switchboard", v -> true);
-        target(md, "server RSS per idle connection", "≤ 2.0 kB",
-                idle == null ? null : idle.get("bytesPerConnection").asDouble() / 1000, value -> value <= 2.0, "%.2f kB");
+        // Judged on the larger of the RSS slope and the live heap: the slope of a JVM's RSS can read low.
+        target(md, "server memory per idle connection (larger of RSS slope and live heap)", "≤ 2.0 kB",
+                idle == null ? null : Math.max(idle.get("bytesPerConnection").asDouble(),
+                        idle.path("liveHeapBytesPerConnection").asDouble(0)) / 1000, value -> value <= 2.0, "%.2f kB");
         JsonNode fanout = find("fanout", "switchboard", v -> true);
         JsonNode bunFanout = find("fanout", "bun", v -> true);
         Double ratio = fanout == null || bunFanout == null ? null
@@ -251,7 +257,9 @@ final class Report {
                 warm-up round of connections, in %s rounds of which the median is reported (RSS moves by a few MB
                 between identical rounds); for the JVM a collection is requested (`jcmd GC.run`) before each
                 reading, since its collector would otherwise only run under allocation pressure (the peers'
-                collectors run on idle timers). `scale` (several Switchboard nodes in
+                collectors run on idle timers). For the JVM the live heap (`jcmd GC.class_histogram`) is read
+                beside the RSS at both counts, since G1 commits heap in steps of megabytes; the target is judged
+                on the larger of the two medians. `scale` (several Switchboard nodes in
                 cluster mode over Redis and MariaDB) runs on its own: `run --scenarios scale`. Scenario details:
                 `bench/README.md`.
 
@@ -269,6 +277,14 @@ final class Report {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    /** "0.87 (0.84)": cores used over the measured window and CPU µs per delivered message, or – if not read. */
+    private static String cores(JsonNode figures, String side) {
+        JsonNode cores = figures.get(side + "Cores");
+        JsonNode micros = figures.get(side + "MicrosPerDelivery");
+        return cores == null || micros == null ? "–"
+                : String.format(java.util.Locale.ROOT, "%.2f (%.2f)", cores.asDouble(), micros.asDouble());
     }
 
     private static String ms(JsonNode micros) {

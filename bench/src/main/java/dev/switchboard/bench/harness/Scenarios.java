@@ -69,6 +69,16 @@ final class Scenarios {
         ObjectNode result = rounds.get(rounds.size() / 2).deepCopy();
         var all = result.putArray("roundsBytesPerConnection");
         rounds.forEach(round -> all.add(round.get("bytesPerConnection").asDouble()));
+        double[] liveHeap = rounds.stream().filter(round -> round.has("liveHeapBytesPerConnection"))
+                .mapToDouble(round -> round.get("liveHeapBytesPerConnection").asDouble()).sorted().toArray();
+        result.remove("liveHeapBytesPerConnection");
+        if (liveHeap.length > 0) {
+            result.put("liveHeapBytesPerConnection", liveHeap[liveHeap.length / 2]); // the median round's
+            var allHeap = result.putArray("roundsLiveHeapBytesPerConnection");
+            for (double bytes : liveHeap) {
+                allHeap.add(bytes);
+            }
+        }
         return result;
     }
 
@@ -80,6 +90,7 @@ final class Scenarios {
             workers.add(hold(target, port, "idle", 0, first, 0));
             settle(target);
             long rssFirst = target.rssKilobytes();
+            long heapFirst = target.liveHeapBytes();
             int opened = first;
             int index = 1;
             while (opened < total) {
@@ -89,6 +100,7 @@ final class Scenarios {
             }
             settle(target);
             long rssAll = target.rssKilobytes();
+            long heapAll = target.liveHeapBytes();
             ObjectNode result = JSON.createObjectNode();
             result.put("baselineRssKb", baseline);
             result.put("connectionsFirst", first);
@@ -96,6 +108,9 @@ final class Scenarios {
             result.put("connections", total);
             result.put("rssKb", rssAll);
             result.put("bytesPerConnection", (rssAll - rssFirst) * 1024.0 / (total - first));
+            if (heapFirst >= 0 && heapAll >= 0) {
+                result.put("liveHeapBytesPerConnection", (heapAll - heapFirst) / (double) (total - first));
+            }
             return result;
         } finally {
             workers.forEach(Worker::close);
@@ -164,7 +179,8 @@ final class Scenarios {
         try (Worker worker = Worker.start(logs, readyTimeout(subscribers), "--role", "fanout", "--dialect", target.dialect(),
                 "--mode", mode, "--topic", topic, "--publisher", "--window", "16",
                 "--port", Integer.toString(target.ports().get(0)), "--prefix", "m", "--count", Integer.toString(subscribers),
-                "--seconds", Integer.toString(seconds()), "--warmup-seconds", warmup(), "--sources", Worker.sourceAddress(30))) {
+                "--seconds", Integer.toString(seconds()), "--warmup-seconds", warmup(), "--sources", Worker.sourceAddress(30),
+                "--cpu-pids", target.pids().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")))) {
             worker.go();
             ObjectNode result = (ObjectNode) worker.awaitResult(seconds() + 180L);
             result.put("mode", mode);

@@ -126,6 +126,24 @@ final class SwitchboardTarget implements Target {
         }
     }
 
+    /** {@code jcmd <pid> GC.class_histogram} on every node (a full collection first), summing its total line. */
+    @Override
+    public long liveHeapBytes() throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        long total = 0;
+        for (Proc node : nodes) {
+            Process process = new ProcessBuilder(jcmd.toString(), Long.toString(node.pid()), "GC.class_histogram")
+                    .redirectErrorStream(true).start();
+            String[] lines = new String(process.getInputStream().readAllBytes()).strip().split("\n");
+            if (process.waitFor() != 0 || !lines[lines.length - 1].strip().startsWith("Total")) {
+                return -1;
+            }
+            String[] fields = lines[lines.length - 1].strip().split("\\s+"); // "Total <instances> <bytes>"
+            total += Long.parseLong(fields[2]);
+        }
+        return total;
+    }
+
     List<Integer> apiPorts() {
         return apiPorts;
     }
@@ -143,6 +161,11 @@ final class SwitchboardTarget implements Target {
     @Override
     public List<Integer> ports() {
         return ports;
+    }
+
+    @Override
+    public List<Long> pids() {
+        return nodes.stream().map(Proc::pid).toList();
     }
 
     @Override

@@ -15,6 +15,9 @@ interface Target extends AutoCloseable {
     /** The WebSocket port of each node. */
     List<Integer> ports();
 
+    /** The process id of each node, whose CPU time the fan-out scenario reads. */
+    List<Long> pids();
+
     /**
      * Called before each memory reading of the idle scenario: a runtime whose collector only runs
      * under allocation pressure (the JVM) is asked to collect, so handshake garbage it would reclaim
@@ -22,6 +25,15 @@ interface Target extends AutoCloseable {
      * idle timers).
      */
     default void collectGarbage() throws IOException, InterruptedException {
+    }
+
+    /**
+     * Bytes of live objects in all its processes after a full collection, where the runtime can tell
+     * (the JVM's class histogram); -1 where it cannot (the peers). Steadier than the RSS slope on a
+     * runtime that commits and returns heap in steps of megabytes.
+     */
+    default long liveHeapBytes() throws IOException, InterruptedException {
+        return -1;
     }
 
     /** Resident memory of all its processes, in kB. */

@@ -284,11 +284,15 @@ public final class LoadWorker {
         long start = warmupEnd;
         long published = 0;
         long publishedBeforeCounting = 0;
+        CpuTime serverCpu = new CpuTime(options.cpuPids);
+        CpuTime generatorCpu = new CpuTime(Long.toString(ProcessHandle.current().pid()));
         if (publisher != null) {
             while (System.nanoTime() < end) {
                 if (!counting.get() && System.nanoTime() >= warmupEnd) {
                     counting.set(true); // the publisher's thread flips it: warm-up over
                     publishedBeforeCounting = published;
+                    serverCpu.start();
+                    generatorCpu.start();
                 }
                 // Blocks (no spinning: the server needs the CPU) until the last subscriber caught up enough.
                 if (!window.tryAcquire(10, TimeUnit.MILLISECONDS)) {
@@ -303,9 +307,13 @@ public final class LoadWorker {
         } else {
             Thread.sleep(TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime()));
             counting.set(true);
+            serverCpu.start();
+            generatorCpu.start();
             Thread.sleep(TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()));
         }
         counting.set(false);
+        double serverCores = serverCpu.coresSinceStart();
+        double generatorCores = generatorCpu.coresSinceStart();
         published -= publishedBeforeCounting;
         double seconds = (System.nanoTime() - start) / 1e9;
         ObjectNode result = histogramJson(recorder.getIntervalHistogram());
@@ -314,6 +322,14 @@ public final class LoadWorker {
         result.put("published", published);
         result.put("seconds", seconds);
         result.put("deliveredPerSecond", received.sum() / seconds);
+        if (serverCores >= 0 && received.sum() > 0) {
+            // Who spends the 2 cores: the server's and this generator's CPU per delivered message.
+            double delivered = received.sum() / seconds;
+            result.put("serverCores", serverCores);
+            result.put("generatorCores", generatorCores);
+            result.put("serverMicrosPerDelivery", serverCores / delivered * 1e6);
+            result.put("generatorMicrosPerDelivery", generatorCores / delivered * 1e6);
+        }
         return result;
     }
 

@@ -36,6 +36,9 @@ public final class WorkerOptions {
     public String topic;
     @Option(names = "--publisher", description = "fanout: this worker publishes")
     public boolean publisher;
+    @Option(names = "--cpu-pids", defaultValue = "", description = "fanout: server processes whose CPU time is read over the measured window")
+    public String cpuPids;
+
     @Option(names = "--window", defaultValue = "64", description = "fanout/throughput: publications or sends in flight")
     public int window;
     @Option(names = "--concurrency", defaultValue = "64", description = "handshake: handshakes in flight")
