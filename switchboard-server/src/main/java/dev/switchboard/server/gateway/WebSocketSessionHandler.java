@@ -93,7 +93,7 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
         }
     }
 
-    /** A token with an expiry ends the connection when it expires (4005), checked by the keep-alive sweep. */
+    /** A token with an expiry ends the connection when it expires (4001), checked by the keep-alive sweep. */
     @Override
     protected void onKeepAliveSweep(long wallClockMillis) {
         if (connection != null) {

@@ -59,7 +59,7 @@ final class InboxPurge {
      * holds up to the clock differences between the nodes (or the event loops) that stamped the messages:
      * milliseconds against a retention of hours.
      */
-    static long lastMessageIdBefore(WriteContext context, long olderThanMillis) throws SQLException {
+    private static long lastMessageIdBefore(WriteContext context, long olderThanMillis) throws SQLException {
         long low;
         long high;
         try (ResultSet range = context.statement(SELECT_ID_RANGE).executeQuery()) {

@@ -192,7 +192,7 @@ final class JdbcWriter implements AutoCloseable {
             // SQLite's automatic checkpoint (default: after 1,000 log frames) would run inside a commit
             // on this thread, copying pages into the database file and fsyncing it: measured at 1,000
             // messages/s it fired about twice a second at 2 ms of fsync each, holding up the messages
-            // queued behind it, which made the durable-latency p99. The background checkpointer copies
+            // queued behind it: a large part of the durable-latency p99. The background checkpointer copies
             // them instead; the writer checkpoints only if that one falls far behind.
             try (java.sql.Statement pragma = connection.createStatement()) {
                 pragma.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIBIBYTES);
