@@ -10,6 +10,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,6 +20,7 @@ import picocli.CommandLine.Option;
         description = "Real-time messaging server: WebSocket gateway with durable 1:1 and group chat.",
         footer = {"", "Every config key can also be set as SWITCHBOARD_<SECTION>_<KEY>, e.g. SWITCHBOARD_AUTH_JWT_SECRET."})
 public final class ServeCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
     private static final long WATCHDOG_MARGIN_MILLIS = 10_000;
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file")
@@ -62,7 +65,12 @@ public final class ServeCommand implements Callable<Integer> {
         if (echoEndpoint) {
             overrides.put("server.echoEndpoint", true);
         }
-        ServerConfig config = new ConfigLoader().load(configFile, System.getenv(), overrides);
+        ConfigLoader loader = new ConfigLoader();
+        ServerConfig config = loader.load(configFile, System.getenv(), overrides);
+        for (String name : loader.unknownEnvironmentNames(System.getenv())) {
+            log.atWarn().setMessage("environment variable names no setting and is ignored (misspelt?)")
+                    .addKeyValue("name", name).log();
+        }
         SwitchboardServer server = new SwitchboardServer(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             startShutdownWatchdog(config.shutdown().deadlineMillis() + WATCHDOG_MARGIN_MILLIS);

@@ -11,8 +11,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds a {@link ServerConfig} from four layers, later ones winning: the class-path defaults, an
@@ -21,6 +24,8 @@ import java.util.Map;
  */
 public final class ConfigLoader {
     public static final String ENVIRONMENT_PREFIX = "SWITCHBOARD_";
+    /** Variables with the prefix that are read by the logging setup, not by the configuration. */
+    private static final Set<String> NON_SETTING_VARIABLES = Set.of("SWITCHBOARD_LOG_LEVEL", "SWITCHBOARD_LOG_FORMAT");
     private static final String DEFAULTS_RESOURCE = "/switchboard-defaults.yml";
 
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
@@ -44,6 +49,29 @@ public final class ConfigLoader {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("invalid configuration: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /**
+     * Variables of {@code environment} that carry the {@code SWITCHBOARD_} prefix but name no setting (nor
+     * one of the logging variables): most likely misspelt settings, which {@link #load} cannot see and so
+     * ignores. The server warns about them at startup.
+     */
+    public List<String> unknownEnvironmentNames(Map<String, String> environment) {
+        Set<String> known = new HashSet<>(NON_SETTING_VARIABLES);
+        collectEnvironmentNames(readDefaults(), "", known);
+        return environment.keySet().stream()
+                .filter(name -> name.startsWith(ENVIRONMENT_PREFIX) && !known.contains(name))
+                .sorted().toList();
+    }
+
+    private static void collectEnvironmentNames(JsonNode node, String path, Set<String> names) {
+        node.fields().forEachRemaining(field -> {
+            if (field.getValue().isObject()) {
+                collectEnvironmentNames(field.getValue(), path + field.getKey() + ".", names);
+            } else {
+                names.add(environmentName(path + field.getKey()));
+            }
+        });
     }
 
     /** The environment variable that overrides a dotted key: {@code auth.jwtSecret} → {@code SWITCHBOARD_AUTH_JWT_SECRET}. */

@@ -179,4 +179,17 @@ class ConfigLoaderTest {
     private Path write(String yaml) throws IOException {
         return Files.writeString(directory.resolve("switchboard.yml"), yaml);
     }
+
+    @Test
+    void unknownEnvironmentNames_listsPrefixedNamesThatNameNoSetting() {
+        Map<String, String> environment = Map.of(
+                "SWITCHBOARD_SERVER_IO_THREADS", "2", // a setting
+                "SWITCHBOARD_SERVER_IOTHREADS", "2", // misspelt
+                "SWITCHBOARD_STORE_MAXBATCH", "9", // misspelt
+                "SWITCHBOARD_LOG_LEVEL", "DEBUG", // read by the logging setup
+                "PATH", "/usr/bin");
+
+        assertThat(new ConfigLoader().unknownEnvironmentNames(environment))
+                .containsExactly("SWITCHBOARD_SERVER_IOTHREADS", "SWITCHBOARD_STORE_MAXBATCH");
+    }
 }
