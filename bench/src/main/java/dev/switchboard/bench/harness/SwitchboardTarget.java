@@ -117,31 +117,33 @@ final class SwitchboardTarget implements Target {
     /** {@code jcmd <pid> GC.run} on every node (G1 then also returns free heap to the OS). */
     @Override
     public void collectGarbage() throws IOException, InterruptedException {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         for (Proc node : nodes) {
-            Process process = new ProcessBuilder(jcmd.toString(), Long.toString(node.pid()), "GC.run")
-                    .redirectErrorStream(true).start();
-            process.getInputStream().readAllBytes();
-            process.waitFor();
+            jcmd(node, "GC.run");
         }
     }
 
     /** {@code jcmd <pid> GC.class_histogram} on every node (a full collection first), summing its total line. */
     @Override
     public long liveHeapBytes() throws IOException, InterruptedException {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         long total = 0;
         for (Proc node : nodes) {
-            Process process = new ProcessBuilder(jcmd.toString(), Long.toString(node.pid()), "GC.class_histogram")
-                    .redirectErrorStream(true).start();
-            String[] lines = new String(process.getInputStream().readAllBytes()).strip().split("\n");
-            if (process.waitFor() != 0 || !lines[lines.length - 1].strip().startsWith("Total")) {
-                return -1;
+            String[] lines = jcmd(node, "GC.class_histogram").strip().split("\n");
+            if (!lines[lines.length - 1].strip().startsWith("Total")) {
+                return -1; // jcmd failed (its output is then empty) or printed something else
             }
             String[] fields = lines[lines.length - 1].strip().split("\\s+"); // "Total <instances> <bytes>"
             total += Long.parseLong(fields[2]);
         }
         return total;
+    }
+
+    /** Runs {@code jcmd <node pid> <command>} with this JVM's jcmd; returns its output, or "" if it failed. */
+    private static String jcmd(Proc node, String command) throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process process = new ProcessBuilder(jcmd.toString(), Long.toString(node.pid()), command)
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        return process.waitFor() == 0 ? output : "";
     }
 
     List<Integer> apiPorts() {
