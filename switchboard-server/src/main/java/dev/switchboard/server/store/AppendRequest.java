@@ -11,4 +11,9 @@ public record AppendRequest(
         String clientId,
         String bodyJson,
         long createdAt) {
+
+    /** This message as stored under {@code id}. */
+    StoredMessage storedAs(long id) {
+        return new StoredMessage(id, senderId, senderDevice, targetKind, targetId, clientId, bodyJson, createdAt);
+    }
 }

@@ -12,10 +12,20 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One {@link MessageStore#append}, as a writer task: {@link #prepare} works out the recipients (target user or group members, plus the sender) and reserves their sequences;
- * {@link #run} stores the message and one inbox entry per recipient. A resend of a stored (sender,
- * client id) returns the stored message as a duplicate: found by a lookup in {@code prepare} where
- * the dialect has no RETURNING (MariaDB/MySQL), else by the insert doing nothing.
+ * One {@link MessageStore#append}, as a writer task: {@link #prepare} works out the recipients (target
+ * user or group members, plus the sender) and reserves their sequences; {@link #run} stores the
+ * message and one inbox entry per recipient. A resend of a stored (sender, client id) returns the
+ * stored message as a duplicate.
+ *
+ * <p>Two ways to store, by {@link SqlDialect#queuesWrites()}. In process (SQLite) the task inserts at
+ * once, with {@code ON CONFLICT DO NOTHING RETURNING id}: the insert itself detects a resend, one
+ * index lookup per message fewer on the writer, whose thread bounds durable throughput. Across the
+ * network (MariaDB/MySQL, PostgreSQL) the resend check is requested in {@code prepare} and answered
+ * for the whole batch at once ({@link SentMessageLookup}), and the rows are queued
+ * ({@link QueuedMessages}) and inserted by batched statements after the batch's last task: a few
+ * round trips per batch instead of three per message. The result, which needs the generated id,
+ * then comes from {@link #result}. A resend that another node stores between the lookup and the
+ * insert fails the batch on the unique key; the writer retries it, and the lookup then finds it.
  */
 final class AppendTask implements JdbcWriter.Task<AppendResult> {
     private static final String SELECT_BY_CLIENT_ID =
@@ -24,18 +34,17 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
     private static final String SELECT_SENDER_SEQ = "SELECT seq FROM inbox WHERE message_id = ? AND user_id = ?";
     private static final String SELECT_GROUP_EXISTS = "SELECT 1 FROM chat_group WHERE id = ?";
     private static final String SELECT_GROUP_MEMBERS = "SELECT user_id FROM group_member WHERE group_id = ?";
-    private static final String INSERT_MESSAGE =
-            "INSERT INTO messages (sender_id, sender_device, target_kind, target_id, client_id, body, created_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?)";
     private static final String INSERT_MESSAGE_UNLESS_SENT =
-            INSERT_MESSAGE + " ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id";
-    /** What {@link #insertMessage} returns when the (sender, client id) was stored before. */
-    private static final long DUPLICATE = -1;
+            "INSERT INTO messages (sender_id, sender_device, target_kind, target_id, client_id, body, created_at) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id";
     private static final String INSERT_INBOX =
             "INSERT INTO inbox (user_id, seq, message_id, created_at) VALUES (?, ?, ?, ?)";
 
     private final AppendRequest request;
     private Set<String> recipientIds;
+    /** The queued message whose result this task reports (its own, or an earlier one of the batch it resends). */
+    private QueuedMessages.Queued queued;
+    private boolean resendOfQueued;
 
     AppendTask(AppendRequest request) {
         this.request = request;
@@ -43,11 +52,8 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
 
     @Override
     public void prepare(WriteContext context) throws SQLException {
-        // With RETURNING, the insert itself detects a resend (ON CONFLICT DO NOTHING returns no id):
-        // one index lookup per message fewer on the writer, whose thread bounds durable throughput.
-        if (!context.dialect().supportsReturning() && findExisting(context) != null) {
-            recipientIds = Set.of();
-            return;
+        if (context.dialect().queuesWrites()) {
+            context.sentMessages().request(request.senderId(), request.clientId());
         }
         try {
             recipientIds = recipients(context);
@@ -60,54 +66,91 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
 
     @Override
     public AppendResult run(WriteContext context) throws SQLException {
+        return context.dialect().queuesWrites() ? queue(context) : insert(context);
+    }
+
+    @Override
+    public AppendResult result(AppendResult ranResult) {
+        return queued == null ? ranResult : queued.result(resendOfQueued);
+    }
+
+    /** Queues the message and its entries; returns the stored message of a resend, else null (see {@link #result}). */
+    private AppendResult queue(WriteContext context) throws SQLException {
+        queued = null;
+        AppendResult stored = context.sentMessages().stored(request.senderId(), request.clientId());
+        if (stored != null) {
+            return stored;
+        }
+        QueuedMessages.Queued earlier = context.queuedMessages().find(request.senderId(), request.clientId());
+        if (earlier != null) {
+            queued = earlier;
+            resendOfQueued = true;
+            return null;
+        }
+        resolveRecipients(context);
+        List<Recipient> recipients = allocateEntries(context);
+        queued = context.queuedMessages().add(request, recipients, senderSeq(recipients));
+        resendOfQueued = false;
+        return null;
+    }
+
+    /** Inserts the message and its entries at once (SQLite). */
+    private AppendResult insert(WriteContext context) throws SQLException {
         // prepare() ran before any task of the batch wrote: look again only where the batch changed things.
-        if ((recipientIds != null && recipientIds.isEmpty())
-                || context.wasMessageWritten(request.senderId(), request.clientId())) {
-            AppendResult existing = findExisting(context);
-            if (existing != null) {
-                return existing;
-            }
-        }
-        if (recipientIds == null
-                || (request.targetKind() == TargetKind.GROUP && context.wasGroupChanged(request.targetId()))) {
-            // Membership as of this point in the batch: a join or leave queued before this send counts.
-            // Members that were not reserved are locked on first use (the batch retries on a conflict).
-            recipientIds = recipients(context);
-        }
-        long messageId = insertMessage(context);
-        if (messageId == DUPLICATE) {
+        if (context.wasMessageWritten(request.senderId(), request.clientId())) {
             return findExisting(context);
         }
+        resolveRecipients(context); // may reject: before anything is written
+        long messageId = insertMessage(context);
+        if (messageId == 0) {
+            return findExisting(context);
+        }
+        List<Recipient> recipients = allocateEntries(context);
         PreparedStatement inbox = context.statement(INSERT_INBOX);
-        List<Recipient> recipients = new ArrayList<>(recipientIds.size());
-        long senderSeq = 0;
-        for (String userId : recipientIds) {
-            long seq = context.nextSeq(userId);
-            recipients.add(new Recipient(userId, seq));
-            if (userId.equals(request.senderId())) {
-                senderSeq = seq;
-            }
-            inbox.setString(1, userId);
-            inbox.setLong(2, seq);
+        for (Recipient recipient : recipients) {
+            inbox.setString(1, recipient.userId());
+            inbox.setLong(2, recipient.seq());
             inbox.setLong(3, messageId);
             inbox.setLong(4, request.createdAt());
             inbox.addBatch();
         }
         inbox.executeBatch();
         context.messageWritten(request.senderId(), request.clientId());
-        StoredMessage message = new StoredMessage(messageId, request.senderId(), request.senderDevice(),
-                request.targetKind(), request.targetId(), request.clientId(), request.bodyJson(), request.createdAt());
-        return new AppendResult(message, senderSeq, List.copyOf(recipients), false);
+        return new AppendResult(request.storedAs(messageId), senderSeq(recipients), recipients, false);
     }
 
     /**
-     * Inserts the message row and returns its id: with RETURNING where the dialect has it (then a resend
-     * inserts nothing and this returns {@link #DUPLICATE}), else generated keys.
+     * Settles the recipients as of this point in the batch: a join or leave queued before this send
+     * counts. Members that were not reserved are locked on first use (the batch retries on a conflict).
      */
+    private void resolveRecipients(WriteContext context) throws SQLException {
+        if (recipientIds == null
+                || (request.targetKind() == TargetKind.GROUP && context.wasGroupChanged(request.targetId()))) {
+            recipientIds = recipients(context);
+        }
+    }
+
+    /** One inbox entry per recipient, each at the recipient's next seq. */
+    private List<Recipient> allocateEntries(WriteContext context) throws SQLException {
+        List<Recipient> recipients = new ArrayList<>(recipientIds.size());
+        for (String userId : recipientIds) {
+            recipients.add(new Recipient(userId, context.nextSeq(userId)));
+        }
+        return List.copyOf(recipients);
+    }
+
+    private long senderSeq(List<Recipient> recipients) {
+        for (Recipient recipient : recipients) {
+            if (recipient.userId().equals(request.senderId())) {
+                return recipient.seq();
+            }
+        }
+        return 0;
+    }
+
+    /** Inserts the message row and returns its id, or 0 when the (sender, client id) was stored before. */
     private long insertMessage(WriteContext context) throws SQLException {
-        boolean returning = context.dialect().supportsReturning();
-        PreparedStatement insert = returning ? context.statement(INSERT_MESSAGE_UNLESS_SENT)
-                : context.insertReturningKeys(INSERT_MESSAGE);
+        PreparedStatement insert = context.statement(INSERT_MESSAGE_UNLESS_SENT);
         insert.setString(1, request.senderId());
         insert.setString(2, request.senderDevice());
         insert.setString(3, request.targetKind().wireName());
@@ -115,17 +158,8 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
         insert.setString(5, request.clientId());
         insert.setString(6, request.bodyJson());
         insert.setLong(7, request.createdAt());
-        if (!returning) {
-            insert.executeUpdate();
-        }
-        try (ResultSet keys = returning ? insert.executeQuery() : insert.getGeneratedKeys()) {
-            if (!keys.next()) {
-                if (returning) {
-                    return DUPLICATE;
-                }
-                throw new SQLException("no generated id for inserted message");
-            }
-            return keys.getLong(1);
+        try (ResultSet keys = insert.executeQuery()) {
+            return keys.next() ? keys.getLong(1) : 0;
         }
     }
 

@@ -28,6 +28,7 @@ final class InboxPurge {
     private static final String SELECT_FIRST_FROM = "SELECT id, created_at FROM messages WHERE id >= ? ORDER BY id LIMIT 1";
 
     long run(WriteContext context, long olderThanMillis, long keepPerUser) throws SQLException {
+        context.flushQueued(); // reads inbox and messages: the rows queued by earlier tasks of the batch first
         long deleted = 0;
         long expiredUpTo = olderThanMillis > 0 ? lastMessageIdBefore(context, olderThanMillis) : 0;
         if (expiredUpTo > 0) {

@@ -88,13 +88,15 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public CompletableFuture<Void> advanceCursor(String userId, String deviceId, long seq) {
+        // Batched: the cursors of a batch are written by one statement batch, not a round trip each.
+        // The upsert keeps the maximum, so the order of the batch's cursor writes does not matter.
         return database.writer().submit(context -> {
-            PreparedStatement upsert = context.statement(context.dialect().upsertCursor());
+            PreparedStatement upsert = context.batched(context.dialect().upsertCursor());
             upsert.setString(1, userId);
             upsert.setString(2, deviceId);
             upsert.setLong(3, seq);
             upsert.setLong(4, System.currentTimeMillis());
-            upsert.executeUpdate();
+            upsert.addBatch();
             return null;
         });
     }

@@ -28,12 +28,6 @@ import org.slf4j.LoggerFactory;
 final class JdbcWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdbcWriter.class);
 
-    /**
-     * A unit of work run inside the writer's transaction. A batch first calls {@link #prepare} on every
-     * task, then locks the sequences they reserved, then calls {@link #run} on every task that was
-     * not rejected. Both may run more than once (a retried batch), so they must depend only on the
-     * request and the database.
-     */
     private volatile WriteObserver observer = (queuedNanos, nanos, committed) -> { };
 
     /** Sets the batch observer (metrics). */
@@ -41,12 +35,30 @@ final class JdbcWriter implements AutoCloseable {
         this.observer = observer;
     }
 
+    /**
+     * A unit of work run inside the writer's transaction. A batch first calls {@link #prepare} on every
+     * task, then locks the sequences they reserved and runs the lookups they requested
+     * ({@link WriteContext#afterPrepare}), then calls {@link #run} on every task that was not
+     * rejected, writes the rows they queued ({@link WriteContext#flushQueued}) and asks each for its
+     * {@link #result}. All may run more than once (a retried batch), so they must depend only on the
+     * request and the database.
+     */
     interface Task<T> {
         /** Reads what the task needs and reserves the users whose sequences it will advance. No writes. */
         default void prepare(WriteContext context) throws SQLException {
         }
 
+        /** Does the task's writes, executed at once or queued on the context (see {@link WriteContext}). */
         T run(WriteContext context) throws SQLException;
+
+        /**
+         * The task's result, asked once the rows queued by the batch are written: by default what
+         * {@link #run} returned. A task whose result needs its queued rows (a generated id) returns
+         * null from run and its result here.
+         */
+        default T result(T ranResult) throws SQLException {
+            return ranResult;
+        }
     }
 
     private record PendingWrite<T>(Task<T> task, CompletableFuture<T> future, long submittedNanos) {
@@ -223,7 +235,7 @@ final class JdbcWriter implements AutoCloseable {
                         rejections[i] = e;
                     }
                 }
-                context.lockReservedSequences();
+                context.afterPrepare();
                 for (int i = 0; i < batch.size(); i++) {
                     if (rejections[i] != null) {
                         continue;
@@ -232,6 +244,12 @@ final class JdbcWriter implements AutoCloseable {
                         results[i] = batch.get(i).task().run(context);
                     } catch (RequestRejectedException e) {
                         rejections[i] = e;
+                    }
+                }
+                context.flushQueued();
+                for (int i = 0; i < batch.size(); i++) {
+                    if (rejections[i] == null) {
+                        results[i] = result(batch.get(i).task(), results[i]);
                     }
                 }
                 context.beforeCommit();
@@ -285,6 +303,11 @@ final class JdbcWriter implements AutoCloseable {
         log.atError().setMessage("store write failed, rolled back").addKeyValue("writes", batch.size())
                 .setCause(cause).log();
         failAll(batch, cause);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Object result(Task<T> task, Object ranResult) throws SQLException {
+        return task.result((T) ranResult);
     }
 
     @SuppressWarnings("unchecked")

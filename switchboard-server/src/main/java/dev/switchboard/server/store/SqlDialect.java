@@ -127,13 +127,14 @@ public enum SqlDialect {
     }
 
     /**
-     * True when {@code INSERT … RETURNING} reads the new row's id in the same statement. SQLite's JDBC
-     * driver otherwise prepares and runs a second query per insert for {@code getGeneratedKeys}, a
-     * measurable share of the writer's time (docs/BENCHMARKS.md). MySQL has no RETURNING, so the
-     * MariaDB dialect, which also serves MySQL, keeps generated keys.
+     * True for a database across the network (MariaDB/MySQL, PostgreSQL): every statement executed on
+     * its own costs a round trip there, so appends look up resends for the whole batch at once
+     * ({@link SentMessageLookup}) and queue their rows for batched inserts ({@link QueuedMessages}).
+     * SQLite runs in the process: it appends with one {@code INSERT … ON CONFLICT DO NOTHING RETURNING}
+     * per message, which also detects a resend.
      */
-    boolean supportsReturning() {
-        return this != MARIADB;
+    boolean queuesWrites() {
+        return this != SQLITE;
     }
 
     /** True when one writer thread is the only writer of the database, so sequences may be cached. */
@@ -197,7 +198,7 @@ public enum SqlDialect {
      * serialization failure, lock wait timeout, or a unique key inserted by a concurrent writer.
      */
     boolean isTransient(SQLException error) {
-        for (Throwable current = error; current != null; current = current.getCause()) {
+        for (Throwable current = error; current != null; current = next(current)) {
             if (current instanceof SQLException sql) {
                 String state = sql.getSQLState() == null ? "" : sql.getSQLState();
                 if (state.startsWith("40") || state.equals("23505")
@@ -208,5 +209,13 @@ public enum SqlDialect {
             }
         }
         return false;
+    }
+
+    /** The cause, or for a failed JDBC batch the failure of the statement inside it, which drivers chain as the next exception. */
+    private static Throwable next(Throwable error) {
+        if (error.getCause() == null && error instanceof SQLException sql) {
+            return sql.getNextException();
+        }
+        return error.getCause();
     }
 }

@@ -7,12 +7,19 @@ import java.sql.Statement;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What a {@link JdbcWriter.Task} gets: the writer's connection (inside an open transaction), a cache
- * of prepared statements, and the sequence allocator. Confined to the writer thread.
+ * of prepared statements, the sequence allocator, and the batch's queued writes. Confined to the
+ * writer thread.
+ *
+ * <p>Queued writes: rows a task adds to a {@link #batched} statement or to {@link #queuedMessages}
+ * reach the database when the writer calls {@link #flushQueued}, after the batch's last task has
+ * run and before commit. A task that reads rows an earlier task of the same batch may have queued
+ * (messages, inbox entries, device cursors) calls {@link #flushQueued} first.
  */
 final class WriteContext {
     private final Connection connection;
@@ -21,6 +28,10 @@ final class WriteContext {
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final Set<String> messagesWritten = new HashSet<>();
     private final Set<String> groupsChanged = new HashSet<>();
+    private final SentMessageLookup sentMessages = new SentMessageLookup();
+    private final QueuedMessages queuedMessages = new QueuedMessages();
+    /** Statements with rows added by {@link #batched} since the last flush, in order of first use. */
+    private final Map<String, PreparedStatement> batchedStatements = new LinkedHashMap<>();
 
     WriteContext(Connection connection, SqlDialect dialect, SequenceAllocator sequences) {
         this.connection = connection;
@@ -57,6 +68,48 @@ final class WriteContext {
         return statement;
     }
 
+    /**
+     * A prepared statement to which a task adds rows ({@code addBatch}) instead of executing it: the
+     * rows are executed with one batch per statement by {@link #flushQueued}, so they must not depend
+     * on the order of other writes of the batch (an upsert to a maximum, say).
+     */
+    PreparedStatement batched(String sql) throws SQLException {
+        PreparedStatement statement = batchedStatements.get(sql);
+        if (statement == null) {
+            statement = statement(sql);
+            batchedStatements.put(sql, statement);
+        }
+        return statement;
+    }
+
+    /** The lookup of messages stored before, which appends request in their prepare phase (see {@link #afterPrepare}). */
+    SentMessageLookup sentMessages() {
+        return sentMessages;
+    }
+
+    /** The messages this batch's appends queued (with {@link SqlDialect#queuesWrites()}). */
+    QueuedMessages queuedMessages() {
+        return queuedMessages;
+    }
+
+    /**
+     * Between the prepare and the run phase: locks every reserved sequence, in one global order so
+     * concurrent writers never deadlock on them, and runs the requested lookups of sent messages.
+     */
+    void afterPrepare() throws SQLException {
+        sequences.lockReserved(this);
+        sentMessages.run(this);
+    }
+
+    /** Writes every row queued so far: the queued messages with their inbox entries, then each {@link #batched} statement. */
+    void flushQueued() throws SQLException {
+        queuedMessages.flush(this);
+        for (PreparedStatement statement : batchedStatements.values()) {
+            statement.executeBatch();
+        }
+        batchedStatements.clear();
+    }
+
     /** Allocates the next seq of {@code userId}'s inbox within the current transaction. */
     long nextSeq(String userId) throws SQLException {
         return sequences.next(userId, this);
@@ -85,6 +138,9 @@ final class WriteContext {
     void beginAttempt() {
         messagesWritten.clear();
         groupsChanged.clear();
+        sentMessages.clear();
+        queuedMessages.clear();
+        batchedStatements.clear();
     }
 
     /** Records that this attempt stored a message for (sender, client id). */
@@ -110,11 +166,6 @@ final class WriteContext {
     /** Asks for {@code userIds}' sequences to be locked before any task of this batch writes. */
     void reserveSequences(Collection<String> userIds) {
         sequences.reserve(userIds);
-    }
-
-    /** Locks every reserved sequence, in one global order, so concurrent writers never deadlock on them. */
-    void lockReservedSequences() throws SQLException {
-        sequences.lockReserved(this);
     }
 
     /**

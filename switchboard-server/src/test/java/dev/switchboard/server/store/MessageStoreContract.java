@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -114,10 +115,11 @@ abstract class MessageStoreContract {
     }
 
     @Test
-    void append_returnsDuplicate_whenSameClientIdSubmittedTwiceWithoutWaiting() throws Exception {
-        // Submitted back to back so they are likely committed in one group-commit batch.
+    void append_returnsDuplicate_whenSameClientIdSubmittedTwiceInOneBatch() throws Exception {
+        CountDownLatch release = holdWriter();
         CompletableFuture<AppendResult> first = store.append(request("alice", TargetKind.USER, "bob", "same-id", "1"));
         CompletableFuture<AppendResult> second = store.append(request("alice", TargetKind.USER, "bob", "same-id", "2"));
+        release.countDown();
 
         assertThat(await(first).duplicate()).isFalse();
         assertThat(await(second).duplicate()).isTrue();
@@ -450,8 +452,9 @@ abstract class MessageStoreContract {
     }
 
     @Test
-    void append_seesGroupChangesQueuedBeforeIt_whenSubmittedWithoutWaiting() throws Exception {
-        // Submitted back to back, these usually share one writer batch; the outcome must be as if in order.
+    void append_seesGroupChangesQueuedBeforeIt_whenInOneBatch() throws Exception {
+        // One writer batch; the outcome must be as if each ran in order.
+        CountDownLatch release = holdWriter();
         var create = groups.create("fresh", "Fresh", "alice", List.of("bob"), 10);
         var toNewGroup = store.append(request("alice", TargetKind.GROUP, "fresh", "q1", "1"));
         var join = groups.join("fresh", "carol", 10);
@@ -459,6 +462,7 @@ abstract class MessageStoreContract {
         var leave = groups.leave("fresh", "bob");
         var byLeaver = store.append(request("bob", TargetKind.GROUP, "fresh", "q3", "3"));
         var afterLeave = store.append(request("alice", TargetKind.GROUP, "fresh", "q4", "4"));
+        release.countDown();
 
         await(create);
         assertThat(await(toNewGroup).recipients()).extracting(Recipient::userId).containsExactlyInAnyOrder("alice", "bob");
@@ -468,6 +472,92 @@ abstract class MessageStoreContract {
         await(leave);
         assertRejected(failureOf(byLeaver), ErrorCode.NOT_GROUP_MEMBER);
         assertThat(await(afterLeave).recipients()).extracting(Recipient::userId).containsExactlyInAnyOrder("alice", "carol");
+    }
+
+    @Test
+    void append_mixesNewMessagesAndResends_whenInOneBatch() throws Exception {
+        AppendResult stored = await(store.append(request("alice", TargetKind.USER, "bob", "stored", "1")));
+
+        CountDownLatch release = holdWriter();
+        var before = store.append(request("alice", TargetKind.USER, "bob", "new-1", "2"));
+        var resendOfStored = store.append(request("alice", TargetKind.USER, "bob", "stored", "1"));
+        var fromBob = store.append(request("bob", TargetKind.USER, "alice", "stored", "3")); // same client id, other sender
+        var after = store.append(request("alice", TargetKind.USER, "bob", "new-2", "4"));
+        var resendOfNew = store.append(request("alice", TargetKind.USER, "bob", "new-1", "2"));
+        release.countDown();
+
+        assertThat(await(resendOfStored).duplicate()).isTrue();
+        assertThat(await(resendOfStored).message()).isEqualTo(stored.message());
+        assertThat(await(resendOfStored).senderSeq()).isEqualTo(stored.senderSeq());
+        assertThat(await(resendOfNew).duplicate()).isTrue();
+        assertThat(await(resendOfNew).message()).isEqualTo(await(before).message());
+        assertThat(await(resendOfNew).senderSeq()).isEqualTo(await(before).senderSeq());
+        assertThat(List.of(await(before), await(fromBob), await(after))).allSatisfy(result -> {
+            assertThat(result.duplicate()).isFalse();
+            assertThat(result.message().id()).isGreaterThan(stored.message().id());
+        });
+        assertThat(await(after).message().id()).isGreaterThan(await(fromBob).message().id());
+        assertThat(await(fromBob).message().id()).isGreaterThan(await(before).message().id());
+        assertThat(seqs(read("bob", 0, 10))).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(read("bob", 0, 10).entries()).extracting(entry -> entry.message().clientId())
+                .containsExactly("stored", "new-1", "stored", "new-2");
+        assertThat(read("bob", 0, 10).entries().get(2).message()).isEqualTo(await(fromBob).message());
+    }
+
+    @Test
+    void advanceCursor_keepsMaximum_whenAcksShareABatch() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            append("bob", TargetKind.USER, "alice");
+        }
+
+        CountDownLatch release = holdWriter();
+        var acks = List.of(store.advanceCursor("alice", "phone", 2), store.advanceCursor("alice", "phone", 3),
+                store.advanceCursor("alice", "phone", 1), store.advanceCursor("alice", "laptop", 1));
+        release.countDown();
+        for (CompletableFuture<Void> ack : acks) {
+            await(ack);
+        }
+
+        assertThat(await(store.deviceState("alice", "phone"))).isEqualTo(new DeviceState(3, 3));
+        assertThat(await(store.deviceState("alice", "laptop"))).isEqualTo(new DeviceState(1, 3));
+    }
+
+    @Test
+    void purgeExpired_keepsMessagesStoredEarlierInItsBatch() throws Exception {
+        CountDownLatch release = holdWriter();
+        var appends = List.of(store.append(request("alice", TargetKind.USER, "bob", "p1", "1")),
+                store.append(request("alice", TargetKind.USER, "bob", "p2", "2")));
+        var purge = store.purgeExpired(0, 1);
+        release.countDown();
+        for (CompletableFuture<AppendResult> append : appends) {
+            await(append);
+        }
+        await(purge);
+
+        // Entries beyond keepPerUser go at a later purge; the messages themselves are never orphaned.
+        assertThat(read("bob", 0, 10).entries()).extracting(entry -> entry.message().clientId()).contains("p2");
+        await(store.purgeExpired(0, 1));
+        assertThat(read("bob", 0, 10).entries()).extracting(entry -> entry.message().clientId()).containsExactly("p2");
+    }
+
+    /**
+     * Occupies the writer until the returned latch is released: writes submitted meanwhile queue up and
+     * then run as one batch (the writer drains its queue into a batch).
+     */
+    private CountDownLatch holdWriter() throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        database.writer().submit(context -> {
+            holding.countDown();
+            try {
+                release.await(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        });
+        assertThat(holding.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("the writer took the holding task").isTrue();
+        return release;
     }
 
     private void reopenStore() {

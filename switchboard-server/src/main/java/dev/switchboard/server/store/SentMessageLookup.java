@@ -1,0 +1,97 @@
+package dev.switchboard.server.store;
+
+import dev.switchboard.protocol.TargetKind;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Finds which of a batch's appends were stored before (a resend of the same sender and client id),
+ * for every append of the batch at once: with {@link SqlDialect#queuesWrites()} (a database across
+ * the network) the batch's appends {@link #request} their lookups in the prepare phase, and the
+ * writer {@link #run}s them all before the first task runs.
+ *
+ * @implNote One query per chunk of up to {@value #MAX_CHUNK} (sender, client id) pairs instead of
+ * one per message: a query against a networked database costs a round trip, and one round trip per
+ * message bounded the cluster's durable throughput (docs/BENCHMARKS.md). Chunk sizes are powers of
+ * two, so a handful of distinct statements serve every batch and stay prepared in the writer's
+ * statement cache. The query also reads the sender's own inbox entry of the message, which a resend
+ * reports as its seq.
+ */
+final class SentMessageLookup {
+    /** Pairs looked up by one statement at most (a power of two). */
+    private static final int MAX_CHUNK = 64;
+
+    private final Set<String> requested = new LinkedHashSet<>();
+    private final Map<String, AppendResult> found = new HashMap<>();
+
+    /** Asks for the stored message of (sender, client id), if any, to be found by the next {@link #run}. */
+    void request(String senderId, String clientId) {
+        requested.add(key(senderId, clientId));
+    }
+
+    /** Runs every requested lookup; their answers stay readable through {@link #stored} until {@link #clear}. */
+    void run(WriteContext context) throws SQLException {
+        List<String> keys = new ArrayList<>(requested);
+        requested.clear();
+        int from = 0;
+        while (from < keys.size()) {
+            int size = Integer.highestOneBit(Math.min(keys.size() - from, MAX_CHUNK));
+            lookUp(keys.subList(from, from + size), context);
+            from += size;
+        }
+    }
+
+    /**
+     * The stored message of (sender, client id) as a duplicate result, or null if the last {@link #run}
+     * found none (or it was not requested).
+     */
+    AppendResult stored(String senderId, String clientId) {
+        return found.get(key(senderId, clientId));
+    }
+
+    /** Forgets every request and answer: the start of a batch, or of its retry. */
+    void clear() {
+        requested.clear();
+        found.clear();
+    }
+
+    private void lookUp(List<String> keys, WriteContext context) throws SQLException {
+        PreparedStatement select = context.statement(selectSent(keys.size()));
+        int parameter = 1;
+        for (String key : keys) {
+            int separator = key.indexOf('\u0000');
+            select.setString(parameter++, key.substring(0, separator));
+            select.setString(parameter++, key.substring(separator + 1));
+        }
+        try (ResultSet row = select.executeQuery()) {
+            while (row.next()) {
+                StoredMessage message = new StoredMessage(row.getLong(1), row.getString(2), row.getString(3),
+                        TargetKind.fromWireName(row.getString(4)), row.getString(5), row.getString(6),
+                        row.getString(7), row.getLong(8));
+                long senderSeq = row.getLong(9); // SQL NULL (the sender's entry expired) reads as 0
+                found.put(key(message.senderId(), message.clientId()),
+                        new AppendResult(message, senderSeq, List.of(), true));
+            }
+        }
+    }
+
+    /** The stored messages of {@code count} (sender, client id) pairs, each with the sender's inbox seq of it. */
+    private static String selectSent(int count) {
+        return "SELECT m.id, m.sender_id, m.sender_device, m.target_kind, m.target_id, m.client_id, m.body, "
+                + "m.created_at, i.seq FROM messages m "
+                + "LEFT JOIN inbox i ON i.message_id = m.id AND i.user_id = m.sender_id "
+                + "WHERE (m.sender_id, m.client_id) IN (" + String.join(", ", Collections.nCopies(count, "(?, ?)")) + ")";
+    }
+
+    private static String key(String senderId, String clientId) {
+        return senderId + '\u0000' + clientId;
+    }
+}
