@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,9 +19,8 @@ import java.util.Set;
  *
  * @implNote One query per chunk of up to {@value #MAX_CHUNK} (sender, client id) pairs instead of
  * one per message: a query against a networked database costs a round trip, and one round trip per
- * message bounded the cluster's durable throughput (docs/BENCHMARKS.md). Chunk sizes are powers of
- * two, so a handful of distinct statements serve every batch and stay prepared in the writer's
- * statement cache. The query also reads the sender's own inbox entry of the message, which a resend
+ * message bounded the cluster's durable throughput (docs/BENCHMARKS.md); chunks as in
+ * {@link StatementChunks}. The query also reads the sender's own inbox entry of the message, which a resend
  * reports as its seq.
  */
 final class SentMessageLookup {
@@ -41,12 +39,7 @@ final class SentMessageLookup {
     void run(WriteContext context) throws SQLException {
         List<String> keys = new ArrayList<>(requested);
         requested.clear();
-        int from = 0;
-        while (from < keys.size()) {
-            int size = Integer.highestOneBit(Math.min(keys.size() - from, MAX_CHUNK));
-            lookUp(keys.subList(from, from + size), context);
-            from += size;
-        }
+        StatementChunks.forEach(keys.size(), MAX_CHUNK, (from, size) -> lookUp(keys.subList(from, from + size), context));
     }
 
     /**
@@ -88,7 +81,7 @@ final class SentMessageLookup {
         return "SELECT m.id, m.sender_id, m.sender_device, m.target_kind, m.target_id, m.client_id, m.body, "
                 + "m.created_at, i.seq FROM messages m "
                 + "LEFT JOIN inbox i ON i.message_id = m.id AND i.user_id = m.sender_id "
-                + "WHERE (m.sender_id, m.client_id) IN (" + String.join(", ", Collections.nCopies(count, "(?, ?)")) + ")";
+                + "WHERE (m.sender_id, m.client_id) IN (" + StatementChunks.repeat("(?, ?)", count) + ")";
     }
 
     private static String key(String senderId, String clientId) {

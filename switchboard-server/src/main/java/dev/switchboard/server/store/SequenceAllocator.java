@@ -77,12 +77,8 @@ final class SequenceAllocator {
             }
         }
         reserved.clear();
-        int from = 0;
-        while (from < users.size()) {
-            int size = Integer.highestOneBit(Math.min(users.size() - from, MAX_LOCK_CHUNK));
-            lockChunk(users.subList(from, from + size), context);
-            from += size;
-        }
+        StatementChunks.forEach(users.size(), MAX_LOCK_CHUNK,
+                (from, size) -> lockChunk(users.subList(from, from + size), context));
     }
 
     /**
@@ -90,8 +86,7 @@ final class SequenceAllocator {
      *
      * @implNote Against a networked database every statement is a round trip: one insert and one
      * select per user made the lock phase of a 512-message batch hundreds of round trips, and bounded
-     * cluster throughput (docs/BENCHMARKS.md). Chunk sizes are powers of two, so a handful of distinct
-     * statements serve every batch and stay prepared in the writer's statement cache.
+     * cluster throughput (docs/BENCHMARKS.md). See {@link StatementChunks}.
      */
     private void lockChunk(List<String> users, WriteContext context) throws SQLException {
         PreparedStatement insert = context.statement(dialect.insertSequencesIfAbsent(users.size()));

@@ -1,5 +1,6 @@
 package dev.switchboard.server.store;
 
+import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 
 /**
@@ -43,6 +44,12 @@ public enum SqlDialect {
         String upsertSequence() {
             return "INSERT INTO user_sequence (user_id, last_seq) VALUES (?, ?) "
                     + "ON DUPLICATE KEY UPDATE last_seq = VALUES(last_seq)";
+        }
+
+        @Override
+        String upsertSequences(int count) {
+            return "INSERT INTO user_sequence (user_id, last_seq) VALUES " + repeat("(?, ?)", count)
+                    + " ON DUPLICATE KEY UPDATE last_seq = VALUES(last_seq)";
         }
 
         @Override
@@ -137,6 +144,19 @@ public enum SqlDialect {
         return this != SQLITE;
     }
 
+    /**
+     * True when {@code INSERT … RETURNING} returns the inserted rows: SQLite, PostgreSQL, and MariaDB
+     * from 10.5; not MySQL, which the MARIADB dialect also serves.
+     */
+    boolean insertsReturning(DatabaseMetaData database) throws SQLException {
+        if (this != MARIADB) {
+            return true;
+        }
+        int major = database.getDatabaseMajorVersion();
+        return database.getDatabaseProductVersion().contains("MariaDB")
+                && (major > 10 || (major == 10 && database.getDatabaseMinorVersion() >= 5));
+    }
+
     /** True when one writer thread is the only writer of the database, so sequences may be cached. */
     boolean isSingleWriter() {
         return this == SQLITE;
@@ -144,6 +164,15 @@ public enum SqlDialect {
 
     /** Sets a user's last seq (insert or overwrite). Parameters: user id, last seq. */
     abstract String upsertSequence();
+
+    /**
+     * Sets the last seq of {@code count} users in one statement (insert or overwrite). Parameters: user
+     * id, last seq, for each user.
+     */
+    String upsertSequences(int count) {
+        return "INSERT INTO user_sequence (user_id, last_seq) VALUES " + repeat("(?, ?)", count)
+                + " ON CONFLICT (user_id) DO UPDATE SET last_seq = excluded.last_seq";
+    }
 
     /** Moves a device cursor to the maximum of old and new. Parameters: user, device, seq, updated at. */
     abstract String upsertCursor();
@@ -174,7 +203,7 @@ public enum SqlDialect {
     }
 
     private static String repeat(String element, int count) {
-        return String.join(", ", java.util.Collections.nCopies(count, element));
+        return StatementChunks.repeat(element, count);
     }
 
     /** Reads a user's last seq; with several writers it also locks the row until commit. */

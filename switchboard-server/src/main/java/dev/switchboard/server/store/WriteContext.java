@@ -4,10 +4,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -33,10 +35,20 @@ final class WriteContext {
     /** Statements with rows added by {@link #batched} since the last flush, in order of first use. */
     private final Map<String, PreparedStatement> batchedStatements = new LinkedHashMap<>();
 
-    WriteContext(Connection connection, SqlDialect dialect, SequenceAllocator sequences) {
+    private final boolean insertsReturning;
+    /** Sequence rows written by one statement at most (a power of two). */
+    private static final int MAX_SEQUENCE_CHUNK = 256;
+
+    WriteContext(Connection connection, SqlDialect dialect, SequenceAllocator sequences) throws SQLException {
         this.connection = connection;
         this.dialect = dialect;
         this.sequences = sequences;
+        this.insertsReturning = dialect.insertsReturning(connection.getMetaData());
+    }
+
+    /** True when {@code INSERT … RETURNING} works on this database (see {@link SqlDialect#insertsReturning}). */
+    boolean insertsReturning() {
+        return insertsReturning;
     }
 
     Connection connection() {
@@ -115,10 +127,27 @@ final class WriteContext {
         return sequences.next(userId, this);
     }
 
-    /** Writes every sequence moved in this transaction: one row per user per batch, not per message. */
+    /**
+     * Writes every sequence moved in this transaction: one row per user per batch, not per message.
+     * Across the network by multi-row statements of up to {@value #MAX_SEQUENCE_CHUNK} users
+     * ({@link StatementChunks}), in process by a JDBC batch.
+     */
     void beforeCommit() throws SQLException {
         Map<String, Long> moved = sequences.pending();
         if (moved.isEmpty()) {
+            return;
+        }
+        if (dialect.queuesWrites()) {
+            List<Map.Entry<String, Long>> rows = new ArrayList<>(moved.entrySet());
+            StatementChunks.forEach(rows.size(), MAX_SEQUENCE_CHUNK, (from, size) -> {
+                PreparedStatement upsert = statement(dialect.upsertSequences(size));
+                int parameter = 1;
+                for (Map.Entry<String, Long> row : rows.subList(from, from + size)) {
+                    upsert.setString(parameter++, row.getKey());
+                    upsert.setLong(parameter++, row.getValue());
+                }
+                upsert.executeUpdate();
+            });
             return;
         }
         PreparedStatement upsert = statement(dialect.upsertSequence());
