@@ -83,7 +83,7 @@ public final class SwitchboardServer implements AutoCloseable {
         JdbcGroupStore groupStore = new JdbcGroupStore(database);
         this.cluster = Cluster.create(config.cluster(), registry, TimeUnit.SECONDS.toMillis(config.topics().historyTtlSeconds()),
                 metrics);
-        Router router = new Router(registry, cluster.routes(), cluster.broker());
+        Router router = new Router(registry, cluster.remoteDelivery());
         if (cluster.broker() != null) {
             // After Redis comes back: routes first (acknowledged), then every local connection re-reads
             // its inbox, so nothing published to this node during the outage stays missing.

@@ -1,17 +1,12 @@
 package dev.switchboard.server.chat;
 
-import dev.switchboard.server.cluster.Broker;
 import dev.switchboard.server.cluster.Envelope;
-import dev.switchboard.server.cluster.Routes;
+import dev.switchboard.server.cluster.RemoteDelivery;
 import dev.switchboard.server.metrics.ServerMetrics;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.registry.ConnectionRegistry;
@@ -20,8 +15,8 @@ import dev.switchboard.server.store.Recipient;
 
 /**
  * Hands stored inbox entries to the connections that should see them now: this node's through the
- * registry, other nodes' through one {@link Broker} envelope per node (recipients grouped by node
- * first, never one publish per member). Users who are not connected anywhere get nothing now and
+ * registry, other nodes' through {@link RemoteDelivery} (one envelope per node, never one publish
+ * per member). Users who are not connected anywhere get nothing now and
  * everything on their next resume. Delivery here is best effort by design — the store already holds
  * every entry, and {@link InboxStream} closes any gap from it.
  *
@@ -32,19 +27,15 @@ import dev.switchboard.server.store.Recipient;
  * envelope. The remote route lookup is asynchronous and never blocks the writer.
  */
 public final class Router {
-    private static final Logger log = LoggerFactory.getLogger(Router.class);
-
     private final ConnectionRegistry registry;
-    private final Routes routes;
-    private final Broker broker;
+    private final RemoteDelivery remote;
 
     /**
-     * @param broker null for a single node
+     * @param remote null for a single node
      */
-    public Router(ConnectionRegistry registry, Routes routes, Broker broker) {
+    public Router(ConnectionRegistry registry, RemoteDelivery remote) {
         this.registry = registry;
-        this.routes = routes;
-        this.broker = broker;
+        this.remote = remote;
     }
 
     /** Delivers a new (non-duplicate) message to every live connection of every recipient, cluster-wide. */
@@ -57,8 +48,8 @@ public final class Router {
         for (Recipient recipient : result.recipients()) {
             deliverLocally(recipient, payload, committedAtNanos);
         }
-        if (broker != null) {
-            dispatchRemote(result.recipients(), payload, System.currentTimeMillis());
+        if (remote != null) {
+            remote.deliver(result.recipients(), payload, System.currentTimeMillis());
         }
     }
 
@@ -72,26 +63,9 @@ public final class Router {
             recipients.add(new Recipient(userId, Envelope.EPHEMERAL));
             deliverEphemeral(userId, frame);
         }
-        if (broker != null) {
-            dispatchRemote(recipients, frame, 0);
+        if (remote != null) {
+            remote.deliver(recipients, frame, 0);
         }
-    }
-
-    private void dispatchRemote(List<Recipient> recipients, byte[] payload, long committedAtMillis) {
-        Map<String, Long> seqs = new HashMap<>();
-        recipients.forEach(recipient -> seqs.put(recipient.userId(), recipient.seq()));
-        routes.remoteNodesOf(seqs.keySet()).whenComplete((byNode, error) -> {
-            if (error != null) {
-                log.atWarn().setMessage("route lookup failed; remote recipients catch up from the store")
-                        .addKeyValue("error", error.toString()).log();
-                return;
-            }
-            byNode.forEach((nodeId, users) -> {
-                List<Recipient> onNode = new ArrayList<>(users.size());
-                users.forEach(userId -> onNode.add(new Recipient(userId, seqs.get(userId))));
-                broker.publish(nodeId, new Envelope(onNode, payload, committedAtMillis));
-            });
-        });
     }
 
     /** An envelope from another node: its recipients connected here get their entries. */

@@ -17,15 +17,17 @@ import java.util.UUID;
 public final class Cluster implements AutoCloseable {
     private final Routes routes;
     private final Broker broker;
+    private final RemoteDelivery remoteDelivery;
     private final TopicEngine topics;
     private final ControlBus control;
     private final NodeDirectory nodes;
     private final RedisConnections redis;
 
-    private Cluster(Routes routes, Broker broker, TopicEngine topics, ControlBus control, NodeDirectory nodes,
-                    RedisConnections redis) {
+    private Cluster(Routes routes, Broker broker, RemoteDelivery remoteDelivery, TopicEngine topics, ControlBus control,
+                    NodeDirectory nodes, RedisConnections redis) {
         this.routes = routes;
         this.broker = broker;
+        this.remoteDelivery = remoteDelivery;
         this.topics = topics;
         this.control = control;
         this.nodes = nodes;
@@ -39,7 +41,7 @@ public final class Cluster implements AutoCloseable {
     public static Cluster create(ServerConfig.Cluster config, ConnectionRegistry registry, long topicTtlMillis,
                                  ServerMetrics metrics) {
         return switch (config.mode()) {
-            case "single" -> new Cluster(new LocalRoutes(registry), null, new MemoryTopicEngine(topicTtlMillis),
+            case "single" -> new Cluster(new LocalRoutes(registry), null, null, new MemoryTopicEngine(topicTtlMillis),
                     new LocalControlBus(), new LocalNodeDirectory(), null);
             case "redis" -> {
                 String nodeId = config.nodeId() == null || config.nodeId().isBlank()
@@ -49,7 +51,9 @@ public final class Cluster implements AutoCloseable {
                 RedisRoutes routes = new RedisRoutes(redis, keys, nodeId, registry,
                         config.routeTtlMillis(), config.refreshIntervalMillis());
                 routes.start();
-                yield new Cluster(routes, new RedisBroker(redis, keys), new RedisTopicEngine(redis, keys, topicTtlMillis),
+                RedisBroker broker = new RedisBroker(redis, keys);
+                RemoteDelivery delivery = new RedisDelivery(redis, keys, nodeId, new RoutedDelivery(routes, broker));
+                yield new Cluster(routes, broker, delivery, new RedisTopicEngine(redis, keys, topicTtlMillis),
                         new RedisControlBus(redis, keys), new RedisNodeDirectory(redis, keys), redis);
             }
             default -> throw new IllegalArgumentException("cluster.mode must be single or redis, not " + config.mode());
@@ -63,6 +67,11 @@ public final class Cluster implements AutoCloseable {
     /** The broker, or null for a single node. */
     public Broker broker() {
         return broker;
+    }
+
+    /** How messages reach the other nodes, or null for a single node. */
+    public RemoteDelivery remoteDelivery() {
+        return remoteDelivery;
     }
 
     public TopicEngine topics() {

@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * What one node hands another: a stored message's encoded payload and the inbox entries (user, seq)
- * of the recipients connected to the receiving node. One envelope per node per message, never one
- * per recipient.
+ * of its recipients: those connected to the receiving node, or for a message with few recipients
+ * all of them ({@link RedisDelivery}); the receiving node delivers to the ones connected to it. One
+ * envelope per node per message, never one per recipient.
  *
  * <p>An envelope whose recipients all have seq {@link #EPHEMERAL} carries a complete frame that is
  * not in any inbox (a presence event): it is written as is to the recipients' connections.

@@ -122,6 +122,37 @@ class ClusterIT {
     }
 
     @Test
+    void groupMessages_ofMoreMembersThanOneScriptTakes_reachMembersOnBothNodes() throws Exception {
+        // Above RedisDelivery.MAX_SCRIPT_RECIPIENTS (8) recipients a message goes by route lookup and one
+        // envelope per node, below it by one script: both paths must reach every member on every node.
+        List<String> others = IntStream.range(0, 11).mapToObj(i -> "member" + i).toList();
+        TestClient alice = client(nodeA, "alice", "phone");
+        List<TestClient> members = new ArrayList<>();
+        for (int i = 0; i < others.size(); i++) {
+            members.add(client(i % 2 == 0 ? nodeA : nodeB, others.get(i), "phone"));
+        }
+        alice.sdk().createGroup("big", "Big", others).get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> {
+            for (String member : others) {
+                if (!isOnline(alice, member)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+
+        for (int i = 0; i < 10; i++) {
+            members.get(1).sdk().send(Target.group("big"), i, "big-" + i);
+        }
+        List<String> expected = IntStream.range(0, 10).mapToObj(i -> "big-" + i).toList();
+        members.add(alice);
+        for (TestClient member : members) {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(member.receivedClientIds())
+                    .as(member.sdk().userId()).containsExactlyElementsOf(expected));
+        }
+    }
+
+    @Test
     void presence_isClusterWide_andReadinessReportsRedis() throws Exception {
         TestClient alice = client(nodeA, "alice", "phone");
         TestClient bob = client(nodeB, "bob", "phone");
