@@ -66,6 +66,8 @@ public final class Harness {
     }
 
     static final String SINGLE_NODE_THROUGHPUT = "durable 1:1, single node (SQLite)";
+    /** The disk row that bounds the durable latency target from below (see {@link DiskProbe#groupCommit}). */
+    static final String GROUP_COMMIT_FLOOR = "group commit of arrivals at %d/s: arrival to durable";
     static final String CLUSTER_THROUGHPUT = "durable 1:1, 2 nodes (MariaDB + Redis), cross node";
 
     /** Durable chat, groups and the cluster exist only in Switchboard; the peers' equivalents are in-memory. */
@@ -91,6 +93,8 @@ public final class Harness {
         }
         if ("disk".equals(scenario)) {
             record(scenario, targetName, "fdatasync of a 4 KiB append", DiskProbe.measure(work, options.smoke ? 100 : 2000));
+            record(scenario, targetName, GROUP_COMMIT_FLOOR.formatted(options.latencyRate),
+                    DiskProbe.groupCommit(work, options.latencyRate, options.smoke ? 200 : 10 * options.latencyRate));
             return;
         }
         if ("scale".equals(scenario)) {
