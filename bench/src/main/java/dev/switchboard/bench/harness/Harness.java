@@ -3,9 +3,11 @@ package dev.switchboard.bench.harness;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -79,6 +81,9 @@ public final class Harness {
     }
 
     private void runOne(Scenarios scenarios, String scenario, String targetName, Path work) throws Exception {
+        // A fresh directory per run: a data directory kept from an earlier run into the same --out would
+        // hold that run's messages, and the load's client ids would all be resends, never delivered.
+        deleteRecursively(work);
         Files.createDirectories(work);
         if ("cluster".equals(scenario)) {
             try (SwitchboardTarget cluster = SwitchboardTarget.cluster(options, work, 2)) {
@@ -158,5 +163,16 @@ public final class Harness {
 
     static List<String> targetOrder() {
         return List.of("switchboard", "bun", "ws", "socketio");
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (var paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
     }
 }
