@@ -24,7 +24,8 @@ import dev.switchboard.server.store.Recipient;
  * order. Local hand-off there (a few hash lookups and one task per recipient connection) keeps
  * entries for one connection arriving at its event loop in seq order, so the common case never needs
  * a store read; the message is encoded once here and the bytes shared by every recipient and every
- * envelope. The remote route lookup is asynchronous and never blocks the writer.
+ * envelope. Remote delivery keeps commit order too (see {@link RemoteDelivery}'s implementations) and
+ * is asynchronous: it never waits for Redis on the writer.
  */
 public final class Router {
     private final ConnectionRegistry registry;

@@ -1,9 +1,12 @@
 package dev.switchboard.server.cluster;
 
 import dev.switchboard.server.store.Recipient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,12 +22,16 @@ import org.slf4j.LoggerFactory;
  * which became the busiest thread of the sending node. The script makes it one command. It sends
  * every node the entries of all recipients, not just its own: the receiving node delivers to the
  * ones connected to it and skips the rest, which costs nothing for a few recipients but would
- * multiply a large group's envelope by the number of nodes, hence the limit.
+ * multiply a large group's envelope by the number of nodes, hence the limit. The script reads
+ * several users' keys, so it needs one Redis (standalone or Sentinel), as the rest of cluster mode
+ * does; Redis Cluster is not supported.
  */
 final class RedisDelivery implements RemoteDelivery {
     private static final Logger log = LoggerFactory.getLogger(RedisDelivery.class);
     /** Recipients up to which the script is used. */
     static final int MAX_SCRIPT_RECIPIENTS = 8;
+    /** Errors from Redis in a row after which the script is no longer tried. */
+    private static final int MAX_SCRIPT_FAILURES = 3;
 
     /**
      * KEYS: the recipients' route hashes. ARGV: now (ms since the epoch), this node's id, the node
@@ -53,6 +60,10 @@ final class RedisDelivery implements RemoteDelivery {
     private final RedisKeys keys;
     private final String nodeId;
     private final RoutedDelivery routed;
+    /** Routed deliveries whose publishes are not handed to Redis yet; while any are, small ones queue behind them. */
+    private final AtomicInteger routedInFlight = new AtomicInteger();
+    private final AtomicInteger scriptFailuresInARow = new AtomicInteger();
+    private volatile boolean scriptDisabled;
 
     RedisDelivery(RedisConnections redis, RedisKeys keys, String nodeId, RoutedDelivery routed) {
         this.redis = redis;
@@ -61,10 +72,20 @@ final class RedisDelivery implements RemoteDelivery {
         this.routed = routed;
     }
 
+    /**
+     * @implNote Order: a routed delivery publishes one round trip after its lookup, the script at
+     * once, so a small message could overtake a group message committed before it and make the
+     * receiving connections fetch the gap from the store. While a routed delivery has not handed its
+     * publishes to Redis yet, small messages take the routed path too: commands on the one Redis
+     * connection are answered in order, so their publishes follow.
+     */
     @Override
     public void deliver(List<Recipient> recipients, byte[] payload, long committedAtMillis) {
-        if (recipients.size() > MAX_SCRIPT_RECIPIENTS) {
-            routed.deliver(recipients, payload, committedAtMillis);
+        if (recipients.isEmpty()) {
+            return;
+        }
+        if (scriptDisabled || recipients.size() > MAX_SCRIPT_RECIPIENTS || routedInFlight.get() > 0) {
+            deliverRouted(recipients, payload, committedAtMillis);
             return;
         }
         String[] routeKeys = new String[recipients.size()];
@@ -73,13 +94,43 @@ final class RedisDelivery implements RemoteDelivery {
         }
         byte[] envelope = EnvelopeCodec.encode(new Envelope(recipients, payload, committedAtMillis));
         redis.timed(redis.commands().async().<Long>eval(DELIVER_SCRIPT, ScriptOutputType.INTEGER, routeKeys,
-                        utf8(Long.toString(System.currentTimeMillis())), utf8(nodeId), utf8(keys.nodeChannel("")), envelope))
+                        utf8(Long.toString(System.currentTimeMillis())), utf8(nodeId), utf8(keys.nodeChannelPrefix()),
+                        envelope))
                 .whenComplete((nodes, error) -> {
-                    if (error != null) {
+                    if (error == null) {
+                        scriptFailuresInARow.set(0);
+                    } else if (isRefusedByRedis(error)) {
+                        onScriptRefused(error);
+                        deliverRouted(recipients, payload, committedAtMillis);
+                    } else {
                         log.atWarn().setMessage("remote delivery failed; remote recipients catch up from the store")
                                 .addKeyValue("error", error.toString()).log();
                     }
                 });
+    }
+
+    private void deliverRouted(List<Recipient> recipients, byte[] payload, long committedAtMillis) {
+        routedInFlight.incrementAndGet();
+        routed.lookUpAndPublish(recipients, payload, committedAtMillis)
+                .whenComplete((ignored, error) -> routedInFlight.decrementAndGet());
+    }
+
+    /**
+     * Redis answered the script with an error (scripting not allowed for this user, a proxy that
+     * spreads keys over shards, a server without Lua): that message goes the routed way, and after a
+     * few such answers in a row every message does, for good.
+     */
+    private void onScriptRefused(Throwable error) {
+        if (scriptFailuresInARow.incrementAndGet() >= MAX_SCRIPT_FAILURES && !scriptDisabled) {
+            scriptDisabled = true;
+            log.atWarn().setMessage("redis refuses the delivery script; delivering by route lookup from now on")
+                    .addKeyValue("error", error.toString()).log();
+        }
+    }
+
+    private static boolean isRefusedByRedis(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof RedisCommandExecutionException;
     }
 
     private static byte[] utf8(String text) {

@@ -28,7 +28,12 @@ final class RedisKeys {
 
     /** Pub/sub channel: envelopes for the connections of one node. */
     String nodeChannel(String nodeId) {
-        return prefix + ":deliver:" + nodeId;
+        return nodeChannelPrefix() + nodeId;
+    }
+
+    /** Prefix of every node channel: the channel of a node is this followed by the node id. */
+    String nodeChannelPrefix() {
+        return prefix + ":deliver:";
     }
 
     /**

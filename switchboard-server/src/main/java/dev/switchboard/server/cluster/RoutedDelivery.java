@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,19 +27,25 @@ public final class RoutedDelivery implements RemoteDelivery {
 
     @Override
     public void deliver(List<Recipient> recipients, byte[] payload, long committedAtMillis) {
+        lookUpAndPublish(recipients, payload, committedAtMillis);
+    }
+
+    /** Delivers; completes once the publishes are handed to the broker (or the lookup failed). */
+    CompletableFuture<Void> lookUpAndPublish(List<Recipient> recipients, byte[] payload, long committedAtMillis) {
         Map<String, Long> seqs = new HashMap<>();
         recipients.forEach(recipient -> seqs.put(recipient.userId(), recipient.seq()));
-        routes.remoteNodesOf(seqs.keySet()).whenComplete((byNode, error) -> {
+        return routes.remoteNodesOf(seqs.keySet()).handle((byNode, error) -> {
             if (error != null) {
                 log.atWarn().setMessage("route lookup failed; remote recipients catch up from the store")
                         .addKeyValue("error", error.toString()).log();
-                return;
+                return null;
             }
             byNode.forEach((nodeId, users) -> {
                 List<Recipient> onNode = new ArrayList<>(users.size());
                 users.forEach(userId -> onNode.add(new Recipient(userId, seqs.get(userId))));
                 broker.publish(nodeId, new Envelope(onNode, payload, committedAtMillis));
             });
+            return null;
         });
     }
 }

@@ -100,7 +100,16 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
         if (context.wasMessageWritten(request.senderId(), request.clientId())) {
             return findExisting(context);
         }
-        resolveRecipients(context); // may reject: before anything is written
+        try {
+            resolveRecipients(context); // may reject: before anything is written
+        } catch (RequestRejectedException e) {
+            // A resend of a stored message is answered as a duplicate even if the sender left the group since.
+            AppendResult existing = findExisting(context);
+            if (existing != null) {
+                return existing;
+            }
+            throw e;
+        }
         long messageId = insertMessage(context);
         if (messageId == 0) {
             return findExisting(context);

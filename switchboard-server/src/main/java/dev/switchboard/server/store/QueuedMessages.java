@@ -14,9 +14,10 @@ import java.util.Map;
  * network, where every statement executed on its own costs a round trip.
  *
  * @implNote Messages go in as multi-row {@code INSERT … RETURNING} statements (MariaDB, PostgreSQL),
- * {@value #MAX_INSERT_CHUNK} rows at most each, which return the generated ids; on MySQL, which has no
- * RETURNING, as a JDBC batch with generated keys (pipelined by the driver, but executed row by row
- * by the server: measured on MariaDB, the batch took most of the writer's time). The inbox entries
+ * {@value #MAX_INSERT_CHUNK} rows at most each, which return the generated ids; where there is no
+ * RETURNING (MariaDB before 10.5, MySQL), as a JDBC batch with generated keys (pipelined by the
+ * driver, but executed row by row by the server: measured on MariaDB, the batch took most of the
+ * writer's time). The inbox entries
  * follow once the ids are known, also as multi-row inserts. Per message this replaces an insert and
  * an inbox batch, two round trips, with nothing; chunks as in {@link StatementChunks}. Confined to
  * the writer thread.
@@ -24,6 +25,8 @@ import java.util.Map;
 final class QueuedMessages {
     /** Messages inserted by one statement at most (a power of two; 7 parameters each). */
     private static final int MAX_INSERT_CHUNK = 128;
+    /** Body characters inserted by one statement at most, unless one message alone has more. */
+    private static final long MAX_INSERT_BYTES = 4L << 20;
     private static final String INSERT_MESSAGE =
             "INSERT INTO messages (sender_id, sender_device, target_kind, target_id, client_id, body, created_at) "
                     + "VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -78,8 +81,22 @@ final class QueuedMessages {
             return;
         }
         if (context.insertsReturning()) {
-            StatementChunks.forEach(queued.size(), MAX_INSERT_CHUNK,
-                    (from, size) -> insertReturning(queued.subList(from, from + size), context));
+            // Runs of messages whose bodies add up to at most MAX_INSERT_BYTES, each split into chunks:
+            // a statement stays far below MariaDB's max_allowed_packet (16 MiB by default) whatever the
+            // message size limit.
+            int runStart = 0;
+            long runBytes = 0;
+            for (int i = 0; i <= queued.size(); i++) {
+                long bytes = i < queued.size() ? queued.get(i).request.bodyJson().length() : 0;
+                if (i == queued.size() || (i > runStart && runBytes + bytes > MAX_INSERT_BYTES)) {
+                    List<Queued> run = queued.subList(runStart, i);
+                    StatementChunks.forEach(run.size(), MAX_INSERT_CHUNK,
+                            (from, size) -> insertReturning(run.subList(from, from + size), context));
+                    runStart = i;
+                    runBytes = 0;
+                }
+                runBytes += bytes;
+            }
         } else {
             insertBatch(context);
         }
@@ -113,6 +130,7 @@ final class QueuedMessages {
                 insert.setLong(parameter++, owners.get(i).request.createdAt());
             }
             insert.executeUpdate();
+            insert.clearParameters();
         });
     }
 
@@ -141,10 +159,12 @@ final class QueuedMessages {
                     message.id = rows.getLong(1);
                 }
             }
+        } finally {
+            insert.clearParameters(); // the cached statement would otherwise keep the bodies alive
         }
     }
 
-    /** A JDBC batch with generated keys (MySQL, which has no RETURNING): the driver pipelines the rows' inserts. */
+    /** A JDBC batch with generated keys (no RETURNING: MariaDB before 10.5, MySQL); the driver pipelines the rows' inserts. */
     private void insertBatch(WriteContext context) throws SQLException {
         PreparedStatement insert = context.insertReturningKeys(INSERT_MESSAGE);
         for (Queued message : queued) {
@@ -159,6 +179,7 @@ final class QueuedMessages {
             insert.addBatch();
         }
         insert.executeBatch();
+        insert.clearParameters();
         int index = 0;
         try (ResultSet keys = insert.getGeneratedKeys()) {
             while (keys.next() && index < queued.size()) {

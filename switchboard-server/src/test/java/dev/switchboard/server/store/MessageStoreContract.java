@@ -35,6 +35,7 @@ abstract class MessageStoreContract {
     private JdbcMessageStore store;
     private JdbcGroupStore groups;
     private int clientIds;
+    private final List<CountDownLatch> heldWriters = new ArrayList<>();
 
     @BeforeEach
     void open() {
@@ -43,6 +44,7 @@ abstract class MessageStoreContract {
 
     @AfterEach
     void close() {
+        heldWriters.forEach(CountDownLatch::countDown); // a test that failed while holding the writer
         store.close();
         releaseDatabase();
     }
@@ -523,21 +525,31 @@ abstract class MessageStoreContract {
     }
 
     @Test
-    void purgeExpired_keepsMessagesStoredEarlierInItsBatch() throws Exception {
+    void purgeExpired_seesMessagesStoredEarlierInItsBatch() throws Exception {
+        // As if run in order: the purge deletes the old entries appended before it in the same batch.
         CountDownLatch release = holdWriter();
-        var appends = List.of(store.append(request("alice", TargetKind.USER, "bob", "p1", "1")),
-                store.append(request("alice", TargetKind.USER, "bob", "p2", "2")));
-        var purge = store.purgeExpired(0, 1);
+        var old = store.append(new AppendRequest("alice", "phone", TargetKind.USER, "bob", "old", "1", 1_000));
+        var recent = store.append(new AppendRequest("alice", "phone", TargetKind.USER, "bob", "recent", "2", 5_000));
+        var purge = store.purgeExpired(3_000, 0);
         release.countDown();
-        for (CompletableFuture<AppendResult> append : appends) {
-            await(append);
-        }
-        await(purge);
+        await(old);
+        await(recent);
 
-        // Entries beyond keepPerUser go at a later purge; the messages themselves are never orphaned.
-        assertThat(read("bob", 0, 10).entries()).extracting(entry -> entry.message().clientId()).contains("p2");
-        await(store.purgeExpired(0, 1));
-        assertThat(read("bob", 0, 10).entries()).extracting(entry -> entry.message().clientId()).containsExactly("p2");
+        assertThat(await(purge)).as("the old message's entries in alice's and bob's inboxes").isEqualTo(2);
+        assertThat(read("bob", 0, 10).entries()).extracting(entry -> entry.message().clientId()).containsExactly("recent");
+        assertThat(read("alice", 0, 10).entries()).extracting(entry -> entry.message().clientId()).containsExactly("recent");
+    }
+
+    @Test
+    void append_returnsDuplicate_whenSenderLeftGroupAndResends() throws Exception {
+        await(groups.create("team", "Team", "alice", List.of("bob"), 10));
+        AppendResult sent = await(store.append(request("bob", TargetKind.GROUP, "team", "b-1", "\"x\"")));
+        await(groups.leave("team", "bob"));
+
+        AppendResult resend = await(store.append(request("bob", TargetKind.GROUP, "team", "b-1", "\"x\"")));
+
+        assertThat(resend.duplicate()).isTrue();
+        assertThat(resend.message()).isEqualTo(sent.message());
     }
 
     /**
@@ -547,6 +559,7 @@ abstract class MessageStoreContract {
     private CountDownLatch holdWriter() throws Exception {
         CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
+        heldWriters.add(release);
         database.writer().submit(context -> {
             holding.countDown();
             try {
