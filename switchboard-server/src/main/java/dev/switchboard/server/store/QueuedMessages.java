@@ -24,14 +24,14 @@ import java.util.Map;
  */
 final class QueuedMessages {
     /** Messages inserted by one statement at most (a power of two; 7 parameters each). */
-    private static final int MAX_INSERT_CHUNK = 128;
+    private static final int MAX_INSERT_CHUNK = 512;
     /** Body characters inserted by one statement at most, unless one message alone has more. */
     private static final long MAX_INSERT_BYTES = 4L << 20;
     private static final String INSERT_MESSAGE =
             "INSERT INTO messages (sender_id, sender_device, target_kind, target_id, client_id, body, created_at) "
                     + "VALUES (?, ?, ?, ?, ?, ?, ?)";
     /** Inbox entries inserted by one statement at most (a power of two; 4 parameters each). */
-    private static final int MAX_ENTRY_CHUNK = 256;
+    private static final int MAX_ENTRY_CHUNK = 1024;
     private static final String INSERT_ENTRIES = "INSERT INTO inbox (user_id, seq, message_id, created_at) VALUES ";
 
     /** One queued message; {@link #result} is known once the batch is flushed. */

@@ -25,7 +25,7 @@ import java.util.Set;
  */
 final class SentMessageLookup {
     /** Pairs looked up by one statement at most (a power of two). */
-    private static final int MAX_CHUNK = 64;
+    private static final int MAX_CHUNK = 256;
 
     private final Set<String> requested = new LinkedHashSet<>();
     private final Map<String, AppendResult> found = new HashMap<>();

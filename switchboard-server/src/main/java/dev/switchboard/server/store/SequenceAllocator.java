@@ -27,7 +27,7 @@ import java.util.TreeSet;
 final class SequenceAllocator {
     private static final int CACHE_SIZE = 100_000;
     /** Users locked by one statement at most (a power of two). */
-    private static final int MAX_LOCK_CHUNK = 128;
+    private static final int MAX_LOCK_CHUNK = 512;
 
     private final SqlDialect dialect;
     private final Map<String, Long> committed = new LinkedHashMap<>(1024, 0.75f, true) {

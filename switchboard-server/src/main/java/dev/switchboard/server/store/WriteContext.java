@@ -37,7 +37,7 @@ final class WriteContext {
 
     private final boolean insertsReturning;
     /** Sequence rows written by one statement at most (a power of two). */
-    private static final int MAX_SEQUENCE_CHUNK = 256;
+    private static final int MAX_SEQUENCE_CHUNK = 1024;
 
     WriteContext(Connection connection, SqlDialect dialect, SequenceAllocator sequences) throws SQLException {
         this.connection = connection;
