@@ -507,6 +507,39 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void append_storesEveryMessageOfBatchesLargerThanOneStatement() throws Exception {
+        // Hundreds of appends in one writer batch: the networked stores split them over several
+        // multi-row statements of different sizes; every message and entry must come out whole.
+        int users = 300;
+        int messages = 600;
+        CountDownLatch release = holdWriter();
+        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
+        for (int i = 0; i < messages; i++) {
+            appends.add(store.append(request("u" + (i % users), TargetKind.USER, "u" + ((i + 1) % users),
+                    "bulk-" + i, "\"" + "x".repeat(i % 50) + "\"")));
+        }
+        release.countDown();
+
+        long previousId = 0;
+        for (int i = 0; i < messages; i++) {
+            AppendResult result = await(appends.get(i));
+            assertThat(result.duplicate()).isFalse();
+            assertThat(result.message().clientId()).isEqualTo("bulk-" + i);
+            assertThat(result.message().bodyJson()).isEqualTo("\"" + "x".repeat(i % 50) + "\"");
+            assertThat(result.message().id()).as("ids grow in submission order").isGreaterThan(previousId);
+            previousId = result.message().id();
+        }
+        for (int user = 0; user < users; user++) {
+            InboxPage inbox = read("u" + user, 0, 100);
+            assertThat(seqs(inbox)).as("u%d's inbox", user).isEqualTo(oneTo(4));
+            for (InboxEntry entry : inbox.entries()) {
+                int index = Integer.parseInt(entry.message().clientId().substring("bulk-".length()));
+                assertThat(entry.message()).isEqualTo(await(appends.get(index)).message());
+            }
+        }
+    }
+
+    @Test
     void advanceCursor_keepsMaximum_whenAcksShareABatch() throws Exception {
         for (int i = 0; i < 3; i++) {
             append("bob", TargetKind.USER, "alice");
