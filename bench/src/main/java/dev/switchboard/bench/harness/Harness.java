@@ -86,7 +86,7 @@ public final class Harness {
         deleteRecursively(work);
         Files.createDirectories(work);
         if ("cluster".equals(scenario)) {
-            try (SwitchboardTarget cluster = SwitchboardTarget.cluster(options, work, 2)) {
+            try (SwitchboardTarget cluster = SwitchboardTarget.cluster(options, options.serverJvmOptions, work, 2)) {
                 record(scenario, targetName, "same node", scenarios.latency(cluster, "chat", 0, 0));
                 record(scenario, targetName, "cross node", scenarios.latency(cluster, "chat", 0, 1));
                 record(scenario, targetName, "same node (topic)", scenarios.latency(cluster, "topic", 0, 0));
@@ -104,13 +104,14 @@ public final class Harness {
         }
         if ("scale".equals(scenario)) {
             int nodes = options.smoke ? 2 : options.scaleNodes;
-            try (SwitchboardTarget cluster = SwitchboardTarget.cluster(options, work, nodes)) {
+            try (SwitchboardTarget cluster = SwitchboardTarget.cluster(options, options.memoryJvmOptions, work, nodes)) {
                 record(scenario, targetName, nodes + " nodes",
                         scenarios.scale(cluster, options.smoke ? 400 : options.scaleConnections));
             }
             return;
         }
-        try (Target target = "switchboard".equals(targetName) ? SwitchboardTarget.single(options, work)
+        try (Target target = "switchboard".equals(targetName) ? SwitchboardTarget.single(options,
+                "idle".equals(scenario) ? options.memoryJvmOptions : options.serverJvmOptions, work)
                 : PeerTarget.start(targetName, options.peersDirectory.toAbsolutePath(), work)) {
             switch (scenario) {
                 case "idle" -> record(scenario, targetName, "", scenarios.idle(target));

@@ -28,9 +28,14 @@ public final class HarnessOptions {
     @Option(names = "--peers-dir", defaultValue = "bench/peers")
     public Path peersDirectory;
 
-    @Option(names = "--server-jvm-options", defaultValue = "-Xms32m -Xmx2g -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10",
-            description = "JVM options of the Switchboard nodes under test")
+    @Option(names = "--server-jvm-options", defaultValue = "-Xmx2g",
+            description = "JVM options of the Switchboard nodes under load (every scenario but idle and scale)")
     public String serverJvmOptions;
+
+    @Option(names = "--memory-jvm-options", defaultValue = "-Xms32m -Xmx2g -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10",
+            description = "JVM options of the Switchboard nodes whose memory is measured (idle, scale): the heap"
+                    + " gives freed memory back at once, so the RSS follows the connections")
+    public String memoryJvmOptions;
 
     @Option(names = "--idle-connections", defaultValue = "16000", description = "idle: connections at the second measurement (the first is a quarter of it)")
     public int idleConnections;

@@ -34,12 +34,14 @@ final class SwitchboardTarget implements Target {
     }
 
     /** One node, embedded SQLite store. */
-    static SwitchboardTarget single(HarnessOptions options, Path work) throws IOException, InterruptedException {
-        return start(options, work, 1, null, Map.of());
+    static SwitchboardTarget single(HarnessOptions options, String jvmOptions, Path work)
+            throws IOException, InterruptedException {
+        return start(jvmOptions, options, work, 1, null, Map.of());
     }
 
     /** {@code count} nodes over Redis and a fresh MariaDB database. */
-    static SwitchboardTarget cluster(HarnessOptions options, Path work, int count) throws IOException, InterruptedException {
+    static SwitchboardTarget cluster(HarnessOptions options, String jvmOptions, Path work, int count)
+            throws IOException, InterruptedException {
         String database = "switchboard_bench_" + UUID.randomUUID().toString().substring(0, 8);
         mariadb("CREATE DATABASE " + database);
         String prefix = "switchboard-bench-" + database.substring(database.length() - 8);
@@ -49,10 +51,10 @@ final class SwitchboardTarget implements Target {
         environment.put("SWITCHBOARD_CLUSTER_KEY_PREFIX", prefix);
         environment.put("SWITCHBOARD_STORE_URL", options.mariadbUrl + database);
         environment.put("SWITCHBOARD_STORE_USERNAME", "root");
-        return start(options, work, count, database, environment);
+        return start(jvmOptions, options, work, count, database, environment);
     }
 
-    private static SwitchboardTarget start(HarnessOptions options, Path work, int count, String database,
+    private static SwitchboardTarget start(String jvmOptions, HarnessOptions options, Path work, int count, String database,
                                            Map<String, String> environment) throws IOException, InterruptedException {
         Path config = work.resolve("switchboard-bench.yml");
         Files.writeString(config, """
@@ -85,7 +87,7 @@ final class SwitchboardTarget implements Target {
             for (int i = 0; i < count; i++) {
                 List<String> command = new ArrayList<>();
                 command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-                command.addAll(Arrays.asList(options.serverJvmOptions.trim().split("\\s+")));
+                command.addAll(Arrays.asList(jvmOptions.trim().split("\\s+")));
                 command.addAll(List.of("-jar", options.serverJar.toString(), "--config", config.toString(),
                         "--port", "0", "--api-port", "0", "--data-dir", work.resolve("node" + i).toString()));
                 Map<String, String> nodeEnvironment = new LinkedHashMap<>(environment);
