@@ -1,6 +1,8 @@
 package dev.switchboard.server.store;
 
 import dev.switchboard.protocol.TargetKind;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 
 /** A chat message to make durable; see {@link MessageStore#append}. */
 public record AppendRequest(
@@ -11,6 +13,22 @@ public record AppendRequest(
         String clientId,
         String bodyJson,
         long createdAt) {
+
+    /**
+     * Sets this message's seven columns of {@code messages} (sender, device, target kind, target, client
+     * id, body, created at) from parameter {@code first} on; returns the next parameter index.
+     */
+    int bindMessageRow(PreparedStatement statement, int first) throws SQLException {
+        int parameter = first;
+        statement.setString(parameter++, senderId);
+        statement.setString(parameter++, senderDevice);
+        statement.setString(parameter++, targetKind.wireName());
+        statement.setString(parameter++, targetId);
+        statement.setString(parameter++, clientId);
+        statement.setString(parameter++, bodyJson);
+        statement.setLong(parameter++, createdAt);
+        return parameter;
+    }
 
     /** This message as stored under {@code id}. */
     StoredMessage storedAs(long id) {

@@ -160,13 +160,7 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
     /** Inserts the message row and returns its id, or 0 when the (sender, client id) was stored before. */
     private long insertMessage(WriteContext context) throws SQLException {
         PreparedStatement insert = context.statement(INSERT_MESSAGE_UNLESS_SENT);
-        insert.setString(1, request.senderId());
-        insert.setString(2, request.senderDevice());
-        insert.setString(3, request.targetKind().wireName());
-        insert.setString(4, request.targetId());
-        insert.setString(5, request.clientId());
-        insert.setString(6, request.bodyJson());
-        insert.setLong(7, request.createdAt());
+        request.bindMessageRow(insert, 1);
         try (ResultSet keys = insert.executeQuery()) {
             return keys.next() ? keys.getLong(1) : 0;
         }

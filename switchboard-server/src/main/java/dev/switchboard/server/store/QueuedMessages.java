@@ -143,14 +143,7 @@ final class QueuedMessages {
         PreparedStatement insert = context.statement(insertReturning(messages.size()));
         int parameter = 1;
         for (Queued message : messages) {
-            AppendRequest request = message.request;
-            insert.setString(parameter++, request.senderId());
-            insert.setString(parameter++, request.senderDevice());
-            insert.setString(parameter++, request.targetKind().wireName());
-            insert.setString(parameter++, request.targetId());
-            insert.setString(parameter++, request.clientId());
-            insert.setString(parameter++, request.bodyJson());
-            insert.setLong(parameter++, request.createdAt());
+            parameter = message.request.bindMessageRow(insert, parameter);
         }
         try (ResultSet rows = insert.executeQuery()) {
             while (rows.next()) {
@@ -168,14 +161,7 @@ final class QueuedMessages {
     private void insertBatch(WriteContext context) throws SQLException {
         PreparedStatement insert = context.insertReturningKeys(INSERT_MESSAGE);
         for (Queued message : queued) {
-            AppendRequest request = message.request;
-            insert.setString(1, request.senderId());
-            insert.setString(2, request.senderDevice());
-            insert.setString(3, request.targetKind().wireName());
-            insert.setString(4, request.targetId());
-            insert.setString(5, request.clientId());
-            insert.setString(6, request.bodyJson());
-            insert.setLong(7, request.createdAt());
+            message.request.bindMessageRow(insert, 1);
             insert.addBatch();
         }
         insert.executeBatch();
