@@ -14,6 +14,15 @@ public record AppendRequest(
         String bodyJson,
         long createdAt) {
 
+    /** The start of an insert into {@code messages}: the columns {@link #bindMessageRow} sets, in its order. */
+    static final String INSERT_MESSAGES =
+            "INSERT INTO messages (sender_id, sender_device, target_kind, target_id, client_id, body, created_at) VALUES ";
+
+    /** The key of a (sender, client id) pair in maps of sent messages: a message's identity for resends. */
+    static String sentKey(String senderId, String clientId) {
+        return senderId + '\u0000' + clientId;
+    }
+
     /**
      * Sets this message's seven columns of {@code messages} (sender, device, target kind, target, client
      * id, body, created at) from parameter {@code first} on; returns the next parameter index.

@@ -35,8 +35,8 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
     private static final String SELECT_GROUP_EXISTS = "SELECT 1 FROM chat_group WHERE id = ?";
     private static final String SELECT_GROUP_MEMBERS = "SELECT user_id FROM group_member WHERE group_id = ?";
     private static final String INSERT_MESSAGE_UNLESS_SENT =
-            "INSERT INTO messages (sender_id, sender_device, target_kind, target_id, client_id, body, created_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id";
+            AppendRequest.INSERT_MESSAGES + "(?, ?, ?, ?, ?, ?, ?) "
+                    + "ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id";
     private static final String INSERT_INBOX =
             "INSERT INTO inbox (user_id, seq, message_id, created_at) VALUES (?, ?, ?, ?)";
 

@@ -27,9 +27,7 @@ final class QueuedMessages {
     private static final int MAX_INSERT_CHUNK = 512;
     /** Body characters inserted by one statement at most, unless one message alone has more. */
     private static final long MAX_INSERT_BYTES = 4L << 20;
-    private static final String INSERT_MESSAGE =
-            "INSERT INTO messages (sender_id, sender_device, target_kind, target_id, client_id, body, created_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?)";
+    private static final String INSERT_MESSAGE = AppendRequest.INSERT_MESSAGES + "(?, ?, ?, ?, ?, ?, ?)";
     /** Inbox entries inserted by one statement at most (a power of two; 4 parameters each). */
     private static final int MAX_ENTRY_CHUNK = 1024;
     private static final String INSERT_ENTRIES = "INSERT INTO inbox (user_id, seq, message_id, created_at) VALUES ";
@@ -66,13 +64,13 @@ final class QueuedMessages {
     Queued add(AppendRequest request, List<Recipient> recipients, long senderSeq) {
         Queued message = new Queued(request, recipients, senderSeq);
         queued.add(message);
-        bySenderAndClientId.put(key(request.senderId(), request.clientId()), message);
+        bySenderAndClientId.put(AppendRequest.sentKey(request.senderId(), request.clientId()), message);
         return message;
     }
 
     /** The message queued earlier in this batch by this sender with this client id, or null. */
     Queued find(String senderId, String clientId) {
-        return bySenderAndClientId.get(key(senderId, clientId));
+        return bySenderAndClientId.get(AppendRequest.sentKey(senderId, clientId));
     }
 
     /** Writes every queued message and inbox entry inside the writer's transaction, then empties the queue. */
@@ -147,7 +145,8 @@ final class QueuedMessages {
         }
         try (ResultSet rows = insert.executeQuery()) {
             while (rows.next()) {
-                Queued message = bySenderAndClientId.get(key(rows.getString(2), rows.getString(3)));
+                String key = AppendRequest.sentKey(rows.getString(2), rows.getString(3));
+                Queued message = bySenderAndClientId.get(key);
                 if (message != null) {
                     message.id = rows.getLong(1);
                 }
@@ -175,17 +174,13 @@ final class QueuedMessages {
     }
 
     private static String insertReturning(int count) {
-        return "INSERT INTO messages (sender_id, sender_device, target_kind, target_id, client_id, body, created_at) VALUES "
-                + StatementChunks.repeat("(?, ?, ?, ?, ?, ?, ?)", count) + " RETURNING id, sender_id, client_id";
+        return AppendRequest.INSERT_MESSAGES + StatementChunks.repeat("(?, ?, ?, ?, ?, ?, ?)", count)
+                + " RETURNING id, sender_id, client_id";
     }
 
     /** Forgets everything queued: the start of a batch or of its retry (the handles of a flushed batch stay valid). */
     void clear() {
         queued.clear();
         bySenderAndClientId.clear();
-    }
-
-    private static String key(String senderId, String clientId) {
-        return senderId + '\u0000' + clientId;
     }
 }

@@ -6,10 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Finds which of a batch's appends were stored before (a resend of the same sender and client id),
@@ -27,19 +26,20 @@ final class SentMessageLookup {
     /** Pairs looked up by one statement at most (a power of two). */
     private static final int MAX_CHUNK = 256;
 
-    private final Set<String> requested = new LinkedHashSet<>();
+    /** Requested pairs by their key, each as {sender id, client id}, in request order. */
+    private final Map<String, String[]> requested = new LinkedHashMap<>();
     private final Map<String, AppendResult> found = new HashMap<>();
 
     /** Asks for the stored message of (sender, client id), if any, to be found by the next {@link #run}. */
     void request(String senderId, String clientId) {
-        requested.add(key(senderId, clientId));
+        requested.putIfAbsent(AppendRequest.sentKey(senderId, clientId), new String[] {senderId, clientId});
     }
 
     /** Runs every requested lookup; their answers stay readable through {@link #stored} until {@link #clear}. */
     void run(WriteContext context) throws SQLException {
-        List<String> keys = new ArrayList<>(requested);
+        List<String[]> pairs = new ArrayList<>(requested.values());
         requested.clear();
-        StatementChunks.forEach(keys.size(), MAX_CHUNK, (from, size) -> lookUp(keys.subList(from, from + size), context));
+        StatementChunks.forEach(pairs.size(), MAX_CHUNK, (from, size) -> lookUp(pairs.subList(from, from + size), context));
     }
 
     /**
@@ -47,7 +47,7 @@ final class SentMessageLookup {
      * found none (or it was not requested).
      */
     AppendResult stored(String senderId, String clientId) {
-        return found.get(key(senderId, clientId));
+        return found.get(AppendRequest.sentKey(senderId, clientId));
     }
 
     /** Forgets every request and answer: the start of a batch, or of its retry. */
@@ -56,13 +56,12 @@ final class SentMessageLookup {
         found.clear();
     }
 
-    private void lookUp(List<String> keys, WriteContext context) throws SQLException {
-        PreparedStatement select = context.statement(selectSent(keys.size()));
+    private void lookUp(List<String[]> pairs, WriteContext context) throws SQLException {
+        PreparedStatement select = context.statement(selectSent(pairs.size()));
         int parameter = 1;
-        for (String key : keys) {
-            int separator = key.indexOf('\u0000');
-            select.setString(parameter++, key.substring(0, separator));
-            select.setString(parameter++, key.substring(separator + 1));
+        for (String[] pair : pairs) {
+            select.setString(parameter++, pair[0]);
+            select.setString(parameter++, pair[1]);
         }
         try (ResultSet row = select.executeQuery()) {
             while (row.next()) {
@@ -70,7 +69,7 @@ final class SentMessageLookup {
                         TargetKind.fromWireName(row.getString(4)), row.getString(5), row.getString(6),
                         row.getString(7), row.getLong(8));
                 long senderSeq = row.getLong(9); // SQL NULL (the sender's entry expired) reads as 0
-                found.put(key(message.senderId(), message.clientId()),
+                found.put(AppendRequest.sentKey(message.senderId(), message.clientId()),
                         new AppendResult(message, senderSeq, List.of(), true));
             }
         }
@@ -82,9 +81,5 @@ final class SentMessageLookup {
                 + "m.created_at, i.seq FROM messages m "
                 + "LEFT JOIN inbox i ON i.message_id = m.id AND i.user_id = m.sender_id "
                 + "WHERE (m.sender_id, m.client_id) IN (" + StatementChunks.repeat("(?, ?)", count) + ")";
-    }
-
-    private static String key(String senderId, String clientId) {
-        return senderId + '\u0000' + clientId;
     }
 }

@@ -174,12 +174,12 @@ final class WriteContext {
 
     /** Records that this attempt stored a message for (sender, client id). */
     void messageWritten(String senderId, String clientId) {
-        messagesWritten.add(senderId + '\u0000' + clientId);
+        messagesWritten.add(AppendRequest.sentKey(senderId, clientId));
     }
 
     /** Whether an earlier task of this attempt stored a message for (sender, client id). */
     boolean wasMessageWritten(String senderId, String clientId) {
-        return messagesWritten.contains(senderId + '\u0000' + clientId);
+        return messagesWritten.contains(AppendRequest.sentKey(senderId, clientId));
     }
 
     /** Records that this attempt changed a group's membership. */
