@@ -14,6 +14,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,9 @@ public final class Connection {
     private static final AtomicIntegerFieldUpdater<Connection> CLOSING =
             AtomicIntegerFieldUpdater.newUpdater(Connection.class, "closing");
     private static final long FORCED_CLOSE_MILLIS = 2000;
+    private static final byte EXTENSIONS_UNKNOWN = 0;
+    private static final byte EXTENSIONS_NO = 1;
+    private static final byte EXTENSIONS_YES = 2;
 
     /** The id is {@code ids.format(number)}, made when asked for: an idle connection keeps 8 bytes, not a string. */
     private final ConnectionIds ids;
@@ -47,6 +51,8 @@ public final class Connection {
     private final long openedAtMillis = System.currentTimeMillis();
     /** 1 once a close has begun; a field updater instead of an AtomicBoolean saves an object per connection. */
     private volatile int closing;
+    /** Whether the pipeline has an extension encoder; a byte (not a Boolean) for the idle-memory figure. */
+    private byte extensions = EXTENSIONS_UNKNOWN;
     private InboxStream inbox;
     private Map<String, TopicSubscription> topicSubscriptions;
 
@@ -145,12 +151,37 @@ public final class Connection {
      * @return whether it was written
      */
     public boolean writeShared(byte[] frame) {
+        return writeShared(frame, null);
+    }
+
+    /**
+     * {@link #writeShared(byte[])}, given also {@code frame} already framed by {@link EncodedTextFrame}
+     * (or null): a connection without extensions is written a duplicate of those bytes, which Netty's
+     * frame encoder passes through, instead of a frame of its own. {@code encodedFrame} is neither
+     * modified nor released. Event loop only.
+     */
+    public boolean writeShared(byte[] frame, ByteBuf encodedFrame) {
         if (!channel.isWritable()) {
             closeSlowConsumer();
             return false;
         }
-        channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame)), channel.voidPromise());
+        Object message = encodedFrame != null && !hasExtensions()
+                ? encodedFrame.retainedDuplicate()
+                : new TextWebSocketFrame(Unpooled.wrappedBuffer(frame));
+        channel.writeAndFlush(message, channel.voidPromise());
         return true;
+    }
+
+    /**
+     * True when the connection negotiated an extension (permessage-deflate), whose encoder must see
+     * every frame. Looked up once, at the first shared write: the pipeline is settled by then (the
+     * extension's encoder is added when the 101 is written, before the session starts).
+     */
+    private boolean hasExtensions() {
+        if (extensions == EXTENSIONS_UNKNOWN) {
+            extensions = channel.pipeline().get(WebSocketExtensionEncoder.class) != null ? EXTENSIONS_YES : EXTENSIONS_NO;
+        }
+        return extensions == EXTENSIONS_YES;
     }
 
     /** Closes with 4008: the client reads slower than it is sent to. Counted and logged once. */

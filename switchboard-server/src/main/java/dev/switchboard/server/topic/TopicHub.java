@@ -1,6 +1,9 @@
 package dev.switchboard.server.topic;
 
 import dev.switchboard.server.metrics.ServerMetrics;
+import dev.switchboard.server.registry.EncodedTextFrame;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.HashMap;
@@ -19,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * per-bin lock (changes only when a loop gains its first or loses its last subscriber of a topic).
  * Loop level: each event loop owns topic → its subscriptions, touched only on that loop. A publication
  * costs one task per event loop with subscribers — not one per subscriber — and in that task the
- * same frame bytes are written to every subscriber of the loop; the JSON is encoded once per node.
+ * same frame bytes are written to every subscriber of the loop: the JSON is encoded once per node, the
+ * WebSocket frame once per loop ({@link EncodedTextFrame}).
  */
 public final class TopicHub {
     private final TopicEngine engine;
@@ -117,10 +121,15 @@ public final class TopicHub {
             return;
         }
         int written = 0;
-        for (TopicSubscription subscription : onLoop) {
-            if (subscription.deliver(publication)) {
-                written++;
+        ByteBuf encodedFrame = EncodedTextFrame.encode(ByteBufAllocator.DEFAULT, publication.frame());
+        try {
+            for (TopicSubscription subscription : onLoop) {
+                if (subscription.deliver(publication, encodedFrame)) {
+                    written++;
+                }
             }
+        } finally {
+            encodedFrame.release(); // each write holds its own duplicate
         }
         metrics.messagesOut(ServerMetrics.Kind.TOPIC, written);
     }

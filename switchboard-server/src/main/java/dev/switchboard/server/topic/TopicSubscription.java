@@ -1,6 +1,7 @@
 package dev.switchboard.server.topic;
 
 import dev.switchboard.server.registry.Connection;
+import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,6 +54,14 @@ public final class TopicSubscription {
 
     /** A live publication (on the event loop). Returns whether it was written. */
     boolean deliver(Publication publication) {
+        return deliver(publication, null);
+    }
+
+    /**
+     * A live publication with its frame already encoded ({@link dev.switchboard.server.registry.EncodedTextFrame},
+     * or null; not released here). Returns whether it was written.
+     */
+    boolean deliver(Publication publication, ByteBuf encodedFrame) {
         if (cancelled || !connection.isOpen()) {
             return false;
         }
@@ -64,16 +73,16 @@ public final class TopicSubscription {
             pending.add(publication);
             return false;
         }
-        return write(publication);
+        return write(publication, encodedFrame);
     }
 
-    private boolean write(Publication publication) {
+    private boolean write(Publication publication, ByteBuf encodedFrame) {
         if (publication.epoch().equals(epoch) && publication.offset() <= offset) {
             return false; // already written (recovered and then live, or delivered twice)
         }
         epoch = publication.epoch();
         offset = publication.offset();
-        return connection.writeShared(publication.frame());
+        return connection.writeShared(publication.frame(), encodedFrame);
     }
 
     /**
@@ -92,10 +101,10 @@ public final class TopicSubscription {
         pending = null;
         int written = 0;
         for (Publication publication : recovered) {
-            written += write(publication) ? 1 : 0;
+            written += write(publication, null) ? 1 : 0;
         }
         for (Publication publication : held) {
-            written += write(publication) ? 1 : 0;
+            written += write(publication, null) ? 1 : 0;
         }
         return written;
     }

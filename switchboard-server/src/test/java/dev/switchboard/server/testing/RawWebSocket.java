@@ -36,8 +36,8 @@ public final class RawWebSocket implements Closeable {
     private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One received frame. */
-    public record Frame(int opcode, byte[] payload) {
+    /** One frame as received; {@code compressed} is RSV1, set on the first frame of a permessage-deflate message. */
+    public record Frame(int opcode, byte[] payload, boolean compressed) {
         public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
@@ -183,7 +183,7 @@ public final class RawWebSocket implements Closeable {
             length = ByteBuffer.wrap(in.readNBytes(8)).getLong();
         }
         byte[] payload = in.readNBytes((int) length);
-        return new Frame(first & 0x0f, payload);
+        return new Frame(first & 0x0f, payload, (first & 0x40) != 0);
     }
 
     /** Next data message as JSON, skipping pings; fails on close or EOF. */

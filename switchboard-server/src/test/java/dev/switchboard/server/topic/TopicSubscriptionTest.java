@@ -5,7 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.registry.Connection;
+import dev.switchboard.server.registry.EncodedTextFrame;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -72,5 +79,53 @@ class TopicSubscriptionTest {
         subscription.deliver(publication(1));
 
         assertThat(writtenOffsets()).isEmpty();
+    }
+
+    @Test
+    void deliver_writesADuplicateOfTheEncodedFrame_andLeavesTheOriginalToTheCaller() {
+        subscription.goLive(new StreamPosition("e1", 0), List.of());
+        Publication publication = publication(1);
+        ByteBuf encoded = EncodedTextFrame.encode(ByteBufAllocator.DEFAULT, publication.frame());
+        try {
+            assertThat(subscription.deliver(publication, encoded)).isTrue();
+
+            ByteBuf written = channel.readOutbound();
+            assertThat(ByteBufUtil.getBytes(written)).isEqualTo(ByteBufUtil.getBytes(encoded));
+            written.release();
+            assertThat(encoded.refCnt()).isEqualTo(1);
+            assertThat(encoded.readerIndex()).isZero();
+        } finally {
+            encoded.release();
+        }
+    }
+
+    @Test
+    void deliver_writesAFrameOfItsOwn_whenTheConnectionNegotiatedAnExtension() {
+        EmbeddedChannel compressed = new EmbeddedChannel(new PassThroughExtensionEncoder());
+        Connection withExtension = new Connection(new dev.switchboard.server.registry.ConnectionIds(),
+                new Principal("bob", "d", 0), compressed, METRICS);
+        TopicSubscription extended = new TopicSubscription(withExtension, "t");
+        extended.goLive(new StreamPosition("e1", 0), List.of());
+        Publication publication = publication(1);
+        ByteBuf encoded = EncodedTextFrame.encode(ByteBufAllocator.DEFAULT, publication.frame());
+        try {
+            extended.deliver(publication, encoded);
+
+            Object written = compressed.readOutbound();
+            assertThat(written).isInstanceOf(TextWebSocketFrame.class); // so the extension's encoder sees it
+            assertThat(((TextWebSocketFrame) written).text()).isEqualTo(new String(publication.frame(), StandardCharsets.UTF_8));
+            ((TextWebSocketFrame) written).release();
+        } finally {
+            encoded.release();
+            compressed.finishAndReleaseAll();
+        }
+    }
+
+    /** Stands in for permessage-deflate's encoder: only its presence matters here. */
+    private static final class PassThroughExtensionEncoder extends WebSocketExtensionEncoder {
+        @Override
+        protected void encode(ChannelHandlerContext ctx, WebSocketFrame frame, List<Object> out) {
+            out.add(frame.retain());
+        }
     }
 }

@@ -1,0 +1,49 @@
+package dev.switchboard.server.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import java.util.Arrays;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class EncodedTextFrameTest {
+
+    /** Each length class of the header: 7-bit, 16-bit and 64-bit lengths, at their edges. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 125, 126, 127, 65_535, 65_536, 200_000})
+    void encode_writesTheBytesNettysServerEncoderWrites(int length) {
+        byte[] payload = new byte[length];
+        Arrays.fill(payload, (byte) 'x');
+
+        ByteBuf ours = EncodedTextFrame.encode(ByteBufAllocator.DEFAULT, payload);
+        byte[] nettys = encodedByNetty(payload);
+        try {
+            assertThat(ByteBufUtil.getBytes(ours)).isEqualTo(nettys);
+        } finally {
+            ours.release();
+        }
+    }
+
+    private static byte[] encodedByNetty(byte[] payload) {
+        EmbeddedChannel channel = new EmbeddedChannel(new WebSocket13FrameEncoder(false));
+        try {
+            channel.writeOutbound(new TextWebSocketFrame(Unpooled.wrappedBuffer(payload)));
+            ByteBuf all = Unpooled.buffer();
+            ByteBuf part;
+            while ((part = channel.readOutbound()) != null) { // header and payload may come as two buffers
+                all.writeBytes(part);
+                part.release();
+            }
+            return ByteBufUtil.getBytes(all);
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+}
