@@ -35,12 +35,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class Connection {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
-    private static final AtomicIntegerFieldUpdater<Connection> CLOSING =
-            AtomicIntegerFieldUpdater.newUpdater(Connection.class, "closing");
+    private static final AtomicIntegerFieldUpdater<Connection> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(Connection.class, "state");
+    /** State bit: a close has begun. */
+    private static final int CLOSING = 1;
+    /** State bit: {@link #HAS_EXTENSIONS} has been looked up. */
+    private static final int EXTENSIONS_KNOWN = 2;
+    /** State bit: the pipeline has an extension's encoder (permessage-deflate). */
+    private static final int HAS_EXTENSIONS = 4;
     private static final long FORCED_CLOSE_MILLIS = 2000;
-    private static final byte EXTENSIONS_UNKNOWN = 0;
-    private static final byte EXTENSIONS_NO = 1;
-    private static final byte EXTENSIONS_YES = 2;
 
     /** The id is {@code ids.format(number)}, made when asked for: an idle connection keeps 8 bytes, not a string. */
     private final ConnectionIds ids;
@@ -49,10 +52,11 @@ public final class Connection {
     private final Channel channel;
     private final ServerMetrics metrics;
     private final long openedAtMillis = System.currentTimeMillis();
-    /** 1 once a close has begun; a field updater instead of an AtomicBoolean saves an object per connection. */
-    private volatile int closing;
-    /** Whether the pipeline has an extension encoder; a byte (not a Boolean) for the idle-memory figure. */
-    private byte extensions = EXTENSIONS_UNKNOWN;
+    /**
+     * Bit flags ({@link #CLOSING}, {@link #EXTENSIONS_KNOWN}, {@link #HAS_EXTENSIONS}) in one int with a
+     * field updater: an AtomicBoolean would cost an idle connection an object, another field 8 bytes.
+     */
+    private volatile int state;
     private InboxStream inbox;
     private Map<String, TopicSubscription> topicSubscriptions;
 
@@ -178,15 +182,17 @@ public final class Connection {
      * extension's encoder is added when the 101 is written, before the session starts).
      */
     private boolean hasExtensions() {
-        if (extensions == EXTENSIONS_UNKNOWN) {
-            extensions = channel.pipeline().get(WebSocketExtensionEncoder.class) != null ? EXTENSIONS_YES : EXTENSIONS_NO;
+        int current = state;
+        if ((current & EXTENSIONS_KNOWN) == 0) {
+            int found = channel.pipeline().get(WebSocketExtensionEncoder.class) != null ? HAS_EXTENSIONS : 0;
+            current = STATE.accumulateAndGet(this, EXTENSIONS_KNOWN | found, (bits, added) -> bits | added);
         }
-        return extensions == EXTENSIONS_YES;
+        return (current & HAS_EXTENSIONS) != 0;
     }
 
     /** Closes with 4008: the client reads slower than it is sent to. Counted and logged once. */
     public void closeSlowConsumer() {
-        if (closing == 1) {
+        if (isClosing()) {
             return;
         }
         log.atWarn().setMessage("slow consumer disconnected").addKeyValue("connectionId", connectionId())
@@ -238,8 +244,12 @@ public final class Connection {
         return channel.isWritable();
     }
 
+    private boolean isClosing() {
+        return (state & CLOSING) != 0;
+    }
+
     public boolean isOpen() {
-        return channel.isActive() && closing == 0;
+        return channel.isActive() && !isClosing();
     }
 
     /**
@@ -247,9 +257,13 @@ public final class Connection {
      * frame is written (or after a short grace period if the client does not read). Idempotent.
      */
     public void close(int code, String reason) {
-        if (!CLOSING.compareAndSet(this, 0, 1)) {
-            return;
-        }
+        int current;
+        do {
+            current = state;
+            if ((current & CLOSING) != 0) {
+                return;
+            }
+        } while (!STATE.compareAndSet(this, current, current | CLOSING));
         log.atDebug().setMessage("closing connection").addKeyValue("connectionId", connectionId())
                 .addKeyValue("userId", userId()).addKeyValue("code", code).addKeyValue("reason", reason).log();
         channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
@@ -271,7 +285,7 @@ public final class Connection {
     }
 
     private void end(String reason, boolean banned) {
-        if (closing == 1) {
+        if (isClosing()) {
             return;
         }
         metrics.kicked(connectionId(), userId(), reason, banned);
