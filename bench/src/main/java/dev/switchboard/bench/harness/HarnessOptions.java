@@ -32,6 +32,11 @@ public final class HarnessOptions {
             description = "JVM options of the Switchboard nodes under load (every scenario but idle and scale)")
     public String serverJvmOptions;
 
+    @Option(names = "--server-io-threads", defaultValue = "1",
+            description = "Switchboard's event-loop threads (server.ioThreads): one, like each peer's single event loop, "
+                    + "so the load generator keeps the other core")
+    public int serverIoThreads;
+
     @Option(names = "--memory-jvm-options", defaultValue = "-Xms32m -Xmx2g -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10",
             description = "JVM options of the Switchboard nodes whose memory is measured (idle, scale): the heap"
                     + " gives freed memory back at once, so the RSS follows the connections")

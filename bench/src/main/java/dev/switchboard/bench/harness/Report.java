@@ -245,7 +245,8 @@ final class Report {
                   && java -jar bench/target/switchboard-bench.jar run --publish
                 ```
 
-                **Settings.** Switchboard: one node, embedded SQLite store (`synchronous=FULL`), JVM `%s`
+                **Settings.** Switchboard: one node with `server.ioThreads: %s` (event-loop threads: each peer runs one
+                event loop, and the load generator needs the other core), embedded SQLite store (`synchronous=FULL`), JVM `%s`
                 (`%s` where memory is measured: idle and scale, so the heap hands freed memory back), rate
                 limits raised for the load; durable chat means stored and acknowledged before delivery. Peers
                 (`bench/peers`, see its README): Node `ws`, Bun's built-in server, Socket.IO (websocket transport),
@@ -267,7 +268,7 @@ final class Report {
                 %s%s""".formatted(machine.get("cpu").asText(), machine.get("cores").asText(), machine.get("memory").asText(),
                 machine.get("kernel").asText(), machine.get("java").asText(), machine.get("node").asText(),
                 document.get("finishedAt").asText(), document.get("smoke").asBoolean() ? " (smoke run: tiny sizes, not figures)" : "",
-                options.serverJvmOptions, options.memoryJvmOptions, options.warmupSeconds, options.idleRounds, markdown("benchmarks/"), analysis());
+                options.serverIoThreads, options.serverJvmOptions, options.memoryJvmOptions, options.warmupSeconds, options.idleRounds, markdown("benchmarks/"), analysis());
     }
 
     /** The hand-written findings (profiles, causes, what changed) kept in bench/analysis.md, if any. */

@@ -61,6 +61,7 @@ final class SwitchboardTarget implements Target {
                 # Written by the benchmark harness: limits raised so the load, not a rate limit, is measured.
                 server:
                   maxConnections: 19000
+                  ioThreads: %d
                 auth:
                   devMode: true
                   jwtSecret: "%s"
@@ -79,7 +80,7 @@ final class SwitchboardTarget implements Target {
                       historySize: 0
                 api:
                   keys: ["%s"]
-                """.formatted(JWT_SECRET, API_KEY));
+                """.formatted(options.serverIoThreads, JWT_SECRET, API_KEY));
         List<Proc> nodes = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
         List<Integer> apiPorts = new ArrayList<>();

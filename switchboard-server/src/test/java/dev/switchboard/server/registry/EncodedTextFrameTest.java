@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,13 +36,13 @@ class EncodedTextFrameTest {
         EmbeddedChannel channel = new EmbeddedChannel(new WebSocket13FrameEncoder(false));
         try {
             channel.writeOutbound(new TextWebSocketFrame(Unpooled.wrappedBuffer(payload)));
-            ByteBuf all = Unpooled.buffer();
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
             ByteBuf part;
             while ((part = channel.readOutbound()) != null) { // header and payload may come as two buffers
-                all.writeBytes(part);
+                all.writeBytes(ByteBufUtil.getBytes(part));
                 part.release();
             }
-            return ByteBufUtil.getBytes(all);
+            return all.toByteArray();
         } finally {
             channel.finishAndReleaseAll();
         }
