@@ -52,13 +52,8 @@ public final class TopicSubscription {
         pending = null;
     }
 
-    /** A live publication (on the event loop). Returns whether it was written. */
-    boolean deliver(Publication publication) {
-        return deliver(publication, null);
-    }
-
     /**
-     * A live publication with its frame already encoded ({@link dev.switchboard.server.registry.EncodedTextFrame},
+     * A live publication (on the event loop), with its frame already encoded ({@link dev.switchboard.server.registry.EncodedTextFrame},
      * or null; not released here). Returns whether it was written.
      */
     boolean deliver(Publication publication, ByteBuf encodedFrame) {

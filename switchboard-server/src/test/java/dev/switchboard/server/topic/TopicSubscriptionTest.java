@@ -48,11 +48,11 @@ class TopicSubscriptionTest {
 
     @Test
     void goLive_writesRecoveredThenHeldBack_eachOffsetOnce_inOrder() {
-        subscription.deliver(publication(4)); // arrives live while set-up reads the history
-        subscription.deliver(publication(5));
+        subscription.deliver(publication(4), null); // arrives live while set-up reads the history
+        subscription.deliver(publication(5), null);
 
         int written = subscription.goLive(new StreamPosition("e1", 2), List.of(publication(3), publication(4)));
-        subscription.deliver(publication(6));
+        subscription.deliver(publication(6), null);
 
         assertThat(written).isEqualTo(3);
         assertThat(writtenOffsets()).containsExactly(3L, 4L, 5L, 6L);
@@ -62,7 +62,7 @@ class TopicSubscriptionTest {
     @Test
     void deliver_reportsOverflow_whenMoreArriveDuringSetUpThanAreHeld() {
         for (long offset = 1; offset <= TopicSubscription.MAX_PENDING + 1; offset++) {
-            subscription.deliver(publication(offset));
+            subscription.deliver(publication(offset), null);
         }
 
         assertThat(subscription.overflowed()).isTrue();
@@ -76,7 +76,7 @@ class TopicSubscriptionTest {
         subscription.goLive(new StreamPosition("e1", 0), List.of());
         subscription.cancel();
 
-        subscription.deliver(publication(1));
+        subscription.deliver(publication(1), null);
 
         assertThat(writtenOffsets()).isEmpty();
     }
