@@ -52,14 +52,13 @@ public final class JdbcBanStore implements BanStore {
 
     @Override
     public CompletableFuture<List<Ban>> activeBans() {
-        return database.read(connection -> {
+        return database.read(context -> {
             List<Ban> bans = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(SELECT_ACTIVE)) {
-                select.setLong(1, System.currentTimeMillis());
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        bans.add(new Ban(rows.getString(1), rows.getString(2), rows.getLong(3)));
-                    }
+            PreparedStatement select = context.statement(SELECT_ACTIVE);
+            select.setLong(1, System.currentTimeMillis());
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    bans.add(new Ban(rows.getString(1), rows.getString(2), rows.getLong(3)));
                 }
             }
             return bans;

@@ -8,8 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +36,8 @@ public final class JdbcDatabase implements AutoCloseable {
     private final JdbcWriter writer;
     private final ThreadPoolExecutor readers;
     private final SqliteCheckpointer checkpointer;
+    /** The reader threads' kept SQLite connections, closed with the database. */
+    private final Set<ReadContext> keptContexts = ConcurrentHashMap.newKeySet();
 
     private JdbcDatabase(HikariDataSource dataSource, SqlDialect dialect, DirectoryLock directoryLock,
                          ServerConfig.Store config, Path databaseFile) {
@@ -43,11 +47,8 @@ public final class JdbcDatabase implements AutoCloseable {
         this.writer = new JdbcWriter(dataSource, dialect, config.writeQueueCapacity(), config.maxBatch());
         AtomicInteger threadNumber = new AtomicInteger();
         this.readers = new ThreadPoolExecutor(config.readerThreads(), config.readerThreads(), 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(READ_QUEUE_CAPACITY), runnable -> {
-                    Thread thread = new Thread(runnable, "store-reader-" + threadNumber.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
+                new ArrayBlockingQueue<>(READ_QUEUE_CAPACITY),
+                runnable -> new ReaderThread(runnable, "store-reader-" + threadNumber.incrementAndGet()));
         this.checkpointer = dialect == SqlDialect.SQLITE
                 ? new SqliteCheckpointer(dataSource, databaseFile, writer::requestCheckpoint) : null;
     }
@@ -160,38 +161,84 @@ public final class JdbcDatabase implements AutoCloseable {
 
     /** A read that needs a connection; runs on a reader thread, in one read-only snapshot transaction. */
     interface Read<T> {
-        T run(Connection connection) throws SQLException;
+        T run(ReadContext context) throws SQLException;
     }
 
     <T> CompletableFuture<T> read(Read<T> read) {
         CompletableFuture<T> future = new CompletableFuture<>();
         try {
-            readers.execute(() -> {
-                try (Connection connection = dataSource.getConnection()) {
-                    connection.setAutoCommit(false);
-                    if (!dialect.isSingleWriter()) {
-                        // One snapshot for every statement of the read (PostgreSQL defaults to one per
-                        // statement): an inbox page and its lastSeq must agree, or a gap looks expired.
-                        connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-                        connection.setReadOnly(true);
-                    }
-                    try {
-                        future.complete(read.run(connection));
-                    } finally {
-                        connection.rollback();
-                    }
-                } catch (RequestRejectedException e) {
-                    future.completeExceptionally(e);
-                } catch (SQLException | RuntimeException e) {
-                    future.completeExceptionally(new StoreException("store read failed: " + e.getMessage(), e));
-                }
-            });
+            readers.execute(() -> runRead(read, future));
         } catch (RejectedExecutionException e) {
             future.completeExceptionally(readers.isShutdown()
                     ? new StoreException("store is closed", e)
                     : new StoreBusyException("store read queue is full"));
         }
         return future;
+    }
+
+    /** On a reader thread. */
+    private <T> void runRead(Read<T> read, CompletableFuture<T> future) {
+        boolean kept = dialect == SqlDialect.SQLITE;
+        ReadContext context = null;
+        try {
+            context = kept ? keptContext() : openContext(false);
+            try {
+                future.complete(read.run(context));
+            } finally {
+                context.endRead();
+            }
+        } catch (RequestRejectedException e) {
+            future.completeExceptionally(e);
+        } catch (SQLException | RuntimeException e) {
+            future.completeExceptionally(new StoreException("store read failed: " + e.getMessage(), e));
+            if (kept && context != null) {
+                // Start the next read on a fresh connection rather than reason about this one's state.
+                ((ReaderThread) Thread.currentThread()).context = null;
+                keptContexts.remove(context);
+                context.close();
+            }
+        } finally {
+            if (!kept && context != null) {
+                context.close();
+            }
+        }
+    }
+
+    /** This reader thread's kept SQLite connection, opened on its first read. */
+    private ReadContext keptContext() throws SQLException {
+        ReaderThread thread = (ReaderThread) Thread.currentThread();
+        if (thread.context == null) {
+            thread.context = openContext(true);
+            keptContexts.add(thread.context);
+        }
+        return thread.context;
+    }
+
+    private ReadContext openContext(boolean keepsStatements) throws SQLException {
+        Connection connection = dataSource.getConnection();
+        try {
+            connection.setAutoCommit(false);
+            if (!dialect.isSingleWriter()) {
+                // One snapshot for every statement of the read (PostgreSQL defaults to one per
+                // statement): an inbox page and its lastSeq must agree, or a gap looks expired.
+                connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                connection.setReadOnly(true);
+            }
+        } catch (SQLException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+        return new ReadContext(connection, keepsStatements);
+    }
+
+    /** A reader thread; on SQLite it keeps its connection and prepared statements ({@link ReadContext}). */
+    private static final class ReaderThread extends Thread {
+        ReadContext context;
+
+        ReaderThread(Runnable runnable, String name) {
+            super(runnable, name);
+            setDaemon(true);
+        }
     }
 
     boolean isHealthy() {
@@ -211,6 +258,10 @@ public final class JdbcDatabase implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        for (ReadContext context : keptContexts) {
+            context.close();
+        }
+        keptContexts.clear();
         dataSource.close();
         if (checkpointer != null) {
             checkpointer.close();

@@ -114,9 +114,9 @@ public final class JdbcGroupStore implements GroupStore {
 
     @Override
     public CompletableFuture<GroupInfo> members(String groupId, String requesterId) {
-        return database.read(connection -> {
-            String name = requireGroup(connection, groupId);
-            List<String> members = members(connection, groupId);
+        return database.read(context -> {
+            String name = requireGroup(context.connection(), groupId);
+            List<String> members = members(context.connection(), groupId);
             if (requesterId != null && !members.contains(requesterId)) {
                 throw new RequestRejectedException(ErrorCode.NOT_GROUP_MEMBER, "not a member of group " + groupId);
             }
@@ -141,14 +141,13 @@ public final class JdbcGroupStore implements GroupStore {
 
     @Override
     public CompletableFuture<List<GroupInfo>> groupsOf(String userId) {
-        return database.read(connection -> {
+        return database.read(context -> {
             List<GroupInfo> groups = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(SELECT_GROUPS_OF)) {
-                select.setString(1, userId);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        groups.add(new GroupInfo(rows.getString(1), rows.getString(2), List.of()));
-                    }
+            PreparedStatement select = context.statement(SELECT_GROUPS_OF);
+            select.setString(1, userId);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    groups.add(new GroupInfo(rows.getString(1), rows.getString(2), List.of()));
                 }
             }
             return groups;

@@ -1,7 +1,6 @@
 package dev.switchboard.server.store;
 
 import dev.switchboard.protocol.TargetKind;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -42,47 +41,44 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public CompletableFuture<InboxPage> readInbox(String userId, long afterSeq, int limit) {
-        return database.read(connection -> {
+        return database.read(context -> {
             List<InboxEntry> entries = new ArrayList<>(Math.min(limit, 256));
-            try (PreparedStatement select = connection.prepareStatement(SELECT_INBOX)) {
-                select.setString(1, userId);
-                select.setLong(2, afterSeq);
-                select.setInt(3, limit);
-                try (ResultSet row = select.executeQuery()) {
-                    while (row.next()) {
-                        StoredMessage message = new StoredMessage(row.getLong(2), row.getString(3), row.getString(4),
-                                TargetKind.fromWireName(row.getString(5)), row.getString(6), row.getString(7),
-                                row.getString(8), row.getLong(9));
-                        entries.add(new InboxEntry(row.getLong(1), message));
-                    }
+            PreparedStatement select = context.statement(SELECT_INBOX);
+            select.setString(1, userId);
+            select.setLong(2, afterSeq);
+            select.setInt(3, limit);
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    StoredMessage message = new StoredMessage(row.getLong(2), row.getString(3), row.getString(4),
+                            TargetKind.fromWireName(row.getString(5)), row.getString(6), row.getString(7),
+                            row.getString(8), row.getLong(9));
+                    entries.add(new InboxEntry(row.getLong(1), message));
                 }
             }
-            return new InboxPage(entries, lastSeq(connection, userId));
+            return new InboxPage(entries, lastSeq(context, userId));
         });
     }
 
     @Override
     public CompletableFuture<DeviceState> deviceState(String userId, String deviceId) {
         // One statement for both values: this read is on every handshake's path.
-        return database.read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(SELECT_DEVICE_STATE)) {
-                select.setString(1, userId);
-                select.setString(2, deviceId);
-                select.setString(3, userId);
-                try (ResultSet row = select.executeQuery()) {
-                    row.next();
-                    return new DeviceState(row.getLong(1), row.getLong(2)); // SQL NULL (no row) reads as 0
-                }
+        return database.read(context -> {
+            PreparedStatement select = context.statement(SELECT_DEVICE_STATE);
+            select.setString(1, userId);
+            select.setString(2, deviceId);
+            select.setString(3, userId);
+            try (ResultSet row = select.executeQuery()) {
+                row.next();
+                return new DeviceState(row.getLong(1), row.getLong(2)); // SQL NULL (no row) reads as 0
             }
         });
     }
 
-    private static long lastSeq(Connection connection, String userId) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(SELECT_LAST_SEQ)) {
-            select.setString(1, userId);
-            try (ResultSet row = select.executeQuery()) {
-                return row.next() ? row.getLong(1) : 0L;
-            }
+    private static long lastSeq(ReadContext context, String userId) throws SQLException {
+        PreparedStatement select = context.statement(SELECT_LAST_SEQ);
+        select.setString(1, userId);
+        try (ResultSet row = select.executeQuery()) {
+            return row.next() ? row.getLong(1) : 0L;
         }
     }
 
@@ -108,17 +104,16 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public CompletableFuture<List<String>> contactsOf(String userId, int limit) {
-        return database.read(connection -> {
+        return database.read(context -> {
             List<String> contacts = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(SELECT_CONTACTS)) {
-                for (int parameter = 1; parameter <= 6; parameter++) {
-                    select.setString(parameter, userId);
-                }
-                select.setInt(7, limit);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        contacts.add(rows.getString(1));
-                    }
+            PreparedStatement select = context.statement(SELECT_CONTACTS);
+            for (int parameter = 1; parameter <= 6; parameter++) {
+                select.setString(parameter, userId);
+            }
+            select.setInt(7, limit);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    contacts.add(rows.getString(1));
                 }
             }
             return contacts;

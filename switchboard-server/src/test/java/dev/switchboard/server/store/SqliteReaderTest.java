@@ -1,0 +1,117 @@
+package dev.switchboard.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.switchboard.protocol.TargetKind;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The SQLite reader threads, which keep their connection and prepared statements ({@link ReadContext}). */
+class SqliteReaderTest {
+    private static final String SELECT_ONE = "SELECT 1";
+
+    @TempDir
+    Path dataDirectory;
+
+    private JdbcDatabase database;
+    private JdbcMessageStore store;
+
+    @BeforeEach
+    void open() {
+        database = TestDatabase.sqlite(dataDirectory);
+        store = new JdbcMessageStore(database);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Test
+    void read_reusesItsPreparedStatement_onTheSameReaderThread() throws Exception {
+        Map<String, Set<PreparedStatement>> statementsByThread = new HashMap<>();
+        for (int i = 0; i < 20; i++) {
+            StatementOnThread used = await(database.read(context -> {
+                PreparedStatement statement = context.statement(SELECT_ONE);
+                try (ResultSet row = statement.executeQuery()) {
+                    row.next();
+                }
+                return new StatementOnThread(Thread.currentThread().getName(), statement);
+            }));
+            statementsByThread.computeIfAbsent(used.thread(),
+                    thread -> Collections.newSetFromMap(new IdentityHashMap<>())).add(used.statement());
+        }
+
+        assertThat(statementsByThread.values()).allSatisfy(statements -> assertThat(statements).hasSize(1));
+    }
+
+    @Test
+    void read_seesEveryCommittedWrite_andHoldsNoSnapshotBetweenReads() throws Exception {
+        for (int i = 1; i <= 5; i++) {
+            await(append("bob", "alice", "m" + i));
+            // Several reads per write, so both reader threads read after each commit.
+            for (int read = 0; read < 4; read++) {
+                assertThat(await(store.deviceState("alice", "phone")).lastSeq()).isEqualTo(i);
+            }
+        }
+
+        // A reader that kept a read transaction open would pin the log: a TRUNCATE checkpoint
+        // could not empty it and would report busy.
+        try (Connection connection = DriverManager.getConnection(
+                "jdbc:sqlite:" + dataDirectory.resolve("switchboard.db"));
+             Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA busy_timeout = 10000");
+            try (ResultSet row = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+                row.next();
+                assertThat(row.getInt(1)).as("checkpoint busy flag").isZero();
+            }
+        }
+    }
+
+    @Test
+    void read_startsOverOnAFreshConnection_afterAStatementFails() throws Exception {
+        await(append("bob", "alice", "before"));
+        List<CompletableFuture<Object>> failures = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            failures.add(database.read(context -> context.statement("SELECT missing_column FROM no_such_table").executeQuery()));
+        }
+        for (CompletableFuture<Object> failure : failures) {
+            assertThatThrownBy(() -> await(failure)).hasCauseInstanceOf(StoreException.class)
+                    .hasMessageContaining("no such table");
+        }
+
+        for (int read = 0; read < 8; read++) {
+            assertThat(await(store.deviceState("alice", "phone")).lastSeq()).isEqualTo(1);
+        }
+    }
+
+    private CompletableFuture<AppendResult> append(String sender, String recipient, String clientId) {
+        return store.append(new AppendRequest(sender, "device", TargetKind.USER, recipient, clientId, "\"hi\"",
+                System.currentTimeMillis()));
+    }
+
+    private static <T> T await(CompletableFuture<T> future) throws Exception {
+        return future.get(30, TimeUnit.SECONDS);
+    }
+
+    private record StatementOnThread(String thread, PreparedStatement statement) {
+    }
+}
