@@ -66,6 +66,10 @@ public final class HarnessOptions {
     @Option(names = "--latency-rate", defaultValue = "1000", description = "1:1 latency: messages per second")
     public int latencyRate;
 
+    @Option(names = "--latency-rounds", defaultValue = "3",
+            description = "1:1 latency: consecutive measured windows of --seconds; the one with the median p99 is reported")
+    public int latencyRounds;
+
     @Option(names = "--mariadb-url", defaultValue = "jdbc:mariadb://127.0.0.1:3306/",
             description = "cluster scenarios: the MariaDB server (a database is created per run)")
     public String mariadbUrl;

@@ -39,6 +39,16 @@ final class Report {
         return null;
     }
 
+    /** Each latency window's p99 in ms, or a dash for results recorded before windows existed. */
+    private static String windowP99s(JsonNode values) {
+        if (values == null || !values.isArray()) {
+            return "–";
+        }
+        List<String> all = new ArrayList<>();
+        values.forEach(value -> all.add(ms(value)));
+        return String.join(", ", all);
+    }
+
     /** The per-round slopes in kB, or a dash for results recorded before rounds existed. */
     private static String rounds(JsonNode values) {
         if (values == null || !values.isArray()) {
@@ -69,10 +79,12 @@ final class Report {
                 new String[] {"target", "auth", "handshakes/s", "failed"},
                 f -> new String[] {BarChart.format(f.get("perSecond").asDouble()), f.get("failed").asText()});
         chart(md, chartDirectory, "handshakes.png", "handshake");
-        table(md, "latency", "1:1 latency at a fixed rate (corrected for coordinated omission)",
-                new String[] {"target", "path", "rate/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "received / sent"},
+        table(md, "latency", "1:1 latency at a fixed rate (corrected for coordinated omission; the window with the median p99)",
+                new String[] {"target", "path", "rate/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "received / sent",
+                        "p99 of every window (ms)"},
                 f -> new String[] {f.get("rate").asText(), ms(f.get("p50Micros")), ms(f.get("p99Micros")),
-                        ms(f.get("p999Micros")), ms(f.get("maxMicros")), f.get("received").asText() + " / " + f.get("sent").asText()});
+                        ms(f.get("p999Micros")), ms(f.get("maxMicros")), f.get("received").asText() + " / " + f.get("sent").asText(),
+                        windowP99s(f.get("roundsP99Micros"))});
         chart(md, chartDirectory, "latency.png", "latency");
         table(md, "fanout", "Topic fan-out: one topic, one publisher",
                 new String[] {"target", "kind", "subscribers", "delivered/s", "p50 ms", "p99 ms",
@@ -253,7 +265,8 @@ final class Report {
                 all in memory, no auth, no durability, no compression. Load generator: Java/Netty, epoll, 2 event
                 loops per process, connections spread over source addresses 127.0.0.2 …, at most 16,000 sockets per
                 process. Latency is receive time minus the *intended* send time of a fixed schedule (HdrHistogram;
-                coordinated omission corrected). Client and servers share the machine's 2 cores, so every figure
+                coordinated omission corrected), in %s consecutive windows of %s s; the window with the median p99 is
+                reported, with every window's p99 beside it. Client and servers share the machine's 2 cores, so every figure
                 includes the load generator's own CPU use. Every run is preceded by %s s of unmeasured warm-up, for
                 every target alike. Idle memory is the server's RSS slope between two connection counts, after a
                 warm-up round of connections, in %s rounds of which the median is reported (RSS moves by a few MB
@@ -268,7 +281,8 @@ final class Report {
                 %s%s""".formatted(machine.get("cpu").asText(), machine.get("cores").asText(), machine.get("memory").asText(),
                 machine.get("kernel").asText(), machine.get("java").asText(), machine.get("node").asText(),
                 document.get("finishedAt").asText(), document.get("smoke").asBoolean() ? " (smoke run: tiny sizes, not figures)" : "",
-                options.serverIoThreads, options.serverJvmOptions, options.memoryJvmOptions, options.warmupSeconds, options.idleRounds, markdown("benchmarks/"), analysis());
+                options.serverIoThreads, options.serverJvmOptions, options.memoryJvmOptions, options.latencyRounds, options.seconds,
+                options.warmupSeconds, options.idleRounds, markdown("benchmarks/"), analysis());
     }
 
     /** The hand-written findings (profiles, causes, what changed) kept in bench/analysis.md, if any. */

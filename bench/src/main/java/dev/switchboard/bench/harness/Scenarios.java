@@ -151,19 +151,21 @@ final class Scenarios {
 
     /**
      * 1:1 latency at a fixed rate, corrected for coordinated omission. {@code mode} chat =
-     * Switchboard's durable path; topic = its ephemeral path; the peers' 1:1 is in memory.
+     * Switchboard's durable path; topic = its ephemeral path; the peers' 1:1 is in memory. Measured in
+     * {@code --latency-rounds} consecutive windows; the window with the median p99 is reported.
      */
     ObjectNode latency(Target target, String mode, int senderNode, int receiverNode) throws Exception {
         int pairs = options.smoke ? 10 : 100;
         int rate = options.smoke ? 200 : options.latencyRate;
+        int rounds = options.smoke ? 2 : options.latencyRounds;
         try (Worker worker = Worker.start(logs, readyTimeout(2 * pairs), "--role", "latency", "--dialect", target.dialect(),
                 "--mode", mode, "--port", Integer.toString(target.ports().get(senderNode)),
                 "--receiver-port", Integer.toString(target.ports().get(receiverNode)),
                 "--prefix", "lat" + senderNode + receiverNode + mode.charAt(0), "--count", Integer.toString(pairs),
-                "--rate", Integer.toString(rate), "--seconds", Integer.toString(seconds()),
+                "--rate", Integer.toString(rate), "--seconds", Integer.toString(seconds()), "--rounds", Integer.toString(rounds),
                 "--warmup-seconds", warmup(), "--sources", Worker.sourceAddress(20))) {
             worker.go();
-            ObjectNode result = (ObjectNode) worker.awaitResult(seconds() + 180L);
+            ObjectNode result = (ObjectNode) worker.awaitResult((long) seconds() * rounds + 180L);
             result.put("mode", mode);
             return result;
         }

@@ -1,16 +1,19 @@
 package dev.switchboard.bench.load;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -157,14 +160,26 @@ public final class LoadWorker {
      * messages; topic: one topic per pair). Latency is receive time minus the *intended* send time
      * of a fixed schedule, so a stall delays the clock of every message behind it instead of
      * hiding them (corrected for coordinated omission).
+     *
+     * <p>After the warm-up, {@code rounds} consecutive windows of {@code seconds} are measured, each
+     * message counted in the window of its intended send time. The window with the median p99 is
+     * reported, with every window's p99 beside it: on a shared machine one hiccup (a stalled disk, a
+     * neighbour's burst) doubles the p99 of a 15 s window, and one window cannot tell that from the
+     * server's own tail.
      */
     private ObjectNode latency() throws Exception {
         boolean topic = "topic".equals(options.mode);
         List<Session> receivers = openAll(options.receiverPort > 0 ? options.receiverPort : options.port,
                 options.prefix + "r", options.first, options.count, true, true);
         List<Session> senders = openAll(options.port, options.prefix + "s", options.first, options.count, false, false);
-        Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
-        AtomicLong received = new AtomicLong();
+        int rounds = Math.max(1, options.rounds);
+        long roundNanos = TimeUnit.SECONDS.toNanos(options.seconds);
+        Recorder[] recorders = new Recorder[rounds];
+        AtomicLongArray received = new AtomicLongArray(rounds);
+        AtomicLongArray sentPerRound = new AtomicLongArray(rounds);
+        for (int round = 0; round < rounds; round++) {
+            recorders[round] = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+        }
         if (topic) {
             subscribeAll(receivers, index -> "pair." + options.prefix + (options.first + index));
         }
@@ -173,9 +188,11 @@ public final class LoadWorker {
             receiver.listen((session, kind, timestamp) -> {
                 if ((kind == Inbound.MESSAGE || kind == Inbound.PUBLICATION) && timestamp > 0) {
                     long now = System.nanoTime();
-                    if (timestamp >= measuringFrom.get()) {
-                        recorder.recordValue(Math.max(0, now - timestamp));
-                        received.incrementAndGet();
+                    long from = measuringFrom.get();
+                    if (timestamp >= from) {
+                        int round = (int) Math.min(rounds - 1, (timestamp - from) / roundNanos);
+                        recorders[round].recordValue(Math.max(0, now - timestamp));
+                        received.incrementAndGet(round);
                     }
                 }
             });
@@ -186,9 +203,8 @@ public final class LoadWorker {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
         long warmupEnd = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds);
         measuringFrom.set(warmupEnd);
-        long end = warmupEnd + TimeUnit.SECONDS.toNanos(options.seconds);
+        long end = warmupEnd + rounds * roundNanos;
         AtomicLong sent = new AtomicLong();
-        AtomicLong measuredSent = new AtomicLong();
         CompletableFuture<Void> done = new CompletableFuture<>();
         client.scheduleAtFixedRate(() -> {
             long now = System.nanoTime();
@@ -200,7 +216,7 @@ public final class LoadWorker {
                 }
                 sent.incrementAndGet();
                 if (intended >= warmupEnd) {
-                    measuredSent.incrementAndGet();
+                    sentPerRound.incrementAndGet((int) ((intended - warmupEnd) / roundNanos));
                 }
                 int pair = (int) (k % senders.size());
                 Session sender = senders.get(pair);
@@ -213,18 +229,35 @@ public final class LoadWorker {
                 done.complete(null);
             }
         }, TimeUnit.MICROSECONDS.toNanos(200));
-        done.get(options.seconds + options.warmupSeconds + 60L, TimeUnit.SECONDS);
-        // Let stragglers arrive (bounded), then read the histogram.
+        done.get((long) options.seconds * rounds + options.warmupSeconds + 60L, TimeUnit.SECONDS);
+        // Let stragglers arrive (bounded), then read the histograms.
         long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (received.get() < measuredSent.get() && System.nanoTime() < drainDeadline) {
+        while (total(received) < total(sentPerRound) && System.nanoTime() < drainDeadline) {
             Thread.sleep(10); // waiting for in-flight messages to land, not synchronising a test
         }
-        Histogram histogram = recorder.getIntervalHistogram();
-        ObjectNode result = histogramJson(histogram);
-        result.put("sent", measuredSent.get());
-        result.put("received", received.get());
+        List<ObjectNode> measured = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            ObjectNode result = histogramJson(recorders[round].getIntervalHistogram());
+            result.put("sent", sentPerRound.get(round));
+            result.put("received", received.get(round));
+            measured.add(result);
+        }
+        List<ObjectNode> byP99 = new ArrayList<>(measured);
+        byP99.sort(Comparator.comparingDouble(round -> round.get("p99Micros").asDouble()));
+        ObjectNode result = byP99.get(rounds / 2).deepCopy();
         result.put("rate", options.rate);
+        result.put("rounds", rounds);
+        ArrayNode p99s = result.putArray("roundsP99Micros");
+        measured.forEach(round -> p99s.add(round.get("p99Micros").asDouble()));
         return result;
+    }
+
+    private static long total(AtomicLongArray counts) {
+        long sum = 0;
+        for (int i = 0; i < counts.length(); i++) {
+            sum += counts.get(i);
+        }
+        return sum;
     }
 
     /** Subscribers (all topics or one) ready before the harness says GO. */

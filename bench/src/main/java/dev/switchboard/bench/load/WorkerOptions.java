@@ -30,6 +30,9 @@ public final class WorkerOptions {
     public int warmupSeconds;
     @Option(names = "--rate", defaultValue = "1000", description = "latency: messages per second, all pairs together")
     public int rate;
+    @Option(names = "--rounds", defaultValue = "1",
+            description = "latency: consecutive measured windows of --seconds each; the one with the median p99 is reported")
+    public int rounds;
     @Option(names = "--mode", defaultValue = "chat", description = "latency: chat | topic; fanout: topic | group")
     public String mode;
     @Option(names = "--topic", defaultValue = "fanout")
