@@ -8,10 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +34,6 @@ public final class JdbcDatabase implements AutoCloseable {
     private final JdbcWriter writer;
     private final ThreadPoolExecutor readers;
     private final SqliteCheckpointer checkpointer;
-    /** The reader threads' kept SQLite connections, closed with the database. */
-    private final Set<ReadContext> keptContexts = ConcurrentHashMap.newKeySet();
 
     private JdbcDatabase(HikariDataSource dataSource, SqlDialect dialect, DirectoryLock directoryLock,
                          ServerConfig.Store config, Path databaseFile) {
@@ -178,40 +174,31 @@ public final class JdbcDatabase implements AutoCloseable {
 
     /** On a reader thread. */
     private <T> void runRead(Read<T> read, CompletableFuture<T> future) {
+        ReaderThread thread = (ReaderThread) Thread.currentThread();
         boolean kept = dialect == SqlDialect.SQLITE;
         ReadContext context = null;
         try {
-            context = kept ? keptContext() : openContext(false);
+            context = kept ? thread.keptContext() : openContext(false);
+            T result;
             try {
-                future.complete(read.run(context));
+                result = read.run(context);
             } finally {
                 context.endRead();
             }
+            future.complete(result); // after the snapshot ended: a callback run here holds no read transaction
         } catch (RequestRejectedException e) {
             future.completeExceptionally(e);
         } catch (SQLException | RuntimeException e) {
             future.completeExceptionally(new StoreException("store read failed: " + e.getMessage(), e));
-            if (kept && context != null) {
-                // Start the next read on a fresh connection rather than reason about this one's state.
-                ((ReaderThread) Thread.currentThread()).context = null;
-                keptContexts.remove(context);
-                context.close();
+            if (kept) {
+                // The next read gets a new connection rather than reason about this one's state.
+                thread.discardKeptContext(true);
             }
         } finally {
             if (!kept && context != null) {
                 context.close();
             }
         }
-    }
-
-    /** This reader thread's kept SQLite connection, opened on its first read. */
-    private ReadContext keptContext() throws SQLException {
-        ReaderThread thread = (ReaderThread) Thread.currentThread();
-        if (thread.context == null) {
-            thread.context = openContext(true);
-            keptContexts.add(thread.context);
-        }
-        return thread.context;
     }
 
     private ReadContext openContext(boolean keepsStatements) throws SQLException {
@@ -231,13 +218,45 @@ public final class JdbcDatabase implements AutoCloseable {
         return new ReadContext(connection, keepsStatements);
     }
 
-    /** A reader thread; on SQLite it keeps its connection and prepared statements ({@link ReadContext}). */
-    private static final class ReaderThread extends Thread {
-        ReadContext context;
+    /**
+     * A reader thread. On SQLite it keeps a connection and its prepared statements ({@link ReadContext})
+     * from its first read until it ends, and gives the connection back to the pool however it ends
+     * (shutdown, or an {@link Error} that kills it): the pool has one connection per reader, no spare.
+     */
+    private final class ReaderThread extends Thread {
+        private ReadContext kept;
 
         ReaderThread(Runnable runnable, String name) {
             super(runnable, name);
             setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                super.run();
+            } finally {
+                discardKeptContext(false);
+            }
+        }
+
+        ReadContext keptContext() throws SQLException {
+            if (kept == null) {
+                kept = openContext(true);
+            }
+            return kept;
+        }
+
+        /** Closes the kept context; {@code evict}: the pool closes its connection instead of reusing it. */
+        void discardKeptContext(boolean evict) {
+            ReadContext context = kept;
+            kept = null;
+            if (context != null) {
+                if (evict) {
+                    dataSource.evictConnection(context.connection());
+                }
+                context.close();
+            }
         }
     }
 
@@ -252,17 +271,17 @@ public final class JdbcDatabase implements AutoCloseable {
         if (checkpointer != null) {
             checkpointer.stop();
         }
-        readers.shutdown();
+        readers.shutdown(); // queued reads still run; each reader then returns its kept connection
         try {
-            readers.awaitTermination(5, TimeUnit.SECONDS);
+            if (!readers.awaitTermination(5, TimeUnit.SECONDS)) {
+                readers.shutdownNow();
+                readers.awaitTermination(5, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
+            readers.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        for (ReadContext context : keptContexts) {
-            context.close();
-        }
-        keptContexts.clear();
-        dataSource.close();
+        dataSource.close(); // closes whatever a reader still stuck in a statement holds
         if (checkpointer != null) {
             checkpointer.close();
         }

@@ -42,7 +42,10 @@ final class ReadContext implements AutoCloseable {
         return connection;
     }
 
-    /** A prepared statement for {@code sql}, owned by this context. */
+    /**
+     * A prepared statement for {@code sql}, owned by this context. For constant SQL only: a kept
+     * context keeps one statement per distinct string for the life of its thread.
+     */
     PreparedStatement statement(String sql) throws SQLException {
         if (!keepsStatements) {
             PreparedStatement statement = connection.prepareStatement(sql);

@@ -2,14 +2,20 @@ package dev.switchboard.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.TargetKind;
+import dev.switchboard.server.RequestRejectedException;
+import dev.switchboard.server.config.ConfigLoader;
+import dev.switchboard.server.config.ServerConfig;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -49,7 +55,7 @@ class SqliteReaderTest {
     void read_reusesItsPreparedStatement_onTheSameReaderThread() throws Exception {
         Map<String, Set<PreparedStatement>> statementsByThread = new HashMap<>();
         for (int i = 0; i < 20; i++) {
-            StatementOnThread used = await(database.read(context -> {
+            StatementOnThread used = resultOf(database.read(context -> {
                 PreparedStatement statement = context.statement(SELECT_ONE);
                 try (ResultSet row = statement.executeQuery()) {
                     row.next();
@@ -66,10 +72,10 @@ class SqliteReaderTest {
     @Test
     void read_seesEveryCommittedWrite_andHoldsNoSnapshotBetweenReads() throws Exception {
         for (int i = 1; i <= 5; i++) {
-            await(append("bob", "alice", "m" + i));
+            resultOf(append("bob", "alice", "m" + i));
             // Several reads per write, so both reader threads read after each commit.
             for (int read = 0; read < 4; read++) {
-                assertThat(await(store.deviceState("alice", "phone")).lastSeq()).isEqualTo(i);
+                assertThat(resultOf(store.deviceState("alice", "phone")).lastSeq()).isEqualTo(i);
             }
         }
 
@@ -87,19 +93,58 @@ class SqliteReaderTest {
     }
 
     @Test
-    void read_startsOverOnAFreshConnection_afterAStatementFails() throws Exception {
-        await(append("bob", "alice", "before"));
+    void read_failsAlone_andTheNextReadsWork_afterAStatementFails() throws Exception {
+        resultOf(append("bob", "alice", "before"));
         List<CompletableFuture<Object>> failures = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             failures.add(database.read(context -> context.statement("SELECT missing_column FROM no_such_table").executeQuery()));
         }
         for (CompletableFuture<Object> failure : failures) {
-            assertThatThrownBy(() -> await(failure)).hasCauseInstanceOf(StoreException.class)
+            assertThatThrownBy(() -> resultOf(failure)).hasCauseInstanceOf(StoreException.class)
                     .hasMessageContaining("no such table");
         }
 
         for (int read = 0; read < 8; read++) {
-            assertThat(await(store.deviceState("alice", "phone")).lastSeq()).isEqualTo(1);
+            assertThat(resultOf(store.deviceState("alice", "phone")).lastSeq()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void read_getsANewConnection_afterAStatementFails(@TempDir Path otherDirectory) throws Exception {
+        ServerConfig config = new ConfigLoader().load(null, Map.of(), Map.of("store.url", "", "store.readerThreads", 1));
+        JdbcDatabase oneReader = JdbcDatabase.open(config.store(), otherDirectory);
+        try {
+            Connection before = resultOf(oneReader.read(context -> context.connection().unwrap(Connection.class)));
+            Connection next = resultOf(oneReader.read(context -> context.connection().unwrap(Connection.class)));
+            assertThat(next).as("the kept connection, on the next read").isSameAs(before);
+
+            assertThatThrownBy(() -> resultOf(oneReader.read(context -> context.statement("SELECT 1 FROM no_such_table").executeQuery())))
+                    .hasMessageContaining("no such table");
+
+            Connection after = resultOf(oneReader.read(context -> context.connection().unwrap(Connection.class)));
+            assertThat(after).isNotSameAs(before);
+            // The pool closes an evicted connection on a thread of its own.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(before.isClosed()).as("the failed read's connection is closed, not pooled again").isTrue());
+        } finally {
+            oneReader.close();
+        }
+    }
+
+    @Test
+    void read_keepsItsConnection_afterARejection(@TempDir Path otherDirectory) throws Exception {
+        ServerConfig config = new ConfigLoader().load(null, Map.of(), Map.of("store.url", "", "store.readerThreads", 1));
+        JdbcDatabase oneReader = JdbcDatabase.open(config.store(), otherDirectory);
+        try {
+            Connection before = resultOf(oneReader.read(context -> context.connection().unwrap(Connection.class)));
+            assertThatThrownBy(() -> resultOf(oneReader.read(context -> {
+                throw new RequestRejectedException(ErrorCode.GROUP_NOT_FOUND, "no group g");
+            }))).hasCauseInstanceOf(RequestRejectedException.class);
+
+            Connection after = resultOf(oneReader.read(context -> context.connection().unwrap(Connection.class)));
+            assertThat(after).isSameAs(before);
+        } finally {
+            oneReader.close();
         }
     }
 
@@ -108,7 +153,7 @@ class SqliteReaderTest {
                 System.currentTimeMillis()));
     }
 
-    private static <T> T await(CompletableFuture<T> future) throws Exception {
+    private static <T> T resultOf(CompletableFuture<T> future) throws Exception {
         return future.get(30, TimeUnit.SECONDS);
     }
 
