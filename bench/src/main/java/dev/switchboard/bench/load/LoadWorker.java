@@ -247,6 +247,9 @@ public final class LoadWorker {
         ObjectNode result = byP99.get(rounds / 2).deepCopy();
         result.put("rate", options.rate);
         result.put("rounds", rounds);
+        // Loss in any window stays visible: a window that lost messages also lost their latencies.
+        result.put("sentAllRounds", total(sentPerRound));
+        result.put("receivedAllRounds", total(received));
         ArrayNode p99s = result.putArray("roundsP99Micros");
         measured.forEach(round -> p99s.add(round.get("p99Micros").asDouble()));
         return result;
