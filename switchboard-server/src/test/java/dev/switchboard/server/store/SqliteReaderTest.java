@@ -111,41 +111,44 @@ class SqliteReaderTest {
 
     @Test
     void read_getsANewConnection_afterAStatementFails(@TempDir Path otherDirectory) throws Exception {
-        ServerConfig config = new ConfigLoader().load(null, Map.of(), Map.of("store.url", "", "store.readerThreads", 1));
-        JdbcDatabase oneReader = JdbcDatabase.open(config.store(), otherDirectory);
-        try {
-            Connection before = resultOf(oneReader.read(context -> context.connection().unwrap(Connection.class)));
-            Connection next = resultOf(oneReader.read(context -> context.connection().unwrap(Connection.class)));
+        try (JdbcDatabase oneReader = openWithOneReader(otherDirectory)) {
+            Connection before = physicalConnection(oneReader);
+            Connection next = physicalConnection(oneReader);
             assertThat(next).as("the kept connection, on the next read").isSameAs(before);
 
             assertThatThrownBy(() -> resultOf(oneReader.read(context -> context.statement("SELECT 1 FROM no_such_table").executeQuery())))
                     .hasMessageContaining("no such table");
 
-            Connection after = resultOf(oneReader.read(context -> context.connection().unwrap(Connection.class)));
+            Connection after = physicalConnection(oneReader);
             assertThat(after).isNotSameAs(before);
             // The pool closes an evicted connection on a thread of its own.
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(before.isClosed()).as("the failed read's connection is closed, not pooled again").isTrue());
-        } finally {
-            oneReader.close();
         }
     }
 
     @Test
     void read_keepsItsConnection_afterARejection(@TempDir Path otherDirectory) throws Exception {
-        ServerConfig config = new ConfigLoader().load(null, Map.of(), Map.of("store.url", "", "store.readerThreads", 1));
-        JdbcDatabase oneReader = JdbcDatabase.open(config.store(), otherDirectory);
-        try {
-            Connection before = resultOf(oneReader.read(context -> context.connection().unwrap(Connection.class)));
+        try (JdbcDatabase oneReader = openWithOneReader(otherDirectory)) {
+            Connection before = physicalConnection(oneReader);
             assertThatThrownBy(() -> resultOf(oneReader.read(context -> {
                 throw new RequestRejectedException(ErrorCode.GROUP_NOT_FOUND, "no group g");
             }))).hasCauseInstanceOf(RequestRejectedException.class);
 
-            Connection after = resultOf(oneReader.read(context -> context.connection().unwrap(Connection.class)));
+            Connection after = physicalConnection(oneReader);
             assertThat(after).isSameAs(before);
-        } finally {
-            oneReader.close();
         }
+    }
+
+    /** A store in {@code directory} with a single reader thread, so every read runs on the same one. */
+    private static JdbcDatabase openWithOneReader(Path directory) {
+        ServerConfig config = new ConfigLoader().load(null, Map.of(), Map.of("store.url", "", "store.readerThreads", 1));
+        return JdbcDatabase.open(config.store(), directory);
+    }
+
+    /** The SQLite connection under the pool's proxy that a read of {@code database} runs on. */
+    private static Connection physicalConnection(JdbcDatabase database) throws Exception {
+        return resultOf(database.read(context -> context.connection().unwrap(Connection.class)));
     }
 
     private CompletableFuture<AppendResult> append(String sender, String recipient, String clientId) {
