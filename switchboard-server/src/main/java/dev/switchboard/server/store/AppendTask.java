@@ -91,6 +91,7 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
         List<Recipient> recipients = allocateEntries(context);
         queued = context.queuedMessages().add(request, recipients, senderSeq(recipients));
         resendOfQueued = false;
+        recordPartners(context);
         return null;
     }
 
@@ -125,7 +126,14 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
         }
         inbox.executeBatch();
         context.messageWritten(request.senderId(), request.clientId());
+        recordPartners(context);
         return new AppendResult(request.storedAs(messageId), senderSeq(recipients), recipients, false);
+    }
+
+    private void recordPartners(WriteContext context) {
+        if (request.targetKind() == TargetKind.USER) {
+            context.recordPartners(request.senderId(), request.targetId());
+        }
     }
 
     /**

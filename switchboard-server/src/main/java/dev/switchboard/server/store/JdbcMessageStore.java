@@ -20,8 +20,7 @@ public final class JdbcMessageStore implements MessageStore {
     private static final String SELECT_CONTACTS = "SELECT contact FROM ("
             + "SELECT m2.user_id AS contact FROM group_member m1 JOIN group_member m2 ON m2.group_id = m1.group_id "
             + "WHERE m1.user_id = ? AND m2.user_id <> ? "
-            + "UNION SELECT target_id AS contact FROM messages WHERE sender_id = ? AND target_kind = 'user' AND target_id <> ? "
-            + "UNION SELECT sender_id AS contact FROM messages WHERE target_id = ? AND target_kind = 'user' AND sender_id <> ?"
+            + "UNION SELECT partner_id AS contact FROM conversation_partner WHERE user_id = ?"
             + ") contacts LIMIT ?";
     private static final String SELECT_LAST_SEQ = "SELECT last_seq FROM user_sequence WHERE user_id = ?";
     private static final String SELECT_DEVICE_STATE = "SELECT (SELECT acked_seq FROM device_cursor WHERE user_id = ? AND device_id = ?),"
@@ -107,10 +106,10 @@ public final class JdbcMessageStore implements MessageStore {
         return database.read(context -> {
             List<String> contacts = new ArrayList<>();
             PreparedStatement select = context.statement(SELECT_CONTACTS);
-            for (int parameter = 1; parameter <= 6; parameter++) {
+            for (int parameter = 1; parameter <= 3; parameter++) {
                 select.setString(parameter, userId);
             }
-            select.setInt(7, limit);
+            select.setInt(4, limit);
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     contacts.add(rows.getString(1));

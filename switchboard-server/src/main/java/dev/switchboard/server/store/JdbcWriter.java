@@ -78,6 +78,7 @@ final class JdbcWriter implements AutoCloseable {
     private final ArrayBlockingQueue<PendingWrite<?>> queue;
     private final int maxBatch;
     private final SequenceAllocator sequences;
+    private final ConversationPartners partners;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean healthy = true;
@@ -87,6 +88,7 @@ final class JdbcWriter implements AutoCloseable {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.sequences = new SequenceAllocator(dialect);
+        this.partners = new ConversationPartners(dialect);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.maxBatch = maxBatch;
         this.thread = new Thread(this::loop, "store-writer");
@@ -212,7 +214,7 @@ final class JdbcWriter implements AutoCloseable {
             }
         }
         connection.setAutoCommit(false);
-        return new WriteContext(connection, dialect, sequences);
+        return new WriteContext(connection, dialect, sequences, partners);
     }
 
     /**

@@ -41,7 +41,8 @@ public interface MessageStore extends AutoCloseable {
 
     /**
      * Up to {@code limit} users who share a group or a 1:1 conversation with {@code userId} (not
-     * {@code userId} itself): the audience of its presence events.
+     * {@code userId} itself): the audience of its presence events. A 1:1 conversation counts from its
+     * first stored message on, also after retention purged its messages.
      */
     CompletableFuture<List<String>> contactsOf(String userId, int limit);
 

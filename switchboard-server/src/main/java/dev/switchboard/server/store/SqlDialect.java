@@ -73,6 +73,13 @@ public enum SqlDialect {
         }
 
         @Override
+        String insertPartnersIfAbsent(int count) {
+            // Not INSERT IGNORE, which would also turn other errors (a value too long) into warnings.
+            return "INSERT INTO conversation_partner (user_id, partner_id) VALUES " + repeat("(?, ?)", count)
+                    + " ON DUPLICATE KEY UPDATE partner_id = partner_id";
+        }
+
+        @Override
         String deleteOrphanMessages(int limit) {
             return "DELETE FROM messages WHERE NOT EXISTS "
                     + "(SELECT 1 FROM inbox i WHERE i.message_id = messages.id) LIMIT " + limit;
@@ -211,6 +218,15 @@ public enum SqlDialect {
         return isSingleWriter()
                 ? "SELECT last_seq FROM user_sequence WHERE user_id = ?"
                 : "SELECT last_seq FROM user_sequence WHERE user_id = ? FOR UPDATE";
+    }
+
+    /**
+     * Inserts {@code count} conversation partner rows unless present. Parameters: user id, partner id,
+     * for each row. SQLite and PostgreSQL; MariaDB/MySQL overrides it.
+     */
+    String insertPartnersIfAbsent(int count) {
+        return "INSERT INTO conversation_partner (user_id, partner_id) VALUES " + repeat("(?, ?)", count)
+                + " ON CONFLICT (user_id, partner_id) DO NOTHING";
     }
 
     /** Deletes at most {@code limit} inbox entries of messages up to the parameter (a message id). */

@@ -27,6 +27,7 @@ final class WriteContext {
     private final Connection connection;
     private final SqlDialect dialect;
     private final SequenceAllocator sequences;
+    private final ConversationPartners partners;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final Set<String> messagesWritten = new HashSet<>();
     private final Set<String> groupsChanged = new HashSet<>();
@@ -39,10 +40,12 @@ final class WriteContext {
     /** Sequence rows written by one statement at most (a power of two). */
     private static final int MAX_SEQUENCE_CHUNK = 1024;
 
-    WriteContext(Connection connection, SqlDialect dialect, SequenceAllocator sequences) throws SQLException {
+    WriteContext(Connection connection, SqlDialect dialect, SequenceAllocator sequences, ConversationPartners partners)
+            throws SQLException {
         this.connection = connection;
         this.dialect = dialect;
         this.sequences = sequences;
+        this.partners = partners;
         this.insertsReturning = dialect.insertsReturning(connection.getMetaData());
     }
 
@@ -127,12 +130,19 @@ final class WriteContext {
         return sequences.next(userId, this);
     }
 
+    /** Notes a 1:1 message from {@code senderId} to {@code targetId}: they are conversation partners. */
+    void recordPartners(String senderId, String targetId) {
+        partners.record(senderId, targetId);
+    }
+
     /**
-     * Writes every sequence moved in this transaction: one row per user per batch, not per message.
+     * Writes what the batch's tasks noted for commit: the conversation partners new in this batch,
+     * and every sequence moved in this transaction, one row per user per batch, not per message.
      * Across the network by multi-row statements of up to {@value #MAX_SEQUENCE_CHUNK} users
      * ({@link StatementChunks}), in process by a JDBC batch.
      */
     void beforeCommit() throws SQLException {
+        partners.beforeCommit(this);
         Map<String, Long> moved = sequences.pending();
         if (moved.isEmpty()) {
             return;
@@ -161,6 +171,7 @@ final class WriteContext {
 
     void afterCommit() {
         sequences.commit();
+        partners.commit();
     }
 
     /** Called before each attempt at a batch: forgets what an earlier (rolled back) attempt wrote. */
@@ -203,6 +214,7 @@ final class WriteContext {
      */
     void afterRollback() {
         sequences.rollback();
+        partners.rollback();
         for (PreparedStatement statement : statements.values()) {
             try {
                 statement.clearBatch();

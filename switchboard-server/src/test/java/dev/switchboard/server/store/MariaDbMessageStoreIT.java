@@ -10,6 +10,11 @@ class MariaDbMessageStoreIT extends MessageStoreContract {
     }
 
     @Override
+    protected String url() {
+        return database.url();
+    }
+
+    @Override
     protected void releaseDatabase() {
         database.release();
     }

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.TargetKind;
 import dev.switchboard.server.RequestRejectedException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +34,9 @@ abstract class MessageStoreContract {
 
     /** Opens the database under test; called again by tests that reopen it (same data). */
     protected abstract JdbcDatabase openDatabase();
+
+    /** The JDBC url of the database under test (after {@link #openDatabase()}), for tests that set up its schema themselves. */
+    protected abstract String url();
 
     private JdbcDatabase database;
     private JdbcMessageStore store;
@@ -445,6 +452,63 @@ abstract class MessageStoreContract {
         assertThat(failureOf(store.readInbox("alice", 0, 10)))
                 .as("a read after close() fails as 'closed' (store_unavailable), not as a full queue (store_busy)")
                 .isInstanceOf(StoreException.class);
+    }
+
+    @Test
+    void contactsOf_returnsOneToOnePartnersBothWaysAndGroupCoMembers() throws Exception {
+        append("alice", TargetKind.USER, "bob");
+        append("alice", TargetKind.USER, "bob");
+        append("carol", TargetKind.USER, "alice");
+        append("alice", TargetKind.USER, "alice");
+        append("bob", TargetKind.USER, "erin");
+        await(groups.create("team", "Team", "alice", List.of("dave"), 10));
+
+        assertThat(await(store.contactsOf("alice", 100))).containsExactlyInAnyOrder("bob", "carol", "dave");
+        assertThat(await(store.contactsOf("bob", 100))).containsExactlyInAnyOrder("alice", "erin");
+        assertThat(await(store.contactsOf("erin", 100))).containsExactly("bob");
+        assertThat(await(store.contactsOf("frank", 100))).isEmpty();
+        assertThat(await(store.contactsOf("alice", 2))).as("capped by the limit").hasSize(2);
+    }
+
+    @Test
+    void contactsOf_keepsPartners_whenMessagesPurgedAndStoreReopened() throws Exception {
+        appendAt("alice", "bob", 1_000);
+        assertThat(await(store.purgeExpired(2_000, 0))).isEqualTo(2);
+
+        reopenStore();
+
+        assertThat(await(store.contactsOf("bob", 100))).containsExactly("alice");
+        appendAt("bob", "alice", 3_000); // a known pair after the writer's cache was lost: nothing to insert, no error
+        appendAt("bob", "carol", 3_000);
+        assertThat(await(store.contactsOf("bob", 100))).containsExactlyInAnyOrder("alice", "carol");
+    }
+
+    @Test
+    void contactsOf_findsPartnersOfMessagesStoredBeforeSchemaVersion4() throws Exception {
+        store.close();
+        Flyway earlier = Flyway.configure().dataSource(url(), null, null).cleanDisabled(false)
+                .locations(SqlDialect.fromJdbcUrl(url()).migrationLocation())
+                .target("3").load();
+        earlier.clean();
+        earlier.migrate();
+        try (Connection connection = DriverManager.getConnection(url());
+             PreparedStatement insert = connection.prepareStatement(AppendRequest.INSERT_MESSAGES + "(?, ?, ?, ?, ?, ?, ?)")) {
+            String[][] messages = {{"alice", "user", "bob"}, {"bob", "user", "alice"}, {"carol", "user", "alice"},
+                    {"alice", "user", "alice"}, {"dave", "group", "team"}};
+            for (int i = 0; i < messages.length; i++) {
+                new AppendRequest(messages[i][0], "phone", TargetKind.fromWireName(messages[i][1]), messages[i][2], "old" + i,
+                        "\"before the upgrade\"", CREATED_AT).bindMessageRow(insert, 1);
+                insert.executeUpdate();
+            }
+        }
+
+        openStore(); // migrates to the current version
+
+        assertThat(await(store.contactsOf("alice", 100))).containsExactlyInAnyOrder("bob", "carol");
+        assertThat(await(store.contactsOf("carol", 100))).containsExactly("alice");
+        assertThat(await(store.contactsOf("dave", 100))).isEmpty();
+        assertThat(append("carol", TargetKind.USER, "alice").duplicate()).isFalse();
+        assertThat(await(store.contactsOf("carol", 100))).containsExactly("alice");
     }
 
     private void openStore() {

@@ -28,8 +28,15 @@ class PostgresMessageStoreIT extends MessageStoreContract {
         assertThat(poisoned).failsWithin(30, TimeUnit.SECONDS);
         assertThat(store.readInbox("ben", 0, 10).get(30, TimeUnit.SECONDS).entries()).extracting(e -> e.message().clientId())
                 .containsExactly("ok-1", "ok-2");
+        assertThat(store.contactsOf("ben", 10).get(30, TimeUnit.SECONDS)).as("partners of the writes that committed")
+                .containsExactly("ann");
         assertThat(store.isHealthy()).as("healthy again after the next good batch").isTrue();
         store.close();
+    }
+
+    @Override
+    protected String url() {
+        return database.url();
     }
 
     @Override

@@ -16,6 +16,11 @@ class SqliteMessageStoreTest extends MessageStoreContract {
         return TestDatabase.sqlite(dataDirectory);
     }
 
+    @Override
+    protected String url() {
+        return "jdbc:sqlite:" + dataDirectory.resolve("switchboard.db").toAbsolutePath();
+    }
+
     @Test
     void open_fails_whenAnotherStoreHoldsTheDataDirectory() {
         assertThatThrownBy(() -> TestDatabase.sqlite(dataDirectory))

@@ -70,6 +70,14 @@ public final class TestDatabase implements AutoCloseable {
             return database.open();
         }
 
+        /** The url of the database created by the first {@link #open()}. */
+        public String url() {
+            if (database == null) {
+                throw new IllegalStateException("no database yet: open() creates it");
+            }
+            return database.url();
+        }
+
         public void release() {
             if (database != null) {
                 database.close();
