@@ -323,6 +323,7 @@ final class JdbcWriter implements AutoCloseable {
 
     private void failAll(List<PendingWrite<?>> batch, Throwable cause) {
         sequences.forgetCached();
+        partners.rollback(); // an Error skips afterRollback: the failed batch's pairs must not reach the next commit
         for (PendingWrite<?> write : batch) {
             write.future().completeExceptionally(new StoreException("store write failed: " + cause.getMessage(), cause));
         }

@@ -76,6 +76,17 @@ class ConversationPartnersTest {
     }
 
     @Test
+    void rollback_forgetsTheBatchsPairs_soTheNextBatchWritesOnlyItsOwn() throws Exception {
+        partners.record("alice", "bob");
+        context.afterRollback();
+
+        partners.record("carol", "dave");
+        commitBatch();
+
+        assertThat(rows()).containsExactly("carol>dave", "dave>carol");
+    }
+
+    @Test
     void record_skipsAPairItStoredBefore_withoutAStatement() throws Exception {
         partners.record("alice", "bob");
         commitBatch();

@@ -20,7 +20,7 @@ class PostgresMessageStoreIT extends MessageStoreContract {
         JdbcMessageStore store = new JdbcMessageStore(openDatabase());
         var before = store.append(new AppendRequest("ann", "d", TargetKind.USER, "ben", "ok-1", "1", 1L));
         // PostgreSQL TEXT cannot hold NUL: the database itself refuses this one write.
-        var poisoned = store.append(new AppendRequest("ann", "d", TargetKind.USER, "ben", "bad", "\"\u0000\"", 1L));
+        var poisoned = store.append(new AppendRequest("ann", "d", TargetKind.USER, "cal", "bad", "\"\u0000\"", 1L));
         var after = store.append(new AppendRequest("ann", "d", TargetKind.USER, "ben", "ok-2", "2", 1L));
 
         assertThat(before.get(30, TimeUnit.SECONDS).duplicate()).isFalse();
@@ -30,6 +30,7 @@ class PostgresMessageStoreIT extends MessageStoreContract {
                 .containsExactly("ok-1", "ok-2");
         assertThat(store.contactsOf("ben", 10).get(30, TimeUnit.SECONDS)).as("partners of the writes that committed")
                 .containsExactly("ann");
+        assertThat(store.contactsOf("cal", 10).get(30, TimeUnit.SECONDS)).as("no partner from the refused write").isEmpty();
         assertThat(store.isHealthy()).as("healthy again after the next good batch").isTrue();
         store.close();
     }
