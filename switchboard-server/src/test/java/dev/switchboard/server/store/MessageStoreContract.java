@@ -8,6 +8,7 @@ import dev.switchboard.server.RequestRejectedException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -484,6 +485,11 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void open_leavesNoIndexOnMessageTargets_whenInstalledNew() throws Exception {
+        assertThat(hasIndex("messages_by_target")).isFalse();
+    }
+
+    @Test
     void contactsOf_findsPartnersOfMessagesStoredBeforeSchemaVersion4() throws Exception {
         store.close();
         Flyway earlier = Flyway.configure().dataSource(url(), null, null).cleanDisabled(false)
@@ -504,11 +510,32 @@ abstract class MessageStoreContract {
 
         openStore(); // migrates to the current version
 
+        assertThat(hasIndex("messages_by_target"))
+                .as("the index of the previous version's presence lookup stays in a cluster's database with messages "
+                        + "(its nodes may still run), not in the embedded store")
+                .isEqualTo(SqlDialect.fromJdbcUrl(url()) != SqlDialect.SQLITE);
         assertThat(await(store.contactsOf("alice", 100))).containsExactlyInAnyOrder("bob", "carol");
         assertThat(await(store.contactsOf("carol", 100))).containsExactly("alice");
         assertThat(await(store.contactsOf("dave", 100))).isEmpty();
         assertThat(append("carol", TargetKind.USER, "alice").duplicate()).isFalse();
         assertThat(await(store.contactsOf("carol", 100))).containsExactly("alice");
+    }
+
+    /** Whether the database under test has an index of this name. */
+    private boolean hasIndex(String name) throws Exception {
+        String query = switch (SqlDialect.fromJdbcUrl(url())) {
+            case SQLITE -> "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?";
+            case MARIADB -> "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = ?";
+            case POSTGRESQL -> "SELECT COUNT(*) FROM pg_indexes WHERE indexname = ?";
+        };
+        try (Connection connection = DriverManager.getConnection(url());
+             PreparedStatement select = connection.prepareStatement(query)) {
+            select.setString(1, name);
+            try (ResultSet row = select.executeQuery()) {
+                row.next();
+                return row.getLong(1) > 0;
+            }
+        }
     }
 
     private void openStore() {
