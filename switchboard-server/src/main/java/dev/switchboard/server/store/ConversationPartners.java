@@ -3,10 +3,9 @@ package dev.switchboard.server.store;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -27,14 +26,8 @@ final class ConversationPartners {
     private static final int MAX_INSERT_CHUNK = 512;
 
     private final SqlDialect dialect;
-    private final Map<String, Boolean> stored = new LinkedHashMap<>(1024, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > CACHE_SIZE;
-        }
-    };
+    /** Pairs known to be stored, each as {@link #key}. */
+    private final Set<String> stored = Collections.newSetFromMap(new LeastRecentlyUsed<>(CACHE_SIZE));
     /** Pairs first seen in the current batch, each as {@link #key}. */
     private final Set<String> pending = new HashSet<>();
     /** The same pairs as rows, both ways: {user, partner}. */
@@ -50,7 +43,7 @@ final class ConversationPartners {
             return; // a note to oneself makes no partner
         }
         String key = key(senderId, targetId);
-        if (stored.get(key) != null || !pending.add(key)) {
+        if (stored.contains(key) || !pending.add(key)) {
             return;
         }
         pendingRows.add(new String[] {senderId, targetId});
@@ -79,9 +72,7 @@ final class ConversationPartners {
 
     /** The batch committed: its pairs are stored. */
     void commit() {
-        for (String key : pending) {
-            stored.put(key, Boolean.TRUE);
-        }
+        stored.addAll(pending);
         clearPending();
     }
 

@@ -6,7 +6,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -30,14 +29,7 @@ final class SequenceAllocator {
     private static final int MAX_LOCK_CHUNK = 512;
 
     private final SqlDialect dialect;
-    private final Map<String, Long> committed = new LinkedHashMap<>(1024, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > CACHE_SIZE;
-        }
-    };
+    private final Map<String, Long> committed = new LeastRecentlyUsed<>(CACHE_SIZE);
     private final Map<String, Long> pending = new HashMap<>();
     private final TreeSet<String> reserved = new TreeSet<>();
 
