@@ -14,8 +14,11 @@ import dev.switchboard.server.chat.TopicCommands;
 import dev.switchboard.server.cluster.Cluster;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.gateway.Admission;
+import dev.switchboard.server.gateway.ClientAddress;
+import dev.switchboard.server.gateway.ConnectionLimits;
 import dev.switchboard.server.gateway.GatewayServer;
 import dev.switchboard.server.gateway.GatewayServices;
+import dev.switchboard.server.gateway.HandshakeRateLimiter;
 import dev.switchboard.server.gateway.KeepAlive;
 import dev.switchboard.server.metrics.NodeStatsSampler;
 import dev.switchboard.server.metrics.ServerMetrics;
@@ -58,6 +61,7 @@ public final class SwitchboardServer implements AutoCloseable {
     private final Moderation moderation;
     private final NodeStatsSampler stats;
     private final ScheduledExecutorService maintenance;
+    private final HandshakeRateLimiter handshakeRate;
     private int port;
     private int apiPort = -1;
     private boolean closed;
@@ -104,10 +108,15 @@ public final class SwitchboardServer implements AutoCloseable {
                 metrics);
         PresenceNotifier presenceNotifier = new PresenceNotifier(config.presence().events(),
                 config.presence().maxInterestedUsers(), registry, cluster.routes(), messageStore, router);
+        this.handshakeRate = HandshakeRateLimiter.of(config.limits().handshakesPerSecondPerIp(),
+                config.limits().handshakeBurstPerIp());
         GatewayServices services = new GatewayServices(config,
                 new HandshakeAuthenticator(config.auth(), Clock.systemUTC()),
                 new OriginPolicy(config.server().allowedOrigins()),
-                registry, dispatcher, messageStore, new Admission(config.server().maxConnections()), cluster,
+                registry, dispatcher, messageStore, new Admission(config.server().maxConnections()),
+                new ClientAddress(config.server().trustedProxies()),
+                new ConnectionLimits(config.limits().maxConnectionsPerIp(), config.limits().maxConnectionsPerUser()),
+                handshakeRate, cluster,
                 metrics, moderation, presenceNotifier, SessionPolicy.of(config.limits()),
                 new KeepAlive(config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis()));
         this.gateway = new GatewayServer(services);
@@ -150,6 +159,9 @@ public final class SwitchboardServer implements AutoCloseable {
         scheduleRetention();
         maintenance.scheduleAtFixedRate(this::sampleStats, 0, 1, TimeUnit.SECONDS);
         maintenance.scheduleWithFixedDelay(this::refreshBans, BAN_REFRESH_SECONDS, BAN_REFRESH_SECONDS, TimeUnit.SECONDS);
+        if (handshakeRate.isEnabled()) {
+            maintenance.scheduleWithFixedDelay(() -> handshakeRate.sweep(System.nanoTime()), 10, 10, TimeUnit.SECONDS);
+        }
         if (cluster.topics() instanceof MemoryTopicEngine memory) {
             maintenance.scheduleWithFixedDelay(() -> memory.expireIdle(topicHub::hasSubscribers), 10, 10, TimeUnit.SECONDS);
         }

@@ -36,6 +36,8 @@ public record ServerConfig(
      * @param tlsCertificate   PEM certificate chain file for {@code wss://}; empty = plain {@code ws://}
      *                         (e.g. behind a TLS-terminating balancer)
      * @param tlsPrivateKey    PEM PKCS#8 private key file matching {@code tlsCertificate}
+     * @param trustedProxies   balancers (IP literals or CIDR blocks) whose {@code X-Forwarded-For} names the
+     *                         client for the per-address limits; empty (default) = the TCP peer is the client
      */
     public record Server(
             String host,
@@ -48,7 +50,8 @@ public record ServerConfig(
             int ioThreads,
             boolean compression,
             String tlsCertificate,
-            String tlsPrivateKey) {
+            String tlsPrivateKey,
+            List<String> trustedProxies) {
     }
 
     /**
@@ -78,7 +81,7 @@ public record ServerConfig(
     }
 
     /**
-     * Per-connection protection (R11).
+     * Per-connection protection (R11) and the per-address and per-user admission limits (R2).
      *
      * @param maxMessageBytes      largest WebSocket data message after reassembly and inflation; bigger closes with 1009; default 65536
      * @param maxBodyBytes         largest chat {@code body} once serialized; bigger gets {@code payload_too_large}; default 16384
@@ -89,6 +92,13 @@ public record ServerConfig(
      * @param requestBurst         such requests allowed in a burst; default 50
      * @param outboundQueueBytes   bytes queued for one connection before it is closed as a slow consumer (4008); default 4 MiB
      * @param maxInvalidRequests   error replies per minute before the connection is closed with 4000; default 120
+     * @param maxConnectionsPerIp  WebSocket connections this node accepts from one client address (see
+     *                             {@code server.trustedProxies}); more get HTTP 429; 0 = no limit (default)
+     * @param maxConnectionsPerUser WebSocket connections this node accepts for one user id; more get 429;
+     *                             0 = no limit (default)
+     * @param handshakesPerSecondPerIp sustained WebSocket handshakes per second from one client address,
+     *                             checked before the token; more get 429 with {@code Retry-After}; 0 = no limit (default)
+     * @param handshakeBurstPerIp  handshakes one address may make at once above that rate; default 20
      */
     public record Limits(
             int maxMessageBytes,
@@ -99,10 +109,21 @@ public record ServerConfig(
             int requestsPerSecond,
             int requestBurst,
             int outboundQueueBytes,
-            int maxInvalidRequests) {
+            int maxInvalidRequests,
+            int maxConnectionsPerIp,
+            int maxConnectionsPerUser,
+            int handshakesPerSecondPerIp,
+            int handshakeBurstPerIp) {
         public Limits {
             if (sendsPerSecond <= 0 || requestsPerSecond <= 0) {
                 throw new IllegalArgumentException("limits.sendsPerSecond and limits.requestsPerSecond must be positive");
+            }
+            if (maxConnectionsPerIp < 0 || maxConnectionsPerUser < 0 || handshakesPerSecondPerIp < 0) {
+                throw new IllegalArgumentException("limits.maxConnectionsPerIp, maxConnectionsPerUser and "
+                        + "handshakesPerSecondPerIp must be 0 (no limit) or positive");
+            }
+            if (handshakesPerSecondPerIp > 0 && handshakeBurstPerIp < 1) {
+                throw new IllegalArgumentException("limits.handshakeBurstPerIp must be at least 1");
             }
         }
     }

@@ -12,7 +12,14 @@ import dev.switchboard.server.presence.PresenceNotifier;
 import dev.switchboard.server.registry.ConnectionRegistry;
 import dev.switchboard.server.store.MessageStore;
 
-/** Everything the pipeline's handlers share, built once by the server. */
+/**
+ * Everything the pipeline's handlers share, built once by the server.
+ *
+ * @param admission        the node's connection cap and draining flag
+ * @param clientAddress    who the client is behind a trusted balancer, for the per-address limits
+ * @param connectionLimits connections per client address and per user
+ * @param handshakeRate    handshakes per second per client address
+ */
 public record GatewayServices(
         ServerConfig config,
         HandshakeAuthenticator authenticator,
@@ -21,6 +28,9 @@ public record GatewayServices(
         CommandDispatcher dispatcher,
         MessageStore store,
         Admission admission,
+        ClientAddress clientAddress,
+        ConnectionLimits connectionLimits,
+        HandshakeRateLimiter handshakeRate,
         Cluster cluster,
         ServerMetrics metrics,
         Moderation moderation,

@@ -21,8 +21,9 @@ import java.util.concurrent.ScheduledFuture;
 
 /**
  * Everything before the upgrade: health endpoints, the web page, and the admission of WebSocket
- * requests — version, Origin, capacity and authentication are all checked here, so a refused
- * request gets a plain HTTP answer and is never upgraded. An admitted request is answered by
+ * requests — version, Origin, the client address's handshake rate and connection count, the token,
+ * bans, the user's connection count and the node's capacity are all checked here, cheapest first, so a
+ * refused request gets a plain HTTP answer and is never upgraded. An admitted request is answered by
  * Netty's handshaker with the right endpoint handler installed behind it, and this handler leaves
  * the pipeline.
  */
@@ -47,6 +48,10 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         this.handshakerFactory = handshakerFactory;
         this.httpDeadline = httpDeadline;
     }
+
+    /** Whole seconds a rate-limited client is told to wait: the bucket refills one handshake at a time. */
+    private static final String RETRY_AFTER_SECONDS = "1";
+    private static final String FORWARDED_FOR = "X-Forwarded-For";
 
     /** A connection that ends as plain HTTP (refused, a page, a probe) must not wait for its deadline timer. */
     @Override
@@ -137,6 +142,23 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             HttpResponses.sendError(ctx, request, 503, "unavailable", "node is shutting down");
             return;
         }
+        ConnectionLimits limits = services.connectionLimits();
+        HandshakeRateLimiter rate = services.handshakeRate();
+        String clientAddress = rate.isEnabled() || limits.limitsAddresses()
+                ? services.clientAddress().resolve(ctx.channel().remoteAddress(), forwardedFor(request))
+                : null; // no limit needs it: no work, no garbage per handshake
+        if (clientAddress != null && !rate.tryAcquire(clientAddress, System.nanoTime())) {
+            services.metrics().handshake("rate_limited");
+            var response = HttpResponses.errorResponse(HttpResponseStatus.TOO_MANY_REQUESTS.code(), "rate_limited",
+                    "too many handshakes from this address");
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+            HttpResponses.send(ctx, request, response, false);
+            return;
+        }
+        if (limits.isAddressFull(clientAddress)) { // before the token: a full address costs no signature check
+            refuseOverLimit(ctx, request, ConnectionLimits.Refusal.ADDRESS);
+            return;
+        }
         Principal principal = null;
         if (!echo) {
             try {
@@ -154,7 +176,14 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             }
         }
         WebSocketServerHandshaker handshaker = handshakerFactory.newHandshaker(request); // version 13 checked above
+        String userId = principal == null ? null : principal.userId(); // null: the echo endpoint, no user
+        ConnectionLimits.Refusal refusal = limits.tryAcquire(clientAddress, userId);
+        if (refusal != null) {
+            refuseOverLimit(ctx, request, refusal);
+            return;
+        }
         if (!services.admission().tryAcquire()) {
+            limits.release(clientAddress, userId);
             services.metrics().handshake("capacity");
             HttpResponses.sendError(ctx, request, 503, "unavailable", "connection limit reached");
             return;
@@ -162,6 +191,9 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         services.metrics().handshake("ok");
         httpDeadline.cancel(false);
         ctx.channel().closeFuture().addListener(services.admission().releaseOnClose());
+        if (limits.isEnabled()) {
+            ctx.channel().closeFuture().addListener(limits.releaseOnClose(clientAddress, userId));
+        }
         WebSocketEndpointHandler endpoint = echo ? new EchoHandler(services)
                 : new WebSocketSessionHandler(services, principal);
         ChannelPipeline pipeline = ctx.pipeline();
@@ -177,5 +209,22 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             }
         });
         pipeline.remove(this);
+    }
+
+    /**
+     * 429, not 503: a balancer retries a 503 on the next node (the node is full), but a client over its
+     * own limit would only be over it there too.
+     */
+    private void refuseOverLimit(ChannelHandlerContext ctx, FullHttpRequest request, ConnectionLimits.Refusal refusal) {
+        boolean address = refusal == ConnectionLimits.Refusal.ADDRESS;
+        services.metrics().handshake(address ? "ip_limit" : "user_limit");
+        HttpResponses.sendError(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS.code(), "too_many_connections",
+                address ? "too many connections from this address" : "too many connections for this user");
+    }
+
+    /** Every {@code X-Forwarded-For} header, joined in order, or null. */
+    private static String forwardedFor(FullHttpRequest request) {
+        var values = request.headers().getAll(FORWARDED_FOR);
+        return values.isEmpty() ? null : String.join(",", values);
     }
 }

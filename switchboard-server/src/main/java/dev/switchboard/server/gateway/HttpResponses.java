@@ -20,8 +20,13 @@ final class HttpResponses {
 
     /** Sends {@code {"error": error, "reason": reason}} and closes unless the request was keep-alive and the status is 2xx. */
     static void sendError(ChannelHandlerContext ctx, HttpRequest request, int status, String error, String reason) {
+        send(ctx, request, errorResponse(status, error, reason), false);
+    }
+
+    /** The response {@link #sendError} sends, for a caller that adds a header first. */
+    static FullHttpResponse errorResponse(int status, String error, String reason) {
         String body = "{\"error\":\"" + escape(error) + "\",\"reason\":\"" + escape(reason) + "\"}";
-        send(ctx, request, response(status, "application/json", body.getBytes(StandardCharsets.UTF_8)), false);
+        return response(status, "application/json", body.getBytes(StandardCharsets.UTF_8));
     }
 
     static void sendJson(ChannelHandlerContext ctx, HttpRequest request, int status, String json) {

@@ -73,6 +73,12 @@ public final class RawWebSocket implements Closeable {
         return connect(port, pathAndQuery, extraHeaders, 0);
     }
 
+    /** Like {@link #connect(int, String, Map)}, from a chosen loopback source address (127.0.0.2, …). */
+    public static RawWebSocket connectFrom(String sourceAddress, int port, String pathAndQuery,
+                                           Map<String, String> extraHeaders) throws IOException {
+        return connect(port, pathAndQuery, extraHeaders, 0, sourceAddress);
+    }
+
     /** A connection with a tiny receive buffer, for a client that stops reading (slow consumer). */
     public static RawWebSocket connectWithReceiveBuffer(int port, String pathAndQuery, int receiveBufferBytes) throws IOException {
         RawWebSocket socket = connect(port, pathAndQuery, Map.of(), receiveBufferBytes);
@@ -84,7 +90,15 @@ public final class RawWebSocket implements Closeable {
 
     private static RawWebSocket connect(int port, String pathAndQuery, Map<String, String> extraHeaders,
                                         int receiveBufferBytes) throws IOException {
+        return connect(port, pathAndQuery, extraHeaders, receiveBufferBytes, null);
+    }
+
+    private static RawWebSocket connect(int port, String pathAndQuery, Map<String, String> extraHeaders,
+                                        int receiveBufferBytes, String sourceAddress) throws IOException {
         Socket socket = new Socket();
+        if (sourceAddress != null) {
+            socket.bind(new InetSocketAddress(sourceAddress, 0));
+        }
         if (receiveBufferBytes > 0) {
             socket.setReceiveBufferSize(receiveBufferBytes);
         }

@@ -1,0 +1,145 @@
+package dev.switchboard.server.endtoend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.server.testing.RawWebSocket;
+import dev.switchboard.server.testing.TestServer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * R2's admission limits on a real node: connections per client address (behind a trusted proxy, the
+ * address its {@code X-Forwarded-For} names) and per user, and handshakes per second per address. Every
+ * refusal is a plain HTTP 429 with a JSON body, before the upgrade. Sources 127.0.0.2, 127.0.0.3, … are
+ * loopback addresses: on Linux the whole 127.0.0.0/8 reaches the server.
+ */
+class AdmissionLimitsTest {
+    @TempDir
+    static Path dataDirectory;
+    @TempDir
+    static Path rateDataDirectory;
+    static TestServer server;
+    /** Its own node: the connection limits above would refuse a fast reconnect before its close is seen. */
+    static TestServer rateServer;
+    private final List<RawWebSocket> open = new ArrayList<>();
+
+    @BeforeAll
+    static void startServer() throws InterruptedException {
+        server = TestServer.start(dataDirectory, Map.of(
+                "limits.maxConnectionsPerIp", 3,
+                "limits.maxConnectionsPerUser", 2,
+                "server.trustedProxies", List.of("127.0.0.1")));
+        rateServer = TestServer.start(rateDataDirectory, Map.of(
+                "limits.handshakesPerSecondPerIp", 1,
+                "limits.handshakeBurstPerIp", 4));
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+        rateServer.close();
+    }
+
+    @AfterEach
+    void closeAll() throws IOException {
+        for (RawWebSocket socket : open) {
+            socket.close();
+        }
+    }
+
+    @Test
+    void userLimit_refusesTheThirdConnectionOfAUser_untilOneCloses() throws Exception {
+        RawWebSocket first = connect("127.0.0.5", "/ws?user=ulla&device=a", Map.of());
+        connect("127.0.0.6", "/ws?user=ulla&device=b", Map.of());
+        assertThat(first.handshake().status()).isEqualTo(101);
+
+        RawWebSocket third = connect("127.0.0.7", "/ws?user=ulla&device=c", Map.of());
+        assertRefused(third, "too many connections for this user");
+
+        first.close();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(connect("127.0.0.8", "/ws?user=ulla&device=d", Map.of()).handshake().status()).isEqualTo(101));
+    }
+
+    @Test
+    void addressLimit_refusesTheFourthConnectionFromAnAddress_notFromAnother() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertThat(connect("127.0.0.20", "/ws?user=a" + i, Map.of()).handshake().status()).isEqualTo(101);
+        }
+
+        assertRefused(connect("127.0.0.20", "/ws?user=a3", Map.of()), "too many connections from this address");
+        assertThat(connect("127.0.0.21", "/ws?user=a3", Map.of()).handshake().status()).isEqualTo(101);
+    }
+
+    @Test
+    void addressLimit_countsTheForwardedAddress_behindATrustedProxy() throws Exception {
+        // 127.0.0.1 is the trusted proxy: its connections count for the client its header names.
+        Map<String, String> fromClientOne = Map.of("X-Forwarded-For", "198.51.100.7");
+        for (int i = 0; i < 3; i++) {
+            assertThat(connect("127.0.0.1", "/ws?user=p" + i, fromClientOne).handshake().status()).isEqualTo(101);
+        }
+
+        assertRefused(connect("127.0.0.1", "/ws?user=p3", fromClientOne), "too many connections from this address");
+        assertThat(connect("127.0.0.1", "/ws?user=p3", Map.of("X-Forwarded-For", "198.51.100.8")).handshake().status())
+                .isEqualTo(101);
+    }
+
+    @Test
+    void forwardedFor_isIgnored_fromAnUntrustedPeer() throws Exception {
+        // Each claims a different client, but 127.0.0.30 is no proxy of ours: all four count for it.
+        for (int i = 0; i < 3; i++) {
+            assertThat(connect("127.0.0.30", "/ws?user=f" + i, Map.of("X-Forwarded-For", "203.0.113." + i))
+                    .handshake().status()).isEqualTo(101);
+        }
+
+        assertRefused(connect("127.0.0.30", "/ws?user=f3", Map.of("X-Forwarded-For", "203.0.113.99")),
+                "too many connections from this address");
+    }
+
+    @Test
+    void handshakeRate_refusesAnAddressOverItsBurst_with429AndRetryAfter() throws Exception {
+        // Burst 4 at 1/s: the first four always pass; ten in a row cannot all pass unless they took 6 s.
+        List<Integer> statuses = new ArrayList<>();
+        RawWebSocket refused = null;
+        for (int i = 0; i < 10; i++) {
+            try (RawWebSocket socket = RawWebSocket.connectFrom("127.0.0.40", rateServer.port(), "/ws?user=r" + i, Map.of())) {
+                statuses.add(socket.handshake().status());
+                if (socket.handshake().status() == 429 && refused == null) {
+                    refused = socket;
+                    assertThat(socket.handshake().header("Retry-After")).isEqualTo("1");
+                    assertThat(socket.handshake().body()).contains("rate_limited");
+                    assertThat(socket.handshake().header("Sec-WebSocket-Accept")).as("never upgraded").isNull();
+                }
+            }
+        }
+
+        assertThat(statuses.subList(0, 4)).containsOnly(101);
+        assertThat(statuses).contains(429);
+        try (RawWebSocket other = RawWebSocket.connectFrom("127.0.0.41", rateServer.port(), "/ws?user=r10", Map.of())) {
+            assertThat(other.handshake().status()).as("another address is not limited").isEqualTo(101);
+        }
+    }
+
+    private RawWebSocket connect(String source, String path, Map<String, String> headers) throws IOException {
+        RawWebSocket socket = RawWebSocket.connectFrom(source, server.port(), path, headers);
+        open.add(socket);
+        return socket;
+    }
+
+    private static void assertRefused(RawWebSocket socket, String reason) {
+        assertThat(socket.handshake().status()).isEqualTo(429);
+        assertThat(socket.handshake().header("Sec-WebSocket-Accept")).as("never upgraded").isNull();
+        assertThat(socket.handshake().header("Content-Type")).isEqualTo("application/json");
+        assertThat(socket.handshake().body()).contains("too_many_connections").contains(reason);
+    }
+}
