@@ -19,6 +19,11 @@ import java.util.List;
  *
  * <p>Entries are IP literals (IPv4 or IPv6) or CIDR blocks ({@code 10.0.0.0/8}). Parsing never looks a
  * name up: a host name in the configuration is refused at start, one in a header is not an address.
+ * A header entry may carry a port ({@code 192.0.2.7:5678}, {@code [2001:db8::7]:443}); an IPv4 address
+ * mapped into IPv6 ({@code ::ffff:192.0.2.7}) is the IPv4 address.
+ *
+ * <p>An IPv6 client is its /64: one host is routinely given a whole /64 and could otherwise take a new
+ * address, and a new limit, for every connection. The key of such a client is {@code 2001:db8:1:2::/64}.
  */
 public final class ClientAddress {
     private final List<Block> trustedProxies;
@@ -33,7 +38,8 @@ public final class ClientAddress {
     }
 
     /**
-     * The client's address, in Netty's canonical text form ({@code 127.0.0.1}, {@code 2001:db8::1}).
+     * The client's key for the limits: its IPv4 address ({@code 192.0.2.7}) or its IPv6 /64
+     * ({@code 2001:db8:1:2::/64}), in Netty's canonical text form.
      *
      * @param peer          the connection's remote address
      * @param forwardedFor  the {@code X-Forwarded-For} header (all values joined by commas), or null
@@ -44,7 +50,8 @@ public final class ClientAddress {
         if (peerBytes == null) {
             return String.valueOf(peer); // not an IP socket (a test's embedded channel): one bucket per peer
         }
-        String client = NetUtil.bytesToIpAddress(peerBytes);
+        peerBytes = unmapped(peerBytes);
+        String client = key(peerBytes);
         if (forwardedFor == null || !isTrusted(peerBytes)) {
             return client;
         }
@@ -53,16 +60,55 @@ public final class ClientAddress {
             int comma = forwardedFor.lastIndexOf(',', end - 1);
             String entry = forwardedFor.substring(comma + 1, end).trim();
             end = comma < 0 ? 0 : comma;
-            byte[] bytes = NetUtil.createByteArrayFromIpAddressString(entry);
+            byte[] bytes = parseEntry(entry);
             if (bytes == null) {
                 return client; // garbage from here leftwards: the last address we could believe
             }
-            client = NetUtil.bytesToIpAddress(bytes);
+            client = key(bytes);
             if (!isTrusted(bytes)) {
                 return client;
             }
         }
         return client; // every hop is a trusted proxy: the leftmost one is as near the client as we know
+    }
+
+    /** A header entry's address without its port, or null when it is not an IP address. */
+    private static byte[] parseEntry(String entry) {
+        String address = entry;
+        if (entry.startsWith("[")) { // [v6] or [v6]:port
+            int close = entry.indexOf(']');
+            address = close < 0 ? entry : entry.substring(1, close);
+        } else if (entry.indexOf(':') == entry.lastIndexOf(':') && entry.indexOf(':') > 0) { // v4:port
+            address = entry.substring(0, entry.indexOf(':'));
+        }
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address);
+        return bytes == null ? null : unmapped(bytes);
+    }
+
+    /** {@code ::ffff:a.b.c.d} as the four bytes of a.b.c.d; anything else as it is. */
+    private static byte[] unmapped(byte[] address) {
+        if (address.length != 16) {
+            return address;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (address[i] != 0) {
+                return address;
+            }
+        }
+        if (address[10] != (byte) 0xff || address[11] != (byte) 0xff) {
+            return address;
+        }
+        return new byte[] {address[12], address[13], address[14], address[15]};
+    }
+
+    /** The limits' key: an IPv4 address as it is, an IPv6 address as its /64. */
+    private static String key(byte[] address) {
+        if (address.length == 4) {
+            return NetUtil.bytesToIpAddress(address);
+        }
+        byte[] prefix = new byte[16];
+        System.arraycopy(address, 0, prefix, 0, 8);
+        return NetUtil.bytesToIpAddress(prefix) + "/64";
     }
 
     private boolean isTrusted(byte[] address) {
@@ -80,6 +126,9 @@ public final class ClientAddress {
             int slash = entry.indexOf('/');
             String address = slash < 0 ? entry : entry.substring(0, slash);
             byte[] network = NetUtil.createByteArrayFromIpAddressString(address);
+            if (network != null && slash < 0) {
+                network = unmapped(network);
+            }
             if (network == null) {
                 throw new IllegalArgumentException("server.trustedProxies: not an IP address or CIDR block: " + entry);
             }

@@ -59,10 +59,22 @@ public final class ConnectionLimits {
      * @return null when admitted, else which limit refused
      */
     public Refusal tryAcquire(String address, String userId) {
+        return tryAcquire(address, userId, false);
+    }
+
+    /**
+     * {@link #tryAcquire(String, String)}, for a connection that will replace one of the same user on this
+     * node when {@code replacing} (the same device reconnecting, or a single-session login): it is counted
+     * but never refused by the user limit, since the connection it replaces gives its slot back when it
+     * closes. Without this a phone whose old socket died silently could not reconnect until the heartbeat
+     * noticed.
+     */
+    public Refusal tryAcquire(String address, String userId, boolean replacing) {
         if (maxPerAddress > 0 && address != null && !increment(byAddress, address, maxPerAddress)) {
             return Refusal.ADDRESS;
         }
-        if (maxPerUser > 0 && userId != null && !increment(byUser, userId, maxPerUser)) {
+        if (maxPerUser > 0 && userId != null
+                && !increment(byUser, userId, replacing ? Integer.MAX_VALUE : maxPerUser)) {
             if (maxPerAddress > 0 && address != null) {
                 decrement(byAddress, address);
             }

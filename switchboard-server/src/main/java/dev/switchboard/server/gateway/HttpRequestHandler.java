@@ -177,7 +177,8 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
         WebSocketServerHandshaker handshaker = handshakerFactory.newHandshaker(request); // version 13 checked above
         String userId = principal == null ? null : principal.userId(); // null: the echo endpoint, no user
-        ConnectionLimits.Refusal refusal = limits.tryAcquire(clientAddress, userId);
+        ConnectionLimits.Refusal refusal = limits.tryAcquire(clientAddress, userId,
+                principal != null && replacesAConnection(principal));
         if (refusal != null) {
             refuseOverLimit(ctx, request, refusal);
             return;
@@ -220,6 +221,14 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         services.metrics().handshake(address ? "ip_limit" : "user_limit");
         HttpResponses.sendError(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS.code(), "too_many_connections",
                 address ? "too many connections from this address" : "too many connections for this user");
+    }
+
+    /** Whether this node holds a connection the new one will replace (same device, or single-session). */
+    private boolean replacesAConnection(Principal principal) {
+        if (services.config().auth().singleSession()) {
+            return !services.registry().connectionsOf(principal.userId()).isEmpty();
+        }
+        return services.registry().connection(principal.userId(), principal.deviceId()) != null;
     }
 
     /** Every {@code X-Forwarded-For} header, joined in order, or null. */

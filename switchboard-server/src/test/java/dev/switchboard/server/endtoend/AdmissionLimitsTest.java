@@ -72,6 +72,40 @@ class AdmissionLimitsTest {
     }
 
     @Test
+    void userLimit_letsADeviceReconnect_whileItsOldConnectionIsStillOpen() throws Exception {
+        // A phone whose network dropped silently reconnects before the server noticed the old socket die.
+        RawWebSocket stale = connect("127.0.0.9", "/ws?user=vera&device=phone", Map.of());
+        assertThat(connect("127.0.0.10", "/ws?user=vera&device=laptop", Map.of()).handshake().status()).isEqualTo(101);
+
+        RawWebSocket again = connect("127.0.0.11", "/ws?user=vera&device=phone", Map.of());
+
+        assertThat(again.handshake().status()).as("replaces, so not over the limit").isEqualTo(101);
+        assertThat(stale.awaitClose(Duration.ofSeconds(5))).as("the old one is replaced (kicked)").isEqualTo(4003);
+        assertRefused(connect("127.0.0.12", "/ws?user=vera&device=tablet", Map.of()),
+                "too many connections for this user");
+    }
+
+    @Test
+    void limits_countNothing_onceEveryConnectionClosed() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            connect("127.0.0.50", "/ws?user=z" + i, Map.of());
+        }
+        assertRefused(connect("127.0.0.50", "/ws?user=z3", Map.of()), "too many connections from this address");
+
+        closeAll();
+        open.clear();
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            try (RawWebSocket socket = RawWebSocket.connectFrom("127.0.0.50", server.port(), "/ws?user=z4", Map.of())) {
+                assertThat(socket.handshake().status()).isEqualTo(101);
+            }
+        });
+        for (int i = 5; i < 7; i++) {
+            assertThat(connect("127.0.0.50", "/ws?user=z" + i, Map.of()).handshake().status()).isEqualTo(101);
+        }
+    }
+
+    @Test
     void addressLimit_refusesTheFourthConnectionFromAnAddress_notFromAnother() throws Exception {
         for (int i = 0; i < 3; i++) {
             assertThat(connect("127.0.0.20", "/ws?user=a" + i, Map.of()).handshake().status()).isEqualTo(101);
@@ -110,12 +144,12 @@ class AdmissionLimitsTest {
     void handshakeRate_refusesAnAddressOverItsBurst_with429AndRetryAfter() throws Exception {
         // Burst 4 at 1/s: the first four always pass; ten in a row cannot all pass unless they took 6 s.
         List<Integer> statuses = new ArrayList<>();
-        RawWebSocket refused = null;
+        boolean checkedRefusal = false;
         for (int i = 0; i < 10; i++) {
             try (RawWebSocket socket = RawWebSocket.connectFrom("127.0.0.40", rateServer.port(), "/ws?user=r" + i, Map.of())) {
                 statuses.add(socket.handshake().status());
-                if (socket.handshake().status() == 429 && refused == null) {
-                    refused = socket;
+                if (socket.handshake().status() == 429 && !checkedRefusal) {
+                    checkedRefusal = true;
                     assertThat(socket.handshake().header("Retry-After")).isEqualTo("1");
                     assertThat(socket.handshake().body()).contains("rate_limited");
                     assertThat(socket.handshake().header("Sec-WebSocket-Accept")).as("never upgraded").isNull();

@@ -55,9 +55,37 @@ class ClientAddressTest {
 
         assertThat(clients.resolve(peer("192.168.7.255"), "198.51.100.7")).as("inside /22").isEqualTo("198.51.100.7");
         assertThat(clients.resolve(peer("192.168.8.1"), "198.51.100.7")).as("outside /22").isEqualTo("192.168.8.1");
-        assertThat(clients.resolve(peer("2001:db8::1"), "2001:db9:0::7")).as("canonical form").isEqualTo("2001:db9::7");
+        assertThat(clients.resolve(peer("2001:db8::1"), "2001:db9:0:5::7")).isEqualTo("2001:db9:0:5::/64");
         assertThat(clients.resolve(peer("2001:db9::1"), "198.51.100.7")).as("outside the v6 block")
-                .isEqualTo("2001:db9::1");
+                .isEqualTo("2001:db9::/64");
+    }
+
+    @Test
+    void resolve_keysAnIpv6ClientByIts64_soOneHostCannotTakeANewLimitPerAddress() {
+        ClientAddress clients = new ClientAddress(List.of());
+
+        assertThat(clients.resolve(peer("2001:db8:1:2::10"), null))
+                .isEqualTo(clients.resolve(peer("2001:db8:1:2:ffff:1:2:3"), null))
+                .isEqualTo("2001:db8:1:2::/64");
+        assertThat(clients.resolve(peer("2001:db8:1:3::10"), null)).isEqualTo("2001:db8:1:3::/64");
+    }
+
+    @Test
+    void resolve_dropsPortsFromForwardedEntries() {
+        ClientAddress clients = new ClientAddress(List.of("10.0.0.5"));
+
+        assertThat(clients.resolve(peer("10.0.0.5"), "198.51.100.7:5678")).isEqualTo("198.51.100.7");
+        assertThat(clients.resolve(peer("10.0.0.5"), "[2001:db8::7]:443")).isEqualTo("2001:db8::/64");
+        assertThat(clients.resolve(peer("10.0.0.5"), "[2001:db8::7]")).isEqualTo("2001:db8::/64");
+    }
+
+    @Test
+    void resolve_treatsIpv4MappedIpv6AsIpv4_forKeysAndTrustedProxies() {
+        ClientAddress clients = new ClientAddress(List.of("10.0.0.0/8"));
+
+        assertThat(clients.resolve(peer("10.0.0.5"), "::ffff:198.51.100.7")).isEqualTo("198.51.100.7");
+        assertThat(clients.resolve(peer("10.0.0.5"), "198.51.100.7, ::ffff:10.0.0.7"))
+                .as("a mapped inner proxy is still a trusted proxy").isEqualTo("198.51.100.7");
     }
 
     @Test
