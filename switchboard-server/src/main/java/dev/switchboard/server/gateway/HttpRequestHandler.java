@@ -178,7 +178,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         WebSocketServerHandshaker handshaker = handshakerFactory.newHandshaker(request); // version 13 checked above
         String userId = principal == null ? null : principal.userId(); // null: the echo endpoint, no user
         ConnectionLimits.Refusal refusal = limits.tryAcquire(clientAddress, userId,
-                principal != null && replacesAConnection(principal));
+                principal != null && limits.isEnabled() && replacesAConnection(principal));
         if (refusal != null) {
             refuseOverLimit(ctx, request, refusal);
             return;
