@@ -19,6 +19,8 @@ public final class Harness {
 
     private final HarnessOptions options;
     private final ArrayNode results = JSON.createArrayNode();
+    /** The machine's CPU counters when the row being measured started (for its steal). */
+    private CpuSteal.Sample measuringSince;
 
     public Harness(HarnessOptions options) {
         this.options = options;
@@ -30,13 +32,17 @@ public final class Harness {
         Files.createDirectories(logs);
         Scenarios scenarios = new Scenarios(options, logs);
         int failures = 0;
-        for (String target : options.targets) {
-            for (String scenario : options.scenarios) {
+        // Scenario by scenario, each target in turn: the rows compared with each other (Switchboard's
+        // latency and Bun's, say) are measured minutes apart, not a whole run apart, on a machine whose
+        // speed drifts (see CpuSteal).
+        for (String scenario : options.scenarios) {
+            for (String target : options.targets) {
                 if (!applies(scenario, target)) {
                     continue;
                 }
                 System.out.println("== " + scenario + " × " + target);
                 try {
+                    measuringSince = CpuSteal.sample();
                     runOne(scenarios, scenario, target, out.resolve("work").resolve(target + "-" + scenario));
                 } catch (Exception e) {
                     failures++;
@@ -139,6 +145,12 @@ public final class Harness {
         row.put("target", target);
         row.put("variant", variant);
         row.set("figures", figures);
+        CpuSteal.Sample now = CpuSteal.sample();
+        double steal = CpuSteal.percentBetween(measuringSince, now);
+        if (steal >= 0) {
+            row.put("cpuStealPercent", Math.round(steal * 10) / 10.0);
+        }
+        measuringSince = now; // a scenario that records several rows: the next one starts here
         results.add(row);
         System.out.println("   " + target + " " + variant + ": " + figures);
     }
