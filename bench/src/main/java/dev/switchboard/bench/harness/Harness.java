@@ -54,6 +54,7 @@ public final class Harness {
         ObjectNode document = JSON.createObjectNode();
         document.put("finishedAt", Instant.now().toString());
         document.put("smoke", options.smoke);
+        document.put("order", SCENARIO_BY_SCENARIO);
         document.set("machine", Machine.describe());
         document.set("results", results);
         Files.writeString(out.resolve("results.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(document));
@@ -73,6 +74,8 @@ public final class Harness {
         return failures == 0 ? 0 : 1;
     }
 
+    /** How results.json says its rows were run (older files, without it, ran target by target). */
+    static final String SCENARIO_BY_SCENARIO = "scenario by scenario";
     static final String SINGLE_NODE_THROUGHPUT = "durable 1:1, single node (SQLite)";
     /** The disk row that bounds the durable latency target from below (see {@link DiskProbe#groupCommit}). */
     static final String GROUP_COMMIT_FLOOR = "group commit of arrivals at %d/s: arrival to durable";

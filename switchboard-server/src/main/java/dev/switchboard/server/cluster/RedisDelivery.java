@@ -38,7 +38,7 @@ final class RedisDelivery implements RemoteDelivery {
      * channel prefix, the envelope. Publishes the envelope once to every other node with an unexpired
      * route of any recipient; returns how many nodes that was.
      */
-    private static final String DELIVER_SCRIPT = """
+    private static final RedisScript DELIVER_SCRIPT = new RedisScript("""
             local now = tonumber(ARGV[1])
             local sent = {}
             local count = 0
@@ -54,7 +54,7 @@ final class RedisDelivery implements RemoteDelivery {
               end
             end
             return count
-            """;
+            """);
 
     private final RedisConnections redis;
     private final RedisKeys keys;
@@ -93,9 +93,9 @@ final class RedisDelivery implements RemoteDelivery {
             routeKeys[i] = keys.routes(recipients.get(i).userId());
         }
         byte[] envelope = EnvelopeCodec.encode(new Envelope(recipients, payload, committedAtMillis));
-        redis.timed(redis.commands().async().<Long>eval(DELIVER_SCRIPT, ScriptOutputType.INTEGER, routeKeys,
+        DELIVER_SCRIPT.<Long>run(redis, ScriptOutputType.INTEGER, routeKeys,
                         utf8(Long.toString(System.currentTimeMillis())), utf8(nodeId), utf8(keys.nodeChannelPrefix()),
-                        envelope))
+                        envelope)
                 .whenComplete((nodes, error) -> {
                     if (error == null) {
                         scriptFailuresInARow.set(0);

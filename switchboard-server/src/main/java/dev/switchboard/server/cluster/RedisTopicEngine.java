@@ -32,7 +32,7 @@ public final class RedisTopicEngine implements TopicEngine {
     private static final Logger log = LoggerFactory.getLogger(RedisTopicEngine.class);
 
     /** KEYS: meta, history, idempotency. ARGV: channel, new epoch, history size, ttl ms, body, has-key. */
-    private static final String PUBLISH_SCRIPT = """
+    private static final RedisScript PUBLISH_SCRIPT = new RedisScript("""
             if ARGV[6] == '1' then
               local previous = redis.call('get', KEYS[3])
               if previous then return {previous, 1} end
@@ -55,10 +55,10 @@ public final class RedisTopicEngine implements TopicEngine {
             local position = epoch .. '\\n' .. offset
             if ARGV[6] == '1' then redis.call('set', KEYS[3], position, 'PX', ARGV[4]) end
             return {position, 0}
-            """;
+            """);
 
     /** KEYS: meta, history. ARGV: new epoch, ttl ms, with-publications. Creates the epoch of a new topic. */
-    private static final String HISTORY_SCRIPT = """
+    private static final RedisScript HISTORY_SCRIPT = new RedisScript("""
             local epoch = redis.call('hget', KEYS[1], 'e')
             if not epoch then
               epoch = ARGV[1]
@@ -69,7 +69,7 @@ public final class RedisTopicEngine implements TopicEngine {
             local entries = {}
             if ARGV[3] == '1' then entries = redis.call('lrange', KEYS[2], 0, -1) end
             return {epoch, offset, entries}
-            """;
+            """);
 
     private final RedisConnections redis;
     private final RedisKeys keys;
@@ -108,10 +108,10 @@ public final class RedisTopicEngine implements TopicEngine {
                                                     String idempotencyKey) {
         String idempotency = keys.topicIdempotency(topic, idempotencyKey == null ? "" : idempotencyKey);
         String body = (from == null ? "" : from) + "\n" + dataJson;
-        return redis.timed(redis.commands().async().<List<Object>>eval(PUBLISH_SCRIPT, ScriptOutputType.MULTI,
+        return PUBLISH_SCRIPT.<List<Object>>run(redis, ScriptOutputType.MULTI,
                         new String[] {keys.topicMeta(topic), keys.topicHistory(topic), idempotency},
                         bytes(keys.topicChannel(topic)), bytes(newEpoch()), bytes(Integer.toString(historySize)),
-                        bytes(Long.toString(ttlMillis)), bytes(body), bytes(idempotencyKey == null ? "0" : "1")))
+                        bytes(Long.toString(ttlMillis)), bytes(body), bytes(idempotencyKey == null ? "0" : "1"))
                 .thenApply(reply -> {
                     String[] position = text(reply.get(0)).split("\n", 2);
                     boolean duplicate = ((Number) reply.get(1)).longValue() == 1;
@@ -131,9 +131,9 @@ public final class RedisTopicEngine implements TopicEngine {
 
     @Override
     public CompletableFuture<TopicHistory> history(String topic, boolean withPublications) {
-        return redis.timed(redis.commands().async().<List<Object>>eval(HISTORY_SCRIPT, ScriptOutputType.MULTI,
+        return HISTORY_SCRIPT.<List<Object>>run(redis, ScriptOutputType.MULTI,
                         new String[] {keys.topicMeta(topic), keys.topicHistory(topic)},
-                        bytes(newEpoch()), bytes(Long.toString(ttlMillis)), bytes(withPublications ? "1" : "0")))
+                        bytes(newEpoch()), bytes(Long.toString(ttlMillis)), bytes(withPublications ? "1" : "0"))
                 .thenApply(reply -> {
                     String epoch = text(reply.get(0));
                     long offset = Long.parseLong(text(reply.get(1)));
