@@ -281,9 +281,7 @@ final class Report {
                 loops per process, connections spread over source addresses 127.0.0.2 …, at most 16,000 sockets per
                 process. Latency is receive time minus the *intended* send time of a fixed schedule (HdrHistogram;
                 coordinated omission corrected), in %s consecutive windows of %s s; the window with the median p99 is
-                reported, with every window's p99 beside it. **CPU steal** is the share of the machine's CPU time the
-                hypervisor gave to other guests while a row ran, start-up included (`/proc/stat`): where it differs
-                between two rows, so may their figures. Client and servers share the machine's 2 cores, so every figure
+                reported, with every window's p99 beside it.%s Client and servers share the machine's 2 cores, so every figure
                 includes the load generator's own CPU use. Every run is preceded by %s s of unmeasured warm-up, for
                 every target alike. Idle memory is the server's RSS slope between two connection counts, after a
                 warm-up round of connections, in %s rounds of which the median is reported (RSS moves by a few MB
@@ -299,7 +297,20 @@ final class Report {
                 machine.get("kernel").asText(), machine.get("java").asText(), machine.get("node").asText(),
                 document.get("finishedAt").asText(), document.get("smoke").asBoolean() ? " (smoke run: tiny sizes, not figures)" : "",
                 options.serverIoThreads, options.serverJvmOptions, options.memoryJvmOptions, options.latencyRounds, options.seconds,
-                options.warmupSeconds, options.idleRounds, markdown("benchmarks/"), analysis());
+                stealNote(), options.warmupSeconds, options.idleRounds, markdown("benchmarks/"), analysis());
+    }
+
+    /** What the CPU steal column means, where the run recorded it (older results.json files did not). */
+    private String stealNote() {
+        for (JsonNode row : document.get("results")) {
+            if (row.has("cpuStealPercent")) {
+                return """
+                         **CPU steal** is the share of the machine's CPU time the hypervisor gave to other
+                        guests while a row ran, start-up included (`/proc/stat`): where it differs between two
+                        rows, so may their figures.""".replace('\n', ' ').replaceAll(" +", " ");
+            }
+        }
+        return "";
     }
 
     /** How the run ordered its rows: this harness runs each scenario's targets in turn; older runs went target by target. */
