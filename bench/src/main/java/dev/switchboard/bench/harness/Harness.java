@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.Callable;
 
 /**
  * Runs the chosen scenarios against each target in turn — one server at a time on this machine,
@@ -19,8 +20,6 @@ public final class Harness {
 
     private final HarnessOptions options;
     private final ArrayNode results = JSON.createArrayNode();
-    /** The machine's CPU counters when the row being measured started (for its steal). */
-    private CpuSteal.Sample measuringSince;
 
     public Harness(HarnessOptions options) {
         this.options = options;
@@ -42,12 +41,11 @@ public final class Harness {
                 }
                 System.out.println("== " + scenario + " × " + target);
                 try {
-                    measuringSince = CpuSteal.sample();
                     runOne(scenarios, scenario, target, out.resolve("work").resolve(target + "-" + scenario));
                 } catch (Exception e) {
                     failures++;
                     System.out.println("   FAILED: " + e);
-                    record(scenario, target, "", JSON.createObjectNode().put("error", e.toString()));
+                    addRow(scenario, target, "", JSON.createObjectNode().put("error", e.toString()), -1);
                 }
             }
         }
@@ -96,26 +94,26 @@ public final class Harness {
         Files.createDirectories(work);
         if ("cluster".equals(scenario)) {
             try (SwitchboardTarget cluster = SwitchboardTarget.cluster(options, options.serverJvmOptions, work, 2)) {
-                record(scenario, targetName, "same node", scenarios.latency(cluster, "chat", 0, 0));
-                record(scenario, targetName, "cross node", scenarios.latency(cluster, "chat", 0, 1));
-                record(scenario, targetName, "same node (topic)", scenarios.latency(cluster, "topic", 0, 0));
-                record(scenario, targetName, "cross node (topic)", scenarios.latency(cluster, "topic", 0, 1));
+                record(scenario, targetName, "same node", () -> scenarios.latency(cluster, "chat", 0, 0));
+                record(scenario, targetName, "cross node", () -> scenarios.latency(cluster, "chat", 0, 1));
+                record(scenario, targetName, "same node (topic)", () -> scenarios.latency(cluster, "topic", 0, 0));
+                record(scenario, targetName, "cross node (topic)", () -> scenarios.latency(cluster, "topic", 0, 1));
                 // Durable throughput of the cluster store, senders on one node and receivers on the other.
-                record("throughput", targetName, CLUSTER_THROUGHPUT, scenarios.throughput(cluster, 0, 1));
+                record("throughput", targetName, CLUSTER_THROUGHPUT, () -> scenarios.throughput(cluster, 0, 1));
             }
             return;
         }
         if ("disk".equals(scenario)) {
-            record(scenario, targetName, "fdatasync of a 4 KiB append", DiskProbe.measure(work, options.smoke ? 100 : 2000));
+            record(scenario, targetName, "fdatasync of a 4 KiB append", () -> DiskProbe.measure(work, options.smoke ? 100 : 2000));
             record(scenario, targetName, GROUP_COMMIT_FLOOR.formatted(options.latencyRate),
-                    DiskProbe.groupCommit(work, options.latencyRate, options.smoke ? 200 : 10 * options.latencyRate));
+                    () -> DiskProbe.groupCommit(work, options.latencyRate, options.smoke ? 200 : 10 * options.latencyRate));
             return;
         }
         if ("scale".equals(scenario)) {
             int nodes = options.smoke ? 2 : options.scaleNodes;
             try (SwitchboardTarget cluster = SwitchboardTarget.cluster(options, options.memoryJvmOptions, work, nodes)) {
                 record(scenario, targetName, nodes + " nodes",
-                        scenarios.scale(cluster, options.smoke ? 400 : options.scaleConnections));
+                        () -> scenarios.scale(cluster, options.smoke ? 400 : options.scaleConnections));
             }
             return;
         }
@@ -123,37 +121,41 @@ public final class Harness {
                 "idle".equals(scenario) ? options.memoryJvmOptions : options.serverJvmOptions, work)
                 : PeerTarget.start(targetName, options.peersDirectory.toAbsolutePath(), work)) {
             switch (scenario) {
-                case "idle" -> record(scenario, targetName, "", scenarios.idle(target));
+                case "idle" -> record(scenario, targetName, "", () -> scenarios.idle(target));
                 case "handshake" -> record(scenario, targetName, target instanceof SwitchboardTarget ? "JWT HS256" : "no auth",
-                        scenarios.handshakes(target));
+                        () -> scenarios.handshakes(target));
                 case "latency" -> {
                     if (target instanceof SwitchboardTarget) {
-                        record(scenario, targetName, "durable chat", scenarios.latency(target, "chat", 0, 0));
-                        record(scenario, targetName, "topic (ephemeral)", scenarios.latency(target, "topic", 0, 0));
+                        record(scenario, targetName, "durable chat", () -> scenarios.latency(target, "chat", 0, 0));
+                        record(scenario, targetName, "topic (ephemeral)", () -> scenarios.latency(target, "topic", 0, 0));
                     } else {
-                        record(scenario, targetName, "1:1 in memory", scenarios.latency(target, "chat", 0, 0));
+                        record(scenario, targetName, "1:1 in memory", () -> scenarios.latency(target, "chat", 0, 0));
                     }
                 }
-                case "fanout" -> record(scenario, targetName, "topic", scenarios.fanout(target, "topic"));
-                case "group" -> record(scenario, targetName, "durable group", scenarios.fanout(target, "group"));
-                case "throughput" -> record(scenario, targetName, SINGLE_NODE_THROUGHPUT, scenarios.throughput(target, 0, 0));
+                case "fanout" -> record(scenario, targetName, "topic", () -> scenarios.fanout(target, "topic"));
+                case "group" -> record(scenario, targetName, "durable group", () -> scenarios.fanout(target, "group"));
+                case "throughput" -> record(scenario, targetName, SINGLE_NODE_THROUGHPUT, () -> scenarios.throughput(target, 0, 0));
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         }
     }
 
-    private void record(String scenario, String target, String variant, ObjectNode figures) {
+    /** Runs one measurement and adds its row, with the machine's CPU steal while it ran (worker start and warm-up included). */
+    private void record(String scenario, String target, String variant, Callable<ObjectNode> measurement) throws Exception {
+        CpuSteal.Sample before = CpuSteal.sample();
+        ObjectNode figures = measurement.call();
+        addRow(scenario, target, variant, figures, CpuSteal.percentBetween(before, CpuSteal.sample()));
+    }
+
+    private void addRow(String scenario, String target, String variant, ObjectNode figures, double stealPercent) {
         ObjectNode row = JSON.createObjectNode();
         row.put("scenario", scenario);
         row.put("target", target);
         row.put("variant", variant);
         row.set("figures", figures);
-        CpuSteal.Sample now = CpuSteal.sample();
-        double steal = CpuSteal.percentBetween(measuringSince, now);
-        if (steal >= 0) {
-            row.put("cpuStealPercent", Math.round(steal * 10) / 10.0);
+        if (stealPercent >= 0) {
+            row.put("cpuStealPercent", Math.round(stealPercent * 10) / 10.0);
         }
-        measuringSince = now; // a scenario that records several rows: the next one starts here
         results.add(row);
         System.out.println("   " + target + " " + variant + ": " + figures);
     }

@@ -306,8 +306,8 @@ final class Report {
             if (row.has("cpuStealPercent")) {
                 return """
                          **CPU steal** is the share of the machine's CPU time the hypervisor gave to other
-                        guests while a row ran, start-up included (`/proc/stat`): where it differs between two
-                        rows, so may their figures.""".replace('\n', ' ').replaceAll(" +", " ");
+                        guests while a row was measured, its warm-up included (`/proc/stat`): where it differs
+                        between two rows, so may their figures.""".replace('\n', ' ').replaceAll(" +", " ");
             }
         }
         return "";

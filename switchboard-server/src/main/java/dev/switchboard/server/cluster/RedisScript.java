@@ -17,11 +17,12 @@ import java.util.function.Function;
  * it) answers {@code NOSCRIPT}; that call is then sent once more with the whole script ({@code EVAL}),
  * which also loads it for the calls after it.
  *
- * <p>Order: a call answered {@code NOSCRIPT} runs after the commands sent while it was in flight.
- * Redis answers a connection's commands in order and the retries are sent in that order, so two
- * scripts sent in a row still run in a row; only when Redis has just lost its scripts can a script
- * run after a plain command sent behind it. The callers tolerate that: a delivery that overtakes
- * another is caught up from the store by sequence, and a publication is numbered when it runs.
+ * <p>Order: a call answered {@code NOSCRIPT} runs later than it was sent, after calls sent behind it
+ * that found the script (loaded meanwhile by another call of this node or of another node). Use it
+ * only where that is harmless at the moment Redis has lost its scripts: a 1:1 delivery that overtakes
+ * another is caught up from the store by sequence, and a history read has no order. A script whose
+ * calls must run in the order they were sent (the topic publication, which numbers them) is sent
+ * whole every time.
  *
  * <p>Errors other than {@code NOSCRIPT} (a failing script, scripting refused, a timeout) are not
  * retried: they complete the returned stage as they are.

@@ -31,8 +31,15 @@ import org.slf4j.LoggerFactory;
 public final class RedisTopicEngine implements TopicEngine {
     private static final Logger log = LoggerFactory.getLogger(RedisTopicEngine.class);
 
-    /** KEYS: meta, history, idempotency. ARGV: channel, new epoch, history size, ttl ms, body, has-key. */
-    private static final RedisScript PUBLISH_SCRIPT = new RedisScript("""
+    /**
+     * KEYS: meta, history, idempotency. ARGV: channel, new epoch, history size, ttl ms, body, has-key.
+     *
+     * <p>Sent whole ({@code EVAL}) on every call, unlike the other scripts ({@link RedisScript}): a
+     * publisher's publications must be numbered in the order it sent them, and Redis runs one
+     * connection's commands in order. By SHA, a call that Redis answers {@code NOSCRIPT} (just after a
+     * restart) would run after calls sent behind it once another node has loaded the script again.
+     */
+    private static final String PUBLISH_SCRIPT = """
             if ARGV[6] == '1' then
               local previous = redis.call('get', KEYS[3])
               if previous then return {previous, 1} end
@@ -55,7 +62,7 @@ public final class RedisTopicEngine implements TopicEngine {
             local position = epoch .. '\\n' .. offset
             if ARGV[6] == '1' then redis.call('set', KEYS[3], position, 'PX', ARGV[4]) end
             return {position, 0}
-            """);
+            """;
 
     /** KEYS: meta, history. ARGV: new epoch, ttl ms, with-publications. Creates the epoch of a new topic. */
     private static final RedisScript HISTORY_SCRIPT = new RedisScript("""
@@ -108,10 +115,10 @@ public final class RedisTopicEngine implements TopicEngine {
                                                     String idempotencyKey) {
         String idempotency = keys.topicIdempotency(topic, idempotencyKey == null ? "" : idempotencyKey);
         String body = (from == null ? "" : from) + "\n" + dataJson;
-        return PUBLISH_SCRIPT.<List<Object>>run(redis, ScriptOutputType.MULTI,
+        return redis.timed(redis.commands().async().<List<Object>>eval(PUBLISH_SCRIPT, ScriptOutputType.MULTI,
                         new String[] {keys.topicMeta(topic), keys.topicHistory(topic), idempotency},
                         bytes(keys.topicChannel(topic)), bytes(newEpoch()), bytes(Integer.toString(historySize)),
-                        bytes(Long.toString(ttlMillis)), bytes(body), bytes(idempotencyKey == null ? "0" : "1"))
+                        bytes(Long.toString(ttlMillis)), bytes(body), bytes(idempotencyKey == null ? "0" : "1")))
                 .thenApply(reply -> {
                     String[] position = text(reply.get(0)).split("\n", 2);
                     boolean duplicate = ((Number) reply.get(1)).longValue() == 1;

@@ -12,6 +12,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -84,11 +87,28 @@ class RedisScriptIT {
     }
 
     @Test
+    void callsInFlightWhenRedisLostTheScript_allComplete_eachOnce() throws Exception {
+        assertThat(increment("counter", 1)).isEqualTo(1L);
+        admin.scriptFlush();
+
+        List<CompletableFuture<Long>> calls = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            calls.add(INCREMENT.run(redis, ScriptOutputType.INTEGER, new String[] {"counter"},
+                    "1".getBytes(StandardCharsets.UTF_8)));
+        }
+        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+
+        assertThat(calls).extracting(CompletableFuture::join).doesNotHaveDuplicates().hasSize(50);
+        assertThat(admin.get("counter")).as("every call ran exactly once").isEqualTo("51");
+        assertThat(admin.scriptExists(INCREMENT.sha1())).containsExactly(true);
+    }
+
+    @Test
     void aFailingScriptFailsTheCall_andIsNotSentAgain() throws Exception {
         for (int i = 0; i < 3; i++) {
             assertThatThrownBy(() -> FAILING.<Long>run(redis, ScriptOutputType.INTEGER, new String[0]).get(5, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
-                    .hasCauseInstanceOf(RedisCommandExecutionException.class)
+                    .hasCauseExactlyInstanceOf(RedisCommandExecutionException.class)
                     .hasMessageContaining("refused by the script");
         }
 
