@@ -57,6 +57,12 @@ public final class HarnessOptions {
     @Option(names = "--warmup-seconds", defaultValue = "20", description = "unmeasured seconds before every measured run")
     public int warmupSeconds;
 
+    @Option(names = "--latency-warmup-seconds", defaultValue = "45",
+            description = "1:1 latency: unmeasured seconds before the first window; longer than the server's"
+                    + " first keep-alive round (pings after 30 s without inbound traffic), which makes the JIT recompile"
+                    + " the write path once")
+    public int latencyWarmupSeconds;
+
     @Option(names = "--seconds", defaultValue = "15", description = "measured seconds per run")
     public int seconds;
 

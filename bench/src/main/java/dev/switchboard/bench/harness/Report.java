@@ -282,8 +282,8 @@ final class Report {
                 process. Latency is receive time minus the *intended* send time of a fixed schedule (HdrHistogram;
                 coordinated omission corrected), in %s consecutive windows of %s s; the window with the median p99 is
                 reported, with every window's p99 beside it.%s Client and servers share the machine's 2 cores, so every figure
-                includes the load generator's own CPU use. Every run is preceded by %s s of unmeasured warm-up, for
-                every target alike. Idle memory is the server's RSS slope between two connection counts, after a
+                includes the load generator's own CPU use. Every run is preceded by %s s of unmeasured warm-up (%s s
+                before the 1:1 latency windows, past the server's first keep-alive round), for every target alike. Idle memory is the server's RSS slope between two connection counts, after a
                 warm-up round of connections, in %s rounds of which the median is reported (RSS moves by a few MB
                 between identical rounds); for the JVM a collection is requested (`jcmd GC.run`) before each
                 reading, since its collector would otherwise only run under allocation pressure (the peers'
@@ -297,7 +297,7 @@ final class Report {
                 machine.get("kernel").asText(), machine.get("java").asText(), machine.get("node").asText(),
                 document.get("finishedAt").asText(), document.get("smoke").asBoolean() ? " (smoke run: tiny sizes, not figures)" : "",
                 options.serverIoThreads, options.serverJvmOptions, options.memoryJvmOptions, options.latencyRounds, options.seconds,
-                stealNote(), options.warmupSeconds, options.idleRounds, markdown("benchmarks/"), analysis());
+                stealNote(), options.warmupSeconds, options.latencyWarmupSeconds, options.idleRounds, markdown("benchmarks/"), analysis());
     }
 
     /** What the CPU steal column means, where the run recorded it (older results.json files did not). */
