@@ -53,6 +53,7 @@ public final class Harness {
         document.put("finishedAt", Instant.now().toString());
         document.put("smoke", options.smoke);
         document.put("order", SCENARIO_BY_SCENARIO);
+        document.set("settings", RunSettings.effective(options).toJson());
         document.set("machine", Machine.describe());
         document.set("results", results);
         Files.writeString(out.resolve("results.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(document));

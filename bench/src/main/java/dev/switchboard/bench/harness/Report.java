@@ -12,10 +12,13 @@ import java.util.function.Predicate;
 final class Report {
     private final JsonNode document;
     private final HarnessOptions options;
+    /** What the run was measured with (results.json's settings). */
+    private final RunSettings settings;
 
     Report(JsonNode document, HarnessOptions options) {
         this.document = document;
         this.options = options;
+        this.settings = RunSettings.read(document, options);
     }
 
     private List<JsonNode> rows(String scenario) {
@@ -175,7 +178,7 @@ final class Report {
                 List.of("kB per connection"), f -> new double[] {f.get("bytesPerConnection").asDouble() / 1000});
         bars(directory.resolve("handshakes.png"), "WebSocket handshakes per second", "handshakes/s", "handshake",
                 List.of("handshakes/s"), f -> new double[] {f.get("perSecond").asDouble()});
-        bars(directory.resolve("latency.png"), "1:1 latency percentiles at " + options.latencyRate + " msg/s", "ms", "latency",
+        bars(directory.resolve("latency.png"), "1:1 latency percentiles at " + settings.latencyRate() + " msg/s", "ms", "latency",
                 List.of("p50", "p99", "p99.9"), f -> new double[] {f.get("p50Micros").asDouble() / 1000,
                         f.get("p99Micros").asDouble() / 1000, f.get("p999Micros").asDouble() / 1000});
         bars(directory.resolve("fanout.png"), "Topic fan-out, delivered messages per second", "messages/s", "fanout",
@@ -216,7 +219,7 @@ final class Report {
         JsonNode bunFanout = find("fanout", "bun", v -> true);
         Double ratio = fanout == null || bunFanout == null ? null
                 : fanout.get("deliveredPerSecond").asDouble() / bunFanout.get("deliveredPerSecond").asDouble();
-        target(md, "topic fan-out, 1 topic × " + (options.smoke ? 50 : options.fanoutSubscribers) + " subscribers",
+        target(md, "topic fan-out, 1 topic × " + settings.fanoutSubscribers() + " subscribers",
                 "≥ 1.5 × Bun", ratio, value -> value >= 1.5, "%.2f × Bun");
         JsonNode durable = find("latency", "switchboard", v -> v.startsWith("durable"));
         target(md, "1:1 latency, durable chat, p99", "≤ 2 ms",
@@ -282,8 +285,8 @@ final class Report {
                 process. Latency is receive time minus the *intended* send time of a fixed schedule (HdrHistogram;
                 coordinated omission corrected), in %s consecutive windows of %s s; the window with the median p99 is
                 reported, with every window's p99 beside it.%s Client and servers share the machine's 2 cores, so every figure
-                includes the load generator's own CPU use. Every run is preceded by %s s of unmeasured warm-up (%s s
-                before the 1:1 latency windows, past the server's first keep-alive round), for every target alike. Idle memory is the server's RSS slope between two connection counts, after a
+                includes the load generator's own CPU use. Every run is preceded by %s s of unmeasured warm-up%s, for
+                every target alike. Idle memory is the server's RSS slope between two connection counts, after a
                 warm-up round of connections, in %s rounds of which the median is reported (RSS moves by a few MB
                 between identical rounds); for the JVM a collection is requested (`jcmd GC.run`) before each
                 reading, since its collector would otherwise only run under allocation pressure (the peers'
@@ -296,8 +299,15 @@ final class Report {
                 %s%s""".formatted(runOrder(), machine.get("cpu").asText(), machine.get("cores").asText(), machine.get("memory").asText(),
                 machine.get("kernel").asText(), machine.get("java").asText(), machine.get("node").asText(),
                 document.get("finishedAt").asText(), document.get("smoke").asBoolean() ? " (smoke run: tiny sizes, not figures)" : "",
-                options.serverIoThreads, options.serverJvmOptions, options.memoryJvmOptions, options.latencyRounds, options.seconds,
-                stealNote(), options.warmupSeconds, options.latencyWarmupSeconds, options.idleRounds, markdown("benchmarks/"), analysis());
+                settings.serverIoThreads(), settings.serverJvmOptions(), settings.memoryJvmOptions(), settings.latencyRounds(),
+                settings.seconds(), stealNote(), settings.warmupSeconds(), latencyWarmupNote(), settings.idleRounds(), markdown("benchmarks/"), analysis());
+    }
+
+    /** The 1:1 latency runs' own warm-up, where the run gave them one. */
+    private String latencyWarmupNote() {
+        return settings.latencyWarmupSeconds() == settings.warmupSeconds() ? ""
+                : " (" + settings.latencyWarmupSeconds() + " s before the 1:1 latency windows, past the server's first"
+                        + " keep-alive round: `bench/README.md`)";
     }
 
     /** What the CPU steal column means, where the run recorded it (older results.json files did not). */

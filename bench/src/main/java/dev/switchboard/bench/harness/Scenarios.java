@@ -23,15 +23,18 @@ final class Scenarios {
     private static final int SOCKETS_PER_WORKER = 16_000;
 
     private final HarnessOptions options;
+    /** The sizes measured with (a smoke run's are tiny); results.json records them. */
+    private final RunSettings settings;
     private final Path logs;
 
     Scenarios(HarnessOptions options, Path logs) {
         this.options = options;
+        this.settings = RunSettings.effective(options);
         this.logs = logs;
     }
 
     private int seconds() {
-        return options.smoke ? 2 : options.seconds;
+        return settings.seconds();
     }
 
     /**
@@ -40,7 +43,7 @@ final class Scenarios {
      * 30 s from a cold start (5 s of warm-up measured 4–7k handshakes/s, a warm node over 10k/s).
      */
     private String warmup() {
-        return options.smoke ? "1" : Integer.toString(options.warmupSeconds);
+        return Integer.toString(settings.warmupSeconds());
     }
 
     /**
@@ -54,7 +57,7 @@ final class Scenarios {
      * worst in every run (0.86–1.71 ms at the p99 on the topic path, against about 0.5 ms after it).
      */
     private String latencyWarmup() {
-        return options.smoke ? "1" : Integer.toString(options.latencyWarmupSeconds);
+        return Integer.toString(settings.latencyWarmupSeconds());
     }
 
     private long readyTimeout(int connections) {
@@ -76,7 +79,7 @@ final class Scenarios {
         // so no measurement below counts compiler memory or new code as per-connection cost.
         hold(target, port, "warmup", 0, first, 0).close();
         List<ObjectNode> rounds = new ArrayList<>();
-        for (int round = 0; round < (options.smoke ? 1 : options.idleRounds); round++) {
+        for (int round = 0; round < settings.idleRounds(); round++) {
             rounds.add(idleRound(target, port, first, total));
         }
         rounds.sort(java.util.Comparator.comparingDouble(round -> round.get("bytesPerConnection").asDouble()));
@@ -170,8 +173,8 @@ final class Scenarios {
      */
     ObjectNode latency(Target target, String mode, int senderNode, int receiverNode) throws Exception {
         int pairs = options.smoke ? 10 : 100;
-        int rate = options.smoke ? 200 : options.latencyRate;
-        int rounds = options.smoke ? 2 : options.latencyRounds;
+        int rate = settings.latencyRate();
+        int rounds = settings.latencyRounds();
         try (Worker worker = Worker.start(logs, readyTimeout(2 * pairs), "--role", "latency", "--dialect", target.dialect(),
                 "--mode", mode, "--port", Integer.toString(target.ports().get(senderNode)),
                 "--receiver-port", Integer.toString(target.ports().get(receiverNode)),
@@ -179,7 +182,7 @@ final class Scenarios {
                 "--rate", Integer.toString(rate), "--seconds", Integer.toString(seconds()), "--rounds", Integer.toString(rounds),
                 "--warmup-seconds", latencyWarmup(), "--sources", Worker.sourceAddress(20))) {
             worker.go();
-            ObjectNode result = (ObjectNode) worker.awaitResult((long) seconds() * rounds + options.latencyWarmupSeconds + 180L);
+            ObjectNode result = (ObjectNode) worker.awaitResult((long) seconds() * rounds + settings.latencyWarmupSeconds() + 180L);
             result.put("mode", mode);
             return result;
         }
@@ -187,7 +190,7 @@ final class Scenarios {
 
     /** One topic, {@code fanoutSubscribers} subscribers, one publisher: deliveries per second and their latency. */
     ObjectNode fanout(Target target, String mode) throws Exception {
-        int subscribers = options.smoke ? 50 : options.fanoutSubscribers;
+        int subscribers = settings.fanoutSubscribers();
         String topic = "group".equals(mode) ? "bench-group" : "fanout";
         if ("group".equals(mode)) {
             createGroup((SwitchboardTarget) target, topic, subscribers);
