@@ -11,13 +11,11 @@ import java.util.function.Predicate;
 /** Turns a run's results into Markdown tables, PNG charts, and the docs/BENCHMARKS.md page. */
 final class Report {
     private final JsonNode document;
-    private final HarnessOptions options;
     /** What the run was measured with (results.json's settings). */
     private final RunSettings settings;
 
     Report(JsonNode document, HarnessOptions options) {
         this.document = document;
-        this.options = options;
         this.settings = RunSettings.read(document, options);
     }
 

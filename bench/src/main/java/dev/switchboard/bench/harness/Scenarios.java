@@ -53,8 +53,8 @@ final class Scenarios {
      * thrown away ("made not entrant") about 30 s after the connections opened: the server's first
      * keep-alive pings to the receivers (which only receive) and their pongs are frame types those
      * methods had never seen. They run slower until recompiled, which at this rate takes seconds. With
-     * 20 s of warm-up that falls in the first measured window, and the first window was Switchboard's
-     * worst in every run (0.86–1.71 ms at the p99 on the topic path, against about 0.5 ms after it).
+     * 20 s of warm-up that falls in the first measured window, which was Switchboard's worst in each of
+     * those runs (0.71–1.71 ms at the p99 on the topic path, against 0.4–0.6 ms after it; bench/analysis.md).
      */
     private String latencyWarmup() {
         return Integer.toString(settings.latencyWarmupSeconds());

@@ -29,6 +29,15 @@ class RunSettingsTest {
     }
 
     @Test
+    void everySettingSurvivesTheRoundTripThroughResultsJson() {
+        RunSettings recorded = new RunSettings(3, "-Xmx1g", "-Xms8m", 700, 4, 9, 11, 50, 6, 250);
+        ObjectNode document = JSON.createObjectNode();
+        document.set("settings", recorded.toJson());
+
+        assertThat(RunSettings.read(document, CommandLine.populateCommand(new HarnessOptions()))).isEqualTo(recorded);
+    }
+
+    @Test
     void aSmokeRunRecordsItsTinySizes() {
         HarnessOptions smoke = CommandLine.populateCommand(new HarnessOptions(), "--smoke");
 
