@@ -391,7 +391,7 @@ public final class LoadWorker {
             sender.listen((session, kind, timestamp) -> {
                 if (kind == Inbound.REPLY && running.get()) {
                     acknowledged.increment();
-                    session.send(client.dialect().send(to, "{\"t\":1}", sequence.incrementAndGet()));
+                    session.sendAfterRead(client.dialect().send(to, "{\"t\":1}", sequence.incrementAndGet()));
                 }
             });
         }

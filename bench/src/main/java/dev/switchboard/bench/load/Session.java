@@ -29,6 +29,7 @@ public final class Session extends SimpleChannelInboundHandler<WebSocketFrame> {
     private volatile Listener listener = (session, kind, timestamp) -> { };
     private volatile Channel channel;
     private int closeCode = -1;
+    private boolean flushAfterRead;
 
     Session(String user, Dialect dialect, boolean needTimestamps, boolean receive) {
         this.user = user;
@@ -69,6 +70,25 @@ public final class Session extends SimpleChannelInboundHandler<WebSocketFrame> {
 
     public void flush() {
         channel.flush();
+    }
+
+    /**
+     * On the session's event loop, from a {@link Listener}: writes now and flushes once the current read
+     * is handled, so the answers to frames that arrived together leave in one system call, as a client
+     * that pipelines its requests sends them.
+     */
+    public void sendAfterRead(String text) {
+        channel.write(new TextWebSocketFrame(text), channel.voidPromise());
+        flushAfterRead = true;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (flushAfterRead) {
+            flushAfterRead = false;
+            ctx.flush();
+        }
+        super.channelReadComplete(ctx);
     }
 
     public boolean isWritable() {
