@@ -46,7 +46,8 @@ public final class JdbcDatabase implements AutoCloseable {
                 new ArrayBlockingQueue<>(READ_QUEUE_CAPACITY),
                 runnable -> new ReaderThread(runnable, "store-reader-" + threadNumber.incrementAndGet()));
         this.checkpointer = dialect == SqlDialect.SQLITE
-                ? new SqliteCheckpointer(dataSource, databaseFile, writer::requestCheckpoint) : null;
+                ? new SqliteCheckpointer(dataSource, databaseFile, writer::requestCheckpoint, writer::commits,
+                        SqliteCheckpointer.INTERVAL_MILLIS) : null;
     }
 
     /**

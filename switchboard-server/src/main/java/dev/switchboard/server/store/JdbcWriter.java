@@ -83,6 +83,8 @@ final class JdbcWriter implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean healthy = true;
     private volatile boolean checkpointRequested;
+    /** Transactions committed so far; written by the writer thread only. */
+    private volatile long commits;
 
     JdbcWriter(DataSource dataSource, SqlDialect dialect, int queueCapacity, int maxBatch) {
         this.dataSource = dataSource;
@@ -121,6 +123,11 @@ final class JdbcWriter implements AutoCloseable {
 
     boolean isHealthy() {
         return healthy && running && thread.isAlive();
+    }
+
+    /** How many transactions the writer has committed since it started (never decreases). */
+    long commits() {
+        return commits;
     }
 
     private void loop() {
@@ -256,6 +263,7 @@ final class JdbcWriter implements AutoCloseable {
                 }
                 context.beforeCommit();
                 context.connection().commit();
+                commits++; // the only writer of the field: volatile for readers, no atomic needed
                 context.afterCommit();
                 healthy = true;
                 break;

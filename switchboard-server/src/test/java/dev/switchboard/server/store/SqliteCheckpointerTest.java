@@ -2,10 +2,16 @@ package dev.switchboard.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.switchboard.protocol.TargetKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The embedded store's checkpoints: under a steady stream of commits the write-ahead log keeps
  * restarting from its beginning (the writer finishes each background checkpoint when idle), instead
- * of growing to the writer's own automatic-checkpoint backstop.
+ * of growing to the writer's own automatic-checkpoint backstop; with nothing committed, rounds do nothing.
  */
 class SqliteCheckpointerTest {
     /** Sequential commits, each several log frames (message, inbox entries, sequences, indexes). */
@@ -50,6 +56,43 @@ class SqliteCheckpointerTest {
         // background checkpoints and only its backstop restarts the log.
         assertThat(largestLog).as("the log restarted along the way, long before the writer's backstop")
                 .isLessThan(JdbcWriter.WRITER_AUTOCHECKPOINT_PAGES * PAGE_BYTES * 6 / 10);
+    }
+
+    @Test
+    void round_doesNothing_untilSomethingIsCommittedAfterTheLogWasCopiedWhole() throws Exception {
+        Path file = dataDirectory.resolve("rounds.db");
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl("jdbc:sqlite:" + file);
+        config.addDataSourceProperty("journal_mode", "WAL");
+        try (HikariDataSource dataSource = new HikariDataSource(config)) {
+            commit(dataSource, "CREATE TABLE t (n INTEGER)");
+            AtomicLong commits = new AtomicLong(1);
+            AtomicInteger finishRequests = new AtomicInteger();
+            SqliteCheckpointer checkpointer = new SqliteCheckpointer(dataSource, file, finishRequests::incrementAndGet,
+                    commits::get, 0);
+            try {
+                assertThat(checkpointer.runRound()).as("the first round copies the log").isTrue();
+                assertThat(finishRequests).hasValue(1);
+
+                assertThat(checkpointer.runRound()).as("nothing committed since: no copy, no sync").isFalse();
+                assertThat(checkpointer.runRound()).isFalse();
+                assertThat(finishRequests).as("the writer is not woken again").hasValue(1);
+
+                commit(dataSource, "INSERT INTO t VALUES (1)");
+                commits.incrementAndGet();
+                assertThat(checkpointer.runRound()).as("a new commit: a round again").isTrue();
+                assertThat(finishRequests).hasValue(2);
+                assertThat(checkpointer.runRound()).isFalse();
+            } finally {
+                checkpointer.close();
+            }
+        }
+    }
+
+    private static void commit(HikariDataSource dataSource, String sql) throws Exception {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
     }
 
     @Test
