@@ -237,7 +237,7 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     }
 
     /** Writes the close frame (through the whole pipeline, so it is the last frame) and closes once it is out. */
-    private void close(int code, String reason) {
+    protected final void close(int code, String reason) {
         context.channel().writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 

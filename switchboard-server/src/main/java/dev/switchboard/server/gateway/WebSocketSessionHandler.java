@@ -18,10 +18,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The chat session on {@code /ws} after the upgrade: registers the connection, sends
- * {@code welcome} (reading is paused until it is out, so no request overtakes it), hands every
- * text message to the {@link dev.switchboard.server.chat.CommandDispatcher}, and unregisters the
- * connection however it ends — this {@code channelInactive} is the single exit for client close,
- * TCP reset, heartbeat timeout, kick and shutdown alike.
+ * {@code welcome} (messages that arrive before it is out wait for it, so no request overtakes it),
+ * hands every text message to the {@link dev.switchboard.server.chat.CommandDispatcher}, and
+ * unregisters the connection however it ends — this {@code channelInactive} is the single exit for
+ * client close, TCP reset, heartbeat timeout, kick and shutdown alike.
+ *
+ * @implNote Messages that arrive while the device state is read are held ({@link EarlyMessages}; too
+ * many close the connection with 4000) rather than reading being paused: pausing and
+ * resuming cost two {@code epoll_ctl} calls per handshake, about 5% of the event loop's time at 10,000
+ * handshakes a second (async-profiler, bench/analysis.md), for a window a client rarely sends in.
  */
 final class WebSocketSessionHandler extends WebSocketEndpointHandler {
     private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
@@ -31,6 +36,8 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
     private Principal principal;
     private Connection connection;
     private Session session;
+    /** Messages received before {@link #start}, else null. */
+    private EarlyMessages early;
 
     WebSocketSessionHandler(GatewayServices services, Principal principal) {
         super(services.keepAlive(), services.config().limits().maxMessageBytes());
@@ -43,7 +50,7 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
         Principal principal = this.principal;
         this.principal = null;
         Connection opened = new Connection(services.registry().connectionIds(), principal, ctx.channel(), services.metrics());
-        ctx.channel().config().setAutoRead(false);
+        connection = opened; // no session yet: messages are held until start()
         services.store().deviceState(principal.userId(), principal.deviceId())
                 .whenCompleteAsync((state, error) -> {
                     if (error != null) {
@@ -59,7 +66,6 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
     private void start(ChannelHandlerContext ctx, Connection opened, DeviceState state) {
         ServerConfig config = services.config();
         opened.attachInbox(new InboxStream(opened, services.store(), config.store().replayBatch(), state.cursor()));
-        connection = opened;
         session = new Session(opened, services.sessionPolicy());
         Connection replaced = services.registry().register(opened);
         if (replaced != null) {
@@ -68,7 +74,7 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
         Ban ban = services.moderation().activeBan(opened.userId());
         if (ban != null) {
             opened.ban(ban.reason()); // banned while this handshake was under way: no welcome, no presence
-            ctx.channel().config().setAutoRead(true);
+            early = null;
             return;
         }
         if (config.auth().singleSession()) {
@@ -87,9 +93,39 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
         log.atDebug().setMessage("connection opened").addKeyValue("connectionId", opened.connectionId())
                 .addKeyValue("userId", opened.userId()).addKeyValue("deviceId", opened.deviceId())
                 .addKeyValue("remote", String.valueOf(ctx.channel().remoteAddress())).log();
-        ctx.channel().config().setAutoRead(true);
+        handleEarly();
         if (services.admission().isDraining()) {
             opened.close(CloseCodes.SERVICE_RESTART, "service restart"); // registered after the drain began
+        }
+    }
+
+    /** The messages that arrived before the welcome, in their order, now that the session exists. */
+    private void handleEarly() {
+        EarlyMessages held = early;
+        early = null;
+        if (held == null) {
+            return;
+        }
+        for (String text : held.messages()) {
+            if (!connection.isOpen()) {
+                return;
+            }
+            if (text == null) {
+                rejectBinary();
+            } else {
+                services.dispatcher().handle(session, text);
+            }
+        }
+    }
+
+    /** Holds a message that arrived before {@link #start} (null: a binary one); too many close the connection. */
+    private void holdEarly(String text) {
+        if (early == null) {
+            early = new EarlyMessages();
+        }
+        if (!early.hold(text)) {
+            early = null;
+            close(CloseCodes.PROTOCOL_ABUSE, "too many messages before the welcome");
         }
     }
 
@@ -106,24 +142,37 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
 
     @Override
     protected void onText(ChannelHandlerContext ctx, ByteBuf utf8) {
-        if (session != null && connection.isOpen()) { // closing: whatever the client still sends is dropped
+        if (session == null) {
+            holdEarly(utf8.toString(StandardCharsets.UTF_8));
+            return;
+        }
+        if (connection.isOpen()) { // closing: whatever the client still sends is dropped
             services.dispatcher().handle(session, utf8.toString(StandardCharsets.UTF_8));
         }
     }
 
     @Override
     protected void onBinary(ChannelHandlerContext ctx, ByteBuf content) {
-        if (session != null && connection.isOpen()) {
-            session.reject(null, ErrorCode.UNSUPPORTED_FRAME, "binary messages are not supported; send JSON text");
+        if (session == null) {
+            holdEarly(null);
+            return;
         }
+        if (connection.isOpen()) {
+            rejectBinary();
+        }
+    }
+
+    private void rejectBinary() {
+        session.reject(null, ErrorCode.UNSUPPORTED_FRAME, "binary messages are not supported; send JSON text");
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (connection != null) {
+        early = null;
+        if (session != null) {
             services.dispatcher().topics().connectionClosed(connection);
         }
-        if (connection != null && services.registry().unregister(connection)) {
+        if (session != null && services.registry().unregister(connection)) {
             services.cluster().routes().userDisconnected(connection.userId());
             if (services.registry().connectionsOf(connection.userId()).isEmpty()) {
                 services.presenceNotifier().lastConnectionClosed(connection.userId());

@@ -45,6 +45,26 @@ class HandshakeTest {
     }
 
     @Test
+    void requestsSentRightAfterThe101_areAnsweredAfterTheWelcome_inOrder() throws Exception {
+        try (RawWebSocket socket = RawWebSocket.connect(server.port(),
+                "/ws?token=" + TestServer.token("carol", "phone", Duration.ofMinutes(5)))) {
+            assertThat(socket.handshake().status()).isEqualTo(101);
+            // Sent at once, before reading anything: they arrive while the server may still read the
+            // device state, and must neither be lost nor overtake the welcome.
+            for (int i = 1; i <= 5; i++) {
+                socket.sendJson("{\"type\":\"ping\",\"ref\":\"early-" + i + "\"}");
+            }
+
+            assertThat(socket.receiveJson().get("type").asText()).isEqualTo("welcome");
+            for (int i = 1; i <= 5; i++) {
+                JsonNode pong = socket.receiveJson();
+                assertThat(pong.get("type").asText()).isEqualTo("pong");
+                assertThat(pong.get("ref").asText()).isEqualTo("early-" + i);
+            }
+        }
+    }
+
+    @Test
     void upgrade_acceptsBearerHeader_whenNoQueryToken() throws Exception {
         try (RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws?device=tablet",
                 Map.of("Authorization", "Bearer " + TestServer.token("bob", null, Duration.ofMinutes(5))))) {
