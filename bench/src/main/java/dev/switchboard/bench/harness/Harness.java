@@ -45,7 +45,7 @@ public final class Harness {
                 } catch (Exception e) {
                     failures++;
                     System.out.println("   FAILED: " + e);
-                    addRow(scenario, target, "", JSON.createObjectNode().put("error", e.toString()), -1);
+                    addRow(scenario, target, "", JSON.createObjectNode().put("error", e.toString()), -1, -1);
                 }
             }
         }
@@ -141,14 +141,21 @@ public final class Harness {
         }
     }
 
-    /** Runs one measurement and adds its row, with the machine's CPU steal while it ran (worker start and warm-up included). */
+    /**
+     * Runs one measurement and adds its row, with the machine's CPU steal and the kernel's reclaim CPU
+     * while it ran (worker start and warm-up included).
+     */
     private void record(String scenario, String target, String variant, Callable<ObjectNode> measurement) throws Exception {
         CpuSteal.Sample before = CpuSteal.sample();
+        long reclaimBefore = ReclaimCpu.ticks();
         ObjectNode figures = measurement.call();
-        addRow(scenario, target, variant, figures, CpuSteal.percentBetween(before, CpuSteal.sample()));
+        CpuSteal.Sample after = CpuSteal.sample();
+        addRow(scenario, target, variant, figures, CpuSteal.percentBetween(before, after),
+                ReclaimCpu.percentBetween(reclaimBefore, ReclaimCpu.ticks(), before, after));
     }
 
-    private void addRow(String scenario, String target, String variant, ObjectNode figures, double stealPercent) {
+    private void addRow(String scenario, String target, String variant, ObjectNode figures, double stealPercent,
+                        double reclaimPercent) {
         ObjectNode row = JSON.createObjectNode();
         row.put("scenario", scenario);
         row.put("target", target);
@@ -156,6 +163,9 @@ public final class Harness {
         row.set("figures", figures);
         if (stealPercent >= 0) {
             row.put("cpuStealPercent", Math.round(stealPercent * 10) / 10.0);
+        }
+        if (reclaimPercent >= 0) {
+            row.put("reclaimCpuPercent", Math.round(reclaimPercent * 100) / 100.0);
         }
         results.add(row);
         System.out.println("   " + target + " " + variant + ": " + figures);

@@ -130,6 +130,7 @@ final class Report {
             return;
         }
         boolean stealColumn = rows.stream().anyMatch(row -> row.has("cpuStealPercent"));
+        boolean reclaimColumn = rows.stream().anyMatch(row -> row.has("reclaimCpuPercent"));
         md.append("### ").append(title).append("\n\n|");
         for (String column : header) {
             md.append(' ').append(column).append(" |");
@@ -137,8 +138,11 @@ final class Report {
         if (stealColumn) {
             md.append(" CPU steal |");
         }
+        if (reclaimColumn) {
+            md.append(" reclaim CPU |");
+        }
         md.append("\n|");
-        md.append("---|".repeat(header.length + (stealColumn ? 1 : 0))).append('\n');
+        md.append("---|".repeat(header.length + (stealColumn ? 1 : 0) + (reclaimColumn ? 1 : 0))).append('\n');
         boolean variantColumn = header.length > 1 && !"connections".equals(header[1]) && !"nodes".equals(header[1])
                 && !"persisted (acknowledged)/s".equals(header[1]) && !"subscribers".equals(header[1]);
         for (JsonNode row : rows) {
@@ -159,6 +163,10 @@ final class Report {
             if (stealColumn) {
                 md.append(" | ").append(row.has("cpuStealPercent")
                         ? String.format(Locale.ROOT, "%.1f%%", row.get("cpuStealPercent").asDouble()) : "–");
+            }
+            if (reclaimColumn) {
+                md.append(" | ").append(row.has("reclaimCpuPercent")
+                        ? String.format(Locale.ROOT, "%.2f%%", row.get("reclaimCpuPercent").asDouble()) : "–");
             }
             md.append(" |\n");
         }
@@ -308,17 +316,28 @@ final class Report {
                         + " keep-alive round: `bench/README.md`)";
     }
 
-    /** What the CPU steal column means, where the run recorded it (older results.json files did not). */
+    /** What the CPU steal and reclaim columns mean, where the run recorded them (older results.json files did not). */
     private String stealNote() {
+        String note = "";
         for (JsonNode row : document.get("results")) {
             if (row.has("cpuStealPercent")) {
-                return """
+                note = """
                          **CPU steal** is the share of the machine's CPU time the hypervisor gave to other
                         guests while a row was measured, its warm-up included (`/proc/stat`): where it differs
                         between two rows, so may their figures.""".replace('\n', ' ').replaceAll(" +", " ");
+                break;
             }
         }
-        return "";
+        for (JsonNode row : document.get("results")) {
+            if (row.has("reclaimCpuPercent")) {
+                return note + """
+                         **Reclaim CPU** is the share taken meanwhile by the kernel's memory-reclaim threads
+                        (`kdamond`, `kswapd`): on this machine the host runs DAMON pageout, whose bursts of a few
+                        milliseconds land in the latency tails of every target (bench/analysis.md).""".replace('\n', ' ')
+                        .replaceAll(" +", " ");
+            }
+        }
+        return note;
     }
 
     /** How the run ordered its rows: this harness runs each scenario's targets in turn; older runs went target by target. */
