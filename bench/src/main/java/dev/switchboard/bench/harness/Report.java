@@ -332,8 +332,9 @@ final class Report {
             if (row.has("reclaimCpuPercent")) {
                 return note + """
                          **Reclaim CPU** is the share taken meanwhile by the kernel's memory-reclaim threads
-                        (`kdamond`, `kswapd`): on this machine the host runs DAMON pageout, whose bursts of a few
-                        milliseconds land in the latency tails of every target (bench/analysis.md).""".replace('\n', ' ')
+                        (`kdamond`, `kswapd`): while they run they hold a core that a server or the load generator may
+                        have wanted, which shows in the latency tails (bench/analysis.md says what they did in the
+                        published run).""".replace('\n', ' ')
                         .replaceAll(" +", " ");
             }
         }
