@@ -8,11 +8,12 @@ import java.util.stream.Stream;
 /**
  * CPU time of the kernel's memory-reclaim threads ({@code kdamond*}, DAMON's monitor and pageout, and
  * {@code kswapd*}), the noise this machine's figures move with most. On the project's benchmark machines
- * the VM's host runs DAMON with a pageout scheme (sampling every 0.5 s, up to 50 ms of pageout a second);
- * {@code perf sched} showed its bursts inside most scheduling delays over 0.5 ms of the servers' and the
- * load generator's event loops, and with it switched off (a diagnostic, bench/analysis.md) both
- * Switchboard's and Bun's 1:1 p99 fell by half or more. Every result row records this share of the
- * machine's CPU beside the CPU steal.
+ * the kernel runs DAMON with a pageout scheme, set up by the machine image (sampling every 0.5 s, a
+ * quota of 50 ms a second); {@code perf sched} showed {@code kdamond} running inside more of the event
+ * loops' scheduling delays over 0.5 ms than any other thread, and with it switched off (a diagnostic,
+ * bench/analysis.md) the topic path's p99 went from 0.99–2.17 to 0.45 ms for Switchboard and from
+ * 0.50–0.68 to 0.29 ms for Bun. Every result row records this share of the machine's CPU beside the
+ * CPU steal.
  */
 final class ReclaimCpu {
     private static final Path PROC = Path.of("/proc");

@@ -318,27 +318,25 @@ final class Report {
 
     /** What the CPU steal and reclaim columns mean, where the run recorded them (older results.json files did not). */
     private String stealNote() {
-        String note = "";
+        String steal = !anyRowHas("cpuStealPercent") ? "" : """
+                 **CPU steal** is the share of the machine's CPU time the hypervisor gave to other
+                guests while a row was measured, its warm-up included (`/proc/stat`): where it differs
+                between two rows, so may their figures.""";
+        String reclaim = !anyRowHas("reclaimCpuPercent") ? "" : """
+                 **Reclaim CPU** is the share taken meanwhile by the kernel's memory-reclaim threads
+                (`kdamond`, `kswapd`): while they run they hold a core that a server or the load generator may
+                have wanted, which shows in the latency tails (bench/analysis.md says what they did in the
+                published run).""";
+        return (steal + reclaim).replace('\n', ' ').replaceAll(" +", " ");
+    }
+
+    private boolean anyRowHas(String field) {
         for (JsonNode row : document.get("results")) {
-            if (row.has("cpuStealPercent")) {
-                note = """
-                         **CPU steal** is the share of the machine's CPU time the hypervisor gave to other
-                        guests while a row was measured, its warm-up included (`/proc/stat`): where it differs
-                        between two rows, so may their figures.""".replace('\n', ' ').replaceAll(" +", " ");
-                break;
+            if (row.has(field)) {
+                return true;
             }
         }
-        for (JsonNode row : document.get("results")) {
-            if (row.has("reclaimCpuPercent")) {
-                return note + """
-                         **Reclaim CPU** is the share taken meanwhile by the kernel's memory-reclaim threads
-                        (`kdamond`, `kswapd`): while they run they hold a core that a server or the load generator may
-                        have wanted, which shows in the latency tails (bench/analysis.md says what they did in the
-                        published run).""".replace('\n', ' ')
-                        .replaceAll(" +", " ");
-            }
-        }
-        return note;
+        return false;
     }
 
     /** How the run ordered its rows: this harness runs each scenario's targets in turn; older runs went target by target. */
