@@ -7,17 +7,19 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
-import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandshaker;
+import io.netty.handler.codec.http.websocketx.extensions.compression.DeflateFrameServerExtensionHandshaker;
+import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline of every accepted connection, in wire order. Until the upgrade:
- * TLS (optional) → handshake idle timeout → HTTP codec → aggregator →
- * compression negotiation → {@link HttpRequestHandler} (health, page, admission + auth, handshake).
+ * TLS (optional) → handshake idle timeout → HTTP codec → aggregator → {@link HttpRequestHandler}
+ * (health, page, admission + auth, handshake).
  * After the upgrade: TLS (optional) → WebSocket frame decoder and encoder → permessage-deflate (if
  * negotiated) → one {@link WebSocketEndpointHandler} (session or echo), which also consolidates flushes
  * and keeps the connection alive. Three contexts per idle connection: every one costs memory on each of
@@ -29,56 +31,69 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private static final int HTTP_LIFETIME_FACTOR = 6;
     private static final String IDLE = "idle";
     private static final String IDLE_ACTION = "idle-action";
+    static final String HTTP_CODEC = "http";
+    private static final String HTTP_AGGREGATOR = "http-aggregator";
 
     private final GatewayServices services;
     private final SslContext sslContext;
     private final StaticResources staticResources = new StaticResources("/web");
     /** Immutable, so one instance serves every channel (idle connections should cost as little as possible). */
-    private final WebSocketServerHandshakerFactory handshakerFactory;
+    private final WebSocketUpgrade.Factory upgrades;
 
     GatewayInitializer(GatewayServices services, SslContext sslContext) {
         this.services = services;
         this.sslContext = sslContext;
         int maxMessageBytes = services.config().limits().maxMessageBytes();
-        // The location only matters to pre-13 handshakes, which are refused before this factory is used.
-        this.handshakerFactory = new WebSocketServerHandshakerFactory("ws://switchboard" + HttpRequestHandler.WEBSOCKET_PATH,
-                null, WebSocketDecoderConfig.newBuilder()
-                        .maxFramePayloadLength(maxMessageBytes)
-                        .allowExtensions(true)
-                        .withUTF8Validator(false) // whole messages are checked by WebSocketEndpointHandler
-                        .closeOnProtocolViolation(true)
-                        .build());
+        WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(maxMessageBytes)
+                .allowExtensions(true)
+                .withUTF8Validator(false) // whole messages are checked by WebSocketEndpointHandler
+                .closeOnProtocolViolation(true)
+                .build();
+        // What Netty's WebSocketServerCompressionHandler offers; maxAllocation bounds each inflated frame:
+        // the decompression-bomb limit.
+        List<WebSocketServerExtensionHandshaker> extensions = services.config().server().compression()
+                ? List.of(new PerMessageDeflateServerExtensionHandshaker(maxMessageBytes),
+                        new DeflateFrameServerExtensionHandshaker(DeflateFrameServerExtensionHandshaker.DEFAULT_COMPRESSION_LEVEL,
+                                maxMessageBytes))
+                : List.of();
+        this.upgrades = new WebSocketUpgrade.Factory(decoderConfig, extensions);
     }
 
     @Override
     protected void initChannel(SocketChannel channel) {
         ServerConfig config = services.config();
-        int maxMessageBytes = config.limits().maxMessageBytes();
         ChannelPipeline pipeline = channel.pipeline();
         if (sslContext != null) {
             pipeline.addLast("tls", sslContext.newHandler(channel.alloc()));
         }
-        pipeline.addLast(IDLE, new IdleStateHandler(0, 0, config.server().handshakeTimeoutMillis(), TimeUnit.MILLISECONDS));
-        pipeline.addLast(IDLE_ACTION, new HandshakeTimeoutHandler());
-        pipeline.addLast("http", new HttpServerCodec());
-        pipeline.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES));
+        addHttpHandlers(pipeline, config.server().handshakeTimeoutMillis());
         // An absolute deadline too: the idle timeout alone is reset by every byte (slowloris). Cancelled at the upgrade.
         ScheduledFuture<?> httpDeadline = channel.eventLoop().schedule(() -> {
             if (channel.pipeline().get(HttpServerCodec.class) != null) { // still plain HTTP: never upgraded
                 channel.close();
             }
         }, config.server().handshakeTimeoutMillis() * HTTP_LIFETIME_FACTOR, TimeUnit.MILLISECONDS);
-        if (config.server().compression()) {
-            // Reads the upgrade request's offer and answers it in the 101, so it sits in front of the
-            // request handler. maxAllocation bounds each inflated frame: the decompression-bomb limit.
-            pipeline.addLast("compression", new WebSocketServerCompressionHandler(maxMessageBytes));
-        }
-        pipeline.addLast("http-handler", new HttpRequestHandler(services, staticResources, handshakerFactory, httpDeadline));
+        pipeline.addLast("http-handler", new HttpRequestHandler(services, staticResources, upgrades, httpDeadline));
     }
 
-    /** Drops the handshake timeout at the upgrade: from then on the endpoint handler's heartbeat applies. */
-    static void removeHandshakeTimeout(ChannelPipeline pipeline) {
+    /** The handlers of the plain-HTTP phase, up to the request handler: handshake idle timeout, codec, aggregator. */
+    static void addHttpHandlers(ChannelPipeline pipeline, long handshakeTimeoutMillis) {
+        pipeline.addLast(IDLE, new IdleStateHandler(0, 0, handshakeTimeoutMillis, TimeUnit.MILLISECONDS));
+        pipeline.addLast(IDLE_ACTION, new HandshakeTimeoutHandler());
+        pipeline.addLast(HTTP_CODEC, new HttpServerCodec());
+        pipeline.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES));
+    }
+
+    /**
+     * Drops the handlers of the plain-HTTP phase at the upgrade: the handshake timeout (from then on the
+     * endpoint handler's heartbeat applies), the aggregator and the HTTP codec, whose unread bytes go to
+     * the handler after it ({@link WebSocketUpgrade} puts the frame decoder there).
+     */
+    static void removeHttpHandlers(ChannelPipeline pipeline) {
         pipeline.remove(IDLE);
         pipeline.remove(IDLE_ACTION);
+        pipeline.remove(HTTP_AGGREGATOR);
+        pipeline.remove(HTTP_CODEC);
     }
 }

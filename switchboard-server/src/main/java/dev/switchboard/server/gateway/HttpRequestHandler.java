@@ -3,6 +3,7 @@ package dev.switchboard.server.gateway;
 import dev.switchboard.server.auth.HandshakeRejectedException;
 import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.store.Ban;
+import dev.switchboard.server.store.DeviceState;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -12,40 +13,45 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything before the upgrade: health endpoints, the web page, and the admission of WebSocket
  * requests — version, Origin, the client address's handshake rate and connection count, the token,
  * bans, the user's connection count and the node's capacity are all checked here, cheapest first, so a
- * refused request gets a plain HTTP answer and is never upgraded. An admitted request is answered by
- * Netty's handshaker with the right endpoint handler installed behind it, and this handler leaves
- * the pipeline.
+ * refused request gets a plain HTTP answer and is never upgraded. An admitted chat request waits for
+ * its device's state (cursor and newest seq) from the store, then is upgraded ({@link WebSocketUpgrade})
+ * with the session handler in this handler's place, so the 101 and the {@code welcome} leave together.
+ * Nothing may come between the request and its 101 (RFC 6455 §4.1: the client waits for it): a request
+ * that arrives meanwhile closes the connection.
  */
 final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(HttpRequestHandler.class);
     static final String WEBSOCKET_PATH = "/ws";
     static final String ECHO_PATH = "/ws/echo";
 
     private final GatewayServices services;
     private final StaticResources staticResources;
-    private final WebSocketServerHandshakerFactory handshakerFactory;
+    private final WebSocketUpgrade.Factory upgrades;
     private final ScheduledFuture<?> httpDeadline;
+    /** The upgrade waiting for the device state, else null. */
+    private WebSocketUpgrade pendingUpgrade;
 
     /**
      * @param httpDeadline closes the connection if it is still plain HTTP after the absolute handshake
      *                     deadline; cancelled once upgraded, so an idle WebSocket holds no timer for it
      */
     HttpRequestHandler(GatewayServices services, StaticResources staticResources,
-                       WebSocketServerHandshakerFactory handshakerFactory, ScheduledFuture<?> httpDeadline) {
+                       WebSocketUpgrade.Factory upgrades, ScheduledFuture<?> httpDeadline) {
         super(false);
         this.services = services;
         this.staticResources = staticResources;
-        this.handshakerFactory = handshakerFactory;
+        this.upgrades = upgrades;
         this.httpDeadline = httpDeadline;
     }
 
@@ -57,12 +63,18 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         httpDeadline.cancel(false);
+        abandonPendingUpgrade();
         super.channelInactive(ctx);
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         try {
+            if (pendingUpgrade != null) {
+                abandonPendingUpgrade();
+                ctx.close(); // a request pipelined behind an upgrade request, before its 101
+                return;
+            }
             route(ctx, request);
         } finally {
             request.release();
@@ -72,7 +84,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     private void route(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (!request.decoderResult().isSuccess()) {
             services.metrics().handshake("bad_request");
-            HttpResponses.sendError(ctx, request, 400, "bad_request", "malformed HTTP request");
+            HttpResponses.sendError(ctx, 400, "bad_request", "malformed HTTP request");
             return;
         }
         String path = new QueryStringDecoder(request.uri()).path();
@@ -82,7 +94,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             return;
         }
         if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
-            HttpResponses.sendError(ctx, request, 405, "method_not_allowed", "only GET is served");
+            HttpResponses.sendError(ctx, 405, "method_not_allowed", "only GET is served");
             return;
         }
         switch (path) {
@@ -91,7 +103,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             default -> staticResources.find(path).ifPresentOrElse(
                     resource -> HttpResponses.send(ctx, request,
                             HttpResponses.response(200, resource.contentType(), resource.body()), true),
-                    () -> HttpResponses.sendError(ctx, request, 404, "not_found", "no such path: " + path));
+                    () -> HttpResponses.sendError(ctx, 404, "not_found", "no such path: " + path));
         }
     }
 
@@ -112,14 +124,14 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, boolean echo) {
         if (request.method() != HttpMethod.GET) {
             services.metrics().handshake("bad_request");
-            HttpResponses.sendError(ctx, request, 405, "method_not_allowed", "WebSocket upgrade requires GET");
+            HttpResponses.sendError(ctx, 405, "method_not_allowed", "WebSocket upgrade requires GET");
             return;
         }
         if (!request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
                 || !request.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
                 || !request.headers().contains(HttpHeaderNames.SEC_WEBSOCKET_KEY)) {
             services.metrics().handshake("bad_request");
-            HttpResponses.sendError(ctx, request, 400, "bad_request", "not a WebSocket upgrade request");
+            HttpResponses.sendError(ctx, 400, "bad_request", "not a WebSocket upgrade request");
             return;
         }
         String version = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
@@ -134,12 +146,12 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
         if (!services.originPolicy().allows(origin, request.headers().get(HttpHeaderNames.HOST))) {
             services.metrics().handshake("forbidden_origin");
-            HttpResponses.sendError(ctx, request, 403, "forbidden", "origin not allowed");
+            HttpResponses.sendError(ctx, 403, "forbidden", "origin not allowed");
             return;
         }
         if (services.admission().isDraining()) {
             services.metrics().handshake("draining");
-            HttpResponses.sendError(ctx, request, 503, "unavailable", "node is shutting down");
+            HttpResponses.sendError(ctx, 503, "unavailable", "node is shutting down");
             return;
         }
         ConnectionLimits limits = services.connectionLimits();
@@ -165,17 +177,16 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
                 principal = services.authenticator().authenticate(request);
             } catch (HandshakeRejectedException e) {
                 services.metrics().handshake(e.status() == 401 ? "unauthorized" : "bad_request");
-                HttpResponses.sendError(ctx, request, e.status(), e.error(), e.getMessage());
+                HttpResponses.sendError(ctx, e.status(), e.error(), e.getMessage());
                 return;
             }
             Ban ban = services.moderation().activeBan(principal.userId());
             if (ban != null) {
                 services.metrics().handshake("banned");
-                HttpResponses.sendError(ctx, request, 403, "banned", ban.reason());
+                HttpResponses.sendError(ctx, 403, "banned", ban.reason());
                 return;
             }
         }
-        WebSocketServerHandshaker handshaker = handshakerFactory.newHandshaker(request); // version 13 checked above
         String userId = principal == null ? null : principal.userId(); // null: the echo endpoint, no user
         ConnectionLimits.Refusal refusal = limits.tryAcquire(clientAddress, userId,
                 principal != null && limits.isEnabled() && replacesAConnection(principal));
@@ -186,30 +197,58 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         if (!services.admission().tryAcquire()) {
             limits.release(clientAddress, userId);
             services.metrics().handshake("capacity");
-            HttpResponses.sendError(ctx, request, 503, "unavailable", "connection limit reached");
+            HttpResponses.sendError(ctx, 503, "unavailable", "connection limit reached");
             return;
         }
-        services.metrics().handshake("ok");
-        httpDeadline.cancel(false);
         ctx.channel().closeFuture().addListener(services.admission().releaseOnClose());
         if (limits.isEnabled()) {
             ctx.channel().closeFuture().addListener(limits.releaseOnClose(clientAddress, userId));
         }
-        WebSocketEndpointHandler endpoint = echo ? new EchoHandler(services)
-                : new WebSocketSessionHandler(services, principal);
-        ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.addLast(echo ? "echo" : "session", endpoint);
-        // Netty's handshaker writes the 101 (through the compression negotiation, if any), puts the frame
-        // codec where the HTTP codec was and removes the HTTP handlers once the response is out.
-        handshaker.handshake(ctx.channel(), request).addListener(written -> {
-            if (written.isSuccess()) {
-                GatewayInitializer.removeHandshakeTimeout(pipeline);
-                endpoint.upgraded();
-            } else {
-                ctx.channel().close();
-            }
-        });
-        pipeline.remove(this);
+        WebSocketUpgrade upgrade = upgrades.prepare(request); // the request's headers were checked above
+        if (echo) {
+            complete(ctx, upgrade, "echo", new EchoHandler(services));
+            return;
+        }
+        pendingUpgrade = upgrade;
+        Principal user = principal;
+        services.store().deviceState(user.userId(), user.deviceId())
+                .whenCompleteAsync((state, error) -> deviceStateRead(ctx, user, state, error), ctx.channel().eventLoop());
+    }
+
+    /** The device state is here (or could not be read): upgrade, unless the connection ended meanwhile. */
+    private void deviceStateRead(ChannelHandlerContext ctx, Principal principal, DeviceState state, Throwable error) {
+        WebSocketUpgrade upgrade = pendingUpgrade;
+        pendingUpgrade = null;
+        if (upgrade == null || !ctx.channel().isActive()) {
+            abandon(upgrade); // the connection ended (channelInactive abandoned it) or was closed as a pipeliner
+            return;
+        }
+        if (error != null) {
+            upgrade.abandon();
+            log.atWarn().setMessage("cannot load device state, refusing the handshake").addKeyValue("userId", principal.userId())
+                    .setCause(error).log();
+            services.metrics().handshake("store_unavailable");
+            HttpResponses.sendError(ctx, 503, "unavailable", "store unavailable");
+            return;
+        }
+        complete(ctx, upgrade, "session", new WebSocketSessionHandler(services, principal, state));
+    }
+
+    private void complete(ChannelHandlerContext ctx, WebSocketUpgrade upgrade, String name, WebSocketEndpointHandler endpoint) {
+        services.metrics().handshake("ok");
+        httpDeadline.cancel(false);
+        upgrade.complete(ctx, name, endpoint);
+    }
+
+    private void abandonPendingUpgrade() {
+        abandon(pendingUpgrade);
+        pendingUpgrade = null;
+    }
+
+    private static void abandon(WebSocketUpgrade upgrade) {
+        if (upgrade != null) {
+            upgrade.abandon();
+        }
     }
 
     /**
@@ -219,7 +258,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     private void refuseOverLimit(ChannelHandlerContext ctx, FullHttpRequest request, ConnectionLimits.Refusal refusal) {
         boolean address = refusal == ConnectionLimits.Refusal.ADDRESS;
         services.metrics().handshake(address ? "ip_limit" : "user_limit");
-        HttpResponses.sendError(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS.code(), "too_many_connections",
+        HttpResponses.sendError(ctx, HttpResponseStatus.TOO_MANY_REQUESTS.code(), "too_many_connections",
                 address ? "too many connections from this address" : "too many connections for this user");
     }
 

@@ -18,9 +18,9 @@ final class HttpResponses {
     private HttpResponses() {
     }
 
-    /** Sends {@code {"error": error, "reason": reason}} and closes unless the request was keep-alive and the status is 2xx. */
-    static void sendError(ChannelHandlerContext ctx, HttpRequest request, int status, String error, String reason) {
-        send(ctx, request, errorResponse(status, error, reason), false);
+    /** Sends {@code {"error": error, "reason": reason}} and closes the connection once it is out. */
+    static void sendError(ChannelHandlerContext ctx, int status, String error, String reason) {
+        send(ctx, null, errorResponse(status, error, reason), false);
     }
 
     /** The response {@link #sendError} sends, for a caller that adds a header first. */
@@ -42,6 +42,7 @@ final class HttpResponses {
         return response;
     }
 
+    /** Sends {@code response}; keeps the connection only if {@code mayKeepAlive}, the request asked to and the status is 2xx. */
     static void send(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response, boolean mayKeepAlive) {
         boolean keepAlive = mayKeepAlive && HttpUtil.isKeepAlive(request) && response.status().code() < 300;
         HttpUtil.setKeepAlive(response, keepAlive);

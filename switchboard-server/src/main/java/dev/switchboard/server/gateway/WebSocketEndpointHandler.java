@@ -84,7 +84,10 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     /** A whole binary message. Released by the caller after this returns. */
     protected abstract void onBinary(ChannelHandlerContext ctx, ByteBuf content);
 
-    /** Called once, when the 101 response has been written: frames flow from here on. */
+    /**
+     * Called once, on the event loop, when the pipeline has switched to frames and the 101 is written but
+     * not yet flushed: what this writes leaves in the same write as the 101.
+     */
     protected void onUpgraded(ChannelHandlerContext ctx) {
     }
 
@@ -95,11 +98,16 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     protected void onKeepAliveSweep(long wallClockMillis) {
     }
 
-    /** Starts the keep-alive and lets the subclass begin; the handshake calls this (on the loop) after writing the 101. */
+    /**
+     * Starts the keep-alive, lets the subclass begin and flushes (the 101 with what the subclass wrote); the
+     * upgrade calls this on the loop once this handler is in the pipeline and the 101 is written.
+     */
     final void upgraded() {
         lastReadNanos = ticker();
         keepAlive.add(this, context.executor());
         onUpgraded(context);
+        pendingFlushes = 0; // a flush scheduled by onUpgraded's writes finds nothing left to do
+        context.flush();
     }
 
     @Override

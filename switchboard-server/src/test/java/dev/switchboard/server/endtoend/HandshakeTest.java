@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestServer;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -49,8 +54,7 @@ class HandshakeTest {
         try (RawWebSocket socket = RawWebSocket.connect(server.port(),
                 "/ws?token=" + TestServer.token("carol", "phone", Duration.ofMinutes(5)))) {
             assertThat(socket.handshake().status()).isEqualTo(101);
-            // Sent at once, before reading anything: they arrive while the server may still read the
-            // device state, and must neither be lost nor overtake the welcome.
+            // Sent at once, before reading anything: they must neither be lost nor overtake the welcome.
             for (int i = 1; i <= 5; i++) {
                 socket.sendJson("{\"type\":\"ping\",\"ref\":\"early-" + i + "\"}");
             }
@@ -61,6 +65,59 @@ class HandshakeTest {
                 assertThat(pong.get("type").asText()).isEqualTo("pong");
                 assertThat(pong.get("ref").asText()).isEqualTo("early-" + i);
             }
+        }
+    }
+
+    @Test
+    void welcome_arrivesInTheSameWriteAsThe101() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(upgradeRequest("/ws?token=" + TestServer.token("dave", "phone", Duration.ofMinutes(5))));
+
+            // One read takes what has arrived: a write on loopback arrives whole, so a 101 written on its
+            // own, with the welcome after it, would be read without the welcome.
+            byte[] buffer = new byte[8192];
+            int read = socket.getInputStream().read(buffer);
+
+            String received = new String(buffer, 0, read, StandardCharsets.ISO_8859_1);
+            assertThat(received).startsWith("HTTP/1.1 101 ").contains("{\"type\":\"welcome\"");
+        }
+    }
+
+    @Test
+    void aRequestSentBehindTheUpgradeRequest_closesTheConnectionWithoutA101() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            byte[] upgrade = upgradeRequest("/ws?token=" + TestServer.token("erin", "phone", Duration.ofMinutes(5)));
+            byte[] second = ("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            byte[] both = Arrays.copyOf(upgrade, upgrade.length + second.length);
+            System.arraycopy(second, 0, both, upgrade.length, second.length);
+
+            socket.getOutputStream().write(both); // one write: the server reads both before the device state is in
+
+            assertThat(socket.getInputStream().readAllBytes()).as("closed with nothing sent").isEmpty();
+        }
+    }
+
+    @Test
+    void upgrade_returns503WithoutUpgrading_whenTheStoreCannotReadTheDeviceState(@TempDir Path directory) throws Exception {
+        TestServer broken = TestServer.start(directory);
+        try {
+            try (Connection sql = DriverManager.getConnection("jdbc:sqlite:" + directory.resolve("switchboard.db"));
+                 Statement statement = sql.createStatement()) {
+                statement.execute("ALTER TABLE user_sequence RENAME TO user_sequence_hidden"); // the handshake's read now fails
+            }
+
+            try (RawWebSocket socket = RawWebSocket.connect(broken.port(),
+                    "/ws?token=" + TestServer.token("frank", "phone", Duration.ofMinutes(5)), Map.of())) {
+                assertThat(socket.handshake().status()).isEqualTo(503);
+                assertThat(socket.handshake().header("Sec-WebSocket-Accept")).as("never upgraded").isNull();
+                assertThat(socket.handshake().body()).contains("store unavailable");
+                assertThat(socket.isClosedByServer(Duration.ofSeconds(5))).isTrue();
+            }
+            assertThat(broken.registry().size()).isZero();
+        } finally {
+            broken.close();
         }
     }
 
@@ -160,6 +217,12 @@ class HandshakeTest {
         assertThat(client.status()).as("the JavaScript client at its stable path").isEqualTo(200);
         assertThat(client.header("Content-Type")).startsWith("text/javascript");
         assertThat(client.body()).contains("export class SwitchboardClient");
+    }
+
+    private static byte[] upgradeRequest(String pathAndQuery) {
+        return ("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
     }
 
     private static void assertRefused(String path, Map<String, String> headers, int status, String reason) throws Exception {
