@@ -3,9 +3,7 @@ package dev.switchboard.server.gateway;
 import dev.switchboard.server.auth.HandshakeRejectedException;
 import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.store.Ban;
-import dev.switchboard.server.store.DeviceState;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -14,6 +12,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * refused request gets a plain HTTP answer and is never upgraded. An admitted chat request waits for
  * its device's state (cursor and newest seq) from the store, then is upgraded ({@link WebSocketUpgrade})
  * with the session handler in this handler's place, so the 101 and the {@code welcome} leave together.
- * Nothing may come between the request and its 101 (RFC 6455 §4.1: the client waits for it): a request
- * that arrives meanwhile closes the connection.
+ * A client sends nothing between its request and the 101 (RFC 6455 §4.1): a request that arrives
+ * meanwhile, or frames the HTTP codec hands on as it leaves, close the connection.
  */
 final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(HttpRequestHandler.class);
@@ -39,8 +39,8 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final StaticResources staticResources;
     private final WebSocketUpgrade.Factory upgrades;
     private final ScheduledFuture<?> httpDeadline;
-    /** The upgrade waiting for the device state, else null. */
-    private WebSocketUpgrade pendingUpgrade;
+    /** The chat upgrade waiting for its device state, else null. */
+    private SessionUpgrade pendingUpgrade;
 
     /**
      * @param httpDeadline closes the connection if it is still plain HTTP after the absolute handshake
@@ -65,6 +65,19 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         httpDeadline.cancel(false);
         abandonPendingUpgrade();
         super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) throws Exception {
+        if (!(message instanceof FullHttpRequest)) {
+            // Frames decoded from bytes that came behind the upgrade request, before its 101: at the
+            // upgrade the HTTP codec hands them to the frame decoder, whose output reaches this handler.
+            ReferenceCountUtil.release(message);
+            abandonPendingUpgrade();
+            ctx.close();
+            return;
+        }
+        super.channelRead(ctx, message);
     }
 
     @Override
@@ -168,7 +181,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             return;
         }
         if (limits.isAddressFull(clientAddress)) { // before the token: a full address costs no signature check
-            refuseOverLimit(ctx, request, ConnectionLimits.Refusal.ADDRESS);
+            refuseOverLimit(ctx, ConnectionLimits.Refusal.ADDRESS);
             return;
         }
         Principal principal = null;
@@ -187,14 +200,24 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
                 return;
             }
         }
+        WebSocketUpgrade upgrade;
+        try {
+            upgrade = upgrades.prepare(request); // the Connection, Upgrade, key and version headers were checked above
+        } catch (RuntimeException e) { // Netty's permessage-deflate negotiation throws on a malformed parameter
+            services.metrics().handshake("bad_request");
+            HttpResponses.sendError(ctx, 400, "bad_request", "malformed Sec-WebSocket-Extensions");
+            return;
+        }
         String userId = principal == null ? null : principal.userId(); // null: the echo endpoint, no user
         ConnectionLimits.Refusal refusal = limits.tryAcquire(clientAddress, userId,
                 principal != null && limits.isEnabled() && replacesAConnection(principal));
         if (refusal != null) {
-            refuseOverLimit(ctx, request, refusal);
+            upgrade.abandon();
+            refuseOverLimit(ctx, refusal);
             return;
         }
         if (!services.admission().tryAcquire()) {
+            upgrade.abandon();
             limits.release(clientAddress, userId);
             services.metrics().handshake("capacity");
             HttpResponses.sendError(ctx, 503, "unavailable", "connection limit reached");
@@ -204,50 +227,37 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         if (limits.isEnabled()) {
             ctx.channel().closeFuture().addListener(limits.releaseOnClose(clientAddress, userId));
         }
-        WebSocketUpgrade upgrade = upgrades.prepare(request); // the request's headers were checked above
         if (echo) {
-            complete(ctx, upgrade, "echo", new EchoHandler(services));
+            upgradeTo(ctx, upgrade, "echo", new EchoHandler(services));
             return;
         }
-        pendingUpgrade = upgrade;
-        Principal user = principal;
-        services.store().deviceState(user.userId(), user.deviceId())
-                .whenCompleteAsync((state, error) -> deviceStateRead(ctx, user, state, error), ctx.channel().eventLoop());
+        pendingUpgrade = new SessionUpgrade(services, this, ctx, principal, upgrade);
+        pendingUpgrade.start();
     }
 
-    /** The device state is here (or could not be read): upgrade, unless the connection ended meanwhile. */
-    private void deviceStateRead(ChannelHandlerContext ctx, Principal principal, DeviceState state, Throwable error) {
-        WebSocketUpgrade upgrade = pendingUpgrade;
-        pendingUpgrade = null;
-        if (upgrade == null || !ctx.channel().isActive()) {
-            abandon(upgrade); // the connection ended (channelInactive abandoned it) or was closed as a pipeliner
-            return;
-        }
-        if (error != null) {
-            upgrade.abandon();
-            log.atWarn().setMessage("cannot load device state, refusing the handshake").addKeyValue("userId", principal.userId())
-                    .setCause(error).log();
-            services.metrics().handshake("store_unavailable");
-            HttpResponses.sendError(ctx, 503, "unavailable", "store unavailable");
-            return;
-        }
-        complete(ctx, upgrade, "session", new WebSocketSessionHandler(services, principal, state));
-    }
-
-    private void complete(ChannelHandlerContext ctx, WebSocketUpgrade upgrade, String name, WebSocketEndpointHandler endpoint) {
+    /** Upgrades now, with {@code endpoint} in this handler's place. On the event loop. */
+    void upgradeTo(ChannelHandlerContext ctx, WebSocketUpgrade upgrade, String name, WebSocketEndpointHandler endpoint) {
         services.metrics().handshake("ok");
         httpDeadline.cancel(false);
         upgrade.complete(ctx, name, endpoint);
     }
 
-    private void abandonPendingUpgrade() {
-        abandon(pendingUpgrade);
-        pendingUpgrade = null;
+    /** An error before the upgrade: an I/O error is the client going away; anything else is logged. Either closes. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.atDebug().setMessage("connection error before the upgrade").addKeyValue("error", cause.toString()).log();
+        } else {
+            log.atWarn().setMessage("unexpected error before the upgrade, closing").setCause(cause).log();
+        }
+        abandonPendingUpgrade();
+        ctx.close();
     }
 
-    private static void abandon(WebSocketUpgrade upgrade) {
-        if (upgrade != null) {
-            upgrade.abandon();
+    private void abandonPendingUpgrade() {
+        if (pendingUpgrade != null) {
+            pendingUpgrade.abandon();
+            pendingUpgrade = null;
         }
     }
 
@@ -255,7 +265,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
      * 429, not 503: a balancer retries a 503 on the next node (the node is full), but a client over its
      * own limit would only be over it there too.
      */
-    private void refuseOverLimit(ChannelHandlerContext ctx, FullHttpRequest request, ConnectionLimits.Refusal refusal) {
+    private void refuseOverLimit(ChannelHandlerContext ctx, ConnectionLimits.Refusal refusal) {
         boolean address = refusal == ConnectionLimits.Refusal.ADDRESS;
         services.metrics().handshake(address ? "ip_limit" : "user_limit");
         HttpResponses.sendError(ctx, HttpResponseStatus.TOO_MANY_REQUESTS.code(), "too_many_connections",

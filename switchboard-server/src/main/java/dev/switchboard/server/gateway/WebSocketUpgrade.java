@@ -22,17 +22,18 @@ import java.util.Map;
 /**
  * The answer to one admitted WebSocket request, prepared while the request is at hand and carried out
  * later, on the event loop, in one step ({@link #complete}): the 101 is written but not flushed, the
- * pipeline is switched to frames with the negotiated extension's encoder (permessage-deflate) and the
- * endpoint already in place, and the endpoint begins. So the session's {@code welcome} goes through the
- * same handlers as every later frame, and leaves in the same write as the 101.
+ * pipeline is switched to frames with the negotiated extension's coders (permessage-deflate, or the
+ * older deflate-frame) and the endpoint already in place, and the endpoint begins. So the session's
+ * {@code welcome} goes through the same handlers as every later frame, and leaves in the same write as
+ * the 101.
  *
  * @implNote Netty's handshaker flushes the 101 itself and switches the pipeline only once that write has
  * completed, as does its extension handler with the extension's encoder; a frame written in between
  * would miss the encoder, and a shared pre-encoded frame would hit the HTTP encoder. So with it the 101
- * and the {@code welcome} were two writes, and the 101's alone was 20% of the event loop's time at
- * 10,000 handshakes a second (async-profiler, bench/analysis.md). Here Netty's version-13 handshaker
- * only computes the response and makes the frame codec, and the negotiation is the one Netty's
- * extension handler does, kept as it is: the first offer each extension handshaker accepts, one
+ * and the {@code welcome} were two writes: the send system calls took 15.5% of the event loop's time in
+ * a handshake run, one write 9.6% (async-profiler, bench/analysis.md). Here Netty's version-13
+ * handshaker only computes the response and makes the frame codec, and the negotiation is the one
+ * Netty's extension handler does, kept as it is: the first offer each extension handshaker accepts, one
  * extension per reserved bit.
  */
 final class WebSocketUpgrade {
@@ -42,6 +43,8 @@ final class WebSocketUpgrade {
     private final FullHttpResponse response;
     private final List<WebSocketServerExtension> extensions;
     private final ResponseHandshaker handshaker;
+    /** The 101 was written or released: it is this upgrade's no longer. */
+    private boolean responseGone;
 
     private WebSocketUpgrade(FullHttpResponse response, List<WebSocketServerExtension> extensions,
                              ResponseHandshaker handshaker) {
@@ -121,6 +124,7 @@ final class WebSocketUpgrade {
      */
     void complete(ChannelHandlerContext requestHandler, String endpointName, WebSocketEndpointHandler endpoint) {
         ChannelPipeline pipeline = requestHandler.pipeline();
+        responseGone = true;
         requestHandler.write(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         // The decoder after the HTTP codec: bytes the codec still holds are handed to it as it leaves.
         pipeline.addAfter(GatewayInitializer.HTTP_CODEC, FRAME_DECODER, handshaker.frameDecoder());
@@ -130,13 +134,19 @@ final class WebSocketUpgrade {
             pipeline.addBefore(requestHandler.name(), null, extension.newExtensionEncoder());
         }
         GatewayInitializer.removeHttpHandlers(pipeline);
+        if (!pipeline.channel().isActive()) {
+            return; // the request handler closed it: frames the codec handed on, sent before the 101
+        }
         pipeline.replace(requestHandler.name(), endpointName, endpoint);
         endpoint.upgraded();
     }
 
-    /** Releases the prepared 101: the connection ended, or was refused, before the upgrade. */
+    /** Releases the prepared 101: the connection ended, or was refused, before the upgrade. Nothing once it is written. */
     void abandon() {
-        response.release();
+        if (!responseGone) {
+            responseGone = true;
+            response.release();
+        }
     }
 
     /** Netty's version-13 handshaker, for the parts of the handshake it computes: the 101 and the frame codec. */

@@ -7,6 +7,7 @@ import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +51,23 @@ class EchoEndpointTest {
             assertFrame(socket.receive(Duration.ofSeconds(5)), RawWebSocket.BINARY, binary);
             socket.sendText("");
             assertFrame(socket.receive(Duration.ofSeconds(5)), RawWebSocket.TEXT, new byte[0]);
+        }
+    }
+
+    @Test
+    void aFrameSentBehindTheUpgradeRequest_beforeThe101_closesTheConnectionWithoutA101() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            byte[] request = ("GET /ws/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            byte[] maskedHello = {(byte) 0x81, (byte) 0x85, 0, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'}; // text "hello", mask 0
+            byte[] both = Arrays.copyOf(request, request.length + maskedHello.length);
+            System.arraycopy(maskedHello, 0, both, request.length, maskedHello.length);
+
+            socket.getOutputStream().write(both); // one write: the server reads the frame with the request (RFC 6455 §4.1 forbids it)
+
+            assertThat(socket.getInputStream().readAllBytes()).as("closed with nothing sent").isEmpty();
         }
     }
 

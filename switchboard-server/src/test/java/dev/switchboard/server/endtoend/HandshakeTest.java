@@ -54,7 +54,7 @@ class HandshakeTest {
         try (RawWebSocket socket = RawWebSocket.connect(server.port(),
                 "/ws?token=" + TestServer.token("carol", "phone", Duration.ofMinutes(5)))) {
             assertThat(socket.handshake().status()).isEqualTo(101);
-            // Sent at once, before reading anything: they must neither be lost nor overtake the welcome.
+            // Sent at once, before reading the welcome: they must neither be lost nor overtake it.
             for (int i = 1; i <= 5; i++) {
                 socket.sendJson("{\"type\":\"ping\",\"ref\":\"early-" + i + "\"}");
             }
@@ -97,6 +97,13 @@ class HandshakeTest {
 
             assertThat(socket.getInputStream().readAllBytes()).as("closed with nothing sent").isEmpty();
         }
+    }
+
+    @Test
+    void upgrade_returns400_whenTheExtensionOfferIsMalformed() throws Exception {
+        assertRefused("/ws?token=" + TestServer.token("gina", "phone", Duration.ofMinutes(5)),
+                Map.of("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits=x"), 400,
+                "malformed Sec-WebSocket-Extensions");
     }
 
     @Test
