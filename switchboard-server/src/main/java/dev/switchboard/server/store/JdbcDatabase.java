@@ -36,7 +36,7 @@ public final class JdbcDatabase implements AutoCloseable {
     private final SqliteCheckpointer checkpointer;
 
     private JdbcDatabase(HikariDataSource dataSource, SqlDialect dialect, DirectoryLock directoryLock,
-                         ServerConfig.Store config, Path databaseFile) {
+                         ServerConfig.Store config, Path databaseFile, long checkpointIntervalMillis) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.directoryLock = directoryLock;
@@ -47,7 +47,7 @@ public final class JdbcDatabase implements AutoCloseable {
                 runnable -> new ReaderThread(runnable, "store-reader-" + threadNumber.incrementAndGet()));
         this.checkpointer = dialect == SqlDialect.SQLITE
                 ? new SqliteCheckpointer(dataSource, databaseFile, writer::requestCheckpoint, writer::commits,
-                        SqliteCheckpointer.INTERVAL_MILLIS) : null;
+                        checkpointIntervalMillis) : null;
     }
 
     /**
@@ -56,6 +56,15 @@ public final class JdbcDatabase implements AutoCloseable {
      * or PostgreSQL database (which must exist).
      */
     public static JdbcDatabase open(ServerConfig.Store config, Path dataDirectory) {
+        return open(config, dataDirectory, SqliteCheckpointer.INTERVAL_MILLIS);
+    }
+
+    /**
+     * {@link #open(ServerConfig.Store, Path)} with SQLite's background checkpoint every
+     * {@code checkpointIntervalMillis}; 0 runs none by itself, for a test that runs the rounds
+     * ({@link #runCheckpointRound}) at points of its choosing instead of every 200 ms.
+     */
+    static JdbcDatabase open(ServerConfig.Store config, Path dataDirectory, long checkpointIntervalMillis) {
         String url = config.url();
         DirectoryLock directoryLock = null;
         if (url == null || url.isBlank()) {
@@ -69,7 +78,7 @@ public final class JdbcDatabase implements AutoCloseable {
             url = "jdbc:sqlite:" + dataDirectory.resolve("switchboard.db").toAbsolutePath();
         }
         try {
-            return open(config, url, directoryLock);
+            return open(config, url, directoryLock, checkpointIntervalMillis);
         } catch (RuntimeException e) {
             if (directoryLock != null) {
                 directoryLock.close();
@@ -78,7 +87,8 @@ public final class JdbcDatabase implements AutoCloseable {
         }
     }
 
-    private static JdbcDatabase open(ServerConfig.Store config, String url, DirectoryLock directoryLock) {
+    private static JdbcDatabase open(ServerConfig.Store config, String url, DirectoryLock directoryLock,
+                                     long checkpointIntervalMillis) {
         Path databaseFile = null;
         SqlDialect dialect = SqlDialect.fromJdbcUrl(url);
         HikariConfig hikari = new HikariConfig();
@@ -115,7 +125,7 @@ public final class JdbcDatabase implements AutoCloseable {
         }
         log.atInfo().setMessage("store opened").addKeyValue("url", redacted(url)).addKeyValue("dialect", dialect)
                 .addKeyValue("synchronous", dialect == SqlDialect.SQLITE ? config.synchronous() : "n/a").log();
-        return new JdbcDatabase(dataSource, dialect, directoryLock, config, databaseFile);
+        return new JdbcDatabase(dataSource, dialect, directoryLock, config, databaseFile, checkpointIntervalMillis);
     }
 
     /** The file of a {@code jdbc:sqlite:} url, or null for an in-memory database. */
@@ -263,6 +273,11 @@ public final class JdbcDatabase implements AutoCloseable {
 
     boolean isHealthy() {
         return writer.isHealthy() && !dataSource.isClosed();
+    }
+
+    /** One background checkpoint round now (SQLite; opened with no schedule of its own); whether it copied the log. */
+    boolean runCheckpointRound() {
+        return checkpointer != null && checkpointer.runRound();
     }
 
     /** Commits what the writer has queued, then closes the pool. */

@@ -42,6 +42,11 @@ public final class TestDatabase implements AutoCloseable {
         return JdbcDatabase.open(config("").store(), dataDirectory);
     }
 
+    /** An embedded store whose background checkpoint runs only when the test calls {@link JdbcDatabase#runCheckpointRound}. */
+    static JdbcDatabase sqliteWithCheckpointsByHand(Path dataDirectory) {
+        return JdbcDatabase.open(config("").store(), dataDirectory, 0);
+    }
+
     public static TestDatabase mariadb() {
         String name = newName();
         return create(MARIADB_SERVER + "?user=root", MARIADB_SERVER + name + "?user=root", name, "MariaDB on 127.0.0.1:3306");
