@@ -43,7 +43,7 @@ final class WebSocketUpgrade {
     private final FullHttpResponse response;
     private final List<WebSocketServerExtension> extensions;
     private final ResponseHandshaker handshaker;
-    /** The 101 was written or released: it is this upgrade's no longer. */
+    /** The 101 has been written (the channel owns it now) or released: {@link #abandon} has nothing to release. */
     private boolean responseGone;
 
     private WebSocketUpgrade(FullHttpResponse response, List<WebSocketServerExtension> extensions,
