@@ -153,7 +153,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             var response = HttpResponses.response(HttpResponseStatus.UPGRADE_REQUIRED.code(), "application/json",
                     "{\"error\":\"unsupported_version\",\"reason\":\"WebSocket version 13 only\"}".getBytes());
             response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, WebSocketVersion.V13.toHttpHeaderValue());
-            HttpResponses.send(ctx, request, response, false);
+            HttpResponses.sendAndClose(ctx, response);
             return;
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
@@ -162,9 +162,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             HttpResponses.sendError(ctx, 403, "forbidden", "origin not allowed");
             return;
         }
-        if (services.admission().isDraining()) {
-            services.metrics().handshake("draining");
-            HttpResponses.sendError(ctx, 503, "unavailable", "node is shutting down");
+        if (refusedAsDraining(ctx)) {
             return;
         }
         ConnectionLimits limits = services.connectionLimits();
@@ -177,7 +175,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             var response = HttpResponses.errorResponse(HttpResponseStatus.TOO_MANY_REQUESTS.code(), "rate_limited",
                     "too many handshakes from this address");
             response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
-            HttpResponses.send(ctx, request, response, false);
+            HttpResponses.sendAndClose(ctx, response);
             return;
         }
         if (limits.isAddressFull(clientAddress)) { // before the token: a full address costs no signature check
@@ -193,10 +191,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
                 HttpResponses.sendError(ctx, e.status(), e.error(), e.getMessage());
                 return;
             }
-            Ban ban = services.moderation().activeBan(principal.userId());
-            if (ban != null) {
-                services.metrics().handshake("banned");
-                HttpResponses.sendError(ctx, 403, "banned", ban.reason());
+            if (refusedAsBanned(ctx, principal.userId())) {
                 return;
             }
         }
@@ -233,6 +228,36 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
         pendingUpgrade = new SessionUpgrade(services, this, ctx, principal, upgrade);
         pendingUpgrade.start();
+    }
+
+    /**
+     * 403 if {@code userId} is banned. Checked at admission, and again once the device state is read
+     * ({@link SessionUpgrade}), so a ban that began meanwhile is still a plain HTTP refusal.
+     *
+     * @return whether it refused
+     */
+    boolean refusedAsBanned(ChannelHandlerContext ctx, String userId) {
+        Ban ban = services.moderation().activeBan(userId);
+        if (ban == null) {
+            return false;
+        }
+        services.metrics().handshake("banned");
+        HttpResponses.sendError(ctx, 403, "banned", ban.reason());
+        return true;
+    }
+
+    /**
+     * 503 if the node is draining (shutting down), at admission and again after the device-state read.
+     *
+     * @return whether it refused
+     */
+    boolean refusedAsDraining(ChannelHandlerContext ctx) {
+        if (!services.admission().isDraining()) {
+            return false;
+        }
+        services.metrics().handshake("draining");
+        HttpResponses.sendError(ctx, 503, "unavailable", "node is shutting down");
+        return true;
     }
 
     /** Upgrades now, with {@code endpoint} in this handler's place. On the event loop. */

@@ -20,7 +20,7 @@ final class HttpResponses {
 
     /** Sends {@code {"error": error, "reason": reason}} and closes the connection once it is out. */
     static void sendError(ChannelHandlerContext ctx, int status, String error, String reason) {
-        send(ctx, null, errorResponse(status, error, reason), false);
+        sendAndClose(ctx, errorResponse(status, error, reason));
     }
 
     /** The response {@link #sendError} sends, for a caller that adds a header first. */
@@ -44,13 +44,18 @@ final class HttpResponses {
 
     /** Sends {@code response}; keeps the connection only if {@code mayKeepAlive}, the request asked to and the status is 2xx. */
     static void send(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response, boolean mayKeepAlive) {
-        boolean keepAlive = mayKeepAlive && HttpUtil.isKeepAlive(request) && response.status().code() < 300;
-        HttpUtil.setKeepAlive(response, keepAlive);
-        if (keepAlive) {
+        if (mayKeepAlive && HttpUtil.isKeepAlive(request) && response.status().code() < 300) {
+            HttpUtil.setKeepAlive(response, true);
             ctx.writeAndFlush(response);
         } else {
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            sendAndClose(ctx, response);
         }
+    }
+
+    /** Sends {@code response} with {@code Connection: close} and closes the connection once it is out. */
+    static void sendAndClose(ChannelHandlerContext ctx, FullHttpResponse response) {
+        HttpUtil.setKeepAlive(response, false);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     private static String escape(String text) {

@@ -1,7 +1,6 @@
 package dev.switchboard.server.gateway;
 
 import dev.switchboard.server.auth.Principal;
-import dev.switchboard.server.store.Ban;
 import dev.switchboard.server.store.DeviceState;
 import dev.switchboard.server.store.StoreBusyException;
 import io.netty.channel.ChannelHandlerContext;
@@ -65,17 +64,8 @@ final class SessionUpgrade {
                 refuseForStore(error);
                 return;
             }
-            Ban ban = services.moderation().activeBan(principal.userId());
-            if (ban != null) {
-                upgrade.abandon();
-                services.metrics().handshake("banned");
-                HttpResponses.sendError(context, 403, "banned", ban.reason());
-                return;
-            }
-            if (services.admission().isDraining()) {
-                upgrade.abandon();
-                services.metrics().handshake("draining");
-                HttpResponses.sendError(context, 503, "unavailable", "node is shutting down");
+            if (requestHandler.refusedAsBanned(context, principal.userId()) || requestHandler.refusedAsDraining(context)) {
+                upgrade.abandon(); // banned or draining since the admission
                 return;
             }
             requestHandler.upgradeTo(context, upgrade, "session", new WebSocketSessionHandler(services, principal, state));
