@@ -199,12 +199,17 @@ final class Scenarios {
                 "--mode", mode, "--topic", topic, "--publisher", "--window", "16",
                 "--port", Integer.toString(target.ports().get(0)), "--prefix", "m", "--count", Integer.toString(subscribers),
                 "--seconds", Integer.toString(seconds()), "--warmup-seconds", warmup(), "--sources", Worker.sourceAddress(30),
-                "--cpu-pids", target.pids().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")))) {
+                "--cpu-pids", pidList(target))) {
             worker.go();
             ObjectNode result = (ObjectNode) worker.awaitResult(seconds() + 180L);
             result.put("mode", mode);
             return result;
         }
+    }
+
+    /** The target's server processes, comma-separated, for a worker's {@code --cpu-pids}. */
+    private static String pidList(Target target) {
+        return target.pids().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
 
     /** A durable group of the fan-out's users (m0 … and the publisher mpub0), made through the server API. */
@@ -237,7 +242,7 @@ final class Scenarios {
                 "--receiver-port", Integer.toString(target.ports().get(receiverNode)),
                 "--prefix", "tp" + senderNode + receiverNode, "--count", Integer.toString(pairs),
                 "--window", "8", "--seconds", Integer.toString(seconds()), "--warmup-seconds", warmup(),
-                "--sources", Worker.sourceAddress(40))) {
+                "--sources", Worker.sourceAddress(40), "--cpu-pids", pidList(target))) {
             worker.go();
             return (ObjectNode) worker.awaitResult(seconds() + 180L);
         }

@@ -369,6 +369,9 @@ public final class LoadWorker {
         return result;
     }
 
+    /** The server's store writer thread (its name in {@code JdbcWriter}), whose CPU the throughput scenario reports. */
+    private static final String STORE_WRITER_THREAD = "store-writer";
+
     /** Durable chat throughput: {@code count} pairs, each sender keeping {@code window} sends unacknowledged. */
     private ObjectNode throughput() throws Exception {
         List<Session> receivers = openAll(options.receiverPort > 0 ? options.receiverPort : options.port,
@@ -407,18 +410,40 @@ public final class LoadWorker {
             sender.flush();
         }
         Thread.sleep(TimeUnit.SECONDS.toMillis(options.warmupSeconds)); // warm-up, then count from zero
+        CpuTime serverCpu = new CpuTime(options.cpuPids);
+        CpuTime writerCpu = new CpuTime(options.cpuPids, STORE_WRITER_THREAD);
+        CpuTime generatorCpu = new CpuTime(Long.toString(ProcessHandle.current().pid()));
         long warmDelivered = delivered.sum();
         long warmAcknowledged = acknowledged.sum();
+        serverCpu.start();
+        writerCpu.start();
+        generatorCpu.start();
         start = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(options.seconds));
         running.set(false);
         double seconds = (System.nanoTime() - start) / 1e9;
+        double serverCores = serverCpu.coresSinceStart();
+        double writerCores = writerCpu.coresSinceStart();
+        double generatorCores = generatorCpu.coresSinceStart();
         delivered.add(-warmDelivered);
         acknowledged.add(-warmAcknowledged);
         ObjectNode result = JSON.createObjectNode();
-        result.put("acknowledgedPerSecond", acknowledged.sum() / seconds);
+        double perSecond = acknowledged.sum() / seconds;
+        result.put("acknowledgedPerSecond", perSecond);
         result.put("deliveredPerSecond", delivered.sum() / seconds);
         result.put("seconds", seconds);
+        if (serverCores >= 0 && perSecond > 0) {
+            // Who spends the 2 cores per persisted message: the server, its one store writer (the serial
+            // part of the durable path), and this generator. 50k/s on 2 cores allows 40 µs, all together.
+            result.put("serverCores", serverCores);
+            result.put("serverMicrosPerMessage", serverCores / perSecond * 1e6);
+            if (writerCores >= 0) {
+                result.put("storeWriterCores", writerCores);
+                result.put("storeWriterMicrosPerMessage", writerCores / perSecond * 1e6);
+            }
+            result.put("generatorCores", generatorCores);
+            result.put("generatorMicrosPerMessage", generatorCores / perSecond * 1e6);
+        }
         return result;
     }
 

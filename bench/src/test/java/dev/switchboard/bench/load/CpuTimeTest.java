@@ -1,0 +1,57 @@
+package dev.switchboard.bench.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+@EnabledOnOs(OS.LINUX) // reads /proc
+class CpuTimeTest {
+    private static final String OWN_PID = Long.toString(ProcessHandle.current().pid());
+    private static volatile long spun;
+
+    @Test
+    void countsOnlyTheThreadsOfTheGivenName() throws InterruptedException {
+        AtomicBoolean spinning = new AtomicBoolean(true);
+        Thread busy = new Thread(() -> {
+            while (spinning.get()) {
+                spun++; // on the CPU until told to stop
+            }
+        }, "cpu-time-busy");
+        CpuTime busyThread = new CpuTime(OWN_PID, "cpu-time-busy");
+        CpuTime absentThread = new CpuTime(OWN_PID, "cpu-time-absent");
+        CpuTime wholeProcess = new CpuTime(OWN_PID);
+        busyThread.start();
+        absentThread.start();
+        wholeProcess.start();
+        busy.start(); // after start(): a thread that begins within the window counts from zero
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> busyThread.coresSinceStart() > 0);
+            assertThat(absentThread.coresSinceStart()).isZero();
+            assertThat(wholeProcess.coresSinceStart()).isPositive();
+        } finally {
+            spinning.set(false);
+            busy.join();
+        }
+    }
+
+    @Test
+    void unknownWithoutProcessesOrWhenAProcessCannotBeRead() {
+        CpuTime none = new CpuTime("");
+        CpuTime gone = new CpuTime(Long.toString(Long.MAX_VALUE), "store-writer");
+        none.start();
+        gone.start();
+
+        assertThat(none.coresSinceStart()).isEqualTo(-1);
+        assertThat(gone.coresSinceStart()).isEqualTo(-1);
+    }
+
+    @Test
+    void unknownBeforeStart() {
+        assertThat(new CpuTime(OWN_PID).coresSinceStart()).isEqualTo(-1);
+    }
+}
