@@ -105,7 +105,7 @@ final class Report {
                         ms(f.get("p50Micros")), ms(f.get("p99Micros"))});
         table(md, "throughput", "Durable chat throughput (200 pairs, 8 unacknowledged sends each)",
                 new String[] {"target", "kind", "persisted (acknowledged)/s", "delivered/s",
-                        "server cores (µs per message)", "of which store writer", "generator cores (µs per message)"},
+                        "Switchboard nodes' cores (µs per message)", "of which store writers", "generator cores (µs per message)"},
                 f -> new String[] {BarChart.format(f.get("acknowledgedPerSecond").asDouble()),
                         BarChart.format(f.get("deliveredPerSecond").asDouble()), cores(f, "server", "Message"),
                         cores(f, "storeWriter", "Message"), cores(f, "generator", "Message")});

@@ -17,6 +17,9 @@ final class CpuTime {
     private static final double TICKS_PER_SECOND = 100;
 
     private final long[] pids;
+    /** Linux keeps this many characters of a thread's name ({@code comm}, 16 bytes with the terminator). */
+    private static final int THREAD_NAME_LENGTH = 15;
+
     /** Null for whole processes; else only the threads whose name ({@code comm}) is this. */
     private final String threadName;
     /** Ticks per thread (or per process) at {@link #start}; null before it or when nothing could be read. */
@@ -30,12 +33,14 @@ final class CpuTime {
 
     /**
      * @param pids comma-separated process ids; empty for none (then nothing is measured)
-     * @param threadName only these processes' threads of this name (Linux keeps the first 15 characters)
+     * @param threadName only these processes' threads of this name (compared on the first 15 characters,
+     *     all that Linux keeps)
      */
     CpuTime(String pids, String threadName) {
         this.pids = pids.isBlank() ? new long[0]
                 : java.util.Arrays.stream(pids.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
-        this.threadName = threadName;
+        this.threadName = threadName == null || threadName.length() <= THREAD_NAME_LENGTH
+                ? threadName : threadName.substring(0, THREAD_NAME_LENGTH);
     }
 
     void start() {
@@ -44,12 +49,13 @@ final class CpuTime {
     }
 
     /**
-     * Cores used since {@link #start}, or -1 when nothing could be read. A thread that started within the
-     * window counts from zero; one that ended within it is left out.
+     * Cores used since {@link #start}, or -1 when nothing could be read: a process, or (with a thread
+     * name) any thread of the name at the end of the window. A thread that started within the window
+     * counts from zero; one that ended within it is left out.
      */
     double coresSinceStart() {
         Map<String, Long> ticks = ticks();
-        if (startTicks == null || ticks == null) {
+        if (startTicks == null || ticks == null || (threadName != null && ticks.isEmpty())) {
             return -1;
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;

@@ -15,7 +15,7 @@ class CpuTimeTest {
     private static volatile long spun;
 
     @Test
-    void countsOnlyTheThreadsOfTheGivenName() throws InterruptedException {
+    void countsOnlyTheThreadsOfTheGivenNameAndKnowsNothingOfAnAbsentOne() throws InterruptedException {
         AtomicBoolean spinning = new AtomicBoolean(true);
         Thread busy = new Thread(() -> {
             while (spinning.get()) {
@@ -31,7 +31,7 @@ class CpuTimeTest {
         busy.start(); // after start(): a thread that begins within the window counts from zero
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> busyThread.coresSinceStart() > 0);
-            assertThat(absentThread.coresSinceStart()).isZero();
+            assertThat(absentThread.coresSinceStart()).isEqualTo(-1); // unknown, not idle
             assertThat(wholeProcess.coresSinceStart()).isPositive();
         } finally {
             spinning.set(false);
@@ -48,6 +48,27 @@ class CpuTimeTest {
 
         assertThat(none.coresSinceStart()).isEqualTo(-1);
         assertThat(gone.coresSinceStart()).isEqualTo(-1);
+    }
+
+    @Test
+    void comparesOnlyTheFifteenCharactersLinuxKeepsOfAThreadName() throws InterruptedException {
+        AtomicBoolean spinning = new AtomicBoolean(true);
+        Thread busy = new Thread(() -> {
+            while (spinning.get()) {
+                spun++;
+            }
+        }, "cpu-time-long-name-beyond-fifteen");
+        CpuTime longName = new CpuTime(OWN_PID, "cpu-time-long-name-beyond-fifteen");
+        busy.start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                longName.start(); // the thread is listed under "cpu-time-long-n"
+                return longName.coresSinceStart() >= 0;
+            });
+        } finally {
+            spinning.set(false);
+            busy.join();
+        }
     }
 
     @Test
