@@ -15,11 +15,10 @@ import java.util.Map;
 final class CpuTime {
     /** Clock ticks per second of {@code /proc/<pid>/stat}: USER_HZ, 100 on Linux. */
     private static final double TICKS_PER_SECOND = 100;
-
-    private final long[] pids;
     /** Linux keeps this many characters of a thread's name ({@code comm}, 16 bytes with the terminator). */
     private static final int THREAD_NAME_LENGTH = 15;
 
+    private final long[] pids;
     /** Null for whole processes; else only the threads whose name ({@code comm}) is this. */
     private final String threadName;
     /** Ticks per thread (or per process) at {@link #start}; null before it or when nothing could be read. */
