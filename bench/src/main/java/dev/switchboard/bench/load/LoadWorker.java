@@ -27,6 +27,8 @@ import org.HdrHistogram.Recorder;
 public final class LoadWorker {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int OPEN_CONCURRENCY = 500;
+    /** The server's store writer thread (its name in {@code JdbcWriter}), whose CPU the throughput scenario reports. */
+    private static final String STORE_WRITER_THREAD = "store-writer";
 
     private final WorkerOptions options;
     private final LoadClient client;
@@ -361,16 +363,11 @@ public final class LoadWorker {
         if (serverCores >= 0 && received.sum() > 0) {
             // Who spends the 2 cores: the server's and this generator's CPU per delivered message.
             double delivered = received.sum() / seconds;
-            result.put("serverCores", serverCores);
-            result.put("generatorCores", generatorCores);
-            result.put("serverMicrosPerDelivery", serverCores / delivered * 1e6);
-            result.put("generatorMicrosPerDelivery", generatorCores / delivered * 1e6);
+            putCpu(result, "server", serverCores, delivered, "Delivery");
+            putCpu(result, "generator", generatorCores, delivered, "Delivery");
         }
         return result;
     }
-
-    /** The server's store writer thread (its name in {@code JdbcWriter}), whose CPU the throughput scenario reports. */
-    private static final String STORE_WRITER_THREAD = "store-writer";
 
     /** Durable chat throughput: {@code count} pairs, each sender keeping {@code window} sends unacknowledged. */
     private ObjectNode throughput() throws Exception {
@@ -435,16 +432,22 @@ public final class LoadWorker {
         if (serverCores >= 0 && perSecond > 0) {
             // Who spends the 2 cores per persisted message: the server, its one store writer (the serial
             // part of the durable path), and this generator. 50k/s on 2 cores allows 40 µs, all together.
-            result.put("serverCores", serverCores);
-            result.put("serverMicrosPerMessage", serverCores / perSecond * 1e6);
+            putCpu(result, "server", serverCores, perSecond, "Message");
             if (writerCores >= 0) {
-                result.put("storeWriterCores", writerCores);
-                result.put("storeWriterMicrosPerMessage", writerCores / perSecond * 1e6);
+                putCpu(result, "storeWriter", writerCores, perSecond, "Message");
             }
-            result.put("generatorCores", generatorCores);
-            result.put("generatorMicrosPerMessage", generatorCores / perSecond * 1e6);
+            putCpu(result, "generator", generatorCores, perSecond, "Message");
         }
         return result;
+    }
+
+    /**
+     * {@code <side>Cores} and {@code <side>MicrosPer<unit>} (CPU µs per unit at {@code unitsPerSecond}):
+     * the figures the report's CPU columns read.
+     */
+    private static void putCpu(ObjectNode result, String side, double cores, double unitsPerSecond, String unit) {
+        result.put(side + "Cores", cores);
+        result.put(side + "MicrosPer" + unit, cores / unitsPerSecond * 1e6);
     }
 
     /** The percentiles every latency figure reports, in microseconds (also used by the harness's disk probe). */
