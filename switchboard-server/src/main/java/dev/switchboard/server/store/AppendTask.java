@@ -19,7 +19,8 @@ import java.util.Set;
  *
  * <p>Two ways to store, by {@link SqlDialect#queuesWrites()}. In process (SQLite) the task inserts at
  * once, with {@code ON CONFLICT DO NOTHING RETURNING id}: the insert itself detects a resend, one
- * index lookup per message fewer on the writer, whose thread bounds durable throughput. Across the
+ * index lookup per message fewer on the writer, whose thread bounds durable throughput; its inbox
+ * entries go to the {@link PackedInbox}. Across the
  * network (MariaDB/MySQL, PostgreSQL) the resend check is requested in {@code prepare} and answered
  * for the whole batch at once ({@link SentMessageLookup}), and the rows are queued
  * ({@link QueuedMessages}) and inserted by batched statements after the batch's last task: a few
@@ -31,14 +32,12 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
     private static final String SELECT_BY_CLIENT_ID =
             "SELECT id, sender_device, target_kind, target_id, body, created_at FROM messages "
                     + "WHERE sender_id = ? AND client_id = ?";
-    private static final String SELECT_SENDER_SEQ = "SELECT seq FROM inbox WHERE message_id = ? AND user_id = ?";
     private static final String SELECT_GROUP_EXISTS = "SELECT 1 FROM chat_group WHERE id = ?";
     private static final String SELECT_GROUP_MEMBERS = "SELECT user_id FROM group_member WHERE group_id = ?";
-    private static final String INSERT_MESSAGE_UNLESS_SENT =
-            AppendRequest.INSERT_MESSAGES + "(?, ?, ?, ?, ?, ?, ?) "
-                    + "ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id";
-    private static final String INSERT_INBOX =
-            "INSERT INTO inbox (user_id, seq, message_id, created_at) VALUES (?, ?, ?, ?)";
+    /** The embedded store's insert: also the number of inbox entries the message gets ({@link PackedInbox}). */
+    private static final String INSERT_MESSAGE_UNLESS_SENT = "INSERT INTO messages "
+            + "(sender_id, sender_device, target_kind, target_id, client_id, body, created_at, inbox_refs) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id";
 
     private final AppendRequest request;
     private Set<String> recipientIds;
@@ -95,7 +94,7 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
         return null;
     }
 
-    /** Inserts the message and its entries at once (SQLite). */
+    /** Inserts the message at once, and its entries into the packed inbox's log (SQLite). */
     private AppendResult insert(WriteContext context) throws SQLException {
         // prepare() ran before any task of the batch wrote: look again only where the batch changed things.
         if (context.wasMessageWritten(request.senderId(), request.clientId())) {
@@ -116,15 +115,7 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
             return findExisting(context);
         }
         List<Recipient> recipients = allocateEntries(context);
-        PreparedStatement inbox = context.statement(INSERT_INBOX);
-        for (Recipient recipient : recipients) {
-            inbox.setString(1, recipient.userId());
-            inbox.setLong(2, recipient.seq());
-            inbox.setLong(3, messageId);
-            inbox.setLong(4, request.createdAt());
-            inbox.addBatch();
-        }
-        inbox.executeBatch();
+        context.packedInbox().append(context, messageId, recipients);
         context.messageWritten(request.senderId(), request.clientId());
         recordPartners(context);
         return new AppendResult(request.storedAs(messageId), senderSeq(recipients), recipients, false);
@@ -168,7 +159,8 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
     /** Inserts the message row and returns its id, or 0 when the (sender, client id) was stored before. */
     private long insertMessage(WriteContext context) throws SQLException {
         PreparedStatement insert = context.statement(INSERT_MESSAGE_UNLESS_SENT);
-        request.bindMessageRow(insert, 1);
+        int refs = request.bindMessageRow(insert, 1);
+        insert.setInt(refs, recipientIds.size());
         try (ResultSet keys = insert.executeQuery()) {
             return keys.next() ? keys.getLong(1) : 0;
         }
@@ -188,13 +180,8 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
                     TargetKind.fromWireName(row.getString(3)), row.getString(4), request.clientId(),
                     row.getString(5), row.getLong(6));
         }
-        PreparedStatement seqSelect = context.statement(SELECT_SENDER_SEQ);
-        seqSelect.setLong(1, message.id());
-        seqSelect.setString(2, request.senderId());
-        try (ResultSet row = seqSelect.executeQuery()) {
-            long senderSeq = row.next() ? row.getLong(1) : 0L;
-            return new AppendResult(message, senderSeq, List.of(), true);
-        }
+        long senderSeq = context.packedInbox().seqOf(context, request.senderId(), message.id());
+        return new AppendResult(message, senderSeq, List.of(), true);
     }
 
     /** The target user or the group's members, plus the sender, in a stable order, without repeats. */

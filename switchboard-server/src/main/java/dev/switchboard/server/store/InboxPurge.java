@@ -7,7 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Retention: deletes expired inbox entries and the messages nothing refers to any more.
+ * Retention: deletes expired inbox entries and the messages nothing refers to any more. In the
+ * embedded store the entries are packed into runs, which {@link PackedInboxPurge} trims.
  *
  * @implNote Runs as one writer task, so it delays sends by its own duration; each statement is
  * capped at {@value #CHUNK} rows and one run deletes at most {@value #MAX_CHUNKS} chunks — a large
@@ -27,27 +28,42 @@ final class InboxPurge {
     private static final String SELECT_ID_RANGE = "SELECT MIN(id), MAX(id) FROM messages";
     private static final String SELECT_FIRST_FROM = "SELECT id, created_at FROM messages WHERE id >= ? ORDER BY id LIMIT 1";
 
+    private final PackedInboxPurge packedRuns = new PackedInboxPurge(CHUNK, MAX_CHUNKS);
+
     long run(WriteContext context, long olderThanMillis, long keepPerUser) throws SQLException {
         context.flushQueued(); // reads inbox and messages: the rows queued by earlier tasks of the batch first
+        PackedInbox packed = context.packedInbox();
+        if (packed != null) {
+            packed.packAll(context); // the embedded store's retention works on runs only
+        }
         long deleted = 0;
         long expiredUpTo = olderThanMillis > 0 ? lastMessageIdBefore(context, olderThanMillis) : 0;
         if (expiredUpTo > 0) {
-            PreparedStatement delete = context.statement(context.dialect().deleteOldInbox(CHUNK));
+            deleted += packed != null ? packedRuns.deleteUpToMessage(context, expiredUpTo) : deleteOldRows(context, expiredUpTo);
+        }
+        if (keepPerUser > 0) {
+            deleted += trimLongInboxes(context, keepPerUser, packed != null);
+        }
+        if (packed == null) {
+            PreparedStatement orphans = context.statement(context.dialect().deleteOrphanMessages(CHUNK));
             for (int chunk = 0; chunk < MAX_CHUNKS; chunk++) {
-                delete.setLong(1, expiredUpTo);
-                int rows = delete.executeUpdate();
-                deleted += rows;
-                if (rows < CHUNK) {
+                if (orphans.executeUpdate() < CHUNK) {
                     break;
                 }
             }
         }
-        if (keepPerUser > 0) {
-            deleted += trimLongInboxes(context, keepPerUser);
-        }
-        PreparedStatement orphans = context.statement(context.dialect().deleteOrphanMessages(CHUNK));
+        return deleted;
+    }
+
+    /** Deletes the entry rows of messages up to {@code expiredUpTo} (MariaDB, PostgreSQL). */
+    private static long deleteOldRows(WriteContext context, long expiredUpTo) throws SQLException {
+        long deleted = 0;
+        PreparedStatement delete = context.statement(context.dialect().deleteOldInbox(CHUNK));
         for (int chunk = 0; chunk < MAX_CHUNKS; chunk++) {
-            if (orphans.executeUpdate() < CHUNK) {
+            delete.setLong(1, expiredUpTo);
+            int rows = delete.executeUpdate();
+            deleted += rows;
+            if (rows < CHUNK) {
                 break;
             }
         }
@@ -96,7 +112,7 @@ final class InboxPurge {
         }
     }
 
-    private static long trimLongInboxes(WriteContext context, long keepPerUser) throws SQLException {
+    private long trimLongInboxes(WriteContext context, long keepPerUser, boolean packed) throws SQLException {
         List<String> users = new ArrayList<>();
         List<Long> limits = new ArrayList<>();
         PreparedStatement select = context.statement(SELECT_LONG_INBOXES);
@@ -108,8 +124,16 @@ final class InboxPurge {
             }
         }
         long deleted = 0;
-        PreparedStatement delete = context.statement(DELETE_INBOX_UP_TO);
+        PreparedStatement delete = packed ? null : context.statement(DELETE_INBOX_UP_TO);
         for (int i = 0; i < users.size(); i++) {
+            if (packed) {
+                long budget = (long) CHUNK * MAX_CHUNKS - deleted;
+                if (budget <= 0) {
+                    break; // the next purge goes on
+                }
+                deleted += packedRuns.deleteUpToSeq(context, users.get(i), limits.get(i), budget);
+                continue;
+            }
             delete.setString(1, users.get(i));
             delete.setLong(2, limits.get(i));
             deleted += delete.executeUpdate();

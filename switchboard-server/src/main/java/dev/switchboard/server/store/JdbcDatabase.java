@@ -32,15 +32,19 @@ public final class JdbcDatabase implements AutoCloseable {
     private final SqlDialect dialect;
     private final DirectoryLock directoryLock;
     private final JdbcWriter writer;
+    /** The embedded store's inbox (SQLite), null for MariaDB and PostgreSQL. */
+    private final PackedInbox packedInbox;
     private final ThreadPoolExecutor readers;
     private final SqliteCheckpointer checkpointer;
 
     private JdbcDatabase(HikariDataSource dataSource, SqlDialect dialect, DirectoryLock directoryLock,
-                         ServerConfig.Store config, Path databaseFile, long checkpointIntervalMillis) {
+                         ServerConfig.Store config, Path databaseFile, long checkpointIntervalMillis,
+                         PackedInbox packedInbox) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.directoryLock = directoryLock;
-        this.writer = new JdbcWriter(dataSource, dialect, config.writeQueueCapacity(), config.maxBatch());
+        this.packedInbox = packedInbox;
+        this.writer = new JdbcWriter(dataSource, dialect, config.writeQueueCapacity(), config.maxBatch(), packedInbox);
         AtomicInteger threadNumber = new AtomicInteger();
         this.readers = new ThreadPoolExecutor(config.readerThreads(), config.readerThreads(), 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(READ_QUEUE_CAPACITY),
@@ -123,9 +127,19 @@ public final class JdbcDatabase implements AutoCloseable {
             dataSource.close();
             throw new StoreException("schema migration failed for " + redacted(url), e);
         }
+        PackedInbox packedInbox = null;
+        if (dialect == SqlDialect.SQLITE) {
+            try {
+                packedInbox = PackedInbox.open(dataSource); // before any read: the log's entries go into runs
+            } catch (SQLException | RuntimeException e) {
+                dataSource.close();
+                throw new StoreException("cannot open the inbox of " + redacted(url) + ": " + e.getMessage(), e);
+            }
+        }
         log.atInfo().setMessage("store opened").addKeyValue("url", redacted(url)).addKeyValue("dialect", dialect)
                 .addKeyValue("synchronous", dialect == SqlDialect.SQLITE ? config.synchronous() : "n/a").log();
-        return new JdbcDatabase(dataSource, dialect, directoryLock, config, databaseFile, checkpointIntervalMillis);
+        return new JdbcDatabase(dataSource, dialect, directoryLock, config, databaseFile, checkpointIntervalMillis,
+                packedInbox);
     }
 
     /** The file of a {@code jdbc:sqlite:} url, or null for an in-memory database. */
@@ -164,6 +178,11 @@ public final class JdbcDatabase implements AutoCloseable {
 
     JdbcWriter writer() {
         return writer;
+    }
+
+    /** The embedded store's inbox (SQLite), or null where entries are rows of {@code inbox}. */
+    PackedInbox packedInbox() {
+        return packedInbox;
     }
 
     /** A read that needs a connection; runs on a reader thread, in one read-only snapshot transaction. */

@@ -17,6 +17,8 @@ public final class JdbcMessageStore implements MessageStore {
             "SELECT i.seq, m.id, m.sender_id, m.sender_device, m.target_kind, m.target_id, m.client_id, m.body, "
                     + "m.created_at FROM inbox i JOIN messages m ON m.id = i.message_id "
                     + "WHERE i.user_id = ? AND i.seq > ? ORDER BY i.seq LIMIT ?";
+    private static final String SELECT_MESSAGE = "SELECT sender_id, sender_device, target_kind, target_id, client_id, "
+            + "body, created_at FROM messages WHERE id = ?";
     private static final String SELECT_CONTACTS = "SELECT contact FROM ("
             + "SELECT m2.user_id AS contact FROM group_member m1 JOIN group_member m2 ON m2.group_id = m1.group_id "
             + "WHERE m1.user_id = ? AND m2.user_id <> ? "
@@ -40,6 +42,10 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public CompletableFuture<InboxPage> readInbox(String userId, long afterSeq, int limit) {
+        PackedInbox packed = database.packedInbox();
+        if (packed != null) {
+            return database.read(context -> readPacked(packed, context, userId, afterSeq, limit));
+        }
         return database.read(context -> {
             List<InboxEntry> entries = new ArrayList<>(Math.min(limit, 256));
             PreparedStatement select = context.statement(SELECT_INBOX);
@@ -56,6 +62,28 @@ public final class JdbcMessageStore implements MessageStore {
             }
             return new InboxPage(entries, lastSeq(context, userId));
         });
+    }
+
+    /**
+     * The embedded store's page: the entries from the packed inbox, then each one's message by its id,
+     * in the same snapshot. An entry whose message retention has just deleted counts as expired.
+     */
+    private static InboxPage readPacked(PackedInbox packed, ReadContext context, String userId, long afterSeq, int limit)
+            throws SQLException {
+        List<EntryRef> refs = packed.read(context, userId, afterSeq, limit); // first: it starts the snapshot
+        List<InboxEntry> entries = new ArrayList<>(refs.size());
+        PreparedStatement select = context.statement(SELECT_MESSAGE);
+        for (EntryRef ref : refs) {
+            select.setLong(1, ref.messageId());
+            try (ResultSet row = select.executeQuery()) {
+                if (row.next()) {
+                    entries.add(new InboxEntry(ref.seq(), new StoredMessage(ref.messageId(), row.getString(1),
+                            row.getString(2), TargetKind.fromWireName(row.getString(3)), row.getString(4),
+                            row.getString(5), row.getString(6), row.getLong(7))));
+                }
+            }
+        }
+        return new InboxPage(entries, lastSeq(context, userId));
     }
 
     @Override

@@ -79,6 +79,7 @@ final class JdbcWriter implements AutoCloseable {
     private final int maxBatch;
     private final SequenceAllocator sequences;
     private final ConversationPartners partners;
+    private final PackedInbox packedInbox;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean healthy = true;
@@ -86,9 +87,11 @@ final class JdbcWriter implements AutoCloseable {
     /** Transactions committed so far; written by the writer thread only. */
     private volatile long commits;
 
-    JdbcWriter(DataSource dataSource, SqlDialect dialect, int queueCapacity, int maxBatch) {
+    /** {@code packedInbox}: the embedded store's inbox, null for a database with an {@code inbox} table. */
+    JdbcWriter(DataSource dataSource, SqlDialect dialect, int queueCapacity, int maxBatch, PackedInbox packedInbox) {
         this.dataSource = dataSource;
         this.dialect = dialect;
+        this.packedInbox = packedInbox;
         this.sequences = new SequenceAllocator(dialect);
         this.partners = new ConversationPartners(dialect);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
@@ -137,6 +140,7 @@ final class JdbcWriter implements AutoCloseable {
             try {
                 PendingWrite<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
+                    context = reloadInboxIfNeeded(context);
                     finishRequestedCheckpoint(context);
                     continue;
                 }
@@ -183,6 +187,33 @@ final class JdbcWriter implements AutoCloseable {
     }
 
     /**
+     * While no write is waiting, checks the embedded inbox's tail against the log after a failed
+     * commit, so that readers waiting for a commit that took effect do not wait for the next write.
+     * Returns the context, opened if needed, or null if it cannot be.
+     */
+    private WriteContext reloadInboxIfNeeded(WriteContext context) {
+        if (packedInbox == null || !packedInbox.isReloadNeeded()) {
+            return context;
+        }
+        WriteContext open = context;
+        try {
+            if (open == null) {
+                open = openContext();
+            }
+            packedInbox.reloadIfNeeded(open);
+            open.connection().rollback(); // it only read
+            return open;
+        } catch (SQLException e) {
+            log.atWarn().setMessage("inbox tail check failed, retried with the next batch").addKeyValue("error", e.toString()).log();
+            if (open != null && !open.isUsable()) {
+                open.closeQuietly();
+                return null;
+            }
+            return open;
+        }
+    }
+
+    /**
      * Runs a requested checkpoint while no write is waiting. With no other writer it reaches the end of
      * the log, so it fsyncs the database file and the log restarts at the next commit. Outside the
      * transaction the connection otherwise keeps open; a failure is left to the next request.
@@ -221,7 +252,7 @@ final class JdbcWriter implements AutoCloseable {
             }
         }
         connection.setAutoCommit(false);
-        return new WriteContext(connection, dialect, sequences, partners);
+        return new WriteContext(connection, dialect, sequences, partners, packedInbox);
     }
 
     /**
@@ -332,6 +363,9 @@ final class JdbcWriter implements AutoCloseable {
     private void failAll(List<PendingWrite<?>> batch, Throwable cause) {
         sequences.forgetCached();
         partners.rollback(); // an Error skips afterRollback: the failed batch's pairs must not reach the next commit
+        if (packedInbox != null) {
+            packedInbox.forgetAfterFailure();
+        }
         for (PendingWrite<?> write : batch) {
             write.future().completeExceptionally(new StoreException("store write failed: " + cause.getMessage(), cause));
         }

@@ -60,6 +60,11 @@ final class ReadContext implements AutoCloseable {
         return statement;
     }
 
+    /** Ends the read's snapshot; the next statement starts a new one. The statements stay open. */
+    void restartSnapshot() throws SQLException {
+        connection.rollback();
+    }
+
     /** Ends the read's transaction; a per-read context also closes its statements. */
     void endRead() throws SQLException {
         try {

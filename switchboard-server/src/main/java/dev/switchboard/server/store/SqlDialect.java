@@ -35,8 +35,7 @@ public enum SqlDialect {
 
         @Override
         String deleteOldInbox(int limit) {
-            return "DELETE FROM inbox WHERE (user_id, seq) IN "
-                    + "(SELECT user_id, seq FROM inbox WHERE message_id <= ? LIMIT " + limit + ")";
+            throw new UnsupportedOperationException("the embedded store keeps inbox entries in packed runs (PackedInbox)");
         }
     },
     MARIADB("mariadb") {
@@ -111,7 +110,8 @@ public enum SqlDialect {
 
         @Override
         String deleteOldInbox(int limit) {
-            return SQLITE.deleteOldInbox(limit);
+            return "DELETE FROM inbox WHERE (user_id, seq) IN "
+                    + "(SELECT user_id, seq FROM inbox WHERE message_id <= ? LIMIT " + limit + ")";
         }
     };
 
@@ -229,10 +229,13 @@ public enum SqlDialect {
                 + " ON CONFLICT (user_id, partner_id) DO NOTHING";
     }
 
-    /** Deletes at most {@code limit} inbox entries of messages up to the parameter (a message id). */
+    /**
+     * Deletes at most {@code limit} inbox entries of messages up to the parameter (a message id).
+     * MariaDB/MySQL and PostgreSQL: the embedded store packs its entries ({@link PackedInbox}).
+     */
     abstract String deleteOldInbox(int limit);
 
-    /** Deletes at most {@code limit} messages no inbox entry refers to. */
+    /** Deletes at most {@code limit} messages no inbox entry refers to (PostgreSQL; MariaDB overrides it). */
     String deleteOrphanMessages(int limit) {
         return "DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m WHERE NOT EXISTS "
                 + "(SELECT 1 FROM inbox i WHERE i.message_id = m.id) LIMIT " + limit + ")";

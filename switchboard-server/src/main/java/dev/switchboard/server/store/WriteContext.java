@@ -28,6 +28,8 @@ final class WriteContext {
     private final SqlDialect dialect;
     private final SequenceAllocator sequences;
     private final ConversationPartners partners;
+    /** The embedded store's inbox; null for MariaDB and PostgreSQL, whose entries are rows of {@code inbox}. */
+    private final PackedInbox packedInbox;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final Set<String> messagesWritten = new HashSet<>();
     private final Set<String> groupsChanged = new HashSet<>();
@@ -40,12 +42,13 @@ final class WriteContext {
     /** Sequence rows written by one statement at most (a power of two). */
     private static final int MAX_SEQUENCE_CHUNK = 1024;
 
-    WriteContext(Connection connection, SqlDialect dialect, SequenceAllocator sequences, ConversationPartners partners)
-            throws SQLException {
+    WriteContext(Connection connection, SqlDialect dialect, SequenceAllocator sequences, ConversationPartners partners,
+                 PackedInbox packedInbox) throws SQLException {
         this.connection = connection;
         this.dialect = dialect;
         this.sequences = sequences;
         this.partners = partners;
+        this.packedInbox = packedInbox;
         this.insertsReturning = dialect.insertsReturning(connection.getMetaData());
     }
 
@@ -97,6 +100,11 @@ final class WriteContext {
         return statement;
     }
 
+    /** The embedded store's inbox (SQLite), or null where entries are rows of {@code inbox}. */
+    PackedInbox packedInbox() {
+        return packedInbox;
+    }
+
     /** The lookup of messages stored before, which appends request in their prepare phase (see {@link #afterPrepare}). */
     SentMessageLookup sentMessages() {
         return sentMessages;
@@ -143,6 +151,9 @@ final class WriteContext {
      */
     void beforeCommit() throws SQLException {
         partners.beforeCommit(this);
+        if (packedInbox != null) {
+            packedInbox.beforeCommit(this);
+        }
         Map<String, Long> moved = sequences.pending();
         if (moved.isEmpty()) {
             return;
@@ -172,15 +183,24 @@ final class WriteContext {
     void afterCommit() {
         sequences.commit();
         partners.commit();
+        if (packedInbox != null) {
+            packedInbox.afterCommit();
+        }
     }
 
-    /** Called before each attempt at a batch: forgets what an earlier (rolled back) attempt wrote. */
-    void beginAttempt() {
+    /**
+     * Called before each attempt at a batch: forgets what an earlier (rolled back) attempt wrote. The
+     * embedded store's inbox may pack its log here, in the attempt's transaction.
+     */
+    void beginAttempt() throws SQLException {
         messagesWritten.clear();
         groupsChanged.clear();
         sentMessages.clear();
         queuedMessages.clear();
         batchedStatements.clear();
+        if (packedInbox != null) {
+            packedInbox.beginAttempt(this);
+        }
     }
 
     /** Records that this attempt stored a message for (sender, client id). */
@@ -215,6 +235,10 @@ final class WriteContext {
     void afterRollback() {
         sequences.rollback();
         partners.rollback();
+        if (packedInbox != null && packedInbox.afterRollback()) {
+            // The entries had no unique key to catch a seq reused after a commit of unknown outcome.
+            sequences.forgetCached();
+        }
         for (PreparedStatement statement : statements.values()) {
             try {
                 statement.clearBatch();
