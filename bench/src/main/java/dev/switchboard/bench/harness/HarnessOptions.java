@@ -76,6 +76,11 @@ public final class HarnessOptions {
             description = "1:1 latency: consecutive measured windows of --seconds; the one with the median p99 is reported")
     public int latencyRounds;
 
+    @Option(names = "--throughput-window", defaultValue = "16",
+            description = "durable throughput: unacknowledged sends per sender (200 senders); enough to keep the"
+                    + " server's store writer busy, so the figure is the server's and not the generator's")
+    public int throughputWindow;
+
     @Option(names = "--mariadb-url", defaultValue = "jdbc:mariadb://127.0.0.1:3306/",
             description = "cluster scenarios: the MariaDB server (a database is created per run)")
     public String mariadbUrl;

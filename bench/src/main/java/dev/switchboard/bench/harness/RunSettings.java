@@ -12,7 +12,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 record RunSettings(int serverIoThreads, String serverJvmOptions, String memoryJvmOptions, int latencyRate,
                    int latencyRounds, int seconds, int warmupSeconds, int latencyWarmupSeconds, int idleRounds,
-                   int fanoutSubscribers) {
+                   int fanoutSubscribers, int throughputWindow) {
+    /** The throughput senders' window in runs recorded before it was a setting. */
+    static final int THROUGHPUT_WINDOW_BEFORE_SETTING = 8;
 
     /** What a run with {@code options} measures with: the options, or a smoke run's tiny sizes. */
     static RunSettings effective(HarnessOptions options) {
@@ -20,7 +22,7 @@ record RunSettings(int serverIoThreads, String serverJvmOptions, String memoryJv
         return new RunSettings(options.serverIoThreads, options.serverJvmOptions, options.memoryJvmOptions,
                 smoke ? 200 : options.latencyRate, smoke ? 2 : options.latencyRounds, smoke ? 2 : options.seconds,
                 smoke ? 1 : options.warmupSeconds, smoke ? 1 : options.latencyWarmupSeconds, smoke ? 1 : options.idleRounds,
-                smoke ? 50 : options.fanoutSubscribers);
+                smoke ? 50 : options.fanoutSubscribers, options.throughputWindow);
     }
 
     ObjectNode toJson() {
@@ -35,6 +37,7 @@ record RunSettings(int serverIoThreads, String serverJvmOptions, String memoryJv
         settings.put("latencyWarmupSeconds", latencyWarmupSeconds);
         settings.put("idleRounds", idleRounds);
         settings.put("fanoutSubscribers", fanoutSubscribers);
+        settings.put("throughputWindow", throughputWindow);
         return settings;
     }
 
@@ -52,6 +55,7 @@ record RunSettings(int serverIoThreads, String serverJvmOptions, String memoryJv
                 warmup,
                 recorded.path("latencyWarmupSeconds").asInt(warmup),
                 recorded.path("idleRounds").asInt(options.idleRounds),
-                recorded.path("fanoutSubscribers").asInt(options.fanoutSubscribers));
+                recorded.path("fanoutSubscribers").asInt(options.fanoutSubscribers),
+                recorded.path("throughputWindow").asInt(THROUGHPUT_WINDOW_BEFORE_SETTING));
     }
 }

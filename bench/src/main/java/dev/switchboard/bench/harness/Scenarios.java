@@ -241,7 +241,8 @@ final class Scenarios {
                 "--port", Integer.toString(target.ports().get(senderNode)),
                 "--receiver-port", Integer.toString(target.ports().get(receiverNode)),
                 "--prefix", "tp" + senderNode + receiverNode, "--count", Integer.toString(pairs),
-                "--window", "8", "--seconds", Integer.toString(seconds()), "--warmup-seconds", warmup(),
+                "--window", Integer.toString(options.throughputWindow), "--seconds", Integer.toString(seconds()),
+                "--warmup-seconds", warmup(),
                 "--sources", Worker.sourceAddress(40), "--cpu-pids", pidList(target))) {
             worker.go();
             return (ObjectNode) worker.awaitResult(seconds() + 180L);

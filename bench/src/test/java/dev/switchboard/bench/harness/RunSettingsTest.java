@@ -30,7 +30,7 @@ class RunSettingsTest {
 
     @Test
     void everySettingSurvivesTheRoundTripThroughResultsJson() {
-        RunSettings recorded = new RunSettings(3, "-Xmx1g", "-Xms8m", 700, 4, 9, 11, 50, 6, 250);
+        RunSettings recorded = new RunSettings(3, "-Xmx1g", "-Xms8m", 700, 4, 9, 11, 50, 6, 250, 24);
         ObjectNode document = JSON.createObjectNode();
         document.set("settings", recorded.toJson());
 
@@ -59,5 +59,17 @@ class RunSettingsTest {
         assertThat(settings.warmupSeconds()).isEqualTo(20);
         assertThat(settings.latencyWarmupSeconds()).isEqualTo(20);
         assertThat(settings.latencyRate()).isEqualTo(atRender.latencyRate);
+    }
+
+    @Test
+    void resultsWithoutTheThroughputWindowWereMeasuredWithEight() {
+        HarnessOptions atRender = CommandLine.populateCommand(new HarnessOptions(), "--throughput-window", "32");
+        ObjectNode settings = RunSettings.effective(CommandLine.populateCommand(new HarnessOptions())).toJson();
+        settings.remove("throughputWindow");
+        ObjectNode document = JSON.createObjectNode();
+        document.set("settings", settings);
+
+        assertThat(RunSettings.read(document, atRender).throughputWindow()).isEqualTo(8);
+        assertThat(RunSettings.effective(atRender).throughputWindow()).isEqualTo(32);
     }
 }
