@@ -50,20 +50,14 @@ final class PackedInbox {
     static final long MERGE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How many entries the tail may hold before the next batch packs it, whatever their age. */
     static final int MERGE_ENTRIES = 131_072;
-    /** Log rows packed per transaction when the store opens. */
-    private static final int RECOVERY_CHUNK = 65_536;
     /** Reads of a page at most, when merges keep overtaking its snapshot. */
     private static final int MAX_READ_ATTEMPTS = 10;
 
     static final String SELECT_COMMIT_NUMBER = "SELECT commit_number FROM inbox_state WHERE id = 1";
     private static final String UPDATE_COMMIT_NUMBER = "UPDATE inbox_state SET commit_number = ? WHERE id = 1";
     private static final String INSERT_LOG = "INSERT INTO inbox_log (user_id, seq, message_id) VALUES (?, ?, ?)";
-    private static final String SELECT_LOG = "SELECT rowid, user_id, seq, message_id FROM inbox_log ORDER BY rowid";
-    private static final String SELECT_LOG_CHUNK = SELECT_LOG + " LIMIT " + RECOVERY_CHUNK;
+    static final String SELECT_LOG = "SELECT rowid, user_id, seq, message_id FROM inbox_log ORDER BY rowid";
     private static final String DELETE_LOG = "DELETE FROM inbox_log";
-    private static final String DELETE_LOG_THROUGH = "DELETE FROM inbox_log WHERE rowid <= ?";
-    static final String INSERT_RUN = "INSERT INTO inbox_run "
-            + "(user_id, last_seq, first_seq, first_message_id, last_message_id, message_ids) VALUES (?, ?, ?, ?, ?, ?)";
     private static final String SELECT_RUNS_AFTER =
             "SELECT first_seq, message_ids FROM inbox_run WHERE user_id = ? AND last_seq > ? ORDER BY last_seq";
     private static final String SELECT_RUN_OF_MESSAGE = "SELECT first_seq, message_ids FROM inbox_run "
@@ -102,7 +96,7 @@ final class PackedInbox {
             connection.setAutoCommit(false);
             long packed = 0;
             try {
-                for (int chunk; (chunk = packLogChunk(connection)) > 0; ) {
+                for (int chunk; (chunk = InboxRunWrites.packLogChunk(connection)) > 0; ) {
                     connection.commit();
                     packed += chunk;
                 }
@@ -124,66 +118,6 @@ final class PackedInbox {
                 connection.setAutoCommit(true);
             }
         }
-    }
-
-    /** Packs the oldest {@value #RECOVERY_CHUNK} log rows into runs and deletes them; returns how many. */
-    private static int packLogChunk(Connection connection) throws SQLException {
-        Map<String, List<EntryRef>> byUser = new LinkedHashMap<>();
-        long lastRowId = 0;
-        int rows = 0;
-        try (Statement select = connection.createStatement(); ResultSet row = select.executeQuery(SELECT_LOG_CHUNK)) {
-            while (row.next()) {
-                lastRowId = row.getLong(1);
-                byUser.computeIfAbsent(row.getString(2), user -> new ArrayList<>())
-                        .add(new EntryRef(row.getLong(3), row.getLong(4)));
-                rows++;
-            }
-        }
-        if (rows == 0) {
-            return 0;
-        }
-        try (PreparedStatement insert = connection.prepareStatement(INSERT_RUN);
-             PreparedStatement delete = connection.prepareStatement(DELETE_LOG_THROUGH)) {
-            for (Map.Entry<String, List<EntryRef>> user : byUser.entrySet()) {
-                addRuns(insert, user.getKey(), user.getValue());
-            }
-            insert.executeBatch();
-            delete.setLong(1, lastRowId);
-            delete.executeUpdate();
-        }
-        return rows;
-    }
-
-    /**
-     * Adds to {@code insert}'s batch the runs of one user's entries (in seq order): a new run at every
-     * gap in the seqs and every {@value InboxRun#MAX_ENTRIES} entries.
-     */
-    private static void addRuns(PreparedStatement insert, String userId, List<EntryRef> entries) throws SQLException {
-        int from = 0;
-        while (from < entries.size()) {
-            int to = from + 1;
-            while (to < entries.size() && to - from < InboxRun.MAX_ENTRIES
-                    && entries.get(to).seq() == entries.get(to - 1).seq() + 1) {
-                to++;
-            }
-            long[] messageIds = new long[to - from];
-            for (int i = from; i < to; i++) {
-                messageIds[i - from] = entries.get(i).messageId();
-            }
-            bindRun(insert, userId, new InboxRun(entries.get(from).seq(), messageIds));
-            insert.addBatch();
-            from = to;
-        }
-    }
-
-    /** Sets the six parameters of {@link #INSERT_RUN}. */
-    static void bindRun(PreparedStatement insert, String userId, InboxRun run) throws SQLException {
-        insert.setString(1, userId);
-        insert.setLong(2, run.lastSeq());
-        insert.setLong(3, run.firstSeq());
-        insert.setLong(4, run.firstMessageId());
-        insert.setLong(5, run.lastMessageId());
-        insert.setBytes(6, run.packedMessageIds());
     }
 
     // ---------------------------------------------------------------- writer thread
@@ -257,29 +191,16 @@ final class PackedInbox {
         if (byUser.isEmpty()) {
             return;
         }
-        PreparedStatement insert = context.statement(INSERT_RUN);
+        PreparedStatement insert = context.statement(InboxRunWrites.INSERT_RUN);
         for (Map.Entry<String, List<EntryRef>> user : byUser.entrySet()) {
-            requireRisingSeqs(user.getKey(), user.getValue());
-            addRuns(insert, user.getKey(), user.getValue());
+            InboxRunWrites.requireRisingSeqs(user.getKey(), user.getValue());
+            InboxRunWrites.addRuns(insert, user.getKey(), user.getValue());
         }
         insert.executeBatch();
         context.statement(DELETE_LOG).executeUpdate();
         tailPackedThrough.putAll(tailThrough);
         appendedPacked = appended.size();
         changed = true;
-    }
-
-    /**
-     * A seq handed out twice would make overlapping runs: fails the attempt instead (the sequence
-     * allocator's cache is then dropped and the tail reloaded).
-     */
-    private static void requireRisingSeqs(String userId, List<EntryRef> entries) throws SQLException {
-        for (int i = 1; i < entries.size(); i++) {
-            if (entries.get(i).seq() <= entries.get(i - 1).seq()) {
-                throw new SQLException("inbox of " + userId + " has seq " + entries.get(i).seq() + " after "
-                        + entries.get(i - 1).seq());
-            }
-        }
     }
 
     /** Numbers this attempt's commit, if it changed entries. */
