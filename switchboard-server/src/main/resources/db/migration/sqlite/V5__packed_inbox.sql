@@ -41,7 +41,7 @@ INSERT INTO inbox_state (id, commit_number) VALUES (1, 0);
 ALTER TABLE messages ADD COLUMN inbox_refs INTEGER NOT NULL DEFAULT 0;
 UPDATE messages SET inbox_refs = (SELECT COUNT(*) FROM inbox WHERE inbox.message_id = messages.id);
 
--- The existing entries go to the log; opening the store packs them into runs (PackedInbox.recover).
+-- The existing entries go to the log; opening the store packs them into runs (PackedInbox.open).
 INSERT INTO inbox_log (user_id, seq, message_id) SELECT user_id, seq, message_id FROM inbox ORDER BY user_id, seq;
 DROP TABLE inbox;
 

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Retention: deletes expired inbox entries and the messages nothing refers to any more. In the
- * embedded store the entries are packed into runs, which {@link PackedInboxPurge} trims.
+ * embedded store the entries are packed into runs, which {@link PackedInboxPurge} trims; what follows
+ * describes the row per entry of MariaDB and PostgreSQL, and the bounds that hold for both.
  *
  * @implNote Runs as one writer task, so it delays sends by its own duration; each statement is
  * capped at {@value #CHUNK} rows and one run deletes at most {@value #MAX_CHUNKS} chunks — a large

@@ -41,6 +41,9 @@ final class InboxRunWrites {
         if (rows == 0) {
             return 0;
         }
+        for (Map.Entry<String, List<EntryRef>> user : byUser.entrySet()) {
+            requireRisingSeqs(user.getKey(), user.getValue()); // the store then does not open: see the method
+        }
         try (PreparedStatement insert = connection.prepareStatement(INSERT_RUN);
              PreparedStatement delete = connection.prepareStatement(DELETE_LOG_THROUGH)) {
             for (Map.Entry<String, List<EntryRef>> user : byUser.entrySet()) {
@@ -86,8 +89,10 @@ final class InboxRunWrites {
     }
 
     /**
-     * A seq handed out twice would make overlapping runs: fails the attempt instead (the sequence
-     * allocator's cache is then dropped and the tail reloaded).
+     * A seq logged twice would make overlapping runs, and the reader could not tell which entry is
+     * right: refuses to pack them. The writer's cache of sequences is dropped after every failed
+     * commit that may have taken effect, so this should never fire; if it does, every merge, and so
+     * every write, fails and the node turns not ready, rather than storing a corrupt inbox.
      */
     static void requireRisingSeqs(String userId, List<EntryRef> entries) throws SQLException {
         for (int i = 1; i < entries.size(); i++) {

@@ -84,6 +84,8 @@ final class JdbcWriter implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean healthy = true;
     private volatile boolean checkpointRequested;
+    /** Whether the last check of the inbox tail failed (writer thread), so a failing store logs it once. */
+    private boolean reloadFailing;
     /** Transactions committed so far; written by the writer thread only. */
     private volatile long commits;
 
@@ -202,10 +204,22 @@ final class JdbcWriter implements AutoCloseable {
             }
             packedInbox.reloadIfNeeded(open);
             open.connection().rollback(); // it only read
+            reloadFailing = false;
             return open;
         } catch (SQLException e) {
-            log.atWarn().setMessage("inbox tail check failed, retried with the next batch").addKeyValue("error", e.toString()).log();
-            if (open != null && !open.isUsable()) {
+            if (!reloadFailing) { // once per streak: this runs every 100 ms while the store is down
+                log.atWarn().setMessage("inbox tail check failed, retried until it succeeds").addKeyValue("error", e.toString()).log();
+            }
+            reloadFailing = true;
+            if (open == null) {
+                return null;
+            }
+            try {
+                open.connection().rollback();
+            } catch (SQLException ignored) {
+                // the usability check below decides
+            }
+            if (!open.isUsable()) {
                 open.closeQuietly();
                 return null;
             }
@@ -238,6 +252,15 @@ final class JdbcWriter implements AutoCloseable {
 
     private WriteContext openContext() throws SQLException {
         Connection connection = dataSource.getConnection();
+        try {
+            return newContext(connection);
+        } catch (SQLException | RuntimeException e) {
+            connection.close(); // back to the pool, which discards a connection it cannot reset
+            throw e;
+        }
+    }
+
+    private WriteContext newContext(Connection connection) throws SQLException {
         if (dialect == SqlDialect.SQLITE) {
             // The writer touches the B-tree pages of every table and index on each batch; at SQLite's
             // default 2 MB cache a grown database is re-read from the file all the time.

@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * every user in its batch, 4 KiB each, and that was most of the single writer's time, which bounds
  * durable throughput (docs/BENCHMARKS.md). Here an append adds its entries to {@code inbox_log}, a
  * table without any index whose pages fill in order, and to this writer's list of the attempt's
- * entries. After the commit they join the {@link InboxTail}, the log's copy in memory. When the tail
- * is a second old or large, the next batch first packs it: one {@code inbox_run} row per user
- * ({@link InboxRun}), and {@code DELETE FROM inbox_log} without {@code WHERE}, which SQLite carries
+ * entries. After the commit they join the {@link InboxTail}, the log's copy in memory. A second after
+ * the last merge, or once the tail holds {@value #MERGE_ENTRIES} entries, the next batch first packs
+ * it: each user's entries into {@code inbox_run} rows of up to {@value InboxRun#MAX_ENTRIES}
+ * consecutive entries ({@link InboxRun}), and {@code DELETE FROM inbox_log} without {@code WHERE}, which SQLite carries
  * out by freeing the table's pages. Both happen in the batch's transaction, so a crash leaves the
  * entries either in the log or in runs, never in neither. Only the log's rows are read back, and only
  * when the store opens ({@link #open}) or after a commit failed in an unknown state.
@@ -241,7 +242,7 @@ final class PackedInbox {
         return outcomeUnknown;
     }
 
-    /** A batch failed outside an attempt's handling (an {@link Error}): trust nothing held in memory. */
+    /** A batch or a write failed for good ({@code JdbcWriter.failAll}): check the tail against the log before the next attempt. */
     void forgetAfterFailure() {
         reloadNeeded = true;
         clearAttempt();

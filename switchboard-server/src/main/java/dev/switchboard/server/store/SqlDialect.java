@@ -37,6 +37,11 @@ public enum SqlDialect {
         String deleteOldInbox(int limit) {
             throw new UnsupportedOperationException("the embedded store keeps inbox entries in packed runs (PackedInbox)");
         }
+
+        @Override
+        String deleteOrphanMessages(int limit) {
+            throw new UnsupportedOperationException("the embedded store counts each message's entries (PackedInboxPurge)");
+        }
     },
     MARIADB("mariadb") {
         @Override

@@ -1,6 +1,7 @@
 package dev.switchboard.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.switchboard.protocol.TargetKind;
 import java.nio.file.Path;
@@ -103,6 +104,21 @@ class PackedInboxTest {
         assertThat(seqs(read("bob", 0, 100))).containsExactlyElementsOf(oneTo(4));
         assertThat(seqOf(appendMany("alice", "bob", 1), "bob")).isEqualTo(5);
         assertThat(seqs(read("alice", 0, 100))).containsExactlyElementsOf(oneTo(5));
+    }
+
+    @Test
+    void open_refusesTheStore_whenTheLogHoldsASeqTwice() throws Exception {
+        appendMany("alice", "bob", 2);
+        store.close();
+        try (Connection connection = DriverManager.getConnection(url()); Statement statement = connection.createStatement()) {
+            statement.executeUpdate("INSERT INTO inbox_log (user_id, seq, message_id) VALUES ('bob', 2, 99)");
+        }
+
+        assertThatThrownBy(() -> TestDatabase.sqlite(dataDirectory)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("inbox of bob has seq 2 after 2");
+        assertThat(count("inbox_run")).as("nothing packed from a corrupt log").isZero();
+        database = TestDatabase.sqlite(dataDirectory.resolve("other")); // for close()
+        store = new JdbcMessageStore(database);
     }
 
     @Test
