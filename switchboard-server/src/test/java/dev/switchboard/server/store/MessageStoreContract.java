@@ -681,19 +681,8 @@ abstract class MessageStoreContract {
      * then run as one batch (the writer drains its queue into a batch).
      */
     private CountDownLatch holdWriter() throws Exception {
-        CountDownLatch holding = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch release = TestDatabase.holdWriter(database, TIMEOUT_SECONDS);
         heldWriters.add(release);
-        database.writer().submit(context -> {
-            holding.countDown();
-            try {
-                release.await(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return null;
-        });
-        assertThat(holding.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("the writer took the holding task").isTrue();
         return release;
     }
 

@@ -273,7 +273,7 @@ class PackedInboxTest {
                 return pages;
             });
             for (int round = 0; round < 20; round++) {
-                CountDownLatch release = holdWriter();
+                CountDownLatch release = TestDatabase.holdWriter(database, TIMEOUT_SECONDS);
                 CompletableFuture<AppendResult> append = store.append(request("alice", "bob", "round-" + round));
                 CompletableFuture<Object> refused = database.writer().submit(context -> {
                     throw new java.sql.SQLException("refused by the test");
@@ -295,23 +295,6 @@ class PackedInboxTest {
         assertThat(seqOf(appendMany("alice", "bob", 1), "bob")).as("no seq reused after the failures").isEqualTo(26);
         reopen();
         assertThat(seqs(read("bob", 0, 1_000))).containsExactlyElementsOf(oneTo(26));
-    }
-
-    /** Blocks the writer until the returned latch is counted down, so the next submissions form one batch. */
-    private CountDownLatch holdWriter() throws Exception {
-        CountDownLatch holding = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        database.writer().submit(context -> {
-            holding.countDown();
-            try {
-                release.await(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return null;
-        });
-        assertThat(holding.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("the writer took the holding task").isTrue();
-        return release;
     }
 
     /** Packs the tail into runs now, as a writer task (a merge is otherwise due once a second). */

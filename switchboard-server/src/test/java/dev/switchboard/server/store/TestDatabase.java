@@ -9,6 +9,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
@@ -45,6 +47,28 @@ public final class TestDatabase implements AutoCloseable {
     /** An embedded store whose background checkpoint runs only when the test calls {@link JdbcDatabase#runCheckpointRound}. */
     static JdbcDatabase sqliteWithCheckpointsByHand(Path dataDirectory) {
         return JdbcDatabase.open(config("").store(), dataDirectory, 0);
+    }
+
+    /**
+     * Blocks {@code database}'s writer with a task that waits for the returned latch (at most
+     * {@code timeoutSeconds}), so that the writes submitted meanwhile form one batch.
+     */
+    static CountDownLatch holdWriter(JdbcDatabase database, long timeoutSeconds) throws InterruptedException {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        database.writer().submit(context -> {
+            holding.countDown();
+            try {
+                release.await(timeoutSeconds, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        });
+        if (!holding.await(timeoutSeconds, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the writer did not take the holding task");
+        }
+        return release;
     }
 
     public static TestDatabase mariadb() {
