@@ -103,7 +103,8 @@ final class Report {
                 new String[] {"target", "kind", "members", "delivered/s", "p50 ms", "p99 ms"},
                 f -> new String[] {f.get("subscribers").asText(), BarChart.format(f.get("deliveredPerSecond").asDouble()),
                         ms(f.get("p50Micros")), ms(f.get("p99Micros"))});
-        table(md, "throughput", "Durable chat throughput (200 pairs, " + settings.throughputWindow() + " unacknowledged sends each)",
+        table(md, "throughput", "Durable chat throughput (" + Scenarios.throughputPairs(document.path("smoke").asBoolean())
+                        + " pairs, " + settings.throughputWindow() + " unacknowledged sends each)",
                 new String[] {"target", "kind", "persisted (acknowledged)/s", "delivered/s",
                         "Switchboard nodes' cores (µs per message)", "of which store writers", "generator cores (µs per message)"},
                 f -> new String[] {BarChart.format(f.get("acknowledgedPerSecond").asDouble()),

@@ -231,12 +231,17 @@ final class Scenarios {
         }
     }
 
+    /** Sender → receiver pairs of the throughput scenario. */
+    static int throughputPairs(boolean smoke) {
+        return smoke ? 10 : 200;
+    }
+
     /**
      * Durable chat throughput: pairs sending with a window of unacknowledged messages each; senders on
      * {@code senderNode}, receivers on {@code receiverNode}.
      */
     ObjectNode throughput(Target target, int senderNode, int receiverNode) throws Exception {
-        int pairs = options.smoke ? 10 : 200;
+        int pairs = throughputPairs(options.smoke);
         try (Worker worker = Worker.start(logs, readyTimeout(2 * pairs), "--role", "throughput", "--dialect", target.dialect(),
                 "--port", Integer.toString(target.ports().get(senderNode)),
                 "--receiver-port", Integer.toString(target.ports().get(receiverNode)),
