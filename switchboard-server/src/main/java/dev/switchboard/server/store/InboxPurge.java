@@ -3,8 +3,8 @@ package dev.switchboard.server.store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Retention: deletes expired inbox entries and the messages nothing refers to any more. In the
@@ -43,7 +43,10 @@ final class InboxPurge {
             deleted += packed != null ? packedRuns.deleteUpToMessage(context, expiredUpTo) : deleteOldRows(context, expiredUpTo);
         }
         if (keepPerUser > 0) {
-            deleted += trimLongInboxes(context, keepPerUser, packed != null);
+            Map<String, Long> lastExpiredSeqs = lastExpiredSeqs(context, keepPerUser);
+            deleted += packed != null
+                    ? packedRuns.deleteUpToSeqs(context, lastExpiredSeqs, (long) CHUNK * MAX_CHUNKS)
+                    : deleteRowsUpToSeqs(context, lastExpiredSeqs);
         }
         if (packed == null) {
             PreparedStatement orphans = context.statement(context.dialect().deleteOrphanMessages(CHUNK));
@@ -113,30 +116,26 @@ final class InboxPurge {
         }
     }
 
-    private long trimLongInboxes(WriteContext context, long keepPerUser, boolean packed) throws SQLException {
-        List<String> users = new ArrayList<>();
-        List<Long> limits = new ArrayList<>();
+    /** Per user whose inbox is longer than {@code keepPerUser}, the last seq beyond the limit. */
+    private static Map<String, Long> lastExpiredSeqs(WriteContext context, long keepPerUser) throws SQLException {
+        Map<String, Long> lastExpired = new LinkedHashMap<>();
         PreparedStatement select = context.statement(SELECT_LONG_INBOXES);
         select.setLong(1, keepPerUser);
         try (ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
-                users.add(rows.getString(1));
-                limits.add(rows.getLong(2) - keepPerUser);
+                lastExpired.put(rows.getString(1), rows.getLong(2) - keepPerUser);
             }
         }
+        return lastExpired;
+    }
+
+    /** Deletes each user's entry rows up to the given seq (MariaDB, PostgreSQL). */
+    private static long deleteRowsUpToSeqs(WriteContext context, Map<String, Long> lastExpiredSeqs) throws SQLException {
         long deleted = 0;
-        PreparedStatement delete = packed ? null : context.statement(DELETE_INBOX_UP_TO);
-        for (int i = 0; i < users.size(); i++) {
-            if (packed) {
-                long budget = (long) CHUNK * MAX_CHUNKS - deleted;
-                if (budget <= 0) {
-                    break; // the next purge goes on
-                }
-                deleted += packedRuns.deleteUpToSeq(context, users.get(i), limits.get(i), budget);
-                continue;
-            }
-            delete.setString(1, users.get(i));
-            delete.setLong(2, limits.get(i));
+        PreparedStatement delete = context.statement(DELETE_INBOX_UP_TO);
+        for (Map.Entry<String, Long> user : lastExpiredSeqs.entrySet()) {
+            delete.setString(1, user.getKey());
+            delete.setLong(2, user.getValue());
             deleted += delete.executeUpdate();
         }
         return deleted;

@@ -76,14 +76,15 @@ final class PackedInbox {
     /** Whether this attempt changed entries, so its commit gets a number. */
     private boolean changed;
 
-    /** The number of the writer's last commit that changed entries. */
-    private long commitNumber;
     private long lastMergeNanos = System.nanoTime();
     /** Set when a commit failed in an unknown state: the next attempt reloads the tail from the log. */
     private boolean reloadNeeded;
 
+    /**
+     * {@code commitNumber}: the number of the last commit that changed entries. From then on the tail's
+     * {@link InboxTail#publishedCommit()} is that number: the writer numbers its next commit after it.
+     */
     private PackedInbox(long commitNumber) {
-        this.commitNumber = commitNumber;
         this.tail = new InboxTail(commitNumber);
     }
 
@@ -208,7 +209,7 @@ final class PackedInbox {
     void beforeCommit(WriteContext context) throws SQLException {
         if (changed) {
             PreparedStatement update = context.statement(UPDATE_COMMIT_NUMBER);
-            update.setLong(1, commitNumber + 1);
+            update.setLong(1, tail.publishedCommit() + 1);
             update.executeUpdate();
         }
     }
@@ -216,7 +217,7 @@ final class PackedInbox {
     /** The attempt committed: packed entries leave the tail, the others join it. */
     void afterCommit() {
         if (changed) {
-            commitNumber++;
+            long commitNumber = tail.publishedCommit() + 1; // as beforeCommit wrote it
             if (!tailPackedThrough.isEmpty()) {
                 tail.removeMerged(tailPackedThrough, commitNumber);
             }
@@ -278,8 +279,7 @@ final class PackedInbox {
             committed = row.getLong(1);
         }
         if (committed == tail.publishedCommit()) {
-            commitNumber = committed; // the failed attempt did not commit: the tail is the log
-            reloadNeeded = false;
+            reloadNeeded = false; // the failed attempt did not commit: the tail is the log
             return;
         }
         List<LoggedEntry> entries = new ArrayList<>();
@@ -289,7 +289,6 @@ final class PackedInbox {
             }
         }
         tail.reload(entries, committed);
-        commitNumber = committed;
         reloadNeeded = false;
         log.atWarn().setMessage("inbox tail reloaded from the log after a commit of unknown outcome")
                 .addKeyValue("entries", entries.size()).addKeyValue("commitNumber", committed).log();

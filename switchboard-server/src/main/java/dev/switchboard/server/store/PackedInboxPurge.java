@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Retention on the embedded store's inbox runs ({@link PackedInbox}); {@link InboxPurge} decides what
@@ -63,10 +64,26 @@ final class PackedInboxPurge {
     }
 
     /**
+     * Deletes each user's entries up to the given seq, about {@code budget} at most (whole runs, so it
+     * may go over by less than a run); a purge that stops at the budget leaves the rest to the next one.
+     * Returns the entries deleted.
+     */
+    long deleteUpToSeqs(WriteContext context, Map<String, Long> lastExpiredSeqs, long budget) throws SQLException {
+        long deleted = 0;
+        for (Map.Entry<String, Long> user : lastExpiredSeqs.entrySet()) {
+            if (deleted >= budget) {
+                break;
+            }
+            deleted += deleteUpToSeq(context, user.getKey(), user.getValue(), budget - deleted);
+        }
+        return deleted;
+    }
+
+    /**
      * Deletes {@code userId}'s entries up to {@code lastExpiredSeq}, at most {@code budget} of them
      * (the oldest first; whole runs, so it may go over by less than a run); returns how many.
      */
-    long deleteUpToSeq(WriteContext context, String userId, long lastExpiredSeq, long budget) throws SQLException {
+    private long deleteUpToSeq(WriteContext context, String userId, long lastExpiredSeq, long budget) throws SQLException {
         PreparedStatement select = context.statement(SELECT_RUNS_OF_USER_UP_TO_SEQ);
         select.setString(1, userId);
         select.setLong(2, lastExpiredSeq + InboxRun.MAX_ENTRIES);
