@@ -111,7 +111,7 @@ public final class LoadWorker {
         return result;
     }
 
-    /** Connect, wait for welcome, close — as fast as possible with {@code concurrency} in flight, for {@code seconds}. */
+    /** Connect, wait for welcome, reset (no close frame) — as fast as possible with {@code concurrency} in flight, for {@code seconds}. */
     private ObjectNode handshakes() throws Exception {
         client.resetOnClose();
         ready("handshake");
