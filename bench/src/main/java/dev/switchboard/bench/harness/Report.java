@@ -84,8 +84,10 @@ final class Report {
                                 ? String.format(Locale.ROOT, "%.2f kB", f.get("liveHeapBytesPerConnection").asDouble() / 1000) : "–"});
         chart(md, chartDirectory, "memory.png", "idle");
         table(md, "handshake", "WebSocket handshakes per second (64 in flight)",
-                new String[] {"target", "auth", "handshakes/s", "failed"},
-                f -> new String[] {BarChart.format(f.get("perSecond").asDouble()), f.get("failed").asText()});
+                new String[] {"target", "auth", "handshakes/s", "failed", "server cores (µs per handshake)",
+                        "generator cores (µs per handshake)"},
+                f -> new String[] {BarChart.format(f.get("perSecond").asDouble()), f.get("failed").asText(),
+                        cores(f, "server", "Handshake"), cores(f, "generator", "Handshake")});
         chart(md, chartDirectory, "handshakes.png", "handshake");
         table(md, "latency", "1:1 latency at a fixed rate (corrected for coordinated omission; the window with the median p99)",
                 new String[] {"target", "path", "rate/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "received / sent",
@@ -361,7 +363,8 @@ final class Report {
 
     /**
      * "0.87 (0.84)": cores used over the measured window and CPU µs per unit ("Delivery": per delivered
-     * message; "Message": per persisted message), or – if not read.
+     * message; "Message": per persisted message; "Handshake": per completed handshake), or – if not read
+     * (also in results of runs from before a scenario read it).
      */
     private static String cores(JsonNode figures, String side, String unit) {
         JsonNode cores = figures.get(side + "Cores");

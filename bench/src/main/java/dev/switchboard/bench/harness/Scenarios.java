@@ -156,7 +156,7 @@ final class Scenarios {
                 "--port", Integer.toString(target.ports().get(0)), "--prefix", "hs", "--count", "1000",
                 "--concurrency", "64", "--seconds", Integer.toString(seconds()), "--warmup-seconds", warmup(),
                 "--sources", String.join(",", Worker.sourceAddress(10), Worker.sourceAddress(11), Worker.sourceAddress(12),
-                        Worker.sourceAddress(13))));
+                        Worker.sourceAddress(13)), "--cpu-pids", pidList(target)));
         if (target instanceof SwitchboardTarget) {
             arguments.addAll(List.of("--jwt-secret", SwitchboardTarget.JWT_SECRET));
         }

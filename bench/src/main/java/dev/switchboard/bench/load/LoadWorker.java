@@ -124,15 +124,28 @@ public final class LoadWorker {
                 new LongAdder(), new LongAdder(), 0);
         inFlight.acquire(options.concurrency);
         inFlight.release(options.concurrency);
+        CpuTime serverCpu = new CpuTime(options.cpuPids);
+        CpuTime generatorCpu = new CpuTime(Long.toString(ProcessHandle.current().pid()));
+        serverCpu.start();
+        generatorCpu.start();
         long start = System.nanoTime();
         runHandshakes(inFlight, start + TimeUnit.SECONDS.toNanos(options.seconds), completed, failed, userNumber);
         double seconds = (System.nanoTime() - start) / 1e9;
+        double serverCores = serverCpu.coresSinceStart();
+        double generatorCores = generatorCpu.coresSinceStart();
         inFlight.acquire(options.concurrency);
         ObjectNode result = JSON.createObjectNode();
         result.put("handshakes", completed.sum());
         result.put("failed", failed.sum());
         result.put("seconds", seconds);
         result.put("perSecond", completed.sum() / seconds);
+        if (serverCores >= 0 && completed.sum() > 0) {
+            // Both share the machine's cores: the server's CPU per handshake is its own cost, whatever
+            // the generator leaves it. Includes each connection's teardown and the kernel's work in
+            // the process's system calls (on loopback, the peer's side of each packet too).
+            putCpu(result, "server", serverCores, completed.sum() / seconds, "Handshake");
+            putCpu(result, "generator", generatorCores, completed.sum() / seconds, "Handshake");
+        }
         return result;
     }
 

@@ -39,7 +39,7 @@ public final class WorkerOptions {
     public String topic;
     @Option(names = "--publisher", description = "fanout: this worker publishes")
     public boolean publisher;
-    @Option(names = "--cpu-pids", defaultValue = "", description = "fanout, throughput: server processes whose CPU time is read over the measured window")
+    @Option(names = "--cpu-pids", defaultValue = "", description = "fanout, throughput, handshake: server processes whose CPU time is read over the measured window")
     public String cpuPids;
 
     @Option(names = "--window", defaultValue = "64", description = "fanout/throughput: publications or sends in flight")
