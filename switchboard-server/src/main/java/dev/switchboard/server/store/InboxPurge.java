@@ -7,9 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Retention: deletes expired inbox entries and the messages nothing refers to any more. In the
- * embedded store the entries are packed into runs, which {@link PackedInboxPurge} trims; what follows
- * describes the row per entry of MariaDB and PostgreSQL, and the bounds that hold for both.
+ * Retention: decides which inbox entries have expired, by age and by count per user, and has them
+ * deleted with the messages nothing refers to any more: by {@link RowInboxPurge} where each entry is a
+ * row (MariaDB, PostgreSQL), by {@link PackedInboxPurge} where the embedded store packs them into runs.
  *
  * @implNote Runs as one writer task, so it delays sends by its own duration; each statement is
  * capped at {@value #CHUNK} rows and one run deletes at most {@value #MAX_CHUNKS} chunks — a large
@@ -17,7 +17,7 @@ import java.util.Map;
  * never touched: seqs stay unique after a purge, and the gap is reported to clients as truncated.
  * Entries expire by age through their message's id: message ids grow with creation time, so the
  * newest expired message is found by bisection over the id ({@link #lastMessageIdBefore}) and the
- * entries of it and older messages are deleted through the {@code inbox_by_message} index. An index on
+ * entries of it and older messages are deleted through an index on the message id. An index on
  * the entries' creation time would cost every stored message two more B-tree writes on the writer,
  * whose thread bounds durable throughput; the purge runs every few minutes.
  */
@@ -25,10 +25,10 @@ final class InboxPurge {
     private static final int CHUNK = 2000;
     private static final int MAX_CHUNKS = 25;
     private static final String SELECT_LONG_INBOXES = "SELECT user_id, last_seq FROM user_sequence WHERE last_seq > ?";
-    private static final String DELETE_INBOX_UP_TO = "DELETE FROM inbox WHERE user_id = ? AND seq <= ?";
     private static final String SELECT_ID_RANGE = "SELECT MIN(id), MAX(id) FROM messages";
     private static final String SELECT_FIRST_FROM = "SELECT id, created_at FROM messages WHERE id >= ? ORDER BY id LIMIT 1";
 
+    private final RowInboxPurge rows = new RowInboxPurge(CHUNK, MAX_CHUNKS);
     private final PackedInboxPurge packedRuns = new PackedInboxPurge(CHUNK, MAX_CHUNKS);
 
     long run(WriteContext context, long olderThanMillis, long keepPerUser) throws SQLException {
@@ -40,36 +40,18 @@ final class InboxPurge {
         long deleted = 0;
         long expiredUpTo = olderThanMillis > 0 ? lastMessageIdBefore(context, olderThanMillis) : 0;
         if (expiredUpTo > 0) {
-            deleted += packed != null ? packedRuns.deleteUpToMessage(context, expiredUpTo) : deleteOldRows(context, expiredUpTo);
+            deleted += packed != null
+                    ? packedRuns.deleteUpToMessage(context, expiredUpTo)
+                    : rows.deleteUpToMessage(context, expiredUpTo);
         }
         if (keepPerUser > 0) {
             Map<String, Long> lastExpiredSeqs = lastExpiredSeqs(context, keepPerUser);
             deleted += packed != null
                     ? packedRuns.deleteUpToSeqs(context, lastExpiredSeqs, (long) CHUNK * MAX_CHUNKS)
-                    : deleteRowsUpToSeqs(context, lastExpiredSeqs);
+                    : rows.deleteUpToSeqs(context, lastExpiredSeqs);
         }
         if (packed == null) {
-            PreparedStatement orphans = context.statement(context.dialect().deleteOrphanMessages(CHUNK));
-            for (int chunk = 0; chunk < MAX_CHUNKS; chunk++) {
-                if (orphans.executeUpdate() < CHUNK) {
-                    break;
-                }
-            }
-        }
-        return deleted;
-    }
-
-    /** Deletes the entry rows of messages up to {@code expiredUpTo} (MariaDB, PostgreSQL). */
-    private static long deleteOldRows(WriteContext context, long expiredUpTo) throws SQLException {
-        long deleted = 0;
-        PreparedStatement delete = context.statement(context.dialect().deleteOldInbox(CHUNK));
-        for (int chunk = 0; chunk < MAX_CHUNKS; chunk++) {
-            delete.setLong(1, expiredUpTo);
-            int rows = delete.executeUpdate();
-            deleted += rows;
-            if (rows < CHUNK) {
-                break;
-            }
+            rows.deleteUnreferencedMessages(context); // packed runs count their messages' entries instead
         }
         return deleted;
     }
@@ -127,17 +109,5 @@ final class InboxPurge {
             }
         }
         return lastExpired;
-    }
-
-    /** Deletes each user's entry rows up to the given seq (MariaDB, PostgreSQL). */
-    private static long deleteRowsUpToSeqs(WriteContext context, Map<String, Long> lastExpiredSeqs) throws SQLException {
-        long deleted = 0;
-        PreparedStatement delete = context.statement(DELETE_INBOX_UP_TO);
-        for (Map.Entry<String, Long> user : lastExpiredSeqs.entrySet()) {
-            delete.setString(1, user.getKey());
-            delete.setLong(2, user.getValue());
-            deleted += delete.executeUpdate();
-        }
-        return deleted;
     }
 }

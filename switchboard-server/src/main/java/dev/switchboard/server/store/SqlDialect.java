@@ -32,16 +32,6 @@ public enum SqlDialect {
         String insertSequencesIfAbsent(int count) {
             return "INSERT OR IGNORE INTO user_sequence (user_id, last_seq) VALUES " + repeat("(?, 0)", count);
         }
-
-        @Override
-        String deleteOldInbox(int limit) {
-            throw new UnsupportedOperationException("the embedded store keeps inbox entries in packed runs (PackedInbox)");
-        }
-
-        @Override
-        String deleteOrphanMessages(int limit) {
-            throw new UnsupportedOperationException("the embedded store counts each message's entries (PackedInboxPurge)");
-        }
     },
     MARIADB("mariadb") {
         @Override
@@ -72,21 +62,10 @@ public enum SqlDialect {
         }
 
         @Override
-        String deleteOldInbox(int limit) {
-            return "DELETE FROM inbox WHERE message_id <= ? LIMIT " + limit;
-        }
-
-        @Override
         String insertPartnersIfAbsent(int count) {
             // Not INSERT IGNORE, which would also turn other errors (a value too long) into warnings.
             return "INSERT INTO conversation_partner (user_id, partner_id) VALUES " + repeat("(?, ?)", count)
                     + " ON DUPLICATE KEY UPDATE partner_id = partner_id";
-        }
-
-        @Override
-        String deleteOrphanMessages(int limit) {
-            return "DELETE FROM messages WHERE NOT EXISTS "
-                    + "(SELECT 1 FROM inbox i WHERE i.message_id = messages.id) LIMIT " + limit;
         }
     },
     POSTGRESQL("postgresql") {
@@ -111,12 +90,6 @@ public enum SqlDialect {
         @Override
         String sequenceOrder() {
             return "user_id COLLATE \"C\""; // byte order: the order the writer sorts ids in (ASCII ids)
-        }
-
-        @Override
-        String deleteOldInbox(int limit) {
-            return "DELETE FROM inbox WHERE (user_id, seq) IN "
-                    + "(SELECT user_id, seq FROM inbox WHERE message_id <= ? LIMIT " + limit + ")";
         }
     };
 
@@ -232,18 +205,6 @@ public enum SqlDialect {
     String insertPartnersIfAbsent(int count) {
         return "INSERT INTO conversation_partner (user_id, partner_id) VALUES " + repeat("(?, ?)", count)
                 + " ON CONFLICT (user_id, partner_id) DO NOTHING";
-    }
-
-    /**
-     * Deletes at most {@code limit} inbox entries of messages up to the parameter (a message id).
-     * MariaDB/MySQL and PostgreSQL: the embedded store packs its entries ({@link PackedInbox}).
-     */
-    abstract String deleteOldInbox(int limit);
-
-    /** Deletes at most {@code limit} messages no inbox entry refers to (PostgreSQL; MariaDB overrides it). */
-    String deleteOrphanMessages(int limit) {
-        return "DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m WHERE NOT EXISTS "
-                + "(SELECT 1 FROM inbox i WHERE i.message_id = m.id) LIMIT " + limit + ")";
     }
 
     /**
