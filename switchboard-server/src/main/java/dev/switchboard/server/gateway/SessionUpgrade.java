@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A chat connection between its admission and its 101. The device's state (its cursor and the user's
- * newest seq, which the {@code welcome} carries) is read on a store thread; then, on the event loop, the
+ * newest seq, which the {@code welcome} carries) is read on a store thread, or is answered from memory
+ * at once (the embedded store, a device it has seen); then, on the event loop, the
  * connection is upgraded with a {@link WebSocketSessionHandler} in the request handler's place, or
  * refused in plain HTTP: the store could not answer (503), or the user was banned or the node began to
  * drain during the read (403, 503). If the connection ends first, the upgrade is abandoned. Event loop
@@ -37,7 +38,11 @@ final class SessionUpgrade {
         this.upgrade = upgrade;
     }
 
-    /** Starts the read; what it gives is handled on the channel's event loop. */
+    /**
+     * Starts the read; what it gives is handled in a task on the channel's event loop, even when the
+     * store answers at once: bytes read in the same burst as the upgrade request (a request pipelined
+     * behind it) must be seen before any 101 is written.
+     */
     void start() {
         services.store().deviceState(principal.userId(), principal.deviceId())
                 .whenCompleteAsync(this::deviceStateRead, context.channel().eventLoop());

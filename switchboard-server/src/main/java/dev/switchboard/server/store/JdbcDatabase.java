@@ -34,6 +34,8 @@ public final class JdbcDatabase implements AutoCloseable {
     private final JdbcWriter writer;
     /** The embedded store's inbox (SQLite), null for MariaDB and PostgreSQL. */
     private final PackedInbox packedInbox;
+    /** Device states in memory where one writer makes every change (SQLite), else null. */
+    private final DeviceStateCache deviceStates;
     private final ThreadPoolExecutor readers;
     private final SqliteCheckpointer checkpointer;
 
@@ -44,7 +46,9 @@ public final class JdbcDatabase implements AutoCloseable {
         this.dialect = dialect;
         this.directoryLock = directoryLock;
         this.packedInbox = packedInbox;
-        this.writer = new JdbcWriter(dataSource, dialect, config.writeQueueCapacity(), config.maxBatch(), packedInbox);
+        this.deviceStates = dialect.isSingleWriter() ? new DeviceStateCache(DeviceStateCache.DEFAULT_CAPACITY) : null;
+        this.writer = new JdbcWriter(dataSource, dialect, config.writeQueueCapacity(), config.maxBatch(), packedInbox,
+                deviceStates);
         AtomicInteger threadNumber = new AtomicInteger();
         this.readers = new ThreadPoolExecutor(config.readerThreads(), config.readerThreads(), 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(READ_QUEUE_CAPACITY),
@@ -183,6 +187,11 @@ public final class JdbcDatabase implements AutoCloseable {
     /** The embedded store's inbox (SQLite), or null where entries are rows of {@code inbox}. */
     PackedInbox packedInbox() {
         return packedInbox;
+    }
+
+    /** The device states in memory (SQLite), or null where several writers may change them. */
+    DeviceStateCache deviceStates() {
+        return deviceStates;
     }
 
     /** A read that needs a connection; runs on a reader thread, in one read-only snapshot transaction. */

@@ -86,19 +86,34 @@ public final class JdbcMessageStore implements MessageStore {
         return new InboxPage(entries, lastSeq(context, userId));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @implNote On every handshake's path. The embedded store answers a device it has seen from memory,
+     * at once ({@link DeviceStateCache}); otherwise one statement reads both values on a reader thread.
+     */
     @Override
     public CompletableFuture<DeviceState> deviceState(String userId, String deviceId) {
-        // One statement for both values: this read is on every handshake's path.
-        return database.read(context -> {
-            PreparedStatement select = context.statement(SELECT_DEVICE_STATE);
-            select.setString(1, userId);
-            select.setString(2, deviceId);
-            select.setString(3, userId);
-            try (ResultSet row = select.executeQuery()) {
-                row.next();
-                return new DeviceState(row.getLong(1), row.getLong(2)); // SQL NULL (no row) reads as 0
+        DeviceStateCache cache = database.deviceStates();
+        if (cache != null) {
+            DeviceState cached = cache.get(userId, deviceId);
+            if (cached != null) {
+                return CompletableFuture.completedFuture(cached);
             }
-        });
+        }
+        return database.read(context -> cache == null ? selectDeviceState(context, userId, deviceId)
+                : cache.readThrough(userId, deviceId, () -> selectDeviceState(context, userId, deviceId)));
+    }
+
+    private static DeviceState selectDeviceState(ReadContext context, String userId, String deviceId) throws SQLException {
+        PreparedStatement select = context.statement(SELECT_DEVICE_STATE);
+        select.setString(1, userId);
+        select.setString(2, deviceId);
+        select.setString(3, userId);
+        try (ResultSet row = select.executeQuery()) {
+            row.next();
+            return new DeviceState(row.getLong(1), row.getLong(2)); // SQL NULL (no row) reads as 0
+        }
     }
 
     private static long lastSeq(ReadContext context, String userId) throws SQLException {
@@ -120,6 +135,7 @@ public final class JdbcMessageStore implements MessageStore {
             upsert.setLong(3, seq);
             upsert.setLong(4, System.currentTimeMillis());
             upsert.addBatch();
+            context.cursorWritten(userId, deviceId, seq);
             return null;
         });
     }

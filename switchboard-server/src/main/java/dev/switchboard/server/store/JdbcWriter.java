@@ -80,6 +80,7 @@ final class JdbcWriter implements AutoCloseable {
     private final SequenceAllocator sequences;
     private final ConversationPartners partners;
     private final PackedInbox packedInbox;
+    private final DeviceStateCache deviceStates;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean healthy = true;
@@ -89,11 +90,16 @@ final class JdbcWriter implements AutoCloseable {
     /** Transactions committed so far; written by the writer thread only. */
     private volatile long commits;
 
-    /** {@code packedInbox}: the embedded store's inbox, null for a database with an {@code inbox} table. */
-    JdbcWriter(DataSource dataSource, SqlDialect dialect, int queueCapacity, int maxBatch, PackedInbox packedInbox) {
+    /**
+     * @param packedInbox  the embedded store's inbox, null for a database with an {@code inbox} table
+     * @param deviceStates told about every commit's seqs and cursors, or null (several writers)
+     */
+    JdbcWriter(DataSource dataSource, SqlDialect dialect, int queueCapacity, int maxBatch, PackedInbox packedInbox,
+               DeviceStateCache deviceStates) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.packedInbox = packedInbox;
+        this.deviceStates = deviceStates;
         this.sequences = new SequenceAllocator(dialect);
         this.partners = new ConversationPartners(dialect);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
@@ -275,7 +281,7 @@ final class JdbcWriter implements AutoCloseable {
             }
         }
         connection.setAutoCommit(false);
-        return new WriteContext(connection, dialect, sequences, partners, packedInbox);
+        return new WriteContext(connection, dialect, sequences, partners, packedInbox, deviceStates);
     }
 
     /**
@@ -388,6 +394,9 @@ final class JdbcWriter implements AutoCloseable {
         partners.rollback(); // an Error skips afterRollback: the failed batch's pairs must not reach the next commit
         if (packedInbox != null) {
             packedInbox.forgetAfterFailure();
+        }
+        if (deviceStates != null) {
+            deviceStates.clear(); // an Error skips afterRollback too
         }
         for (PendingWrite<?> write : batch) {
             write.future().completeExceptionally(new StoreException("store write failed: " + cause.getMessage(), cause));

@@ -26,7 +26,11 @@ public interface MessageStore extends AutoCloseable {
     /** Reads up to {@code limit} entries with {@code seq > afterSeq}, in seq order, in one snapshot. */
     CompletableFuture<InboxPage> readInbox(String userId, long afterSeq, int limit);
 
-    /** The device's cursor (0 if it never acknowledged) and the user's newest seq. */
+    /**
+     * The device's cursor (0 if it never acknowledged) and the user's newest seq, as of no earlier than
+     * the last write whose future completed before this call. May be already complete when returned
+     * (answered from memory), so the caller's continuation may run on the calling thread.
+     */
     CompletableFuture<DeviceState> deviceState(String userId, String deviceId);
 
     /** Moves the device's cursor to {@code max(cursor, seq)}. */

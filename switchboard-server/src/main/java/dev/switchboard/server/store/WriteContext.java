@@ -30,6 +30,10 @@ final class WriteContext {
     private final ConversationPartners partners;
     /** The embedded store's inbox; null for MariaDB and PostgreSQL, whose entries are rows of {@code inbox}. */
     private final PackedInbox packedInbox;
+    /** Told about each commit's seqs and cursors (SQLite), else null. */
+    private final DeviceStateCache deviceStates;
+    /** The cursors this attempt wrote, the largest per device; kept only for {@link #deviceStates}. */
+    private final Map<DeviceStateCache.CursorKey, Long> cursorsWritten = new HashMap<>();
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final Set<String> messagesWritten = new HashSet<>();
     private final Set<String> groupsChanged = new HashSet<>();
@@ -43,12 +47,13 @@ final class WriteContext {
     private static final int MAX_SEQUENCE_CHUNK = 1024;
 
     WriteContext(Connection connection, SqlDialect dialect, SequenceAllocator sequences, ConversationPartners partners,
-                 PackedInbox packedInbox) throws SQLException {
+                 PackedInbox packedInbox, DeviceStateCache deviceStates) throws SQLException {
         this.connection = connection;
         this.dialect = dialect;
         this.sequences = sequences;
         this.partners = partners;
         this.packedInbox = packedInbox;
+        this.deviceStates = deviceStates;
         this.insertsReturning = dialect.insertsReturning(connection.getMetaData());
     }
 
@@ -180,7 +185,15 @@ final class WriteContext {
         upsert.executeBatch();
     }
 
+    /**
+     * After the commit, before any write's future completes: the device states in memory learn the
+     * seqs and cursors it wrote, so a handshake that follows an acknowledged write sees it.
+     */
     void afterCommit() {
+        if (deviceStates != null) {
+            deviceStates.committed(sequences.pending(), cursorsWritten);
+            cursorsWritten.clear();
+        }
         sequences.commit();
         partners.commit();
         if (packedInbox != null) {
@@ -193,6 +206,7 @@ final class WriteContext {
      * embedded store's inbox may pack its log here, in the attempt's transaction.
      */
     void beginAttempt() throws SQLException {
+        cursorsWritten.clear();
         messagesWritten.clear();
         groupsChanged.clear();
         sentMessages.clear();
@@ -200,6 +214,13 @@ final class WriteContext {
         batchedStatements.clear();
         if (packedInbox != null) {
             packedInbox.beginAttempt(this);
+        }
+    }
+
+    /** Records that this attempt wrote a device's cursor (the stored cursor is the larger of it and the old one). */
+    void cursorWritten(String userId, String deviceId, long seq) {
+        if (deviceStates != null) {
+            cursorsWritten.merge(new DeviceStateCache.CursorKey(userId, deviceId), seq, Math::max);
         }
     }
 
@@ -233,6 +254,10 @@ final class WriteContext {
      * still holds (a retry must not re-send rows of the failed attempt).
      */
     void afterRollback() {
+        if (deviceStates != null) {
+            deviceStates.clear(); // the commit may have failed after taking effect
+        }
+        cursorsWritten.clear();
         sequences.rollback();
         partners.rollback();
         if (packedInbox != null && packedInbox.afterRollback()) {

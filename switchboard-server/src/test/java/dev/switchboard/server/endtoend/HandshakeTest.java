@@ -86,9 +86,26 @@ class HandshakeTest {
 
     @Test
     void aRequestSentBehindTheUpgradeRequest_closesTheConnectionWithoutA101() throws Exception {
+        assertPipelinedRequestClosesWithoutA101("erin");
+    }
+
+    @Test
+    void aRequestSentBehindTheUpgradeRequest_closesWithoutA101_whenTheDeviceStateIsInMemory() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) { // the store now holds fred's phone in memory
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(upgradeRequest("/ws?token=" + TestServer.token("fred", "phone", Duration.ofMinutes(5))));
+            byte[] buffer = new byte[8192];
+            int read = socket.getInputStream().read(buffer);
+            assertThat(new String(buffer, 0, read, StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 101 ");
+        }
+
+        assertPipelinedRequestClosesWithoutA101("fred");
+    }
+
+    private void assertPipelinedRequestClosesWithoutA101(String userId) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout(10_000);
-            byte[] upgrade = upgradeRequest("/ws?token=" + TestServer.token("erin", "phone", Duration.ofMinutes(5)));
+            byte[] upgrade = upgradeRequest("/ws?token=" + TestServer.token(userId, "phone", Duration.ofMinutes(5)));
             byte[] second = ("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
             byte[] both = Arrays.copyOf(upgrade, upgrade.length + second.length);
             System.arraycopy(second, 0, both, upgrade.length, second.length);

@@ -34,7 +34,7 @@ class ConversationPartnersTest {
         connection = DriverManager.getConnection(url);
         connection.setAutoCommit(false);
         partners = new ConversationPartners(SqlDialect.SQLITE);
-        context = new WriteContext(connection, SqlDialect.SQLITE, new SequenceAllocator(SqlDialect.SQLITE), partners, null);
+        context = new WriteContext(connection, SqlDialect.SQLITE, new SequenceAllocator(SqlDialect.SQLITE), partners, null, null);
     }
 
     @AfterEach
