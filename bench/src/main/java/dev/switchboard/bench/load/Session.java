@@ -138,7 +138,9 @@ public final class Session extends SimpleChannelInboundHandler<WebSocketFrame> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        welcomed.completeExceptionally(new IllegalStateException("closed before welcome (close code " + closeCode + ")"));
+        if (!welcomed.isDone()) { // an exception (and its stack trace) only where someone will see it
+            welcomed.completeExceptionally(new IllegalStateException("closed before welcome (close code " + closeCode + ")"));
+        }
         super.channelInactive(ctx);
     }
 
