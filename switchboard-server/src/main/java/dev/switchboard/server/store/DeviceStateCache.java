@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The embedded store's device states in memory (each cached device's cursor and its user's newest
@@ -23,11 +25,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * read whose snapshot may predate a commit either sees a newer stamp and caches nothing, or caches
  * before the update, which then moves it on. Both values only grow, so an update keeps the larger.
  *
- * <p>Bounded: at most {@code capacity} users; past that, about a sixteenth of them are dropped, the
- * first in the table's hash order, whatever their age: a dropped user's next handshake reads again. A cached user with
- * one device costs about 80 bytes of heap while the device is connected (its two strings are the
- * connection's), about 180 once it is gone (the strings are then the cache's alone): at most about
- * 18 MB (docs/OPERATIONS.md). Any thread may call {@link #get} and {@link #readThrough};
+ * <p>Bounded: at most {@code capacity} users and {@value #MAX_DEVICES} devices each; past that, about
+ * a sixteenth of the users are dropped, at random: a dropped user's next handshake reads again. A user
+ * with one device costs 80 bytes of heap while it is connected (its two strings are the
+ * connection's), about 180 once it is gone (the strings are then the cache's alone), about 18 MB at
+ * the capacity; a second device adds two small arrays (48 bytes) and its id, each further one 12
+ * bytes and its id (docs/OPERATIONS.md). Any thread may call {@link #get} and {@link #readThrough};
  * {@link #committed} and {@link #clear} are the writer thread's.
  */
 final class DeviceStateCache {
@@ -39,6 +42,7 @@ final class DeviceStateCache {
     private final ConcurrentHashMap<String, UserStates> users = new ConcurrentHashMap<>();
     /** Advanced by the writer thread only (volatile: readers compare against it). */
     private volatile long stamp;
+    private final AtomicBoolean evicting = new AtomicBoolean();
 
     DeviceStateCache(int capacity) {
         this.capacity = capacity;
@@ -88,10 +92,11 @@ final class DeviceStateCache {
      *                 is the larger of this and what it was
      */
     void committed(Map<String, Long> lastSeqs, Map<CursorKey, Long> cursors) {
-        stamp++; // first: a read that may predate this commit can no longer be cached
-        if (users.isEmpty()) {
-            return;
+        if (lastSeqs.isEmpty() && cursors.isEmpty()) {
+            return; // a read from before this commit saw the same seqs and cursors as one after it
         }
+        stamp++; // first: a read that may predate this commit can no longer be cached
+        // No shortcut on an empty map: a reader's insert is in the table before the map counts it.
         for (Map.Entry<String, Long> moved : lastSeqs.entrySet()) {
             long lastSeq = moved.getValue();
             users.computeIfPresent(moved.getKey(), (user, cached) -> cached.withLastSeq(lastSeq));
@@ -116,12 +121,24 @@ final class DeviceStateCache {
         return users.size();
     }
 
+    /**
+     * Drops about one user in 16, chosen at random over the whole table (one thread at a time): one
+     * pass over the map per {@code capacity / 16} users added, so a few steps per read that adds one.
+     */
     private void evict() {
-        int drop = Math.max(1, capacity / 16);
-        Iterator<String> iterator = users.keySet().iterator();
-        for (int i = 0; i < drop && iterator.hasNext(); i++) {
-            iterator.next();
-            iterator.remove();
+        if (!evicting.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            for (Iterator<String> iterator = users.keySet().iterator(); iterator.hasNext(); ) {
+                iterator.next();
+                if (random.nextInt(16) == 0) {
+                    iterator.remove();
+                }
+            }
+        } finally {
+            evicting.set(false);
         }
     }
 

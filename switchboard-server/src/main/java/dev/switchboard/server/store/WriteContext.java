@@ -191,7 +191,11 @@ final class WriteContext {
      */
     void afterCommit() {
         if (deviceStates != null) {
-            deviceStates.committed(sequences.pending(), cursorsWritten);
+            try {
+                deviceStates.committed(sequences.pending(), cursorsWritten);
+            } catch (RuntimeException e) {
+                deviceStates.clear(); // the commit stands: a failure here must not undo what follows
+            }
             cursorsWritten.clear();
         }
         sequences.commit();

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -111,6 +112,26 @@ class SqliteDeviceStatesTest {
 
         assertThat(database.deviceStates().size()).as("a failed commit may have taken effect").isZero();
         assertThat(resultOf(store.deviceState("alice", "phone"))).isEqualTo(new DeviceState(0, 0));
+    }
+
+    @Test
+    void cachedState_followsTheWritesOfABatchThatFailed_andWasRetriedOneByOne() throws Exception {
+        resultOf(append("bob", "alice"));
+        assertThat(resultOf(store.deviceState("alice", "phone"))).isEqualTo(new DeviceState(0, 1));
+        CountDownLatch release = TestDatabase.holdWriter(database, 30);
+
+        CompletableFuture<Void> ack = store.advanceCursor("alice", "phone", 1);
+        CompletableFuture<AppendResult> send = append("carol", "alice");
+        CompletableFuture<Object> refused = database.writer().submit(context -> {
+            throw new SQLException("refused by the test");
+        });
+        release.countDown(); // the three run as one batch, which fails; then each is retried alone
+
+        resultOf(ack);
+        resultOf(send);
+        assertThatThrownBy(() -> resultOf(refused)).hasMessageContaining("refused by the test");
+        assertThat(resultOf(store.deviceState("alice", "phone"))).isEqualTo(new DeviceState(1, 2));
+        assertThat(store.deviceState("alice", "phone")).as("cached again").isCompletedWithValue(new DeviceState(1, 2));
     }
 
     private void failOneWrite() {
