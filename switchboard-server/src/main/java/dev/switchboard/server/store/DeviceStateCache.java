@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The embedded store's device states in memory (each cached device's cursor and its user's newest
- * seq), so that a device that connects again is welcomed without a read on a store thread: on a
- * reconnecting device's handshake that read and its two thread hops were about a sixth of the
- * server's CPU (bench/analysis.md).
+ * seq), so that a device that connects again is welcomed without a read on a store thread: in a
+ * profile of reconnecting devices' handshakes, the reader threads were about a sixth of the server's
+ * samples (bench/analysis.md). A reconnect storm no longer queues on the store's readers either.
  *
  * <p>Contract: {@link #get} returns null or a state that includes every commit whose writes were
  * acknowledged (their futures completed) before the call. Only for a database with one writer (SQLite,
@@ -88,8 +88,8 @@ final class DeviceStateCache {
      * After a commit, with the seqs and cursors it wrote (writer thread): updates the users cached.
      *
      * @param lastSeqs the users whose newest seq the commit moved, to that seq
-     * @param cursors  the cursors the commit wrote, each keyed by {@link #cursorKey}; the stored cursor
-     *                 is the larger of this and what it was
+     * @param cursors  the cursors the commit wrote, the largest per device; the stored cursor is the
+     *                 larger of this and what it was
      */
     void committed(Map<String, Long> lastSeqs, Map<CursorKey, Long> cursors) {
         if (lastSeqs.isEmpty() && cursors.isEmpty()) {
