@@ -123,7 +123,7 @@ public final class SwitchboardServer implements AutoCloseable {
         this.stats = new NodeStatsSampler(cluster.nodeId(), metrics, registry, topicHub, cluster.nodes());
         this.api = config.api().port() < 0 ? null : new ApiServer(new ApiServices(config, chat, messageStore, groupStore,
                 topicPolicy, cluster, moderation, metrics, stats));
-        registerGauges();
+        registerScrapeTimeMeters();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "maintenance");
             thread.setDaemon(true);
@@ -131,8 +131,12 @@ public final class SwitchboardServer implements AutoCloseable {
         });
     }
 
-    private void registerGauges() {
+    private void registerScrapeTimeMeters() {
         metrics.gauge("switchboard.connections", "Open WebSocket sessions on this node", registry::size);
+        metrics.functionCounter("switchboard.handshake.device.states", "Device states the handshakes needed, by where they came from",
+                "source", "memory", messageStore, JdbcMessageStore::deviceStatesFromMemory);
+        metrics.functionCounter("switchboard.handshake.device.states", "Device states the handshakes needed, by where they came from",
+                "source", "store", messageStore, JdbcMessageStore::deviceStatesRead);
         metrics.gauge("switchboard.topic.subscriptions", "Topic subscriptions on this node", topicHub::subscriptionCount);
         metrics.gauge("switchboard.outbound.queue.bytes", "Bytes waiting in every connection's outbound buffer",
                 () -> outboundQueue(false));

@@ -1,6 +1,7 @@
 package dev.switchboard.server.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Every metric the node exports (docs/OPERATIONS.md lists them), on one Prometheus registry.
@@ -90,6 +92,15 @@ public final class ServerMetrics {
     /** Registers a gauge read at scrape time, e.g. the connection count. */
     public void gauge(String name, String description, Supplier<Number> value) {
         Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    /**
+     * Registers a counter that {@code source} keeps, read at scrape time, with one tag. Micrometer holds
+     * {@code source} weakly: it must be an object the node keeps (a lambda would be collected).
+     */
+    public <T> void functionCounter(String name, String description, String tag, String tagValue, T source,
+                                    ToDoubleFunction<T> count) {
+        FunctionCounter.builder(name, source, count).tag(tag, tagValue).description(description).register(registry);
     }
 
     /** A WebSocket handshake: {@code reason} "ok" when accepted, else why it was refused. */

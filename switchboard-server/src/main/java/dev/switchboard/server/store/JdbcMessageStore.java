@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@link MessageStore} on SQL through plain JDBC: writes go through the group-commit
@@ -30,6 +31,8 @@ public final class JdbcMessageStore implements MessageStore {
 
     private final JdbcDatabase database;
     private final InboxPurge purge = new InboxPurge();
+    private final LongAdder deviceStatesFromMemory = new LongAdder();
+    private final LongAdder deviceStatesRead = new LongAdder();
 
     public JdbcMessageStore(JdbcDatabase database) {
         this.database = database;
@@ -98,11 +101,23 @@ public final class JdbcMessageStore implements MessageStore {
         if (cache != null) {
             DeviceState cached = cache.get(userId, deviceId);
             if (cached != null) {
+                deviceStatesFromMemory.increment();
                 return CompletableFuture.completedFuture(cached);
             }
         }
+        deviceStatesRead.increment();
         return database.read(context -> cache == null ? selectDeviceState(context, userId, deviceId)
                 : cache.readThrough(userId, deviceId, () -> selectDeviceState(context, userId, deviceId)));
+    }
+
+    /** Device states {@link #deviceState} answered from memory since the store opened (the metrics). */
+    public long deviceStatesFromMemory() {
+        return deviceStatesFromMemory.sum();
+    }
+
+    /** Device states {@link #deviceState} read from the database since the store opened (the metrics). */
+    public long deviceStatesRead() {
+        return deviceStatesRead.sum();
     }
 
     private static DeviceState selectDeviceState(ReadContext context, String userId, String deviceId) throws SQLException {

@@ -3,6 +3,7 @@ package dev.switchboard.server.endtoend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.server.testing.ApiClient;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestServer;
 import java.net.Socket;
@@ -91,6 +92,7 @@ class HandshakeTest {
 
     @Test
     void aRequestSentBehindTheUpgradeRequest_closesWithoutA101_whenTheDeviceStateIsInMemory() throws Exception {
+        double readBefore = deviceStates("store");
         try (Socket socket = new Socket("127.0.0.1", server.port())) { // the store now holds fred's phone in memory
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(upgradeRequest("/ws?token=" + TestServer.token("fred", "phone", Duration.ofMinutes(5))));
@@ -98,8 +100,24 @@ class HandshakeTest {
             int read = socket.getInputStream().read(buffer);
             assertThat(new String(buffer, 0, read, StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 101 ");
         }
+        assertThat(deviceStates("store")).as("the first handshake reads the store").isEqualTo(readBefore + 1);
+        double fromMemoryBefore = deviceStates("memory");
 
         assertPipelinedRequestClosesWithoutA101("fred");
+
+        assertThat(deviceStates("memory")).as("answered from memory").isEqualTo(fromMemoryBefore + 1);
+        assertThat(deviceStates("store")).isEqualTo(readBefore + 1);
+    }
+
+    /** {@code switchboard_handshake_device_states_total} with the given source, from the node's metrics. */
+    private static double deviceStates(String source) {
+        String sample = "switchboard_handshake_device_states_total{source=\"" + source + "\"} ";
+        for (String line : ApiClient.of(server).get("/metrics").text().split("\n")) {
+            if (line.startsWith(sample)) {
+                return Double.parseDouble(line.substring(sample.length()).trim());
+            }
+        }
+        throw new AssertionError("no sample " + sample);
     }
 
     private void assertPipelinedRequestClosesWithoutA101(String userId) throws Exception {
