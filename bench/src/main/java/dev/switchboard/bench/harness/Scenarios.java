@@ -69,7 +69,9 @@ final class Scenarios {
      * after a full garbage collection (where the target has one to trigger); the slope between the two
      * excludes the process's fixed cost. RSS of a garbage-collected runtime moves by a few MB between
      * identical runs (heap sizing, allocator arenas), so the slope is measured in several rounds, all
-     * connections closed in between, and the median round is reported with the others beside it.
+     * connections closed in between, and the median round is reported with the others beside it. Each
+     * round connects users the server has not seen, so state a server keeps per user seen (Switchboard's
+     * device states in memory) is in the slope too, as for a node whose connections are all new users.
      */
     ObjectNode idle(Target target) throws Exception {
         int total = options.smoke ? 400 : options.idleConnections;
@@ -80,7 +82,7 @@ final class Scenarios {
         hold(target, port, "warmup", 0, first, 0).close();
         List<ObjectNode> rounds = new ArrayList<>();
         for (int round = 0; round < settings.idleRounds(); round++) {
-            rounds.add(idleRound(target, port, first, total));
+            rounds.add(idleRound(target, port, "idle" + round + "-", first, total));
         }
         rounds.sort(java.util.Comparator.comparingDouble(round -> round.get("bytesPerConnection").asDouble()));
         ObjectNode result = rounds.get(rounds.size() / 2).deepCopy();
@@ -99,12 +101,12 @@ final class Scenarios {
         return result;
     }
 
-    private ObjectNode idleRound(Target target, int port, int first, int total) throws Exception {
+    private ObjectNode idleRound(Target target, int port, String prefix, int first, int total) throws Exception {
         List<Worker> workers = new ArrayList<>();
         try {
             settle(target);
             long baseline = target.rssKilobytes();
-            workers.add(hold(target, port, "idle", 0, first, 0));
+            workers.add(hold(target, port, prefix, 0, first, 0));
             settle(target);
             long rssFirst = target.rssKilobytes();
             long heapFirst = target.liveHeapBytes();
@@ -112,7 +114,7 @@ final class Scenarios {
             int index = 1;
             while (opened < total) {
                 int count = Math.min(SOCKETS_PER_WORKER, total - opened);
-                workers.add(hold(target, port, "idle", opened, count, index++));
+                workers.add(hold(target, port, prefix, opened, count, index++));
                 opened += count;
             }
             settle(target);
