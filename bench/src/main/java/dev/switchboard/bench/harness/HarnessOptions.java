@@ -28,7 +28,14 @@ public final class HarnessOptions {
     @Option(names = "--peers-dir", defaultValue = "bench/peers")
     public Path peersDirectory;
 
-    @Option(names = "--server-jvm-options", defaultValue = "-Xmx2g",
+    /*
+     * Transparent huge pages (madvise) for the heap and the code cache, as docs/OPERATIONS.md advises
+     * under "Latency tails". The AMD benchmark machines are virtual machines whose kernel samples page
+     * accesses every 0.5 s (DAMON); after each sample Switchboard's event loop ran 1-3 ms without a
+     * break, at 4 kB pages. With 2 MB pages those stretches were shorter and fewer, the loop's CPU fell
+     * by about 15% and the topic path's p99 by about 40% (bench/analysis.md).
+     */
+    @Option(names = "--server-jvm-options", defaultValue = "-Xmx2g -XX:+UseTransparentHugePages",
             description = "JVM options of the Switchboard nodes under load (every scenario but idle and scale)")
     public String serverJvmOptions;
 
