@@ -298,8 +298,8 @@ final class Report {
                 reported, with every window's p99 beside it.%s Client and servers share the machine's 2 cores, so every figure
                 includes the load generator's own CPU use. Every run is preceded by %s s of unmeasured warm-up%s, for
                 every target alike. Idle memory is the server's RSS slope between two connection counts, after a
-                warm-up round of connections, in %s rounds of which the median is reported (RSS moves by a few MB
-                between identical rounds); for the JVM a collection is requested (`jcmd GC.run`) before each
+                warm-up round of connections, in %s rounds, each with users new to the server, of which the median
+                is reported (RSS moves by a few MB between rounds); for the JVM a collection is requested (`jcmd GC.run`) before each
                 reading, since its collector would otherwise only run under allocation pressure (the peers'
                 collectors run on idle timers). For the JVM the live heap (`jcmd GC.class_histogram`) is read
                 beside the RSS at both counts, since G1 commits heap in steps of megabytes; the target is judged
