@@ -111,13 +111,10 @@ class HandshakeTest {
 
     /** {@code switchboard_handshake_device_states_total} with the given source, from the node's metrics. */
     private static double deviceStates(String source) {
-        String sample = "switchboard_handshake_device_states_total{source=\"" + source + "\"} ";
-        for (String line : ApiClient.of(server).get("/metrics").text().split("\n")) {
-            if (line.startsWith(sample)) {
-                return Double.parseDouble(line.substring(sample.length()).trim());
-            }
-        }
-        throw new AssertionError("no sample " + sample);
+        String name = "switchboard_handshake_device_states_total{source=\"" + source + "\"}";
+        double value = ApiClient.of(server).get("/metrics").sample(name);
+        assertThat(value).as("sample %s", name).isNotNaN();
+        return value;
     }
 
     private void assertPipelinedRequestClosesWithoutA101(String userId) throws Exception {

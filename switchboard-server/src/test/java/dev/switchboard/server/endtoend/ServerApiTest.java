@@ -806,7 +806,7 @@ class ServerApiTest {
             assertThat(event.get("at").asLong()).isPositive();
             assertThat(stats.get("nodes").get(0).get("kicks").asLong()).isEqualTo(1);
         });
-        assertThat(sample(api.get("/metrics").text(), "switchboard_kicks_total")).isEqualTo(1.0);
+        assertThat(api.get("/metrics").sample("switchboard_kicks_total")).isEqualTo(1.0);
     }
 
     // ---- GET /metrics, GET /admin ----
@@ -826,10 +826,10 @@ class ServerApiTest {
             Answer metrics = anonymous.get("/metrics");
             assertThat(metrics.status()).isEqualTo(200);
             assertThat(metrics.contentType()).startsWith("text/plain");
-            assertThat(sample(metrics.text(), "switchboard_connections")).as("open connections").isEqualTo(2.0);
-            assertThat(sample(metrics.text(), "switchboard_handshakes_total{reason=\"ok\",result=\"accepted\"}")).isEqualTo(2.0);
-            assertThat(sample(metrics.text(), "switchboard_handshakes_total{reason=\"banned\",result=\"rejected\"}")).isEqualTo(1.0);
-            assertThat(sample(metrics.text(), "switchboard_delivery_latency_seconds_count"))
+            assertThat(metrics.sample("switchboard_connections")).as("open connections").isEqualTo(2.0);
+            assertThat(metrics.sample("switchboard_handshakes_total{reason=\"ok\",result=\"accepted\"}")).isEqualTo(2.0);
+            assertThat(metrics.sample("switchboard_handshakes_total{reason=\"banned\",result=\"rejected\"}")).isEqualTo(1.0);
+            assertThat(metrics.sample("switchboard_delivery_latency_seconds_count"))
                     .as("alice's and bob's copies of the message").isEqualTo(2.0);
             assertThat(metrics.text()).contains("switchboard_delivery_latency_seconds_bucket{le=")
                     .contains("jvm_memory_used_bytes{").contains("switchboard_messages_in_total{kind=\"chat\"}");
@@ -907,16 +907,6 @@ class ServerApiTest {
             }
         }
         throw new AssertionError("no element with " + field + "=" + value + " in " + array);
-    }
-
-    /** The value of the Prometheus sample {@code name} (with its exact label set), or NaN when absent. */
-    private static double sample(String scrape, String name) {
-        for (String line : scrape.split("\n")) {
-            if (line.startsWith(name + " ")) {
-                return Double.parseDouble(line.substring(name.length() + 1).trim());
-            }
-        }
-        return Double.NaN;
     }
 
     /** Single quotes to double quotes, so JSON in tests stays readable. */

@@ -30,6 +30,20 @@ public final class ApiClient {
             return json == null || !json.hasNonNull("field") ? null : json.get("field").asText();
         }
 
+        /**
+         * In a {@code /metrics} answer, the value of the Prometheus sample {@code name} (with its exact
+         * label set, e.g. {@code switchboard_kicks_total} or {@code x_total{source="memory"}}), or NaN
+         * when absent.
+         */
+        public double sample(String name) {
+            for (String line : text.split("\n")) {
+                if (line.startsWith(name + " ")) {
+                    return Double.parseDouble(line.substring(name.length() + 1).trim());
+                }
+            }
+            return Double.NaN;
+        }
+
         @Override
         public String toString() {
             return status + " " + text;
