@@ -95,10 +95,10 @@ public final class Harness {
         Files.createDirectories(work);
         if ("cluster".equals(scenario)) {
             try (SwitchboardTarget cluster = SwitchboardTarget.cluster(options, options.serverJvmOptions, work, 2)) {
-                record(scenario, targetName, "same node", () -> scenarios.latency(cluster, "chat", 0, 0));
-                record(scenario, targetName, "cross node", () -> scenarios.latency(cluster, "chat", 0, 1));
-                record(scenario, targetName, "same node (topic)", () -> scenarios.latency(cluster, "topic", 0, 0));
-                record(scenario, targetName, "cross node (topic)", () -> scenarios.latency(cluster, "topic", 0, 1));
+                // Same-node and cross-node pairs in one run each: the machine's spread between runs
+                // minutes apart was larger than the hop (bench/analysis.md, "Cross-node hop").
+                recordHop(scenario, targetName, "", () -> scenarios.hop(cluster, "chat"));
+                recordHop(scenario, targetName, " (topic)", () -> scenarios.hop(cluster, "topic"));
                 // Durable throughput of the cluster store, senders on one node and receivers on the other.
                 record("throughput", targetName, CLUSTER_THROUGHPUT, () -> scenarios.throughput(cluster, 0, 1));
             }
@@ -127,10 +127,10 @@ public final class Harness {
                         () -> scenarios.handshakes(target));
                 case "latency" -> {
                     if (target instanceof SwitchboardTarget) {
-                        record(scenario, targetName, "durable chat", () -> scenarios.latency(target, "chat", 0, 0));
-                        record(scenario, targetName, "topic (ephemeral)", () -> scenarios.latency(target, "topic", 0, 0));
+                        record(scenario, targetName, "durable chat", () -> scenarios.latency(target, "chat"));
+                        record(scenario, targetName, "topic (ephemeral)", () -> scenarios.latency(target, "topic"));
                     } else {
-                        record(scenario, targetName, "1:1 in memory", () -> scenarios.latency(target, "chat", 0, 0));
+                        record(scenario, targetName, "1:1 in memory", () -> scenarios.latency(target, "chat"));
                     }
                 }
                 case "fanout" -> record(scenario, targetName, "topic", () -> scenarios.fanout(target, "topic"));
@@ -146,11 +146,34 @@ public final class Harness {
      * while it ran (worker start and warm-up included).
      */
     private void record(String scenario, String target, String variant, Callable<ObjectNode> measurement) throws Exception {
+        Measured measured = measure(measurement);
+        addRow(scenario, target, variant, measured.figures(), measured.stealPercent(), measured.reclaimPercent());
+    }
+
+    /**
+     * Runs one paired hop measurement ({@link Scenarios#hop}) and adds its two rows, "same node" and
+     * "cross node" (+ {@code suffix}); the cross-node row carries the p99 added in each window.
+     */
+    private void recordHop(String scenario, String target, String suffix, Callable<ObjectNode> measurement) throws Exception {
+        Measured measured = measure(measurement);
+        ObjectNode paired = measured.figures();
+        ObjectNode cross = (ObjectNode) paired.get("crossNode");
+        cross.set("addedP99Micros", paired.get("addedP99Micros"));
+        cross.set("roundsAddedP99Micros", paired.get("roundsAddedP99Micros"));
+        addRow(scenario, target, "same node" + suffix, (ObjectNode) paired.get("sameNode"),
+                measured.stealPercent(), measured.reclaimPercent());
+        addRow(scenario, target, "cross node" + suffix, cross, measured.stealPercent(), measured.reclaimPercent());
+    }
+
+    private record Measured(ObjectNode figures, double stealPercent, double reclaimPercent) {
+    }
+
+    private static Measured measure(Callable<ObjectNode> measurement) throws Exception {
         CpuSteal.Sample before = CpuSteal.sample();
         long reclaimBefore = ReclaimCpu.ticks();
         ObjectNode figures = measurement.call();
         CpuSteal.Sample after = CpuSteal.sample();
-        addRow(scenario, target, variant, figures, CpuSteal.percentBetween(before, after),
+        return new Measured(figures, CpuSteal.percentBetween(before, after),
                 ReclaimCpu.percentBetween(reclaimBefore, ReclaimCpu.ticks(), before, after));
     }
 

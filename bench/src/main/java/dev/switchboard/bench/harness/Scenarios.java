@@ -173,20 +173,38 @@ final class Scenarios {
      * Switchboard's durable path; topic = its ephemeral path; the peers' 1:1 is in memory. Measured in
      * {@code --latency-rounds} consecutive windows; the window with the median p99 is reported.
      */
-    ObjectNode latency(Target target, String mode, int senderNode, int receiverNode) throws Exception {
+    ObjectNode latency(Target target, String mode) throws Exception {
+        ObjectNode result = latencyWorker(target, mode, "lat" + mode.charAt(0));
+        result.put("mode", mode);
+        return result;
+    }
+
+    /**
+     * The cluster hop: the latency scenario with the senders on node 0 and every other pair's receiver
+     * on node 1, the rest on node 0, all in one run (the worker's {@code --cross-receiver-port}). The
+     * worker returns both paths and the p99 the second adds in each window.
+     */
+    ObjectNode hop(SwitchboardTarget cluster, String mode) throws Exception {
+        ObjectNode result = latencyWorker(cluster, mode, "hop" + mode.charAt(0),
+                "--cross-receiver-port", Integer.toString(cluster.ports().get(1)));
+        ((ObjectNode) result.get("sameNode")).put("mode", mode);
+        ((ObjectNode) result.get("crossNode")).put("mode", mode);
+        return result;
+    }
+
+    /** One latency worker: 100 pairs (10 in a smoke run), senders and receivers on the target's first node. */
+    private ObjectNode latencyWorker(Target target, String mode, String prefix, String... moreArguments) throws Exception {
         int pairs = options.smoke ? 10 : 100;
-        int rate = settings.latencyRate();
         int rounds = settings.latencyRounds();
-        try (Worker worker = Worker.start(logs, readyTimeout(2 * pairs), "--role", "latency", "--dialect", target.dialect(),
-                "--mode", mode, "--port", Integer.toString(target.ports().get(senderNode)),
-                "--receiver-port", Integer.toString(target.ports().get(receiverNode)),
-                "--prefix", "lat" + senderNode + receiverNode + mode.charAt(0), "--count", Integer.toString(pairs),
-                "--rate", Integer.toString(rate), "--seconds", Integer.toString(seconds()), "--rounds", Integer.toString(rounds),
-                "--warmup-seconds", latencyWarmup(), "--sources", Worker.sourceAddress(20))) {
+        List<String> arguments = new ArrayList<>(List.of("--role", "latency", "--dialect", target.dialect(),
+                "--mode", mode, "--port", Integer.toString(target.ports().get(0)),
+                "--prefix", prefix, "--count", Integer.toString(pairs),
+                "--rate", Integer.toString(settings.latencyRate()), "--seconds", Integer.toString(seconds()),
+                "--rounds", Integer.toString(rounds), "--warmup-seconds", latencyWarmup(), "--sources", Worker.sourceAddress(20)));
+        arguments.addAll(List.of(moreArguments));
+        try (Worker worker = Worker.start(logs, readyTimeout(2 * pairs), arguments.toArray(String[]::new))) {
             worker.go();
-            ObjectNode result = (ObjectNode) worker.awaitResult((long) seconds() * rounds + settings.latencyWarmupSeconds() + 180L);
-            result.put("mode", mode);
-            return result;
+            return (ObjectNode) worker.awaitResult((long) seconds() * rounds + settings.latencyWarmupSeconds() + 180L);
         }
     }
 

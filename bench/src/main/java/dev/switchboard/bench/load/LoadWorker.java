@@ -1,5 +1,6 @@
 package dev.switchboard.bench.load;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -181,33 +182,63 @@ public final class LoadWorker {
      * reported, with every window's p99 beside it: on a shared machine one hiccup (a stalled disk, a
      * neighbour's burst) doubles the p99 of a 15 s window, and one window cannot tell that from the
      * server's own tail.
+     *
+     * <p>With {@code --cross-receiver-port} the pairs take turns: even pairs' receivers on
+     * {@code --receiver-port} (the sender's node), odd pairs' on the other node. Both paths share the
+     * schedule, the windows and whatever else the machine does meanwhile, so the p99 the hop adds is
+     * read window by window ({@link #pairedPaths}) instead of from two runs minutes apart.
      */
     private ObjectNode latency() throws Exception {
         boolean topic = "topic".equals(options.mode);
-        List<Session> receivers = openAll(options.receiverPort > 0 ? options.receiverPort : options.port,
-                options.prefix + "r", options.first, options.count, true, true);
-        List<Session> senders = openAll(options.port, options.prefix + "s", options.first, options.count, false, false);
+        int sameNodePort = options.receiverPort > 0 ? options.receiverPort : options.port;
+        int[] receiverPorts = options.crossReceiverPort > 0
+                ? new int[] {sameNodePort, options.crossReceiverPort} : new int[] {sameNodePort};
+        int paths = receiverPorts.length;
+        List<Session> senders = new ArrayList<>();
+        List<Session> receivers = new ArrayList<>();
+        List<Integer> pathOfPair = new ArrayList<>();
+        List<List<Session>> receiversByPath = new ArrayList<>();
+        for (int path = 0; path < paths; path++) {
+            int pairsOnPath = (options.count + paths - 1 - path) / paths; // pairs i with i % paths == path
+            String prefix = options.prefix + "r" + (paths > 1 ? path + "-" : "");
+            receiversByPath.add(openAll(receiverPorts[path], prefix, options.first, pairsOnPath, true, true));
+        }
+        List<Session> allSenders = openAll(options.port, options.prefix + "s", options.first, options.count, false, false);
+        for (int i = 0; i < allSenders.size(); i++) {
+            List<Session> onPath = receiversByPath.get(i % paths);
+            if (i / paths < onPath.size()) {
+                senders.add(allSenders.get(i));
+                receivers.add(onPath.get(i / paths));
+                pathOfPair.add(i % paths);
+            }
+        }
         int rounds = Math.max(1, options.rounds);
         long roundNanos = TimeUnit.SECONDS.toNanos(options.seconds);
-        Recorder[] recorders = new Recorder[rounds];
-        AtomicLongArray received = new AtomicLongArray(rounds);
-        AtomicLongArray sentPerRound = new AtomicLongArray(rounds);
-        for (int round = 0; round < rounds; round++) {
-            recorders[round] = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+        Recorder[][] recorders = new Recorder[paths][rounds];
+        AtomicLongArray[] received = new AtomicLongArray[paths];
+        AtomicLongArray[] sentPerRound = new AtomicLongArray[paths];
+        for (int path = 0; path < paths; path++) {
+            received[path] = new AtomicLongArray(rounds);
+            sentPerRound[path] = new AtomicLongArray(rounds);
+            for (int round = 0; round < rounds; round++) {
+                recorders[path][round] = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+            }
         }
         if (topic) {
-            subscribeAll(receivers, index -> "pair." + options.prefix + (options.first + index));
+            subscribeAll(receivers, index -> pairTopic(receivers.get(index)));
         }
         AtomicLong measuringFrom = new AtomicLong(Long.MAX_VALUE);
-        for (Session receiver : receivers) {
-            receiver.listen((session, kind, timestamp) -> {
+        for (int pair = 0; pair < receivers.size(); pair++) {
+            Recorder[] pathRecorders = recorders[pathOfPair.get(pair)];
+            AtomicLongArray pathReceived = received[pathOfPair.get(pair)];
+            receivers.get(pair).listen((session, kind, timestamp) -> {
                 if ((kind == Inbound.MESSAGE || kind == Inbound.PUBLICATION) && timestamp > 0) {
                     long now = System.nanoTime();
                     long from = measuringFrom.get();
                     if (timestamp >= from) {
                         int round = (int) Math.min(rounds - 1, (timestamp - from) / roundNanos);
-                        recorders[round].recordValue(Math.max(0, now - timestamp));
-                        received.incrementAndGet(round);
+                        pathRecorders[round].recordValue(Math.max(0, now - timestamp));
+                        pathReceived.incrementAndGet(round);
                     }
                 }
             });
@@ -230,15 +261,15 @@ public final class LoadWorker {
                     break;
                 }
                 sent.incrementAndGet();
-                if (intended >= warmupEnd) {
-                    sentPerRound.incrementAndGet((int) ((intended - warmupEnd) / roundNanos));
-                }
                 int pair = (int) (k % senders.size());
+                if (intended >= warmupEnd) {
+                    sentPerRound[pathOfPair.get(pair)].incrementAndGet((int) ((intended - warmupEnd) / roundNanos));
+                }
                 Session sender = senders.get(pair);
                 String payload = "{\"t\":" + intended + "}";
-                String to = receivers.get(pair).user();
-                sender.send(topic ? client.dialect().publish("pair." + options.prefix + (options.first + pair), payload)
-                        : client.dialect().send(to, payload, k));
+                Session receiver = receivers.get(pair);
+                sender.send(topic ? client.dialect().publish(pairTopic(receiver), payload)
+                        : client.dialect().send(receiver.user(), payload, k));
             }
             if (now >= end && !done.isDone()) {
                 done.complete(null);
@@ -250,6 +281,24 @@ public final class LoadWorker {
         while (total(received) < total(sentPerRound) && System.nanoTime() < drainDeadline) {
             Thread.sleep(10); // waiting for in-flight messages to land, not synchronising a test
         }
+        List<ObjectNode> byPath = new ArrayList<>();
+        for (int path = 0; path < paths; path++) {
+            int pairsOnPath = java.util.Collections.frequency(pathOfPair, path);
+            byPath.add(windows(recorders[path], received[path], sentPerRound[path],
+                    (double) options.rate * pairsOnPath / Math.max(1, senders.size())));
+        }
+        return paths == 1 ? byPath.get(0) : pairedPaths(byPath.get(0), byPath.get(1));
+    }
+
+    /** Each pair's own topic, named after its receiver (unique within a run). */
+    private static String pairTopic(Session receiver) {
+        return "pair." + receiver.user();
+    }
+
+    /** One path's windows: the window with the median p99, every window's p99 beside it, and any loss. */
+    private static ObjectNode windows(Recorder[] recorders, AtomicLongArray received, AtomicLongArray sentPerRound,
+                                      double rate) {
+        int rounds = recorders.length;
         List<ObjectNode> measured = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             ObjectNode result = histogramJson(recorders[round].getIntervalHistogram());
@@ -260,7 +309,7 @@ public final class LoadWorker {
         List<ObjectNode> byP99 = new ArrayList<>(measured);
         byP99.sort(Comparator.comparingDouble(round -> round.get("p99Micros").asDouble()));
         ObjectNode result = byP99.get(rounds / 2).deepCopy();
-        result.put("rate", options.rate);
+        result.put("rate", rate);
         result.put("rounds", rounds);
         // Loss in any window stays visible: a window that lost messages also lost their latencies.
         result.put("sentAllRounds", total(sentPerRound));
@@ -270,10 +319,34 @@ public final class LoadWorker {
         return result;
     }
 
-    private static long total(AtomicLongArray counts) {
+    /**
+     * The two paths of one paired run, and what the second adds: the difference of their p99s in each
+     * window (the same seconds of the same run), and the median of those differences.
+     */
+    static ObjectNode pairedPaths(ObjectNode sameNode, ObjectNode crossNode) {
+        ObjectNode result = JSON.createObjectNode();
+        result.set("sameNode", sameNode);
+        result.set("crossNode", crossNode);
+        JsonNode same = sameNode.get("roundsP99Micros");
+        JsonNode cross = crossNode.get("roundsP99Micros");
+        double[] added = new double[same.size()];
+        ArrayNode windows = result.putArray("roundsAddedP99Micros");
+        for (int round = 0; round < added.length; round++) {
+            added[round] = cross.get(round).asDouble() - same.get(round).asDouble();
+            windows.add(added[round]);
+        }
+        double[] sorted = added.clone();
+        java.util.Arrays.sort(sorted);
+        result.put("addedP99Micros", sorted[sorted.length / 2]);
+        return result;
+    }
+
+    private static long total(AtomicLongArray... counts) {
         long sum = 0;
-        for (int i = 0; i < counts.length(); i++) {
-            sum += counts.get(i);
+        for (AtomicLongArray array : counts) {
+            for (int i = 0; i < array.length(); i++) {
+                sum += array.get(i);
+            }
         }
         return sum;
     }

@@ -14,6 +14,9 @@ public final class WorkerOptions {
     public int port;
     @Option(names = "--receiver-port", defaultValue = "0", description = "latency, throughput: receivers on another node (cluster hop)")
     public int receiverPort;
+    @Option(names = "--cross-receiver-port", defaultValue = "0",
+            description = "latency: every other pair's receiver on this node instead, measured in the same windows (cluster hop)")
+    public int crossReceiverPort;
     @Option(names = "--sources", defaultValue = "127.0.0.1", description = "comma-separated source addresses")
     public String sources;
     @Option(names = "--threads", defaultValue = "2")
