@@ -12,10 +12,12 @@ import dev.switchboard.server.chat.SessionPolicy;
 import dev.switchboard.server.chat.Router;
 import dev.switchboard.server.chat.TopicCommands;
 import dev.switchboard.server.cluster.Cluster;
+import dev.switchboard.server.cluster.SharedEventLoops;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.gateway.Admission;
 import dev.switchboard.server.gateway.ClientAddress;
 import dev.switchboard.server.gateway.ConnectionLimits;
+import dev.switchboard.server.gateway.EventLoops;
 import dev.switchboard.server.gateway.GatewayServer;
 import dev.switchboard.server.gateway.GatewayServices;
 import dev.switchboard.server.gateway.HandshakeRateLimiter;
@@ -54,6 +56,7 @@ public final class SwitchboardServer implements AutoCloseable {
     private final JdbcMessageStore messageStore;
     private final ConnectionRegistry registry = new ConnectionRegistry();
     private final ServerMetrics metrics = new ServerMetrics();
+    private final EventLoops loops;
     private final GatewayServer gateway;
     private final ApiServer api;
     private final Cluster cluster;
@@ -85,8 +88,14 @@ public final class SwitchboardServer implements AutoCloseable {
         });
         this.messageStore = new JdbcMessageStore(database);
         JdbcGroupStore groupStore = new JdbcGroupStore(database);
-        this.cluster = Cluster.create(config.cluster(), registry, TimeUnit.SECONDS.toMillis(config.topics().historyTtlSeconds()),
-                metrics);
+        this.loops = EventLoops.create(config.server().ioThreads());
+        try {
+            this.cluster = Cluster.create(config.cluster(), registry, TimeUnit.SECONDS.toMillis(config.topics().historyTtlSeconds()),
+                    metrics, new SharedEventLoops(loops.io(), loops.socketChannelType()));
+        } catch (RuntimeException e) {
+            loops.close(); // Redis unreachable at start: nothing else runs on them yet
+            throw e;
+        }
         Router router = new Router(registry, cluster.remoteDelivery());
         if (cluster.broker() != null) {
             // After Redis comes back: routes first (acknowledged), then every local connection re-reads
@@ -119,7 +128,7 @@ public final class SwitchboardServer implements AutoCloseable {
                 handshakeRate, cluster,
                 metrics, moderation, presenceNotifier, SessionPolicy.of(config.limits()),
                 new KeepAlive(config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis()));
-        this.gateway = new GatewayServer(services);
+        this.gateway = new GatewayServer(services, loops);
         this.stats = new NodeStatsSampler(cluster.nodeId(), metrics, registry, topicHub, cluster.nodes());
         this.api = config.api().port() < 0 ? null : new ApiServer(new ApiServices(config, chat, messageStore, groupStore,
                 topicPolicy, cluster, moderation, metrics, stats));
@@ -254,6 +263,7 @@ public final class SwitchboardServer implements AutoCloseable {
         maintenance.shutdownNow();
         messageStore.close(); // commits the queue; its deliveries still reach other nodes
         cluster.close();
+        loops.close(); // last: the Redis connections run on them, and the queue's deliveries above went out on them
         log.info("stopped");
     }
 }

@@ -37,16 +37,17 @@ public final class Cluster implements AutoCloseable {
     /**
      * @param topicTtlMillis how long a topic's stream outlives its last publication
      * @param metrics        where Redis latencies and errors are counted
+     * @param loops          the node's I/O loops, which carry the Redis connections too
      */
     public static Cluster create(ServerConfig.Cluster config, ConnectionRegistry registry, long topicTtlMillis,
-                                 ServerMetrics metrics) {
+                                 ServerMetrics metrics, SharedEventLoops loops) {
         return switch (config.mode()) {
             case "single" -> new Cluster(new LocalRoutes(registry), null, null, new MemoryTopicEngine(topicTtlMillis),
                     new LocalControlBus(), new LocalNodeDirectory(), null);
             case "redis" -> {
                 String nodeId = config.nodeId() == null || config.nodeId().isBlank()
                         ? "node-" + UUID.randomUUID().toString().substring(0, 8) : config.nodeId();
-                RedisConnections redis = new RedisConnections(config.redisUri(), metrics);
+                RedisConnections redis = new RedisConnections(config.redisUri(), metrics, loops);
                 RedisKeys keys = new RedisKeys(config.keyPrefix());
                 RedisRoutes routes = new RedisRoutes(redis, keys, nodeId, registry,
                         config.routeTtlMillis(), config.refreshIntervalMillis());

@@ -6,20 +6,14 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.Future;
 import java.io.File;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -27,26 +21,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The listening socket and its event loops: epoll when the native transport loads, NIO otherwise.
+ * The listening socket, on the node's {@link EventLoops}.
  * {@link #stopAccepting} and {@link #drain} implement the first half of a graceful shutdown.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
 
     private final GatewayServices services;
-    private final EventLoopGroup bossGroup;
-    private final EventLoopGroup workerGroup;
-    private final Class<? extends ServerChannel> channelType;
+    private final EventLoops loops;
+    private static final long CLOSE_WAIT_MILLIS = 2_000;
+
     private Channel serverChannel;
 
-    public GatewayServer(GatewayServices services) {
+    /** Accepts on {@code loops}; their owner closes them after {@link #close}. */
+    public GatewayServer(GatewayServices services, EventLoops loops) {
         this.services = services;
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        int ioThreads = services.config().server().ioThreads();
-        this.bossGroup = new MultiThreadIoEventLoopGroup(1, ioHandler);
-        this.workerGroup = new MultiThreadIoEventLoopGroup(ioThreads, ioHandler);
-        this.channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        this.loops = loops;
     }
 
     /**
@@ -62,8 +52,8 @@ public final class GatewayServer implements AutoCloseable {
         ServerConfig.Server config = services.config().server();
         int outboundBytes = services.config().limits().outboundQueueBytes();
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(bossGroup, workerGroup)
-                .channel(channelType)
+                .group(loops.acceptor(), loops.io())
+                .channel(loops.serverChannelType())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -74,7 +64,7 @@ public final class GatewayServer implements AutoCloseable {
         serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
         int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
         log.atInfo().setMessage("listening").addKeyValue("host", config.host()).addKeyValue("port", port)
-                .addKeyValue("transport", channelType.getSimpleName())
+                .addKeyValue("transport", loops.serverChannelType().getSimpleName())
                 .addKeyValue("tls", sslContext(config) != null).log();
         return port;
     }
@@ -111,13 +101,24 @@ public final class GatewayServer implements AutoCloseable {
         return services.admission().awaitNoWebSockets(deadlineMillis);
     }
 
-    /** Stops the event loops (closing whatever is still open). */
+    /**
+     * Stops listening and cuts the connections {@link #drain} left open, each on its own loop, then
+     * waits for one more pass of every loop: their close handlers (routes, topic subscriptions,
+     * presence) have run before the caller closes the store and Redis. The loops themselves stay up
+     * for their owner ({@link EventLoops}): the Redis connections run on them.
+     */
     @Override
     public void close() {
         if (serverChannel != null) {
-            serverChannel.close();
+            serverChannel.close().awaitUninterruptibly();
         }
-        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        List<Future<?>> closing = new ArrayList<>();
+        services.registry().forEach(connection ->
+                closing.add(connection.eventLoop().submit(() -> connection.channel().close())));
+        closing.forEach(closed -> closed.awaitUninterruptibly(CLOSE_WAIT_MILLIS));
+        // A close runs channelInactive in a task it queues on the same loop; this pass comes after it.
+        List<Future<?>> passes = new ArrayList<>();
+        loops.io().forEach(loop -> passes.add(loop.submit(() -> { })));
+        passes.forEach(pass -> pass.awaitUninterruptibly(CLOSE_WAIT_MILLIS));
     }
 }

@@ -1,0 +1,116 @@
+package dev.switchboard.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.server.metrics.ServerMetrics;
+import dev.switchboard.server.testing.RedisProcess;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.resource.Transports;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node's Redis connections on its own I/O loops ({@link SharedEventLoops}), against a private
+ * redis-server: replies and pushed messages are read on those loops, closing the connections leaves
+ * the loops running for their owner, and loops of a transport Lettuce would not pick are not used.
+ */
+class SharedEventLoopsIT {
+    @TempDir
+    Path directory;
+    private RedisProcess server;
+    private EventLoopGroup loops;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = RedisProcess.start(directory);
+        loops = new MultiThreadIoEventLoopGroup(1, Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    }
+
+    @AfterEach
+    void stop() {
+        if (loops != null) {
+            loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private Class<? extends io.netty.channel.Channel> loopsChannelType() {
+        return Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /**
+     * The thread a reply is read on: a BLPOP answered only after the callback is attached (a push from
+     * another client), so the callback runs where Lettuce reads the reply, never on this test's thread.
+     */
+    private Thread threadThatReadsAReply(RedisConnections redis) throws Exception {
+        CompletableFuture<Thread> repliedOn = new CompletableFuture<>();
+        redis.commands().async().blpop(10, "list").thenRun(() -> repliedOn.complete(Thread.currentThread()));
+        RedisClient pusher = RedisClient.create(server.uri());
+        try {
+            pusher.connect().sync().rpush("list", "x");
+            return repliedOn.get(10, TimeUnit.SECONDS);
+        } finally {
+            pusher.shutdown();
+        }
+    }
+
+    @Test
+    void repliesAndPushedMessagesAreReadOnTheNodesLoops_whichOutliveTheConnections() throws Exception {
+        Thread loopThread = loops.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+        RedisConnections redis = new RedisConnections(server.uri(), new ServerMetrics(),
+                new SharedEventLoops(loops, loopsChannelType()));
+        AtomicReference<Thread> pushedOn = new AtomicReference<>();
+        try {
+            assertThat(threadThatReadsAReply(redis)).isSameAs(loopThread);
+
+            redis.pubSub().addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, byte[] message) {
+                    pushedOn.set(Thread.currentThread());
+                }
+            });
+            redis.pubSub().async().subscribe("channel").toCompletableFuture().get(5, TimeUnit.SECONDS);
+            redis.commands().async().publish("channel", new byte[] {1}).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(5)).until(() -> pushedOn.get() != null);
+            assertThat(pushedOn.get()).isSameAs(loopThread);
+        } finally {
+            redis.close();
+        }
+
+        assertThat(loops.isShuttingDown()).as("the loops' owner stops them, not Lettuce").isFalse();
+        CompletableFuture<Boolean> stillRunning = new CompletableFuture<>();
+        loops.execute(() -> stillRunning.complete(true));
+        assertThat(stillRunning.get(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void loopsOfATransportLettuceWouldNotPick_areLeftAlone() throws Exception {
+        Class<? extends io.netty.channel.Channel> other =
+                Transports.socketChannelClass() == NioSocketChannel.class ? EpollSocketChannel.class : NioSocketChannel.class;
+        Thread loopThread = loops.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+        RedisConnections redis = new RedisConnections(server.uri(), new ServerMetrics(), new SharedEventLoops(loops, other));
+        try {
+            assertThat(threadThatReadsAReply(redis)).as("one of Lettuce's own threads").isNotSameAs(loopThread);
+        } finally {
+            redis.close();
+        }
+    }
+}
