@@ -92,52 +92,56 @@ public final class SwitchboardServer implements AutoCloseable {
         try {
             this.cluster = Cluster.create(config.cluster(), registry, TimeUnit.SECONDS.toMillis(config.topics().historyTtlSeconds()),
                     metrics, new SharedEventLoops(loops.io(), loops.socketChannelType()));
-        } catch (RuntimeException e) {
-            loops.close(); // Redis unreachable at start: nothing else runs on them yet
+            Router router = new Router(registry, cluster.remoteDelivery());
+            if (cluster.broker() != null) {
+                // After Redis comes back: routes first (acknowledged), then every local connection re-reads
+                // its inbox, so nothing published to this node during the outage stays missing.
+                cluster.broker().onResubscribed(() -> cluster.routes().restore()
+                        .thenRun(() -> registry.forEach(Connection::catchUp)));
+                cluster.broker().start(cluster.nodeId(), router::onEnvelope);
+            }
+            this.topicHub = new TopicHub(cluster.topics(), metrics);
+            topicHub.start();
+            this.moderation = new Moderation(registry, cluster.control(), new JdbcBanStore(database));
+            moderation.start();
+            ChatService chat = new ChatService(messageStore, router, config.limits().maxBodyBytes(), metrics);
+            CommandDispatcher dispatcher = new CommandDispatcher(chat,
+                    new GroupCommands(groupStore, config.limits().maxGroupMembers()),
+                    new PresenceCommands(cluster.routes()),
+                    new TopicCommands(topicHub, topicPolicy, config.topics().maxSubscriptionsPerConnection(),
+                            config.topics().maxDataBytes(), metrics),
+                    metrics);
+            PresenceNotifier presenceNotifier = new PresenceNotifier(config.presence().events(),
+                    config.presence().maxInterestedUsers(), registry, cluster.routes(), messageStore, router);
+            this.handshakeRate = HandshakeRateLimiter.of(config.limits().handshakesPerSecondPerIp(),
+                    config.limits().handshakeBurstPerIp());
+            GatewayServices services = new GatewayServices(config,
+                    new HandshakeAuthenticator(config.auth(), Clock.systemUTC()),
+                    new OriginPolicy(config.server().allowedOrigins()),
+                    registry, dispatcher, messageStore, new Admission(config.server().maxConnections()),
+                    new ClientAddress(config.server().trustedProxies()),
+                    new ConnectionLimits(config.limits().maxConnectionsPerIp(), config.limits().maxConnectionsPerUser()),
+                    handshakeRate, cluster,
+                    metrics, moderation, presenceNotifier, SessionPolicy.of(config.limits()),
+                    new KeepAlive(config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis()));
+            this.gateway = new GatewayServer(services, loops);
+            this.stats = new NodeStatsSampler(cluster.nodeId(), metrics, registry, topicHub, cluster.nodes());
+            this.api = config.api().port() < 0 ? null : new ApiServer(new ApiServices(config, chat, messageStore, groupStore,
+                    topicPolicy, cluster, moderation, metrics, stats));
+            registerScrapeTimeMeters();
+            this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "maintenance");
+                thread.setDaemon(true);
+                return thread;
+            });
+        } catch (RuntimeException | Error e) {
+            // A failed start (Redis or the store unreachable) must not leave the loops' and the store
+            // writer's threads behind in a program that embeds the server: they keep a JVM alive. The
+            // Redis connections on the loops close with them.
+            loops.close();
+            messageStore.close();
             throw e;
         }
-        Router router = new Router(registry, cluster.remoteDelivery());
-        if (cluster.broker() != null) {
-            // After Redis comes back: routes first (acknowledged), then every local connection re-reads
-            // its inbox, so nothing published to this node during the outage stays missing.
-            cluster.broker().onResubscribed(() -> cluster.routes().restore()
-                    .thenRun(() -> registry.forEach(Connection::catchUp)));
-            cluster.broker().start(cluster.nodeId(), router::onEnvelope);
-        }
-        this.topicHub = new TopicHub(cluster.topics(), metrics);
-        topicHub.start();
-        this.moderation = new Moderation(registry, cluster.control(), new JdbcBanStore(database));
-        moderation.start();
-        ChatService chat = new ChatService(messageStore, router, config.limits().maxBodyBytes(), metrics);
-        CommandDispatcher dispatcher = new CommandDispatcher(chat,
-                new GroupCommands(groupStore, config.limits().maxGroupMembers()),
-                new PresenceCommands(cluster.routes()),
-                new TopicCommands(topicHub, topicPolicy, config.topics().maxSubscriptionsPerConnection(),
-                        config.topics().maxDataBytes(), metrics),
-                metrics);
-        PresenceNotifier presenceNotifier = new PresenceNotifier(config.presence().events(),
-                config.presence().maxInterestedUsers(), registry, cluster.routes(), messageStore, router);
-        this.handshakeRate = HandshakeRateLimiter.of(config.limits().handshakesPerSecondPerIp(),
-                config.limits().handshakeBurstPerIp());
-        GatewayServices services = new GatewayServices(config,
-                new HandshakeAuthenticator(config.auth(), Clock.systemUTC()),
-                new OriginPolicy(config.server().allowedOrigins()),
-                registry, dispatcher, messageStore, new Admission(config.server().maxConnections()),
-                new ClientAddress(config.server().trustedProxies()),
-                new ConnectionLimits(config.limits().maxConnectionsPerIp(), config.limits().maxConnectionsPerUser()),
-                handshakeRate, cluster,
-                metrics, moderation, presenceNotifier, SessionPolicy.of(config.limits()),
-                new KeepAlive(config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis()));
-        this.gateway = new GatewayServer(services, loops);
-        this.stats = new NodeStatsSampler(cluster.nodeId(), metrics, registry, topicHub, cluster.nodes());
-        this.api = config.api().port() < 0 ? null : new ApiServer(new ApiServices(config, chat, messageStore, groupStore,
-                topicPolicy, cluster, moderation, metrics, stats));
-        registerScrapeTimeMeters();
-        this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "maintenance");
-            thread.setDaemon(true);
-            return thread;
-        });
     }
 
     private void registerScrapeTimeMeters() {
