@@ -19,10 +19,11 @@ import java.util.concurrent.TimeUnit;
  * epoll when the native transport loads, NIO otherwise.
  *
  * <p>The I/O loops carry the node's Redis connections too (cluster mode): a publication or envelope
- * that Redis pushes to the node is read on a loop that then writes it to the local connections, where
- * Lettuce's own threads would read it and hand it to a loop, one more thread wake-up per message
- * (bench/analysis.md, "Cross-node hop"). Whoever creates them closes them, after everything that
- * uses them: the gateway and the cluster.
+ * that Redis pushes to the node is read on a loop that then writes it to the local connections, with
+ * no hand-off from a thread of Lettuce's; with one write per loop pass to Redis, the cluster's durable
+ * path took about a quarter less CPU per message (bench/analysis.md, the cluster throughput
+ * paragraph). Whoever creates them closes them, after everything that uses them: the gateway and the
+ * cluster.
  */
 public final class EventLoops implements AutoCloseable {
     private final boolean epoll;
@@ -39,11 +40,6 @@ public final class EventLoops implements AutoCloseable {
     /** {@code ioThreads} I/O loops on the native transport where it loads. */
     public static EventLoops create(int ioThreads) {
         return new EventLoops(Epoll.isAvailable(), ioThreads);
-    }
-
-    /** True on the native epoll transport, false on NIO. */
-    public boolean isEpoll() {
-        return epoll;
     }
 
     /** The loops every connection of the node is registered with. */

@@ -3,17 +3,13 @@ package dev.switchboard.server.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.server.gateway.EventLoops;
 import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.testing.RedisProcess;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.resource.Transports;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,26 +30,22 @@ class SharedEventLoopsIT {
     @TempDir
     Path directory;
     private RedisProcess server;
-    private EventLoopGroup loops;
+    private EventLoops loops;
 
     @BeforeEach
     void start() throws Exception {
         server = RedisProcess.start(directory);
-        loops = new MultiThreadIoEventLoopGroup(1, Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        loops = EventLoops.create(1); // the node's own, as SwitchboardServer makes them
     }
 
     @AfterEach
     void stop() {
         if (loops != null) {
-            loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            loops.close();
         }
         if (server != null) {
             server.close();
         }
-    }
-
-    private Class<? extends io.netty.channel.Channel> loopsChannelType() {
-        return Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
     /**
@@ -74,9 +66,9 @@ class SharedEventLoopsIT {
 
     @Test
     void repliesAndPushedMessagesAreReadOnTheNodesLoops_whichOutliveTheConnections() throws Exception {
-        Thread loopThread = loops.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+        Thread loopThread = loops.io().submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
         RedisConnections redis = new RedisConnections(server.uri(), new ServerMetrics(),
-                new SharedEventLoops(loops, loopsChannelType()));
+                new SharedEventLoops(loops.io(), loops.socketChannelType()));
         AtomicReference<Thread> pushedOn = new AtomicReference<>();
         try {
             assertThat(threadThatReadsAReply(redis)).isSameAs(loopThread);
@@ -95,9 +87,9 @@ class SharedEventLoopsIT {
             redis.close();
         }
 
-        assertThat(loops.isShuttingDown()).as("the loops' owner stops them, not Lettuce").isFalse();
+        assertThat(loops.io().isShuttingDown()).as("the loops' owner stops them, not Lettuce").isFalse();
         CompletableFuture<Boolean> stillRunning = new CompletableFuture<>();
-        loops.execute(() -> stillRunning.complete(true));
+        loops.io().execute(() -> stillRunning.complete(true));
         assertThat(stillRunning.get(5, TimeUnit.SECONDS)).isTrue();
     }
 
@@ -105,8 +97,8 @@ class SharedEventLoopsIT {
     void loopsOfATransportLettuceWouldNotPick_areLeftAlone() throws Exception {
         Class<? extends io.netty.channel.Channel> other =
                 Transports.socketChannelClass() == NioSocketChannel.class ? EpollSocketChannel.class : NioSocketChannel.class;
-        Thread loopThread = loops.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
-        RedisConnections redis = new RedisConnections(server.uri(), new ServerMetrics(), new SharedEventLoops(loops, other));
+        Thread loopThread = loops.io().submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+        RedisConnections redis = new RedisConnections(server.uri(), new ServerMetrics(), new SharedEventLoops(loops.io(), other));
         try {
             assertThat(threadThatReadsAReply(redis)).as("one of Lettuce's own threads").isNotSameAs(loopThread);
         } finally {
