@@ -100,7 +100,8 @@ public final class Harness {
                 recordHop(scenario, targetName, "", () -> scenarios.hop(cluster, "chat"));
                 recordHop(scenario, targetName, " (topic)", () -> scenarios.hop(cluster, "topic"));
                 // Durable throughput of the cluster store, senders on one node and receivers on the other.
-                record("throughput", targetName, CLUSTER_THROUGHPUT, () -> scenarios.throughput(cluster, 0, 1));
+                record("throughput", targetName, CLUSTER_THROUGHPUT, () -> scenarios.throughput(cluster, 0, 1,
+                        LocalServices.pids(options.mariadbUrl, options.redisUri)));
             }
             return;
         }

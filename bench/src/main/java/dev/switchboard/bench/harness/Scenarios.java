@@ -229,7 +229,11 @@ final class Scenarios {
 
     /** The target's server processes, comma-separated, for a worker's {@code --cpu-pids}. */
     private static String pidList(Target target) {
-        return target.pids().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+        return pidList(target.pids());
+    }
+
+    private static String pidList(List<Long> pids) {
+        return pids.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
 
     /** A durable group of the fan-out's users (m0 … and the publisher mpub0), made through the server API. */
@@ -261,6 +265,11 @@ final class Scenarios {
      * {@code senderNode}, receivers on {@code receiverNode}.
      */
     ObjectNode throughput(Target target, int senderNode, int receiverNode) throws Exception {
+        return throughput(target, senderNode, receiverNode, List.of());
+    }
+
+    /** As {@link #throughput(Target, int, int)}, also reading the CPU of {@code servicePids} (a cluster's database and Redis). */
+    ObjectNode throughput(Target target, int senderNode, int receiverNode, List<Long> servicePids) throws Exception {
         int pairs = throughputPairs(options.smoke);
         try (Worker worker = Worker.start(logs, readyTimeout(2 * pairs), "--role", "throughput", "--dialect", target.dialect(),
                 "--port", Integer.toString(target.ports().get(senderNode)),
@@ -268,7 +277,8 @@ final class Scenarios {
                 "--prefix", "tp" + senderNode + receiverNode, "--count", Integer.toString(pairs),
                 "--window", Integer.toString(options.throughputWindow), "--seconds", Integer.toString(seconds()),
                 "--warmup-seconds", warmup(),
-                "--sources", Worker.sourceAddress(40), "--cpu-pids", pidList(target))) {
+                "--sources", Worker.sourceAddress(40), "--cpu-pids", pidList(target),
+                "--service-cpu-pids", pidList(servicePids))) {
             worker.go();
             return (ObjectNode) worker.awaitResult(seconds() + 180L);
         }

@@ -495,11 +495,13 @@ public final class LoadWorker {
         Thread.sleep(TimeUnit.SECONDS.toMillis(options.warmupSeconds)); // warm-up, then count from zero
         CpuTime serverCpu = new CpuTime(options.cpuPids);
         CpuTime writerCpu = new CpuTime(options.cpuPids, STORE_WRITER_THREAD);
+        CpuTime serviceCpu = new CpuTime(options.serviceCpuPids);
         CpuTime generatorCpu = new CpuTime(Long.toString(ProcessHandle.current().pid()));
         long warmDelivered = delivered.sum();
         long warmAcknowledged = acknowledged.sum();
         serverCpu.start();
         writerCpu.start();
+        serviceCpu.start();
         generatorCpu.start();
         start = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(options.seconds));
@@ -507,6 +509,7 @@ public final class LoadWorker {
         double seconds = (System.nanoTime() - start) / 1e9;
         double serverCores = serverCpu.coresSinceStart();
         double writerCores = writerCpu.coresSinceStart();
+        double serviceCores = serviceCpu.coresSinceStart();
         double generatorCores = generatorCpu.coresSinceStart();
         delivered.add(-warmDelivered);
         acknowledged.add(-warmAcknowledged);
@@ -521,6 +524,9 @@ public final class LoadWorker {
             putCpu(result, "server", serverCores, perSecond, "Message");
             if (writerCores >= 0) {
                 putCpu(result, "storeWriter", writerCores, perSecond, "Message");
+            }
+            if (serviceCores >= 0) {
+                putCpu(result, "services", serviceCores, perSecond, "Message"); // a cluster's database and Redis
             }
             putCpu(result, "generator", generatorCores, perSecond, "Message");
         }

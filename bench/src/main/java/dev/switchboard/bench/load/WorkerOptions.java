@@ -44,6 +44,9 @@ public final class WorkerOptions {
     public boolean publisher;
     @Option(names = "--cpu-pids", defaultValue = "", description = "fanout, throughput, handshake: server processes whose CPU time is read over the measured window")
     public String cpuPids;
+    @Option(names = "--service-cpu-pids", defaultValue = "",
+            description = "throughput: the database's and Redis's processes (on this machine), whose CPU time is read over the measured window")
+    public String serviceCpuPids;
 
     @Option(names = "--window", defaultValue = "64", description = "fanout/throughput: publications or sends in flight")
     public int window;

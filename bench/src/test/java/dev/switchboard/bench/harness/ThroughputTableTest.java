@@ -1,0 +1,43 @@
+package dev.switchboard.bench.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ThroughputTableTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static String markdown(ObjectNode figures) {
+        ObjectNode document = JSON.createObjectNode();
+        ObjectNode row = document.putArray("results").addObject();
+        row.put("scenario", "throughput").put("target", "switchboard").put("variant", "durable 1:1, 2 nodes");
+        row.set("figures", figures);
+        return new Report(document, CommandLine.populateCommand(new HarnessOptions())).markdown("charts/");
+    }
+
+    private static ObjectNode figures() {
+        return JSON.createObjectNode().put("acknowledgedPerSecond", 20_000).put("deliveredPerSecond", 20_000)
+                .put("serverCores", 0.6).put("serverMicrosPerMessage", 30)
+                .put("storeWriterCores", 0.14).put("storeWriterMicrosPerMessage", 7)
+                .put("generatorCores", 0.14).put("generatorMicrosPerMessage", 7);
+    }
+
+    @Test
+    void showsTheClusterDatabaseAndRedisCpu_whenTheRunReadIt() {
+        String markdown = markdown(figures().put("servicesCores", 0.7).put("servicesMicrosPerMessage", 35));
+
+        assertThat(markdown).contains("| local MariaDB and Redis cores (µs per message) |")
+                .contains("| 20k | 20k | 0.60 (30.00) | 0.14 (7.00) | 0.70 (35.00) | 0.14 (7.00) |");
+    }
+
+    @Test
+    void leavesTheColumnOut_forResultsRecordedBeforeIt() {
+        String markdown = markdown(figures());
+
+        assertThat(markdown).doesNotContain("MariaDB and Redis cores")
+                .contains("| 20k | 20k | 0.60 (30.00) | 0.14 (7.00) | 0.14 (7.00) |");
+    }
+}
