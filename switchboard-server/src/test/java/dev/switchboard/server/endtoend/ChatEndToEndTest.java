@@ -77,6 +77,19 @@ class ChatEndToEndTest {
     }
 
     @Test
+    void textOutsideAscii_arrivesUnchanged() throws Exception { // through the command's decoding and the delivery's encoding
+        TestServer server = server(Map.of());
+        TestClient alice = client(server, "alice", "phone");
+        TestClient bob = client(server, "bob", "phone");
+        String text = "h\u00e9llo \u65e5\u672c \uD83D\uDE00 \u0000 \\ \"";
+
+        alice.sdk().send(Target.user("bob"), text, "unicode-1").get(10, TimeUnit.SECONDS);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(bob.messages).singleElement()
+                .satisfies(message -> assertThat(message.body().textValue()).isEqualTo(text)));
+    }
+
+    @Test
     void groupMessage_fansOutToEveryMembersDevices_once() throws Exception {
         TestServer server = server(Map.of());
         TestClient alice = client(server, "alice", "phone");
