@@ -13,14 +13,14 @@ import java.util.Set;
 /**
  * The processes of the cluster's MariaDB and Redis, when they run on this machine: the cluster's
  * durable throughput row reports their CPU beside the nodes'. On 2 shared cores the database's CPU is
- * part of what a message costs, and in the run of {@code 31abf1a} MariaDB used more of it than both
- * nodes together (bench/analysis.md, the cluster throughput paragraph). Found by program name
- * ({@code /proc/<pid>/comm}), and only when the harness's URL for the service names a loopback host:
- * a server elsewhere is not this machine's to measure.
+ * part of what a message costs: in short runs after the run of {@code 31abf1a}, MariaDB and Redis used
+ * more of it than both nodes together (bench/analysis.md, the cluster throughput paragraph). Found by
+ * program name ({@code /proc/<pid>/comm}), and only when the harness's URL for the service names a
+ * loopback host: a server elsewhere is not this machine's to measure.
  */
 final class LocalServices {
-    static final Set<String> DATABASE_PROGRAMS = Set.of("mariadbd", "mysqld");
-    static final Set<String> REDIS_PROGRAMS = Set.of("redis-server");
+    private static final Set<String> DATABASE_PROGRAMS = Set.of("mariadbd", "mysqld");
+    private static final Set<String> REDIS_PROGRAMS = Set.of("redis-server");
 
     private LocalServices() {
     }
