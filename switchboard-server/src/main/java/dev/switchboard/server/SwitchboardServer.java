@@ -89,8 +89,9 @@ public final class SwitchboardServer implements AutoCloseable {
         this.messageStore = new JdbcMessageStore(database);
         JdbcGroupStore groupStore = new JdbcGroupStore(database);
         this.loops = EventLoops.create(config.server().ioThreads());
+        Cluster startedCluster = null; // the catch below cannot read this.cluster: it may be unassigned there
         try {
-            this.cluster = Cluster.create(config.cluster(), registry, TimeUnit.SECONDS.toMillis(config.topics().historyTtlSeconds()),
+            this.cluster = startedCluster = Cluster.create(config.cluster(), registry, TimeUnit.SECONDS.toMillis(config.topics().historyTtlSeconds()),
                     metrics, new SharedEventLoops(loops.io(), loops.socketChannelType()));
             Router router = new Router(registry, cluster.remoteDelivery());
             if (cluster.broker() != null) {
@@ -135,12 +136,29 @@ public final class SwitchboardServer implements AutoCloseable {
                 return thread;
             });
         } catch (RuntimeException | Error e) {
-            // A failed start (Redis or the store unreachable) must not leave the loops' and the store
-            // writer's threads behind in a program that embeds the server: they keep a JVM alive. The
-            // Redis connections on the loops close with them.
-            loops.close();
-            messageStore.close();
+            // A failed start (Redis or the store unreachable, a bad setting read after Redis was reached)
+            // must not leave the loops' and the store writer's threads behind in a program that embeds
+            // the server: they keep a JVM alive. A cluster that did start removes its node entry and
+            // subscriptions from Redis, as close() does; its connections run on the loops, so it goes first.
+            closeAfterFailedStart(startedCluster, e);
             throw e;
+        }
+    }
+
+    /** Closes what the constructor started, in close()'s order; a failure to close is kept with the start's. */
+    private void closeAfterFailedStart(Cluster startedCluster, Throwable failure) {
+        closeKeepingFailure(messageStore::close, failure);
+        if (startedCluster != null) {
+            closeKeepingFailure(startedCluster::close, failure);
+        }
+        closeKeepingFailure(loops::close, failure);
+    }
+
+    private static void closeKeepingFailure(Runnable close, Throwable failure) {
+        try {
+            close.run();
+        } catch (RuntimeException | Error closeFailure) {
+            failure.addSuppressed(closeFailure);
         }
     }
 
