@@ -59,10 +59,13 @@ public final class OutboundMessages {
         return out.toByteArray();
     }
 
-    /** One inbox entry for one recipient: shares {@code payload} without copying it. */
-    public static ByteBuf message(long seq, byte[] payload) {
+    /**
+     * One inbox entry for one recipient, as the parts of its JSON in order ({@link dev.switchboard.server.registry.Connection#write(byte[]...)}):
+     * shares {@code payload}, which every recipient's entry carries, without copying it.
+     */
+    public static byte[][] message(long seq, byte[] payload) {
         byte[] seqDigits = Long.toString(seq).getBytes(StandardCharsets.US_ASCII);
-        return Unpooled.wrappedBuffer(MESSAGE_PREFIX, seqDigits, MESSAGE_INFIX, payload, MESSAGE_SUFFIX);
+        return new byte[][] {MESSAGE_PREFIX, seqDigits, MESSAGE_INFIX, payload, MESSAGE_SUFFIX};
     }
 
     public static ByteBuf welcome(String connectionId, String userId, String deviceId, long cursor, long lastSeq,

@@ -161,7 +161,7 @@ public final class Connection {
     /**
      * {@link #writeShared(byte[])}, given also {@code frame} already framed by {@link EncodedTextFrame}
      * (or null): a connection without extensions is written a duplicate of those bytes, which Netty's
-     * frame encoder passes through, instead of a frame of its own. {@code encodedFrame} is neither
+     * frame encoder passes through, instead of a frame of its own (framed here when null). {@code encodedFrame} is neither
      * modified nor released. Event loop only.
      */
     public boolean writeShared(byte[] frame, ByteBuf encodedFrame) {
@@ -169,17 +169,20 @@ public final class Connection {
             closeSlowConsumer();
             return false;
         }
-        Object message = encodedFrame != null && !hasExtensions()
-                ? encodedFrame.retainedDuplicate()
-                : new TextWebSocketFrame(Unpooled.wrappedBuffer(frame));
+        Object message;
+        if (hasExtensions()) {
+            message = new TextWebSocketFrame(Unpooled.wrappedBuffer(frame));
+        } else {
+            message = encodedFrame != null ? encodedFrame.retainedDuplicate() : EncodedTextFrame.encode(channel.alloc(), frame);
+        }
         channel.writeAndFlush(message, channel.voidPromise());
         return true;
     }
 
     /**
      * True when the connection negotiated an extension (permessage-deflate), whose encoder must see
-     * every frame. Looked up once, at the first shared write: the pipeline is settled by then (the
-     * extension's encoder is added when the 101 is written, before the session starts).
+     * every frame. Looked up once, at the first write (the {@code welcome}): the pipeline is settled by
+     * then (the extension's encoder is added with the 101, before the session starts).
      */
     private boolean hasExtensions() {
         int current = state;
@@ -214,9 +217,38 @@ public final class Connection {
      * Writes one JSON text message. Takes ownership of {@code json}.
      *
      * @return the write's future, so callers can pace themselves on it
+     * @implNote A connection without extensions is written the frame's bytes, framed here into one
+     * buffer ({@link EncodedTextFrame}), which Netty's frame encoder passes through: the encoder would
+     * allocate the same buffer and copy the same bytes, and cost a frame object and its own pass on
+     * top (together with the composite buffers below, about a tenth of the event loop under durable
+     * load; bench/analysis.md). A connection with permessage-deflate goes through its encoders.
      */
     public ChannelFuture write(ByteBuf json) {
-        return channel.writeAndFlush(new TextWebSocketFrame(json));
+        if (hasExtensions()) {
+            return channel.writeAndFlush(new TextWebSocketFrame(json));
+        }
+        ByteBuf frame;
+        try {
+            frame = EncodedTextFrame.encode(channel.alloc(), json);
+        } finally {
+            json.release();
+        }
+        return channel.writeAndFlush(frame);
+    }
+
+    /**
+     * Writes one JSON text message made of {@code utf8Parts} in order, which are neither modified nor
+     * kept (they may be shared with other connections).
+     *
+     * @return the write's future
+     * @implNote Copied straight into the frame's buffer on a connection without extensions, instead
+     * of being wrapped in a composite buffer that the frame encoder would then copy from.
+     */
+    public ChannelFuture write(byte[]... utf8Parts) {
+        if (hasExtensions()) {
+            return channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8Parts)));
+        }
+        return channel.writeAndFlush(EncodedTextFrame.encode(channel.alloc(), utf8Parts));
     }
 
     /**

@@ -8,11 +8,13 @@ import io.netty.buffer.ByteBufAllocator;
  * §5.2): the bytes Netty's frame encoder would write for a {@code TextWebSocketFrame} on a connection
  * without extensions.
  *
- * @implNote For fan-out. A topic publication goes to every subscriber unchanged, so it is framed once
- * per event loop and each subscriber is written a duplicate of the same bytes; through Netty's encoder
- * every subscriber would cost a frame object, a buffer allocation and a copy of the payload (about a
- * sixth of the event loops' time in a 1 × 1,000 fan-out profile). A connection that negotiated
- * permessage-deflate cannot take these bytes (its frames are compressed per connection); see
+ * @implNote Every text message to a connection without extensions is framed here
+ * ({@link Connection#write(ByteBuf)}), in one buffer of the frame's size. For fan-out it matters most:
+ * a topic publication goes to every subscriber unchanged, so it is framed once per event loop and each
+ * subscriber is written a duplicate of the same bytes; through Netty's encoder every subscriber would
+ * cost a frame object, a buffer allocation and a copy of the payload (about a sixth of the event
+ * loops' time in a 1 × 1,000 fan-out profile). A connection that negotiated permessage-deflate cannot
+ * take these bytes (its frames are compressed per connection); see
  * {@link Connection#writeShared(byte[], ByteBuf)}.
  */
 public final class EncodedTextFrame {
@@ -27,7 +29,29 @@ public final class EncodedTextFrame {
 
     /** {@code utf8} framed; the caller owns (and releases) the returned buffer. */
     public static ByteBuf encode(ByteBufAllocator allocator, byte[] utf8) {
-        int length = utf8.length;
+        return withHeader(allocator, utf8.length).writeBytes(utf8);
+    }
+
+    /** The concatenation of {@code utf8Parts} framed as one message; the caller owns the returned buffer. */
+    public static ByteBuf encode(ByteBufAllocator allocator, byte[]... utf8Parts) {
+        int length = 0;
+        for (byte[] part : utf8Parts) {
+            length += part.length;
+        }
+        ByteBuf frame = withHeader(allocator, length);
+        for (byte[] part : utf8Parts) {
+            frame.writeBytes(part);
+        }
+        return frame;
+    }
+
+    /** {@code utf8}'s readable bytes framed (its indexes unchanged); the caller owns the returned buffer. */
+    public static ByteBuf encode(ByteBufAllocator allocator, ByteBuf utf8) {
+        return withHeader(allocator, utf8.readableBytes()).writeBytes(utf8, utf8.readerIndex(), utf8.readableBytes());
+    }
+
+    /** A direct buffer of exactly the frame's size holding its header; the caller writes the payload's {@code length} bytes. */
+    private static ByteBuf withHeader(ByteBufAllocator allocator, int length) {
         int headerBytes = length <= MAX_ONE_BYTE_LENGTH ? 2 : length <= 0xFFFF ? 4 : 10;
         ByteBuf frame = allocator.directBuffer(headerBytes + length);
         frame.writeByte(FINAL_TEXT);
@@ -40,7 +64,6 @@ public final class EncodedTextFrame {
             frame.writeByte(EIGHT_BYTE_LENGTH);
             frame.writeLong(length);
         }
-        frame.writeBytes(utf8);
         return frame;
     }
 }

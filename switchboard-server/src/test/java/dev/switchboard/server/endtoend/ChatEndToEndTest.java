@@ -3,6 +3,7 @@ package dev.switchboard.server.endtoend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.client.ConnectionState;
 import dev.switchboard.client.InboxMessage;
 import dev.switchboard.client.SendReceipt;
@@ -20,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import java.util.zip.Inflater;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +89,45 @@ class ChatEndToEndTest {
 
         await().atMost(WAIT).untilAsserted(() -> assertThat(bob.messages).singleElement()
                 .satisfies(message -> assertThat(message.body().textValue()).isEqualTo(text)));
+    }
+
+    /**
+     * The server frames a connection's messages itself unless it negotiated permessage-deflate: the
+     * deflate connection's reply and delivery must come compressed, the plain device's the same JSON,
+     * uncompressed, at every length class of the frame header (7-bit, 16-bit and 64-bit lengths).
+     */
+    @Test
+    void directMessages_comeCompressedOnAPermessageDeflateConnection_andPlainOnAnother() throws Exception {
+        TestServer server = server(Map.of("limits.maxBodyBytes", 100_000, "limits.maxMessageBytes", 200_000));
+        Map<String, String> deflate = Map.of("Sec-WebSocket-Extensions", "permessage-deflate");
+        RawWebSocket senderCompressed = RawWebSocket.connect(server.port(), "/ws?user=ann&device=d", deflate);
+        resources.add(senderCompressed);
+        RawWebSocket recipientCompressed = RawWebSocket.connect(server.port(), "/ws?user=ben&device=d", deflate);
+        resources.add(recipientCompressed);
+        RawWebSocket recipientPlain = RawWebSocket.connect(server.port(), "/ws?user=ben&device=e");
+        resources.add(recipientPlain);
+        Inflater senderInflater = new Inflater(true);
+        Inflater recipientInflater = new Inflater(true);
+        senderCompressed.receiveInflatedType(senderInflater, "welcome");
+        recipientCompressed.receiveInflatedType(recipientInflater, "welcome");
+        recipientPlain.receiveType("welcome");
+        recipientCompressed.sendText("{\"type\":\"resume\",\"afterSeq\":0}"); // live deliveries start with it
+        recipientPlain.sendText("{\"type\":\"resume\",\"afterSeq\":0}");
+
+        for (int length : List.of(5, 300, 70_000)) {
+            String body = "x".repeat(length);
+            senderCompressed.sendText("{\"type\":\"send\",\"ref\":\"r" + length + "\",\"clientId\":\"c" + length
+                    + "\",\"to\":{\"kind\":\"user\",\"id\":\"ben\"},\"body\":\"" + body + "\"}");
+
+            JsonNode sent = senderCompressed.receiveInflatedType(senderInflater, "sent");
+            assertThat(sent.get("ref").asText()).isEqualTo("r" + length);
+            JsonNode compressed = recipientCompressed.receiveInflatedType(recipientInflater, "message");
+            JsonNode plain = recipientPlain.receiveType("message");
+            assertThat(plain).isEqualTo(compressed);
+            assertThat(plain.get("message").get("body").asText()).isEqualTo(body);
+        }
+        senderInflater.end();
+        recipientInflater.end();
     }
 
     @Test

@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestServer;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.Inflater;
@@ -73,43 +70,18 @@ class TopicEndToEndTest {
         resources.add(compressed);
         assertThat(compressed.handshake().header("Sec-WebSocket-Extensions")).startsWith("permessage-deflate");
         Inflater inflater = new Inflater(true); // one per connection: the server may keep its window across messages
-        receiveInflated(compressed, inflater, "welcome");
+        compressed.receiveInflatedType(inflater, "welcome");
         compressed.sendText("{\"type\":\"subscribe\",\"ref\":\"s\",\"topic\":\"news\"}");
-        receiveInflated(compressed, inflater, "result");
+        compressed.receiveInflatedType(inflater, "result");
         RawWebSocket publisher = socket(server, "pub");
 
         publish(publisher, "news", 1);
 
         JsonNode atPlain = plain.receiveType("publication");
-        JsonNode atCompressed = receiveInflated(compressed, inflater, "publication");
+        JsonNode atCompressed = compressed.receiveInflatedType(inflater, "publication");
         assertThat(atCompressed).isEqualTo(atPlain);
         assertThat(atCompressed.get("data").get("n").asInt()).isEqualTo(1);
         inflater.end();
-    }
-
-    /** The next message of {@code type} on a permessage-deflate connection; fails unless it came compressed. */
-    private static JsonNode receiveInflated(RawWebSocket socket, Inflater inflater, String type) throws Exception {
-        while (true) {
-            RawWebSocket.Frame frame = socket.receive(Duration.ofSeconds(10));
-            assertThat(frame).as("a frame").isNotNull();
-            if (frame.opcode() != RawWebSocket.TEXT) {
-                continue;
-            }
-            assertThat(frame.compressed()).as("RSV1: compressed").isTrue();
-            byte[] input = Arrays.copyOf(frame.payload(), frame.payload().length + 4);
-            System.arraycopy(new byte[] {0, 0, (byte) 0xff, (byte) 0xff}, 0, input, frame.payload().length, 4); // RFC 7692 §7.2.2
-            inflater.setInput(input);
-            ByteArrayOutputStream text = new ByteArrayOutputStream();
-            byte[] buffer = new byte[4096];
-            int count;
-            while ((count = inflater.inflate(buffer)) > 0) {
-                text.write(buffer, 0, count);
-            }
-            JsonNode message = new ObjectMapper().readTree(text.toByteArray());
-            if (type.equals(message.path("type").asText())) {
-                return message;
-            }
-        }
     }
 
     @Test

@@ -32,6 +32,32 @@ class EncodedTextFrameTest {
         }
     }
 
+    /** The same bytes from a payload given in parts, or in a buffer (whose indexes stay where they were). */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 125, 126, 65_535, 65_536})
+    void encodePartsAndBuffers_writeTheSameBytes(int length) {
+        byte[] payload = new byte[length];
+        Arrays.fill(payload, (byte) 'y');
+        int split = length / 3;
+        byte[] nettys = encodedByNetty(payload);
+
+        ByteBuf fromParts = EncodedTextFrame.encode(ByteBufAllocator.DEFAULT, Arrays.copyOfRange(payload, 0, split),
+                new byte[0], Arrays.copyOfRange(payload, split, length));
+        ByteBuf source = Unpooled.buffer(length + 3).writeBytes(new byte[] {1, 2, 3}).readerIndex(3).writeBytes(payload);
+        ByteBuf fromBuffer = EncodedTextFrame.encode(ByteBufAllocator.DEFAULT, source);
+        try {
+            assertThat(ByteBufUtil.getBytes(fromParts)).isEqualTo(nettys);
+            assertThat(ByteBufUtil.getBytes(fromBuffer)).isEqualTo(nettys);
+            assertThat(fromParts.writableBytes()).isZero(); // one buffer of exactly the frame's size
+            assertThat(source.readerIndex()).isEqualTo(3);
+            assertThat(source.readableBytes()).isEqualTo(length);
+        } finally {
+            fromParts.release();
+            fromBuffer.release();
+            source.release();
+        }
+    }
+
     private static byte[] encodedByNetty(byte[] payload) {
         EmbeddedChannel channel = new EmbeddedChannel(new WebSocket13FrameEncoder(false));
         try {

@@ -15,11 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
  * A deliberately low-level, blocking WebSocket client for tests that must send what a well-behaved
@@ -220,6 +223,40 @@ public final class RawWebSocket implements Closeable {
     public JsonNode receiveType(String type) throws IOException {
         while (true) {
             JsonNode message = receiveJson();
+            if (type.equals(message.path("type").asText())) {
+                return message;
+            }
+        }
+    }
+
+    /**
+     * On a permessage-deflate connection: the next JSON message whose {@code type} is {@code type},
+     * inflated, skipping every other message; fails if a text frame came uncompressed (RSV1 clear).
+     * {@code inflater} is this connection's ({@code new Inflater(true)}), kept across calls: the server
+     * may keep its window from one message to the next.
+     */
+    public JsonNode receiveInflatedType(Inflater inflater, String type) throws IOException, DataFormatException {
+        while (true) {
+            Frame frame = receive(Duration.ofSeconds(10));
+            if (frame == null) {
+                throw new IOException("connection closed by server");
+            }
+            if (frame.opcode() != TEXT) {
+                continue;
+            }
+            if (!frame.compressed()) {
+                throw new AssertionError("a text frame came uncompressed (RSV1 clear): " + frame.text());
+            }
+            byte[] input = Arrays.copyOf(frame.payload(), frame.payload().length + 4);
+            System.arraycopy(new byte[] {0, 0, (byte) 0xff, (byte) 0xff}, 0, input, frame.payload().length, 4); // RFC 7692 §7.2.2
+            inflater.setInput(input);
+            ByteArrayOutputStream text = new ByteArrayOutputStream();
+            byte[] buffer = new byte[4096];
+            int count;
+            while ((count = inflater.inflate(buffer)) > 0) {
+                text.write(buffer, 0, count);
+            }
+            JsonNode message = JSON.readTree(text.toByteArray());
             if (type.equals(message.path("type").asText())) {
                 return message;
             }

@@ -6,6 +6,7 @@ import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.registry.EncodedTextFrame;
+import dev.switchboard.server.testing.OutboundFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -37,11 +38,8 @@ class TopicSubscriptionTest {
 
     private List<Long> writtenOffsets() {
         List<Long> offsets = new ArrayList<>();
-        TextWebSocketFrame frame;
-        while ((frame = channel.readOutbound()) != null) {
-            String text = frame.content().toString(StandardCharsets.UTF_8);
+        for (String text : OutboundFrames.texts(channel)) {
             offsets.add(Long.parseLong(text.replaceAll(".*\"offset\":(\\d+).*", "$1")));
-            frame.release();
         }
         return offsets;
     }
