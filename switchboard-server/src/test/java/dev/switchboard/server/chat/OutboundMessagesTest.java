@@ -1,0 +1,67 @@
+package dev.switchboard.server.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.protocol.TargetKind;
+import dev.switchboard.server.store.AppendResult;
+import dev.switchboard.server.store.StoredMessage;
+import io.netty.buffer.ByteBuf;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The hand-written encoders (docs/PROTOCOL.md section 3): valid JSON with every field, text escaped. */
+class OutboundMessagesTest {
+    private static final String AWKWARD = "q\"uote \\ back\u0001 h\u00e9 \uD83D\uDE00";
+    private static final StoredMessage STORED = new StoredMessage(17, "alice", "phone", TargetKind.USER, "bob",
+            AWKWARD, "\"hi\"", 1_764_000_000_000L);
+
+    private static JsonNode parse(ByteBuf json) throws Exception {
+        try {
+            return OutboundMessages.JSON.readTree(json.toString(StandardCharsets.UTF_8));
+        } finally {
+            json.release();
+        }
+    }
+
+    @Test
+    void sent_carriesEveryField_withTheRefAndClientIdEscaped() throws Exception {
+        JsonNode sent = parse(OutboundMessages.sent(AWKWARD, new AppendResult(STORED, 7, List.of(), true)));
+
+        assertThat(sent.get("type").asText()).isEqualTo("sent");
+        assertThat(sent.get("ref").asText()).isEqualTo(AWKWARD);
+        assertThat(sent.get("clientId").asText()).isEqualTo(AWKWARD);
+        assertThat(sent.get("id").asLong()).isEqualTo(17);
+        assertThat(sent.get("ts").asLong()).isEqualTo(1_764_000_000_000L);
+        assertThat(sent.get("seq").asLong()).isEqualTo(7);
+        assertThat(sent.get("duplicate").asBoolean()).isTrue();
+        assertThat(sent.size()).isEqualTo(7);
+    }
+
+    @Test
+    void sent_withoutARef_hasNoRefField() throws Exception {
+        JsonNode sent = parse(OutboundMessages.sent(null, new AppendResult(STORED, 7, List.of(), false)));
+
+        assertThat(sent.has("ref")).isFalse();
+        assertThat(sent.get("duplicate").asBoolean()).isFalse();
+    }
+
+    @Test
+    void message_partsMakeOneEntry_aroundTheSharedPayload() throws Exception {
+        byte[] payload = OutboundMessages.messagePayload(STORED);
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        for (byte[] part : OutboundMessages.message(42, payload)) {
+            joined.writeBytes(part);
+        }
+
+        JsonNode entry = OutboundMessages.JSON.readTree(joined.toByteArray());
+
+        assertThat(entry.get("type").asText()).isEqualTo("message");
+        assertThat(entry.get("seq").asLong()).isEqualTo(42);
+        assertThat(entry.get("message").get("clientId").asText()).isEqualTo(AWKWARD);
+        assertThat(entry.get("message").get("body").asText()).isEqualTo("hi");
+        assertThat(OutboundMessages.message(43, payload)[3]).isSameAs(payload); // shared, not copied
+    }
+}
