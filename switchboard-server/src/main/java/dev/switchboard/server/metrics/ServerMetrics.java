@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -26,7 +25,8 @@ import java.util.function.ToDoubleFunction;
  *
  * @implNote Counters are Micrometer's lock-free adders: incrementing from many event loops costs a
  * striped add, not a contended CAS. The delivery latency timer keeps a Prometheus histogram for
- * dashboards and a decaying p50/p99 for the admin page (window one minute).
+ * dashboards; the admin page's p50/p99 of the last minute are read from that histogram
+ * ({@link RecentPercentiles}), so a delivery records into one histogram, not four.
  */
 public final class ServerMetrics {
     /**
@@ -40,6 +40,7 @@ public final class ServerMetrics {
     private final Counter[] messagesIn = new Counter[Kind.values().length];
     private final Counter[] messagesOut = new Counter[Kind.values().length];
     private final Timer deliveryLatency;
+    private final RecentPercentiles recentDeliveryLatency;
     private final Counter slowConsumerCloses;
     private final Counter kicks;
     private final Counter storeErrors;
@@ -61,12 +62,10 @@ public final class ServerMetrics {
         deliveryLatency = Timer.builder("switchboard.delivery.latency")
                 .description("Chat messages: store commit to write on the recipient's socket")
                 .publishPercentileHistogram()
-                .publishPercentiles(0.5, 0.99)
                 .minimumExpectedValue(Duration.ofNanos(50_000))
                 .maximumExpectedValue(Duration.ofSeconds(10))
-                .distributionStatisticExpiry(Duration.ofSeconds(60))
-                .distributionStatisticBufferLength(3)
                 .register(registry);
+        recentDeliveryLatency = new RecentPercentiles(deliveryLatency, TimeUnit.SECONDS.toNanos(60));
         slowConsumerCloses = Counter.builder("switchboard.slow.consumer.closes")
                 .description("Connections closed with 4008 because their outbound queue was full").register(registry);
         kicks = Counter.builder("switchboard.kicks").description("Connections kicked or banned").register(registry);
@@ -159,7 +158,10 @@ public final class ServerMetrics {
         return events;
     }
 
-    /** Totals the admin view turns into rates. */
+    /**
+     * Totals the admin view turns into rates, and the delivery latency's p50/p99 over about the last
+     * minute (each call is a read of {@link RecentPercentiles}: the node's stats call it once a second).
+     */
     public Totals totals() {
         double in = 0;
         double out = 0;
@@ -169,16 +171,8 @@ public final class ServerMetrics {
         for (Counter counter : messagesOut) {
             out += counter == null ? 0 : counter.count();
         }
-        double p50 = 0;
-        double p99 = 0;
-        for (ValueAtPercentile value : deliveryLatency.takeSnapshot().percentileValues()) {
-            if (value.percentile() == 0.5) {
-                p50 = value.value(TimeUnit.MILLISECONDS);
-            } else if (value.percentile() == 0.99) {
-                p99 = value.value(TimeUnit.MILLISECONDS);
-            }
-        }
-        return new Totals((long) in, (long) out, p50, p99, (long) slowConsumerCloses.count(), (long) kicks.count());
+        double[] latency = recentDeliveryLatency.millis(System.nanoTime(), 0.5, 0.99);
+        return new Totals((long) in, (long) out, latency[0], latency[1], (long) slowConsumerCloses.count(), (long) kicks.count());
     }
 
     /** Monotonic counts since start, and the recent delivery latency percentiles in milliseconds. */

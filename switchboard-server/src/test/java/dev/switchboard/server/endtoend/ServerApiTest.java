@@ -787,6 +787,25 @@ class ServerApiTest {
                 .as("after one socket closed").isEqualTo(2));
     }
 
+    /** The node's p50/p99 of the last minute come from the delivery latency histogram (RecentPercentiles). */
+    @Test
+    void stats_showTheDeliveryLatency_onceAMessageWasDeliveredLive() throws Exception {
+        RawWebSocket bob = live("bob", "phone");
+        JsonNode before = api.get("/api/v1/stats").json().get("nodes").get(0);
+        assertThat(before.get("deliveryLatencyP99Millis").asDouble()).as("nothing delivered yet").isZero();
+
+        assertThat(api.post("/api/v1/messages", json("{'from':'alice','to':{'kind':'user','id':'bob'},'body':'hi'}"))
+                .status()).isEqualTo(200);
+        assertThat(bob.receiveType("message").get("message").get("body").asText()).isEqualTo("hi");
+
+        await().atMost(WAIT).untilAsserted(() -> { // the node samples its stats once a second
+            JsonNode node = api.get("/api/v1/stats").json().get("nodes").get(0);
+            assertThat(node.get("deliveryLatencyP50Millis").asDouble()).as("p50 in %s", node).isPositive();
+            assertThat(node.get("deliveryLatencyP99Millis").asDouble())
+                    .isGreaterThanOrEqualTo(node.get("deliveryLatencyP50Millis").asDouble());
+        });
+    }
+
     @Test
     void stats_showsKickEvent_afterAKick() throws Exception {
         RawWebSocket bob = live("bob", "phone");
