@@ -161,8 +161,8 @@ public final class Connection {
     /**
      * {@link #writeShared(byte[])}, given also {@code frame} already framed by {@link EncodedTextFrame}
      * (or null): a connection without extensions is written a duplicate of those bytes, which Netty's
-     * frame encoder passes through, instead of a frame of its own (framed here when null). {@code encodedFrame} is neither
-     * modified nor released. Event loop only.
+     * frame encoder passes through, instead of a frame of its own (framed here when null).
+     * {@code encodedFrame} is neither modified nor released. Event loop only.
      */
     public boolean writeShared(byte[] frame, ByteBuf encodedFrame) {
         if (!channel.isWritable()) {

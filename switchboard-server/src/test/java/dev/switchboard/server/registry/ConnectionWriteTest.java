@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.testing.OutboundFrames;
+import dev.switchboard.server.testing.PassThroughExtensionEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -82,13 +81,5 @@ class ConnectionWriteTest {
         assertThat(written).hasSize(3).allSatisfy(message -> assertThat(message).isInstanceOf(TextWebSocketFrame.class));
         assertThat(OutboundFrames.texts(extendedChannel)).containsExactly("{\"type\":\"sent\"}", "{\"a\":1}", "{\"n\":1}");
         assertThat(json.refCnt()).isZero(); // released with the frame that carried it
-    }
-
-    /** Stands in for permessage-deflate's encoder: only its presence matters here. */
-    private static final class PassThroughExtensionEncoder extends WebSocketExtensionEncoder {
-        @Override
-        protected void encode(ChannelHandlerContext ctx, WebSocketFrame frame, List<Object> out) {
-            out.add(frame.retain());
-        }
     }
 }

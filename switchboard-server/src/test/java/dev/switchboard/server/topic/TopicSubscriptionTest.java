@@ -7,13 +7,11 @@ import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.registry.EncodedTextFrame;
 import dev.switchboard.server.testing.OutboundFrames;
+import dev.switchboard.server.testing.PassThroughExtensionEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -119,14 +117,6 @@ class TopicSubscriptionTest {
         } finally {
             encoded.release();
             compressed.finishAndReleaseAll();
-        }
-    }
-
-    /** Stands in for permessage-deflate's encoder: only its presence matters here. */
-    private static final class PassThroughExtensionEncoder extends WebSocketExtensionEncoder {
-        @Override
-        protected void encode(ChannelHandlerContext ctx, WebSocketFrame frame, List<Object> out) {
-            out.add(frame.retain());
         }
     }
 }
