@@ -9,8 +9,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Percentiles of a timer over about the last {@code window}, read from its Prometheus histogram:
  * each read keeps the histogram's cumulative bucket counts, and the percentiles come from the counts
- * added since the oldest kept read that is at least a window old (since the first read, until the
- * first window has passed), interpolated linearly within the bucket that holds each percentile.
+ * added since the oldest kept read that is at least a window old (before a window has passed: since
+ * the first read; at the first read: since the timer began), interpolated linearly within the bucket
+ * that holds each percentile.
  *
  * @implNote Instead of the timer's own client-side percentiles, which record every value into three
  * rotating histograms besides the Prometheus one: that was two thirds of the timer's cost, which was
@@ -44,10 +45,10 @@ final class RecentPercentiles {
         while (reads.size() > 1 && nowNanos - secondOldest().atNanos() >= windowNanos) {
             reads.removeFirst();
         }
-        Counts base = reads.isEmpty() ? null : reads.peekFirst();
+        Counts base = reads.isEmpty() ? new Counts(0, new double[cumulative.length], 0) : reads.peekFirst();
         reads.addLast(now);
         double[] result = new double[quantiles.length];
-        double total = now.total() - (base == null ? 0 : base.total());
+        double total = now.total() - base.total();
         if (total <= 0) {
             return result;
         }
@@ -69,7 +70,7 @@ final class RecentPercentiles {
         double lowerCount = 0;
         for (int i = 0; i < buckets.length; i++) {
             double upperBound = buckets[i].bucket(TimeUnit.MILLISECONDS);
-            double upperCount = now.cumulative()[i] - (base == null ? 0 : base.cumulative()[i]);
+            double upperCount = now.cumulative()[i] - base.cumulative()[i];
             if (upperCount >= rank) {
                 double inBucket = upperCount - lowerCount;
                 double fraction = inBucket <= 0 ? 1 : (rank - lowerCount) / inBucket;
