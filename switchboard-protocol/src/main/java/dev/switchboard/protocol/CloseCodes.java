@@ -7,6 +7,8 @@ package dev.switchboard.protocol;
 public final class CloseCodes {
     public static final int NORMAL = 1000;
     public static final int GOING_AWAY = 1001;
+    /** A frame that breaks RFC 6455 (reserved bits or opcodes, an unmasked or badly sized frame, a bad close code). */
+    public static final int PROTOCOL_ERROR = 1002;
     public static final int INVALID_PAYLOAD = 1007;
     public static final int MESSAGE_TOO_BIG = 1009;
     public static final int INTERNAL_ERROR = 1011;

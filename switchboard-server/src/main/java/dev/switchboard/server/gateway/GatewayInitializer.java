@@ -44,12 +44,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
         this.services = services;
         this.sslContext = sslContext;
         int maxMessageBytes = services.config().limits().maxMessageBytes();
-        WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(maxMessageBytes)
-                .allowExtensions(true)
-                .withUTF8Validator(false) // whole messages are checked by WebSocketEndpointHandler
-                .closeOnProtocolViolation(true)
-                .build();
+        WebSocketDecoderConfig decoderConfig = decoderConfig(maxMessageBytes);
         // What Netty's WebSocketServerCompressionHandler offers; maxAllocation bounds each inflated frame:
         // the decompression-bomb limit.
         List<WebSocketServerExtensionHandshaker> extensions = services.config().server().compression()
@@ -58,6 +53,21 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                                 maxMessageBytes))
                 : List.of();
         this.upgrades = new WebSocketUpgrade.Factory(decoderConfig, extensions);
+    }
+
+    /**
+     * The frame decoder's settings: no single frame over the message limit, extensions allowed (RSV1 for
+     * deflate; {@link WebSocketUpgrade} turns them off where none was negotiated).
+     */
+    static WebSocketDecoderConfig decoderConfig(int maxMessageBytes) {
+        return WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(maxMessageBytes)
+                .allowExtensions(true)
+                .withUTF8Validator(false) // whole messages are checked by WebSocketEndpointHandler
+                // WebSocketEndpointHandler closes with the violation's status: the decoder would write its
+                // close frame from its own place in the pipeline, where there is no frame encoder after it.
+                .closeOnProtocolViolation(false)
+                .build();
     }
 
     @Override

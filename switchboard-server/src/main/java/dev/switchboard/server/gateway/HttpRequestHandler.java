@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -267,10 +268,14 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         upgrade.complete(ctx, name, endpoint);
     }
 
-    /** An error before the upgrade: an I/O error is the client going away; anything else is logged. Either closes. */
+    /**
+     * An error before the upgrade: an I/O error is the client going away, a corrupt frame one sent behind
+     * the upgrade request before its 101 (from the frame decoder, in place before this handler leaves);
+     * anything else is logged. Each closes.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        if (cause instanceof IOException || cause instanceof CorruptedWebSocketFrameException) {
             log.atDebug().setMessage("connection error before the upgrade").addKeyValue("error", cause.toString()).log();
         } else {
             log.atWarn().setMessage("unexpected error before the upgrade, closing").setCause(cause).log();

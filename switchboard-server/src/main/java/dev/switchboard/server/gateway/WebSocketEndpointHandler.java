@@ -1,6 +1,8 @@
 package dev.switchboard.server.gateway;
 
 import dev.switchboard.protocol.CloseCodes;
+import dev.switchboard.server.registry.CloseFrames;
+import dev.switchboard.server.registry.EncodedFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
@@ -10,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -19,9 +22,15 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The one handler behind Netty's WebSocket frame decoder and encoder on an upgraded connection. It
- * does the protocol's own work and hands whole messages to its subclass:
+ * The one handler behind Netty's WebSocket frame decoder on an upgraded connection. It does the
+ * protocol's own work and hands whole messages to its subclass:
  * <ul>
+ *   <li>on a connection without extensions, encodes every frame written to it ({@link EncodedFrame}): such a
+ *       connection has no frame encoder; with permessage-deflate, frames go on to the extension's encoder
+ *       and Netty's frame encoder;</li>
+ *   <li>closes with the decoder's status (1002, or 1009 for a frame over the size limit) when a frame
+ *       breaks the protocol: the decoder is set not to close itself, as it would write its close frame
+ *       past this handler;</li>
  *   <li>answers a ping with a pong carrying the same payload, drops pongs;</li>
  *   <li>answers a close with the same close frame, then closes the connection;</li>
  *   <li>reassembles a fragmented message (pings may come between its fragments) and closes with 1009
@@ -40,13 +49,16 @@ import java.nio.charset.StandardCharsets;
  *       silent.</li>
  * </ul>
  * Frame-level violations (reserved bits, bad opcodes, oversized single frames, bad close codes) are
- * answered by Netty's decoder before a frame gets here.
+ * found by Netty's decoder, which raises them as {@link CorruptedWebSocketFrameException}s and drops
+ * whatever the client sends after; the subclass's {@code exceptionCaught} closes with their status
+ * ({@link WebSocketErrors}).
  *
  * @implNote Memory per idle connection is a published figure (docs/BENCHMARKS.md). Netty's handlers for
  * the same jobs ({@code WebSocketServerProtocolHandler} with its handshaker kept in a channel attribute,
  * {@code Utf8FrameValidator}, {@code WebSocketFrameAggregator}, {@code FlushConsolidationHandler}) plus a
  * keep-alive handler cost an idle connection six pipeline contexts, nine objects and a timer (about 700
- * bytes); this handler is one context and a few fields, and the keep-alive is a sweep per loop. UTF-8 is checked once per whole message with {@link ByteBufUtil#isText}, which
+ * bytes), and Netty's frame encoder another context and instance (88 bytes); this handler is one context
+ * and a few fields, and the keep-alive is a sweep per loop. UTF-8 is checked once per whole message with {@link ByteBufUtil#isText}, which
  * gives up incremental fail-fast on fragments (a permitted, non-strict behaviour).
  */
 abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
@@ -69,6 +81,8 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     private CompositeByteBuf fragments;
     private boolean fragmentsAreText;
     private boolean closeSent;
+    /** No extensions: this handler encodes the frames written to it (there is no frame encoder). */
+    private boolean encodesFrames;
     private boolean readInProgress;
     private boolean flushScheduled;
     private int pendingFlushes;
@@ -96,6 +110,14 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
      * check: where a subclass enforces its own deadlines. On the event loop.
      */
     protected void onKeepAliveSweep(long wallClockMillis) {
+    }
+
+    /**
+     * Makes this handler encode every frame written through it; the upgrade calls this, before putting it
+     * in the pipeline, when no extension was negotiated and so no frame encoder is added.
+     */
+    final void encodeFrames() {
+        encodesFrames = true;
     }
 
     /**
@@ -189,14 +211,14 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     private void onFrame(ChannelHandlerContext ctx, WebSocketFrame frame) {
         if (frame instanceof PingWebSocketFrame) {
             if (!closeSent) {
-                ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+                ctx.writeAndFlush(outbound(ctx, new PongWebSocketFrame(frame.content().retain())));
             }
         } else if (frame instanceof CloseWebSocketFrame) {
             if (closeSent) {
                 ctx.close(); // the client's answer to our close
             } else {
                 closeSent = true;
-                ctx.writeAndFlush(new CloseWebSocketFrame(true, 0, frame.content().retain()))
+                ctx.writeAndFlush(outbound(ctx, new CloseWebSocketFrame(true, 0, frame.content().retain())))
                         .addListener(ChannelFutureListener.CLOSE);
             }
         } else if (frame instanceof PongWebSocketFrame || closeSent) {
@@ -246,7 +268,7 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
 
     /** Writes the close frame (through the whole pipeline, so it is the last frame) and closes once it is out. */
     protected final void close(int code, String reason) {
-        context.channel().writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        context.channel().writeAndFlush(CloseFrames.of(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** After a close frame nothing else may be sent (RFC 6455 §5.5.1): later writes fail and are released. */
@@ -260,7 +282,12 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
         if (message instanceof CloseWebSocketFrame) {
             closeSent = true;
         }
-        ctx.write(message, promise);
+        ctx.write(message instanceof WebSocketFrame frame ? outbound(ctx, frame) : message, promise);
+    }
+
+    /** {@code frame} as this connection's next handler takes it: encoded here when there is no frame encoder. */
+    private Object outbound(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        return encodesFrames ? EncodedFrame.encode(ctx.alloc(), frame) : frame;
     }
 
     /** One keep-alive check, from the loop's sweep: ping after each idle interval, close at the timeout. */

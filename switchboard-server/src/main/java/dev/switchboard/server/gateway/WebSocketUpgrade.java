@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData;
@@ -117,18 +118,25 @@ final class WebSocketUpgrade {
     }
 
     /**
-     * Writes the 101 (not flushed) through the HTTP encoder, puts the frame codec and the extensions'
-     * coders where the HTTP handlers were, puts {@code endpoint} in place of the request handler
-     * ({@code requestHandler}), lets it begin and flushes: the 101 and what the endpoint wrote as it
-     * began leave in one write. On the event loop.
+     * Writes the 101 (not flushed) through the HTTP encoder, puts the frame decoder and, with an
+     * extension, the frame encoder and the extensions' coders where the HTTP handlers were, puts
+     * {@code endpoint} in place of the request handler ({@code requestHandler}), lets it begin and
+     * flushes: the 101 and what the endpoint wrote as it began leave in one write. On the event loop.
+     * Without an extension there is no frame encoder: the endpoint encodes what is written through it
+     * ({@link WebSocketEndpointHandler#encodeFrames()}), and the decoder writes nothing (it is set not
+     * to close on a protocol violation, which the endpoint does).
      */
     void complete(ChannelHandlerContext requestHandler, String endpointName, WebSocketEndpointHandler endpoint) {
         ChannelPipeline pipeline = requestHandler.pipeline();
         responseGone = true;
         requestHandler.write(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         // The decoder after the HTTP codec: bytes the codec still holds are handed to it as it leaves.
-        pipeline.addAfter(GatewayInitializer.HTTP_CODEC, FRAME_DECODER, handshaker.frameDecoder());
-        pipeline.addAfter(GatewayInitializer.HTTP_CODEC, FRAME_ENCODER, handshaker.frameEncoder());
+        pipeline.addAfter(GatewayInitializer.HTTP_CODEC, FRAME_DECODER, handshaker.frameDecoder(!extensions.isEmpty()));
+        if (extensions.isEmpty()) {
+            endpoint.encodeFrames();
+        } else {
+            pipeline.addAfter(GatewayInitializer.HTTP_CODEC, FRAME_ENCODER, handshaker.frameEncoder());
+        }
         for (WebSocketServerExtension extension : extensions) {
             pipeline.addBefore(requestHandler.name(), null, extension.newExtensionDecoder());
             pipeline.addBefore(requestHandler.name(), null, extension.newExtensionEncoder());
@@ -151,18 +159,22 @@ final class WebSocketUpgrade {
 
     /** Netty's version-13 handshaker, for the parts of the handshake it computes: the 101 and the frame codec. */
     private static final class ResponseHandshaker extends WebSocketServerHandshaker13 {
+        /** The decoder's settings without extensions: then a frame with a reserved bit set breaks the protocol (1002). */
+        private final WebSocketDecoderConfig withoutExtensions;
+
         ResponseHandshaker(WebSocketDecoderConfig decoderConfig) {
             // No subprotocols: then computing a response changes nothing in the handshaker, which can be shared.
             // The location only matters to pre-13 handshakes, which are refused before this is used.
             super("ws://switchboard" + HttpRequestHandler.WEBSOCKET_PATH, null, decoderConfig);
+            this.withoutExtensions = decoderConfig.toBuilder().allowExtensions(false).build();
         }
 
         FullHttpResponse response(FullHttpRequest request, HttpHeaders extra) {
             return newHandshakeResponse(request, extra);
         }
 
-        ChannelHandler frameDecoder() {
-            return newWebsocketDecoder();
+        ChannelHandler frameDecoder(boolean extensionsNegotiated) {
+            return extensionsNegotiated ? newWebsocketDecoder() : new WebSocket13FrameDecoder(withoutExtensions);
         }
 
         ChannelHandler frameEncoder() {

@@ -12,7 +12,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import java.util.HashMap;
@@ -160,8 +159,8 @@ public final class Connection {
 
     /**
      * {@link #writeShared(byte[])}, given also {@code frame} already framed by {@link EncodedTextFrame}
-     * (or null): a connection without extensions is written a duplicate of those bytes, which Netty's
-     * frame encoder passes through, instead of a frame of its own (framed here when null).
+     * (or null): a connection without extensions is written a duplicate of those bytes (it has no frame
+     * encoder: the endpoint handler passes bytes on as they are), instead of a frame of its own (framed here when null).
      * {@code encodedFrame} is neither modified nor released. Event loop only.
      */
     public boolean writeShared(byte[] frame, ByteBuf encodedFrame) {
@@ -218,9 +217,9 @@ public final class Connection {
      *
      * @return the write's future, so callers can pace themselves on it
      * @implNote A connection without extensions is written the frame's bytes, framed here into one
-     * buffer ({@link EncodedTextFrame}), which Netty's frame encoder passes through: the encoder would
-     * allocate the same buffer and copy the same bytes, and cost a frame object and its own pass on
-     * top (together with the composite buffers below, about a tenth of the event loop under durable
+     * buffer ({@link EncodedTextFrame}), which the endpoint handler passes on as it is (such a connection has
+     * no frame encoder): Netty's encoder would allocate the same buffer and copy the same bytes, and cost
+     * a frame object and its own pass on top (together with the composite buffers below, about a tenth of the event loop under durable
      * load; bench/analysis.md). A connection with permessage-deflate goes through its encoders.
      */
     public ChannelFuture write(ByteBuf json) {
@@ -242,7 +241,7 @@ public final class Connection {
      *
      * @return the write's future
      * @implNote Copied straight into the frame's buffer on a connection without extensions, instead
-     * of being wrapped in a composite buffer that the frame encoder would then copy from.
+     * of being wrapped in a composite buffer that a frame encoder would then copy from.
      */
     public ChannelFuture write(byte[]... utf8Parts) {
         if (hasExtensions()) {
@@ -298,7 +297,7 @@ public final class Connection {
         } while (!STATE.compareAndSet(this, current, current | CLOSING));
         log.atDebug().setMessage("closing connection").addKeyValue("connectionId", connectionId())
                 .addKeyValue("userId", userId()).addKeyValue("code", code).addKeyValue("reason", reason).log();
-        channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(CloseFrames.of(code, reason)).addListener(ChannelFutureListener.CLOSE);
         channel.eventLoop().schedule(() -> {
             if (channel.isOpen()) {
                 channel.close();

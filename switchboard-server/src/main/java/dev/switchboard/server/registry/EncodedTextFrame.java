@@ -5,8 +5,9 @@ import io.netty.buffer.ByteBufAllocator;
 
 /**
  * A text message encoded as one complete, final, unmasked server-to-client WebSocket frame (RFC 6455
- * §5.2): the bytes Netty's frame encoder would write for a {@code TextWebSocketFrame} on a connection
- * without extensions.
+ * §5.2): the bytes Netty's frame encoder would write for a {@code TextWebSocketFrame}. Connections
+ * without extensions have no frame encoder; other frames written to them are encoded by
+ * {@link EncodedFrame}.
  *
  * @implNote Every text message to a connection without extensions is framed here
  * ({@link Connection#write(ByteBuf)}), in one buffer of the frame's size. For fan-out it matters most:
@@ -20,9 +21,6 @@ import io.netty.buffer.ByteBufAllocator;
 public final class EncodedTextFrame {
     /** FIN set, no reserved bits, opcode 1 (text). */
     private static final int FINAL_TEXT = 0x81;
-    private static final int MAX_ONE_BYTE_LENGTH = 125;
-    private static final int TWO_BYTE_LENGTH = 126;
-    private static final int EIGHT_BYTE_LENGTH = 127;
 
     private EncodedTextFrame() {
     }
@@ -52,18 +50,6 @@ public final class EncodedTextFrame {
 
     /** A direct buffer of exactly the frame's size holding its header; the caller writes the payload's {@code length} bytes. */
     private static ByteBuf withHeader(ByteBufAllocator allocator, int length) {
-        int headerBytes = length <= MAX_ONE_BYTE_LENGTH ? 2 : length <= 0xFFFF ? 4 : 10;
-        ByteBuf frame = allocator.directBuffer(headerBytes + length);
-        frame.writeByte(FINAL_TEXT);
-        if (length <= MAX_ONE_BYTE_LENGTH) {
-            frame.writeByte(length);
-        } else if (length <= 0xFFFF) {
-            frame.writeByte(TWO_BYTE_LENGTH);
-            frame.writeShort(length);
-        } else {
-            frame.writeByte(EIGHT_BYTE_LENGTH);
-            frame.writeLong(length);
-        }
-        return frame;
+        return EncodedFrame.withHeader(allocator, FINAL_TEXT, length, length);
     }
 }

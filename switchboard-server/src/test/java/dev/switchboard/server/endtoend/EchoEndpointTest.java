@@ -110,6 +110,10 @@ class EchoEndpointTest {
             socket.sendFrame(true, 0x3, "reserved opcode".getBytes(StandardCharsets.UTF_8));
             assertThat(socket.awaitClose(Duration.ofSeconds(5))).isEqualTo(1002);
         }
+        try (RawWebSocket socket = echo(Map.of())) { // no extension negotiated: RSV1 means nothing here
+            socket.sendFrame(true, 0x40 | RawWebSocket.TEXT, "not deflated".getBytes(StandardCharsets.UTF_8)); // RSV1 set
+            assertThat(socket.awaitClose(Duration.ofSeconds(5))).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+        }
     }
 
     @Test

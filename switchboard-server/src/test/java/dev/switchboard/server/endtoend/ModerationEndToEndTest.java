@@ -14,6 +14,7 @@ import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestClient;
 import dev.switchboard.server.testing.TestServer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -154,6 +155,25 @@ class ModerationEndToEndTest {
         live("bob", "phone");
         assertThat(api.get("/api/v1/bans").json().get("bans")).isEmpty();
         assertError(api.delete("/api/v1/bans/bob"), 404, "not_found", "userId");
+    }
+
+    /** An operator's reason may be 200 characters; a close frame's payload is at most 125 bytes (RFC 6455 §5.5). */
+    @Test
+    void ban_withALongReason_sendsItWholeInKicked_andCutInTheCloseFrame() throws Exception {
+        start(Map.of());
+        RawWebSocket phone = live("bob", "phone");
+        String reason = "ß".repeat(200); // 400 bytes of UTF-8
+
+        assertThat(api.put("/api/v1/bans/bob", json("{'reason':'" + reason + "'}")).status()).isEqualTo(200);
+
+        JsonNode kicked = phone.receiveJson();
+        assertThat(kicked.get("type").asText()).isEqualTo("kicked");
+        assertThat(kicked.get("reason").asText()).isEqualTo(reason);
+        RawWebSocket.Frame close = phone.receive(WAIT);
+        assertThat(close.opcode()).isEqualTo(RawWebSocket.CLOSE);
+        assertThat(close.closeCode()).isEqualTo(CloseCodes.BANNED);
+        assertThat(close.payload()).hasSize(2 + 122); // 61 whole characters of 2 bytes: 123 would split one
+        assertThat(new String(close.payload(), 2, 122, StandardCharsets.UTF_8)).isEqualTo("ß".repeat(61));
     }
 
     @Test
