@@ -64,10 +64,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 .maxFramePayloadLength(maxMessageBytes)
                 .allowExtensions(true)
                 .withUTF8Validator(false) // whole messages are checked by WebSocketEndpointHandler
-                // WebSocketEndpointHandler closes with the violation's status: the decoder would write its
-                // close frame from its own place in the pipeline, where there is no frame encoder after it.
-                .closeOnProtocolViolation(false)
-                .build();
+                .build(); // WebSocketUpgrade turns the decoder's own close on a protocol violation off: the endpoint closes
     }
 
     @Override

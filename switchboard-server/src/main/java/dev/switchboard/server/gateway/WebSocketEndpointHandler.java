@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The one handler behind Netty's WebSocket frame decoder on an upgraded connection. It does the
@@ -37,7 +38,9 @@ import java.nio.charset.StandardCharsets;
  *       once the message grows past {@code limits.maxMessageBytes};</li>
  *   <li>closes with 1007 when a text message is not well-formed UTF-8 (RFC 3629: no overlong forms,
  *       no surrogates);</li>
- *   <li>writes nothing after a close frame, whoever wrote it;</li>
+ *   <li>writes nothing after a close frame, whoever wrote it, and closes the connection once the close
+ *       frame is out, or {@value #FORCED_CLOSE_MILLIS} ms after it was written if the client does not
+ *       read it;</li>
  *   <li>consolidates flushes: the flushes of a read (replies to pipelined requests) go out at its end;
  *       outside a read (deliveries, fan-out, acks from the store) the first flush schedules one on the
  *       event loop, so every frame written to this connection before that task runs leaves in one
@@ -66,6 +69,11 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     private static final int MAX_FRAGMENT_COMPONENTS = 64;
     /** Flushes held back before one is forced (bounds what a long read or a burst keeps unflushed). */
     static final int MAX_PENDING_FLUSHES = 256;
+    /**
+     * How long a close frame may take to go out before the connection is closed without it: a client
+     * that has stopped reading would otherwise hold the socket (and the keep-alive stops at a close).
+     */
+    static final long FORCED_CLOSE_MILLIS = 2000;
 
     private final KeepAlive keepAlive;
     private final int maxMessageBytes;
@@ -217,7 +225,7 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
             if (closeSent) {
                 ctx.close(); // the client's answer to our close
             } else {
-                closeSent = true;
+                closingHandshakeStarted(ctx);
                 ctx.writeAndFlush(outbound(ctx, new CloseWebSocketFrame(true, 0, frame.content().retain())))
                         .addListener(ChannelFutureListener.CLOSE);
             }
@@ -280,9 +288,19 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
             return;
         }
         if (message instanceof CloseWebSocketFrame) {
-            closeSent = true;
+            closingHandshakeStarted(ctx);
         }
         ctx.write(message instanceof WebSocketFrame frame ? outbound(ctx, frame) : message, promise);
+    }
+
+    /** A close frame is being sent: nothing may follow it, and the connection ends within {@link #FORCED_CLOSE_MILLIS}. */
+    private void closingHandshakeStarted(ChannelHandlerContext ctx) {
+        closeSent = true;
+        ctx.executor().schedule(() -> {
+            if (ctx.channel().isOpen()) {
+                ctx.channel().close();
+            }
+        }, FORCED_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** {@code frame} as this connection's next handler takes it: encoded here when there is no frame encoder. */

@@ -123,8 +123,8 @@ final class WebSocketUpgrade {
      * {@code endpoint} in place of the request handler ({@code requestHandler}), lets it begin and
      * flushes: the 101 and what the endpoint wrote as it began leave in one write. On the event loop.
      * Without an extension there is no frame encoder: the endpoint encodes what is written through it
-     * ({@link WebSocketEndpointHandler#encodeFrames()}), and the decoder writes nothing (it is set not
-     * to close on a protocol violation, which the endpoint does).
+     * ({@link WebSocketEndpointHandler#encodeFrames()}), and the decoder writes nothing (it never
+     * closes on a protocol violation itself, whatever its settings say: the endpoint does).
      */
     void complete(ChannelHandlerContext requestHandler, String endpointName, WebSocketEndpointHandler endpoint) {
         ChannelPipeline pipeline = requestHandler.pipeline();
@@ -165,8 +165,18 @@ final class WebSocketUpgrade {
         ResponseHandshaker(WebSocketDecoderConfig decoderConfig) {
             // No subprotocols: then computing a response changes nothing in the handshaker, which can be shared.
             // The location only matters to pre-13 handshakes, which are refused before this is used.
-            super("ws://switchboard" + HttpRequestHandler.WEBSOCKET_PATH, null, decoderConfig);
-            this.withoutExtensions = decoderConfig.toBuilder().allowExtensions(false).build();
+            super("ws://switchboard" + HttpRequestHandler.WEBSOCKET_PATH, null, neverClosing(decoderConfig));
+            this.withoutExtensions = neverClosing(decoderConfig).toBuilder().allowExtensions(false).build();
+        }
+
+        /**
+         * {@code config} with the decoder's own close on a protocol violation turned off, whatever the
+         * caller set: the decoder would write its close frame from its place in the pipeline, where a
+         * connection without extensions has no frame encoder. The endpoint closes instead, with the
+         * violation's status ({@link WebSocketErrors}).
+         */
+        private static WebSocketDecoderConfig neverClosing(WebSocketDecoderConfig config) {
+            return config.toBuilder().closeOnProtocolViolation(false).build();
         }
 
         FullHttpResponse response(FullHttpRequest request, HttpHeaders extra) {

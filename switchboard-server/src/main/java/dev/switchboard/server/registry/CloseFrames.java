@@ -21,8 +21,9 @@ public final class CloseFrames {
         return new CloseWebSocketFrame(code, fit(reason));
     }
 
+    /** {@code reason} cut to fit; null (no reason) stays null, as Netty's frame takes it. */
     static String fit(String reason) {
-        if (reason.length() * 3 <= MAX_REASON_BYTES || reason.getBytes(StandardCharsets.UTF_8).length <= MAX_REASON_BYTES) {
+        if (reason == null || reason.length() * 3 <= MAX_REASON_BYTES || reason.getBytes(StandardCharsets.UTF_8).length <= MAX_REASON_BYTES) {
             return reason;
         }
         int bytes = 0;

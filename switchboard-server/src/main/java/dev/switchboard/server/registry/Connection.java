@@ -42,7 +42,6 @@ public final class Connection {
     private static final int EXTENSIONS_KNOWN = 2;
     /** State bit: the pipeline has an extension's encoder (permessage-deflate). */
     private static final int HAS_EXTENSIONS = 4;
-    private static final long FORCED_CLOSE_MILLIS = 2000;
 
     /** The id is {@code ids.format(number)}, made when asked for: an idle connection keeps 8 bytes, not a string. */
     private final ConnectionIds ids;
@@ -297,12 +296,8 @@ public final class Connection {
         } while (!STATE.compareAndSet(this, current, current | CLOSING));
         log.atDebug().setMessage("closing connection").addKeyValue("connectionId", connectionId())
                 .addKeyValue("userId", userId()).addKeyValue("code", code).addKeyValue("reason", reason).log();
+        // Closed once the frame is out, or by the endpoint handler's deadline if the client does not read it.
         channel.writeAndFlush(CloseFrames.of(code, reason)).addListener(ChannelFutureListener.CLOSE);
-        channel.eventLoop().schedule(() -> {
-            if (channel.isOpen()) {
-                channel.close();
-            }
-        }, FORCED_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Tells the client why ({@code kicked}), then closes with the terminal code 4003. */

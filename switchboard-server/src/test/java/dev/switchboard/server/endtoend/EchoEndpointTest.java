@@ -56,18 +56,21 @@ class EchoEndpointTest {
 
     @Test
     void aFrameSentBehindTheUpgradeRequest_beforeThe101_closesTheConnectionWithoutA101() throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", server.port())) {
-            socket.setSoTimeout(10_000);
-            byte[] request = ("GET /ws/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII);
-            byte[] maskedHello = {(byte) 0x81, (byte) 0x85, 0, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'}; // text "hello", mask 0
-            byte[] both = Arrays.copyOf(request, request.length + maskedHello.length);
-            System.arraycopy(maskedHello, 0, both, request.length, maskedHello.length);
+        byte[] maskedHello = {(byte) 0x81, (byte) 0x85, 0, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'}; // text "hello", mask 0
+        byte[] reservedOpcode = {(byte) 0x83, (byte) 0x80, 0, 0, 0, 0}; // a frame the decoder refuses
+        for (byte[] frame : new byte[][] {maskedHello, reservedOpcode}) {
+            try (Socket socket = new Socket("127.0.0.1", server.port())) {
+                socket.setSoTimeout(10_000);
+                byte[] request = ("GET /ws/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII);
+                byte[] both = Arrays.copyOf(request, request.length + frame.length);
+                System.arraycopy(frame, 0, both, request.length, frame.length);
 
-            socket.getOutputStream().write(both); // one write: the server reads the frame with the request (RFC 6455 §4.1 forbids it)
+                socket.getOutputStream().write(both); // one write: the server reads the frame with the request (RFC 6455 §4.1 forbids it)
 
-            assertThat(socket.getInputStream().readAllBytes()).as("closed with nothing sent").isEmpty();
+                assertThat(socket.getInputStream().readAllBytes()).as("closed with nothing sent").isEmpty();
+            }
         }
     }
 

@@ -7,7 +7,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -29,8 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * A connection without extensions as the upgrade leaves it: Netty's frame decoder with the gateway's
- * settings and the endpoint, no frame encoder. Client bytes go in (masked, as a browser sends them);
+ * A connection without extensions as the upgrade leaves it ({@link WebSocketUpgrade} with the
+ * gateway's decoder settings, on an embedded channel): Netty's frame decoder and the endpoint, no
+ * frame encoder. Client bytes go in (masked, as a browser sends them);
  * what comes out must be bytes only, and each write exactly one frame a client decodes, including the
  * close frames that answer the decoder's protocol violations.
  */
@@ -45,11 +48,21 @@ class PlainFramePipelineTest {
         channel = new EmbeddedChannel();
         channel.freezeTime();
         endpoint = new EchoingEndpoint();
-        endpoint.encodeFrames();
-        channel.pipeline().addLast("decoder", new WebSocket13FrameDecoder(GatewayInitializer.decoderConfig(MAX_MESSAGE_BYTES)
-                .toBuilder().allowExtensions(false).build()));
-        channel.pipeline().addLast("endpoint", endpoint);
-        endpoint.upgraded();
+        WebSocketUpgrade.Factory upgrades = new WebSocketUpgrade.Factory(GatewayInitializer.decoderConfig(MAX_MESSAGE_BYTES), List.of());
+        GatewayInitializer.addHttpHandlers(channel.pipeline(), 10_000);
+        channel.pipeline().addLast("http-handler", new SimpleChannelInboundHandler<FullHttpRequest>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+                upgrades.prepare(request).complete(ctx, "endpoint", endpoint);
+            }
+        });
+        channel.writeInbound(Unpooled.copiedBuffer("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        ByteBuf switchingProtocols = channel.readOutbound();
+        assertThat(switchingProtocols.toString(StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 101 ");
+        switchingProtocols.release();
+        assertThat(channel.pipeline().names()).as("no frame encoder").doesNotContain(WebSocketUpgrade.FRAME_ENCODER);
     }
 
     @AfterEach

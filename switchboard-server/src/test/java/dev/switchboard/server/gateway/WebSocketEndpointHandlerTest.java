@@ -7,6 +7,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -191,6 +193,38 @@ class WebSocketEndpointHandlerTest {
             assertThat(endpoint.messages).isEmpty();
             channel.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void aCloseFrameTheClientDoesNotRead_closesTheConnectionAtTheDeadline() {
+        channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
+                ReferenceCountUtil.release(message); // never written: a client that stopped reading, its buffers full
+            }
+        });
+        advance(300); // two pings, then the heartbeat timeout's close frame
+
+        assertThat(channel.isOpen()).as("the close frame is still on its way").isTrue();
+        advance(WebSocketEndpointHandler.FORCED_CLOSE_MILLIS - 1);
+        assertThat(channel.isOpen()).isTrue();
+        advance(1);
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void theEchoOfAClientsClose_thatTheClientDoesNotRead_closesTheConnectionAtTheDeadline() {
+        channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
+                ReferenceCountUtil.release(message);
+            }
+        });
+        channel.writeInbound(new CloseWebSocketFrame(1000, "bye"));
+
+        assertThat(channel.isOpen()).isTrue();
+        advance(WebSocketEndpointHandler.FORCED_CLOSE_MILLIS);
+        assertThat(channel.isOpen()).isFalse();
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The upgrade on an embedded channel with the gateway's plain-HTTP handlers: what goes out, in which
@@ -77,6 +79,44 @@ class WebSocketUpgradeTest {
         flushedTogether().forEach(ByteBuf::release);
     }
 
+    /** What the upgrade sets up without an extension: the endpoint encodes frames, and reserved bits break the protocol. */
+    @Test
+    void withoutAnExtension_framesAreEncodedByTheEndpoint_andAReservedBitClosesWith1002() {
+        upgrade(compressionOff(), REQUEST + "\r\n", new WelcomingEndpoint());
+        flushedTogether().forEach(ByteBuf::release);
+
+        channel.writeAndFlush(new PingWebSocketFrame());
+        channel.runPendingTasks();
+        ByteBuf ping = channel.readOutbound();
+        assertThat(ping.getByte(0) & 0xff).as("FIN, ping").isEqualTo(0x89);
+        ping.release();
+
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0xc1, (byte) 0x80, 0, 0, 0, 0})); // FIN, RSV1, text
+        channel.runPendingTasks();
+
+        ByteBuf close = channel.readOutbound();
+        assertThat(close.getByte(0) & 0xff).as("FIN, close").isEqualTo(0x88);
+        assertThat(close.getUnsignedShort(2)).isEqualTo(1002);
+        close.release();
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    /** With permessage-deflate a protocol violation is closed by the endpoint too, through Netty's frame encoder. */
+    @Test
+    void withPermessageDeflate_aProtocolViolationClosesWith1002() {
+        upgrade(compressionOn(), REQUEST + "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n", new WelcomingEndpoint());
+        flushedTogether().forEach(ByteBuf::release);
+
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0x83, (byte) 0x80, 0, 0, 0, 0})); // FIN, opcode 3
+        channel.runPendingTasks();
+
+        ByteBuf close = readAllOutbound();
+        assertThat(close.getByte(0) & 0xff).as("FIN, close").isEqualTo(0x88);
+        assertThat(close.getUnsignedShort(2)).isEqualTo(1002);
+        close.release();
+        assertThat(channel.isOpen()).isFalse();
+    }
+
     @Test
     void complete_compressesTheEndpointsFirstMessage_whenPermessageDeflateIsNegotiated() {
         WelcomingEndpoint endpoint = new WelcomingEndpoint();
@@ -115,6 +155,16 @@ class WebSocketUpgradeTest {
             }
         });
         channel.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
+    }
+
+    /** Every outbound buffer so far, joined (Netty's encoder may write a frame's header and payload apart). */
+    private ByteBuf readAllOutbound() {
+        ByteBuf all = Unpooled.buffer();
+        for (ByteBuf part; (part = channel.readOutbound()) != null; ) {
+            all.writeBytes(part);
+            part.release();
+        }
+        return all;
     }
 
     /** Everything written, checking it all went out in the one flush the upgrade makes. */
@@ -179,6 +229,11 @@ class WebSocketUpgradeTest {
 
         @Override
         protected void onBinary(ChannelHandlerContext ctx, ByteBuf content) {
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            WebSocketErrors.handle(ctx, cause, LoggerFactory.getLogger(WebSocketUpgradeTest.class), "test");
         }
     }
 }

@@ -22,6 +22,17 @@ class CloseFramesTest {
     }
 
     @Test
+    void noReason_staysNone() {
+        CloseWebSocketFrame frame = CloseFrames.of(4004, null); // a ban published without a reason, say
+        try {
+            assertThat(frame.statusCode()).isEqualTo(4004);
+            assertThat(frame.reasonText()).isEmpty();
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
     void aLongReason_isCutTo123Bytes_forAFrameOf125() {
         CloseWebSocketFrame frame = CloseFrames.of(4004, "r".repeat(200)); // an operator's ban reason may be 200 chars
         try {
