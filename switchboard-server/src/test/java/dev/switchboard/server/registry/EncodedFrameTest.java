@@ -95,7 +95,8 @@ class EncodedFrameTest {
         return Unpooled.wrappedBuffer(bytes);
     }
 
-    private static byte[] encodedByNetty(WebSocketFrame frame) {
+    /** {@code frame} as Netty's server-side encoder writes it (the header and payload may leave as two buffers: joined). */
+    static byte[] encodedByNetty(WebSocketFrame frame) {
         EmbeddedChannel channel = new EmbeddedChannel(new WebSocket13FrameEncoder(false));
         try {
             channel.writeOutbound(frame);

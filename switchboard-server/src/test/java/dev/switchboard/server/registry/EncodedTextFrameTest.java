@@ -6,10 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -59,18 +56,6 @@ class EncodedTextFrameTest {
     }
 
     private static byte[] encodedByNetty(byte[] payload) {
-        EmbeddedChannel channel = new EmbeddedChannel(new WebSocket13FrameEncoder(false));
-        try {
-            channel.writeOutbound(new TextWebSocketFrame(Unpooled.wrappedBuffer(payload)));
-            ByteArrayOutputStream all = new ByteArrayOutputStream();
-            ByteBuf part;
-            while ((part = channel.readOutbound()) != null) { // header and payload may come as two buffers
-                all.writeBytes(ByteBufUtil.getBytes(part));
-                part.release();
-            }
-            return all.toByteArray();
-        } finally {
-            channel.finishAndReleaseAll();
-        }
+        return EncodedFrameTest.encodedByNetty(new TextWebSocketFrame(Unpooled.wrappedBuffer(payload)));
     }
 }
