@@ -32,7 +32,8 @@ public record ServerConfig(
      *                         below the process's open-file limit; default 18000
      * @param handshakeTimeoutMillis a connection that has not upgraded within this time is closed; default 10000
      * @param ioThreads        event-loop threads; 0 = 2 × cores
-     * @param compression      negotiate permessage-deflate when the client offers it; default true
+     * @param compression      negotiate permessage-deflate when the client offers it; default false: each
+     *                         such connection keeps zlib's compressor (about 90 kB resident) between messages
      * @param tlsCertificate   PEM certificate chain file for {@code wss://}; empty = plain {@code ws://}
      *                         (e.g. behind a TLS-terminating balancer)
      * @param tlsPrivateKey    PEM PKCS#8 private key file matching {@code tlsCertificate}

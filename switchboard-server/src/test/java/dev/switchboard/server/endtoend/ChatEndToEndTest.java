@@ -98,7 +98,8 @@ class ChatEndToEndTest {
      */
     @Test
     void directMessages_comeCompressedOnAPermessageDeflateConnection_andPlainOnAnother() throws Exception {
-        TestServer server = server(Map.of("limits.maxBodyBytes", 100_000, "limits.maxMessageBytes", 200_000));
+        TestServer server = server(Map.of("limits.maxBodyBytes", 100_000, "limits.maxMessageBytes", 200_000,
+                "server.compression", true));
         Map<String, String> deflate = Map.of("Sec-WebSocket-Extensions", "permessage-deflate");
         RawWebSocket senderCompressed = RawWebSocket.connect(server.port(), "/ws?user=ann&device=d", deflate);
         resources.add(senderCompressed);

@@ -33,7 +33,7 @@ class EchoEndpointTest {
 
     @BeforeAll
     static void startServer() throws InterruptedException {
-        server = TestServer.start(dataDirectory, Map.of("server.echoEndpoint", true, "limits.maxMessageBytes", LIMIT));
+        server = TestServer.start(dataDirectory, Map.of("server.echoEndpoint", true, "limits.maxMessageBytes", LIMIT, "server.compression", true));
     }
 
     @AfterAll

@@ -29,7 +29,8 @@ class HandshakeTest {
 
     @BeforeAll
     static void startServer() throws InterruptedException {
-        server = TestServer.start(dataDirectory, Map.of("server.allowedOrigins", java.util.List.of("https://chat.example.com")));
+        server = TestServer.start(dataDirectory, Map.of("server.allowedOrigins", java.util.List.of("https://chat.example.com"),
+                "server.compression", true));
     }
 
     @AfterAll
@@ -136,6 +137,20 @@ class HandshakeTest {
         assertRefused("/ws?token=" + TestServer.token("gina", "phone", Duration.ofMinutes(5)),
                 Map.of("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits=x"), 400,
                 "malformed Sec-WebSocket-Extensions");
+    }
+
+    /** Off unless configured: each deflate connection keeps zlib's compressor, about 90 kB (docs/OPERATIONS.md). */
+    @Test
+    void upgrade_negotiatesNoCompression_byDefault(@TempDir Path directory) throws Exception {
+        try (TestServer plain = TestServer.start(directory);
+             RawWebSocket socket = RawWebSocket.connect(plain.port(), "/ws?user=hana&device=phone",
+                     Map.of("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits"))) {
+            assertThat(socket.handshake().status()).isEqualTo(101);
+            assertThat(socket.handshake().header("Sec-WebSocket-Extensions")).isNull();
+            RawWebSocket.Frame welcome = socket.receive(Duration.ofSeconds(10));
+            assertThat(welcome.compressed()).isFalse();
+            assertThat(new String(welcome.payload(), java.nio.charset.StandardCharsets.UTF_8)).contains("\"type\":\"welcome\"");
+        }
     }
 
     @Test

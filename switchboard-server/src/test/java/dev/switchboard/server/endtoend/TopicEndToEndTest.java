@@ -33,7 +33,8 @@ class TopicEndToEndTest {
         TestServer server = TestServer.start(dataDirectory, Map.of(
                 "topics.rules", List.of(Map.of("pattern", "*", "subscribe", true, "publish", clientsMayPublish,
                         "historySize", historySize)),
-                "topics.maxSubscriptionsPerConnection", 3));
+                "topics.maxSubscriptionsPerConnection", 3,
+                "server.compression", true)); // for the permessage-deflate subscriber; other clients offer none
         resources.add(server);
         return server;
     }
