@@ -29,9 +29,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>on a connection without extensions, encodes every frame written to it ({@link EncodedFrame}): such a
  *       connection has no frame encoder; with permessage-deflate, frames go on to the extension's encoder
  *       and Netty's frame encoder;</li>
- *   <li>closes with the decoder's status (1002, or 1009 for a frame over the size limit) when a frame
- *       breaks the protocol: the decoder is set not to close itself, as it would write its close frame
- *       past this handler;</li>
+ *   <li>closes with the decoder's status (1002; 1007 for a bad close frame body; 1009 for a frame over
+ *       the size limit) when a frame breaks the protocol: the decoder is set not to close itself, as its
+ *       close frame would not pass through this handler;</li>
+ *   <li>closes with 1002 on a frame with a reserved bit that no negotiated extension used (with
+ *       permessage-deflate: RSV2, RSV3, or RSV1 on a control frame);</li>
  *   <li>answers a ping with a pong carrying the same payload, drops pongs;</li>
  *   <li>answers a close with the same close frame, then closes the connection;</li>
  *   <li>reassembles a fragmented message (pings may come between its fragments) and closes with 1009
@@ -217,6 +219,14 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     }
 
     private void onFrame(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame.rsv() != 0) {
+            // An extension's decoder clears the bit it uses (permessage-deflate: RSV1 on data frames), and
+            // without an extension the frame decoder refuses any; so a bit left here is one nothing negotiated.
+            if (!closeSent) {
+                close(CloseCodes.PROTOCOL_ERROR, "reserved bits set that no extension uses");
+            }
+            return;
+        }
         if (frame instanceof PingWebSocketFrame) {
             if (!closeSent) {
                 ctx.writeAndFlush(outbound(ctx, new PongWebSocketFrame(frame.content().retain())));

@@ -143,6 +143,23 @@ class EchoEndpointTest {
         }
     }
 
+    /** permessage-deflate uses RSV1 on data frames only: RSV2, RSV3 and RSV1 on a control frame are still refused. */
+    @Test
+    void permessageDeflate_reservedBitsItDoesNotUse_closeWithProtocolError() throws Exception {
+        byte[][] frames = {
+                {(byte) (0x80 | 0x20 | RawWebSocket.TEXT)},  // RSV2 on a text frame
+                {(byte) (0x80 | 0x10 | RawWebSocket.TEXT)},  // RSV3
+                {(byte) (0x80 | 0x40 | 0x9)},                // RSV1 on a ping
+        };
+        for (byte[] firstByte : frames) {
+            try (RawWebSocket socket = echo(Map.of("Sec-WebSocket-Extensions", "permessage-deflate"))) {
+                assertThat(socket.handshake().header("Sec-WebSocket-Extensions")).startsWith("permessage-deflate");
+                socket.sendFrame(true, firstByte[0] & 0x7f, "x".getBytes(StandardCharsets.UTF_8));
+                assertThat(socket.awaitClose(Duration.ofSeconds(5))).as("first byte %02x", firstByte[0]).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+            }
+        }
+    }
+
     @Test
     void decompressionBomb_closesWith1009() throws Exception {
         try (RawWebSocket socket = echo(Map.of("Sec-WebSocket-Extensions", "permessage-deflate"))) {

@@ -227,6 +227,16 @@ class WebSocketEndpointHandlerTest {
         assertThat(channel.isOpen()).isFalse();
     }
 
+    /** What an extension's decoder leaves set (it clears its own bit): nothing negotiated it. */
+    @Test
+    void aFrameWithAReservedBit_closesWith1002_andIsNotPassedOn() {
+        channel.writeInbound(new TextWebSocketFrame(true, 2, utf8("{\"a\":1}"))); // RSV2
+
+        assertCloseWritten(CloseCodes.PROTOCOL_ERROR);
+        assertThat(endpoint.messages).isEmpty();
+        assertThat(channel.isOpen()).isFalse();
+    }
+
     @Test
     void afterACloseFrame_nothingElseIsWritten() {
         channel.writeAndFlush(new CloseWebSocketFrame(CloseCodes.KICKED, "kicked"));
