@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,6 +144,31 @@ class EchoEndpointTest {
         }
     }
 
+    /**
+     * A compressed message in two fragments (RSV1 on the first only, RFC 7692 §6.1) with a ping between
+     * them: reassembled, inflated and echoed, not refused for its reserved bit, and the echo inflates
+     * back to the same text.
+     */
+    @Test
+    void permessageDeflate_aFragmentedCompressedMessage_isEchoedWhole() throws Exception {
+        try (RawWebSocket socket = echo(Map.of("Sec-WebSocket-Extensions", "permessage-deflate"))) {
+            assertThat(socket.handshake().header("Sec-WebSocket-Extensions")).startsWith("permessage-deflate");
+            byte[] text = "fragmented and compressed, fragmented and compressed".getBytes(StandardCharsets.UTF_8);
+            byte[] compressed = deflate(text);
+            int half = compressed.length / 2;
+
+            socket.sendFrame(false, 0x40 | RawWebSocket.TEXT, Arrays.copyOfRange(compressed, 0, half));
+            socket.sendFrame(true, RawWebSocket.PING, "p".getBytes(StandardCharsets.UTF_8));
+            socket.sendFrame(true, RawWebSocket.CONTINUATION, Arrays.copyOfRange(compressed, half, compressed.length));
+
+            assertFrame(socket.receive(Duration.ofSeconds(5)), RawWebSocket.PONG, "p".getBytes(StandardCharsets.UTF_8));
+            RawWebSocket.Frame echoed = socket.receive(Duration.ofSeconds(5));
+            assertThat(echoed.opcode()).isEqualTo(RawWebSocket.TEXT);
+            assertThat(echoed.compressed()).isTrue();
+            assertThat(inflate(echoed.payload())).isEqualTo(text);
+        }
+    }
+
     /** permessage-deflate uses RSV1 on data frames only: RSV2, RSV3 and RSV1 on a control frame are still refused. */
     @Test
     void permessageDeflate_reservedBitsItDoesNotUse_closeWithProtocolError() throws Exception {
@@ -187,6 +213,26 @@ class EchoEndpointTest {
         assertThat(frame).as("a frame").isNotNull();
         assertThat(frame.opcode()).as("opcode").isEqualTo(opcode);
         assertThat(frame.payload()).isEqualTo(payload);
+    }
+
+    /** RFC 7692: a message's payload with the trailing 00 00 ff ff put back, inflated (one message, so a fresh inflater). */
+    private static byte[] inflate(byte[] payload) throws java.util.zip.DataFormatException {
+        Inflater inflater = new Inflater(true);
+        inflater.setInput(concat(payload, new byte[] {0, 0, (byte) 0xff, (byte) 0xff}));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        int count;
+        while ((count = inflater.inflate(buffer)) > 0) {
+            out.write(buffer, 0, count);
+        }
+        inflater.end();
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
     }
 
     /** RFC 7692: raw DEFLATE, sync-flushed, without the trailing 00 00 ff ff. */
