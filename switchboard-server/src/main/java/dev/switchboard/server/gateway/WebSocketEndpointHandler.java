@@ -130,6 +130,11 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
         encodesFrames = true;
     }
 
+    /** Whether the upgrade negotiated an extension: then Netty's frame encoder and the extension's coders follow this handler. */
+    final boolean hasExtensions() {
+        return !encodesFrames;
+    }
+
     /**
      * Starts the keep-alive, lets the subclass begin and flushes (the 101 with what the subclass wrote); the
      * upgrade calls this on the loop once this handler is in the pipeline and the 101 is written.

@@ -46,7 +46,8 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
      */
     @Override
     protected void onUpgraded(ChannelHandlerContext ctx) {
-        Connection opened = new Connection(services.registry().connectionIds(), principal, ctx.channel(), services.metrics());
+        Connection opened = new Connection(services.registry().connectionIds(), principal, ctx.channel(), services.metrics(),
+                hasExtensions());
         DeviceState state = deviceState;
         principal = null;
         deviceState = null;

@@ -13,7 +13,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -37,10 +36,8 @@ public final class Connection {
             AtomicIntegerFieldUpdater.newUpdater(Connection.class, "state");
     /** State bit: a close has begun. */
     private static final int CLOSING = 1;
-    /** State bit: {@link #HAS_EXTENSIONS} has been looked up. */
-    private static final int EXTENSIONS_KNOWN = 2;
-    /** State bit: the pipeline has an extension's encoder (permessage-deflate). */
-    private static final int HAS_EXTENSIONS = 4;
+    /** State bit, set once at construction: the connection negotiated an extension (permessage-deflate). */
+    private static final int HAS_EXTENSIONS = 2;
 
     /** The id is {@code ids.format(number)}, made when asked for: an idle connection keeps 8 bytes, not a string. */
     private final ConnectionIds ids;
@@ -50,20 +47,27 @@ public final class Connection {
     private final ServerMetrics metrics;
     private final long openedAtMillis = System.currentTimeMillis();
     /**
-     * Bit flags ({@link #CLOSING}, {@link #EXTENSIONS_KNOWN}, {@link #HAS_EXTENSIONS}) in one int with a
-     * field updater: an AtomicBoolean would cost an idle connection an object, another field 8 bytes.
+     * Bit flags ({@link #CLOSING}, {@link #HAS_EXTENSIONS}) in one int with a field updater: an
+     * AtomicBoolean would cost an idle connection an object, another field 8 bytes.
      */
     private volatile int state;
     private InboxStream inbox;
     private Map<String, TopicSubscription> topicSubscriptions;
 
-    /** A connection with the next id of {@code ids}. */
-    public Connection(ConnectionIds ids, Principal principal, Channel channel, ServerMetrics metrics) {
+    /**
+     * A connection with the next id of {@code ids}.
+     *
+     * @param hasExtensions the upgrade negotiated an extension (permessage-deflate), whose encoder must
+     *                      see every frame: then text goes out as {@code TextWebSocketFrame}s, else as
+     *                      bytes framed here
+     */
+    public Connection(ConnectionIds ids, Principal principal, Channel channel, ServerMetrics metrics, boolean hasExtensions) {
         this.ids = ids;
         this.number = ids.next();
         this.principal = principal;
         this.channel = channel;
         this.metrics = metrics;
+        this.state = hasExtensions ? HAS_EXTENSIONS : 0;
     }
 
     public String connectionId() {
@@ -176,18 +180,8 @@ public final class Connection {
         return true;
     }
 
-    /**
-     * True when the connection negotiated an extension (permessage-deflate), whose encoder must see
-     * every frame. Looked up once, at the first write (the {@code welcome}): the pipeline is settled by
-     * then (the extension's encoder is added with the 101, before the session starts).
-     */
     private boolean hasExtensions() {
-        int current = state;
-        if ((current & EXTENSIONS_KNOWN) == 0) {
-            int found = channel.pipeline().get(WebSocketExtensionEncoder.class) != null ? HAS_EXTENSIONS : 0;
-            current = STATE.accumulateAndGet(this, EXTENSIONS_KNOWN | found, (bits, added) -> bits | added);
-        }
-        return (current & HAS_EXTENSIONS) != 0;
+        return (state & HAS_EXTENSIONS) != 0;
     }
 
     /** Closes with 4008: the client reads slower than it is sent to. Counted and logged once. */

@@ -205,6 +205,6 @@ class ConnectionRegistryTest {
     }
 
     private Connection connection(String userId, String deviceId) {
-        return new Connection(CONNECTION_IDS, new Principal(userId, deviceId, 0), channel, METRICS);
+        return new Connection(CONNECTION_IDS, new Principal(userId, deviceId, 0), channel, METRICS, false);
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.testing.OutboundFrames;
-import dev.switchboard.server.testing.PassThroughExtensionEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -24,9 +23,9 @@ import org.junit.jupiter.api.Test;
 class ConnectionWriteTest {
     private static final ServerMetrics METRICS = new ServerMetrics();
     private final EmbeddedChannel plainChannel = new EmbeddedChannel();
-    private final EmbeddedChannel extendedChannel = new EmbeddedChannel(new PassThroughExtensionEncoder());
-    private final Connection plain = new Connection(new ConnectionIds(), new Principal("ann", "d", 0), plainChannel, METRICS);
-    private final Connection extended = new Connection(new ConnectionIds(), new Principal("ben", "d", 0), extendedChannel, METRICS);
+    private final EmbeddedChannel extendedChannel = new EmbeddedChannel();
+    private final Connection plain = new Connection(new ConnectionIds(), new Principal("ann", "d", 0), plainChannel, METRICS, false);
+    private final Connection extended = new Connection(new ConnectionIds(), new Principal("ben", "d", 0), extendedChannel, METRICS, true);
 
     @AfterEach
     void release() {

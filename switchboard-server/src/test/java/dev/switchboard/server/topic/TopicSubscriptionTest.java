@@ -7,7 +7,6 @@ import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.registry.EncodedTextFrame;
 import dev.switchboard.server.testing.OutboundFrames;
-import dev.switchboard.server.testing.PassThroughExtensionEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class TopicSubscriptionTest {
     private static final ServerMetrics METRICS = new ServerMetrics();
     private final EmbeddedChannel channel = new EmbeddedChannel();
-    private final Connection connection = new Connection(new dev.switchboard.server.registry.ConnectionIds(), new Principal("ann", "d", 0), channel, METRICS);
+    private final Connection connection = new Connection(new dev.switchboard.server.registry.ConnectionIds(), new Principal("ann", "d", 0), channel, METRICS, false);
     private final TopicSubscription subscription = new TopicSubscription(connection, "t");
 
     @AfterEach
@@ -99,9 +98,9 @@ class TopicSubscriptionTest {
 
     @Test
     void deliver_writesAFrameOfItsOwn_whenTheConnectionNegotiatedAnExtension() {
-        EmbeddedChannel compressed = new EmbeddedChannel(new PassThroughExtensionEncoder());
+        EmbeddedChannel compressed = new EmbeddedChannel();
         Connection withExtension = new Connection(new dev.switchboard.server.registry.ConnectionIds(),
-                new Principal("bob", "d", 0), compressed, METRICS);
+                new Principal("bob", "d", 0), compressed, METRICS, true);
         TopicSubscription extended = new TopicSubscription(withExtension, "t");
         extended.goLive(new StreamPosition("e1", 0), List.of());
         Publication publication = publication(1);
