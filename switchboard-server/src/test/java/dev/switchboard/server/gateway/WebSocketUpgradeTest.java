@@ -94,11 +94,7 @@ class WebSocketUpgradeTest {
         channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0xc1, (byte) 0x80, 0, 0, 0, 0})); // FIN, RSV1, text
         channel.runPendingTasks();
 
-        ByteBuf close = channel.readOutbound();
-        assertThat(close.getByte(0) & 0xff).as("FIN, close").isEqualTo(0x88);
-        assertThat(close.getUnsignedShort(2)).isEqualTo(1002);
-        close.release();
-        assertThat(channel.isOpen()).isFalse();
+        assertClosedWithProtocolError();
     }
 
     /** With permessage-deflate a protocol violation is closed by the endpoint too, through Netty's frame encoder. */
@@ -110,11 +106,7 @@ class WebSocketUpgradeTest {
         channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0x83, (byte) 0x80, 0, 0, 0, 0})); // FIN, opcode 3
         channel.runPendingTasks();
 
-        ByteBuf close = readAllOutbound();
-        assertThat(close.getByte(0) & 0xff).as("FIN, close").isEqualTo(0x88);
-        assertThat(close.getUnsignedShort(2)).isEqualTo(1002);
-        close.release();
-        assertThat(channel.isOpen()).isFalse();
+        assertClosedWithProtocolError();
     }
 
     @Test
@@ -155,6 +147,18 @@ class WebSocketUpgradeTest {
             }
         });
         channel.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
+    }
+
+    /** What was written since is one close frame with 1002, and the channel is closed. */
+    private void assertClosedWithProtocolError() {
+        ByteBuf close = readAllOutbound();
+        try {
+            assertThat(close.getByte(0) & 0xff).as("FIN, close").isEqualTo(0x88);
+            assertThat(close.getUnsignedShort(2)).isEqualTo(1002);
+        } finally {
+            close.release();
+        }
+        assertThat(channel.isOpen()).isFalse();
     }
 
     /** Every outbound buffer so far, joined (Netty's encoder may write a frame's header and payload apart). */
