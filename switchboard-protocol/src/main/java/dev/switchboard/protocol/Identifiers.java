@@ -51,6 +51,34 @@ public final class Identifiers {
         return value != null && isStorable(value, true);
     }
 
+    /**
+     * The UTF-8 length of {@code value}, or -1 when it has an unpaired surrogate (which has no UTF-8
+     * form): {@link #hasOnlyPairedSurrogates} and the size check of a payload in one pass, without
+     * encoding it.
+     */
+    public static int utf8LengthIfPaired(String value) {
+        int length = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x80) {
+                length++;
+            } else if (c < 0x800) {
+                length += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= value.length() || !Character.isLowSurrogate(value.charAt(i + 1))) {
+                    return -1;
+                }
+                length += 4;
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return -1;
+            } else {
+                length += 3;
+            }
+        }
+        return length;
+    }
+
     private static boolean isStorable(String value, boolean allowControl) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

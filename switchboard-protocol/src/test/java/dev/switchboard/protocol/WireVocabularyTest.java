@@ -61,4 +61,15 @@ class WireVocabularyTest {
         assertThat(TargetKind.fromWireName("group")).isEqualTo(TargetKind.GROUP);
         assertThat(TargetKind.fromWireName("channel")).isNull();
     }
+
+    @Test
+    void utf8LengthIfPaired_isTheEncodedLength_orMinusOneForAnUnpairedSurrogate() {
+        for (String text : new String[] {"", "ascii {\"a\":1}", "é and ß", "€ ✓ 中文", "emoji \ud83d\ude00 ok", "\u007f\u0080\u07ff\u0800\uffff"}) {
+            assertThat(Identifiers.utf8LengthIfPaired(text)).as(text)
+                    .isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+        assertThat(Identifiers.utf8LengthIfPaired("half \ud83d")).isEqualTo(-1);
+        assertThat(Identifiers.utf8LengthIfPaired("\ud83d then text")).isEqualTo(-1);
+        assertThat(Identifiers.utf8LengthIfPaired("\ude00 low first")).isEqualTo(-1);
+    }
 }

@@ -6,6 +6,10 @@ import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.MessageType;
 import dev.switchboard.server.RequestRejectedException;
 import dev.switchboard.server.metrics.ServerMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * Parses one client message and routes it by {@code type}. Every bad input ends in an
@@ -32,11 +36,17 @@ public final class CommandDispatcher {
         return topics;
     }
 
-    /** Handles one text message on the connection's event loop. */
-    public void handle(Session session, String text) {
+    /**
+     * Handles one text message (well-formed UTF-8, checked by the endpoint) on the connection's
+     * event loop.
+     *
+     * @implNote Parsed from its UTF-8 bytes, not from a {@code String}: decoding to UTF-16 first would
+     * copy the message twice more and run Jackson's char-based parser, which allocates more per call.
+     */
+    public void handle(Session session, ByteBuf utf8) {
         JsonNode request;
         try {
-            request = OutboundMessages.JSON.readTree(text);
+            request = parse(utf8);
         } catch (JsonProcessingException e) {
             session.reject(null, ErrorCode.BAD_JSON, "not valid JSON" + OutboundMessages.where(e));
             return;
@@ -51,6 +61,24 @@ public final class CommandDispatcher {
             dispatch(session, ref, request);
         } catch (RequestRejectedException e) {
             session.reject(ref, e.code(), e.getMessage());
+        }
+    }
+
+    private static JsonNode parse(ByteBuf utf8) throws JsonProcessingException {
+        int length = utf8.readableBytes();
+        if (utf8.hasArray()) {
+            return readTree(utf8.array(), utf8.arrayOffset() + utf8.readerIndex(), length);
+        }
+        return readTree(ByteBufUtil.getBytes(utf8, utf8.readerIndex(), length), 0, length);
+    }
+
+    private static JsonNode readTree(byte[] bytes, int offset, int length) throws JsonProcessingException {
+        try {
+            return OutboundMessages.JSON.readTree(bytes, offset, length);
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) { // only a stream can fail to read; these bytes are all in memory
+            throw new UncheckedIOException(e);
         }
     }
 

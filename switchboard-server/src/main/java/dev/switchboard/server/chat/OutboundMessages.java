@@ -1,7 +1,5 @@
 package dev.switchboard.server.chat;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,12 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.MessageType;
+import dev.switchboard.server.registry.JsonObjectWriter;
 import dev.switchboard.server.store.AppendResult;
 import dev.switchboard.server.store.StoredMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
@@ -38,38 +35,18 @@ public final class OutboundMessages {
 
     /** The {@code message.message} object, encoded once per stored message. */
     public static byte[] messagePayload(StoredMessage message) {
-        return stream(160 + message.bodyJson().length(), json -> {
-            json.writeNumberField("id", message.id());
-            json.writeStringField("from", message.senderId());
-            json.writeStringField("fromDevice", message.senderDevice());
-            json.writeObjectFieldStart("to");
-            json.writeStringField("kind", message.targetKind().wireName());
-            json.writeStringField("id", message.targetId());
-            json.writeEndObject();
-            json.writeStringField("clientId", message.clientId());
-            json.writeNumberField("ts", message.createdAt());
-            json.writeFieldName("body");
-            json.writeRawValue(message.bodyJson());
-        });
-    }
-
-    /** The fields of one JSON object, written in order by a generator. */
-    @FunctionalInterface
-    private interface Fields {
-        void write(JsonGenerator json) throws IOException;
-    }
-
-    /** One JSON object streamed field by field (no tree first), as UTF-8; {@code sizeHint} presizes the buffer. */
-    private static byte[] stream(int sizeHint, Fields fields) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
-        try (JsonGenerator json = JSON.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
-            json.writeStartObject();
-            fields.write(json);
-            json.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return new JsonObjectWriter(160 + message.bodyJson().length())
+                .number("id", message.id())
+                .string("from", message.senderId())
+                .string("fromDevice", message.senderDevice())
+                .startObject("to")
+                .string("kind", message.targetKind().wireName())
+                .string("id", message.targetId())
+                .endObject()
+                .string("clientId", message.clientId())
+                .number("ts", message.createdAt())
+                .rawValue("body", message.bodyJson())
+                .toBytes();
     }
 
     /**
@@ -115,23 +92,41 @@ public final class OutboundMessages {
     /**
      * The acknowledgement of a stored send.
      *
-     * @implNote Written field by field, like {@link #messagePayload}, not built as a tree first: one
-     * goes out for every message sent, and the tree (a node per field, and a map) and its
-     * serialization were most of this encoder's time in a profile under durable load.
+     * @implNote Written field by field ({@link JsonObjectWriter}), like {@link #messagePayload}, not
+     * built as a tree first: one goes out for every message sent, and the tree (a node per field,
+     * and a map) and its serialization were most of this encoder's time in a profile under durable load.
      */
     public static ByteBuf sent(String ref, AppendResult result) {
         StoredMessage message = result.message();
-        return Unpooled.wrappedBuffer(stream(96 + message.clientId().length() + (ref == null ? 0 : ref.length()), json -> {
-            json.writeStringField("type", MessageType.SENT.wireName());
-            if (ref != null) {
-                json.writeStringField("ref", ref);
-            }
-            json.writeStringField("clientId", message.clientId());
-            json.writeNumberField("id", message.id());
-            json.writeNumberField("ts", message.createdAt());
-            json.writeNumberField("seq", result.senderSeq());
-            json.writeBooleanField("duplicate", result.duplicate());
-        }));
+        JsonObjectWriter json = new JsonObjectWriter(96 + message.clientId().length() + (ref == null ? 0 : ref.length()))
+                .string("type", MessageType.SENT.wireName());
+        if (ref != null) {
+            json.string("ref", ref);
+        }
+        return json.string("clientId", message.clientId())
+                .number("id", message.id())
+                .number("ts", message.createdAt())
+                .number("seq", result.senderSeq())
+                .bool("duplicate", result.duplicate())
+                .toByteBuf();
+    }
+
+    /**
+     * The {@code result} of a publish: its position in the topic's stream. Written field by field,
+     * like {@link #sent}: one goes out for every publication.
+     */
+    public static ByteBuf publishResult(String ref, String topic, String epoch, long offset) {
+        JsonObjectWriter json = new JsonObjectWriter(80 + topic.length() + epoch.length() + (ref == null ? 0 : ref.length()))
+                .string("type", MessageType.RESULT.wireName());
+        if (ref != null) {
+            json.string("ref", ref);
+        }
+        return json.startObject("data")
+                .string("topic", topic)
+                .string("epoch", epoch)
+                .number("offset", offset)
+                .endObject()
+                .toByteBuf();
     }
 
     public static ByteBuf result(String ref, JsonNode data) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.Identifiers;
 import dev.switchboard.server.RequestRejectedException;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Predicate;
 
 /** Field extraction for client requests; every failure names the field (missing_field / invalid_field). */
@@ -83,10 +82,10 @@ final class RequestFields {
         } catch (JsonProcessingException e) {
             throw new RequestRejectedException(ErrorCode.INVALID_FIELD, "field '" + field + "' cannot be serialized");
         }
-        if (!Identifiers.hasOnlyPairedSurrogates(json)) {
+        int bytes = Identifiers.utf8LengthIfPaired(json);
+        if (bytes < 0) {
             throw new RequestRejectedException(ErrorCode.INVALID_FIELD, "field '" + field + "' contains an unpaired surrogate");
         }
-        int bytes = json.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > maxBytes) {
             throw new RequestRejectedException(ErrorCode.PAYLOAD_TOO_LARGE,
                     field + " is " + bytes + " bytes, the limit is " + maxBytes);

@@ -130,11 +130,8 @@ public final class TopicCommands {
                         session.replyFailure(ref, error);
                         return;
                     }
-                    ObjectNode reply = OutboundMessages.JSON.createObjectNode();
-                    reply.put("topic", topic);
-                    reply.put("epoch", published.position().epoch());
-                    reply.put("offset", published.position().offset());
-                    connection.reply(OutboundMessages.result(ref, reply));
+                    StreamPosition position = published.position();
+                    connection.reply(OutboundMessages.publishResult(ref, topic, position.epoch(), position.offset()));
                 }, connection.eventLoop());
     }
 

@@ -12,7 +12,6 @@ import dev.switchboard.server.store.Ban;
 import dev.switchboard.server.store.DeviceState;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,7 +98,7 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
     @Override
     protected void onText(ChannelHandlerContext ctx, ByteBuf utf8) {
         if (connection.isOpen()) { // closing: whatever the client still sends is dropped
-            services.dispatcher().handle(session, utf8.toString(StandardCharsets.UTF_8));
+            services.dispatcher().handle(session, utf8);
         }
     }
 

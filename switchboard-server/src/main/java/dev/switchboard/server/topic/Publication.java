@@ -1,11 +1,6 @@
 package dev.switchboard.server.topic;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonFactory;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.switchboard.server.registry.JsonObjectWriter;
 
 /**
  * One message published on a topic, at its position in the topic's stream, with the complete
@@ -17,8 +12,6 @@ import java.io.UncheckedIOException;
  *                 unchanged to every local subscriber
  */
 public record Publication(String topic, String epoch, long offset, String from, String dataJson, byte[] frame) {
-    private static final JsonFactory JSON = new JsonFactory();
-
     public static Publication of(String topic, String epoch, long offset, String from, String dataJson) {
         return new Publication(topic, epoch, offset, from, dataJson, encode(topic, epoch, offset, from, dataJson));
     }
@@ -28,22 +21,14 @@ public record Publication(String topic, String epoch, long offset, String from, 
     }
 
     private static byte[] encode(String topic, String epoch, long offset, String from, String dataJson) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(96 + topic.length() + dataJson.length());
-        try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            json.writeStartObject();
-            json.writeStringField("type", "publication");
-            json.writeStringField("topic", topic);
-            json.writeStringField("epoch", epoch);
-            json.writeNumberField("offset", offset);
-            if (from != null) {
-                json.writeStringField("from", from);
-            }
-            json.writeFieldName("data");
-            json.writeRawValue(dataJson);
-            json.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        JsonObjectWriter json = new JsonObjectWriter(96 + topic.length() + dataJson.length())
+                .string("type", "publication")
+                .string("topic", topic)
+                .string("epoch", epoch)
+                .number("offset", offset);
+        if (from != null) {
+            json.string("from", from);
         }
-        return out.toByteArray();
+        return json.rawValue("data", dataJson).toBytes();
     }
 }
