@@ -22,11 +22,24 @@ final class Worker implements AutoCloseable {
         this.process = process;
     }
 
-    /** Starts a worker with {@code arguments} (its {@code load} options) and waits until it is set up. */
+    /**
+     * Starts a worker with {@code arguments} (its {@code load} options) and waits until it is set up.
+     *
+     * @implNote {@code PerMethodTrapLimit=0} and {@code PerBytecodeTrapLimit=0} make the JIT compile
+     * every branch of the worker's code instead of trapping on the ones not taken yet. Without them a
+     * frame type first seen in a measured window threw the worker's hot methods back to slower
+     * code for 2–3 s while C2 compiled them again, on the two cores the server shares. A
+     * compilation log (-XX:+PrintCompilation) of the topic latency worker against Switchboard: at
+     * 63 s, in the second window, the server's keep-alive ping reached receivers that only receive,
+     * and the frame decoder, {@code channelRead} and the cumulator were made not entrant and compiled
+     * again by 66 s; in a run against Bun, whose server sends no pings, nothing of the decoder was
+     * recompiled in the windows. With the flags the run against Switchboard recompiled none of it. The measured path itself
+     * is warmed too: {@code LoadWorker} records warm-up messages into a histogram it throws away.
+     */
     static Worker start(Path logs, long readySeconds, String... arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms64m", "-Xmx1g", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
-                "dev.switchboard.bench.BenchMain", "load"));
+                "-Xms64m", "-Xmx1g", "-XX:+UseParallelGC", "-XX:PerMethodTrapLimit=0", "-XX:PerBytecodeTrapLimit=0",
+                "-cp", System.getProperty("java.class.path"), "dev.switchboard.bench.BenchMain", "load"));
         command.addAll(List.of(arguments));
         int number;
         synchronized (Worker.class) {

@@ -228,6 +228,11 @@ public final class LoadWorker {
             subscribeAll(receivers, index -> pairTopic(receivers.get(index)));
         }
         AtomicLong measuringFrom = new AtomicLong(Long.MAX_VALUE);
+        // Warm-up messages are recorded too, and thrown away: the measured windows then run code the
+        // JIT compiled during the warm-up, not the histogram's first calls.
+        Recorder warmupRecorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+        AtomicLongArray warmupReceived = new AtomicLongArray(1);
+        AtomicLongArray warmupSent = new AtomicLongArray(1);
         for (int pair = 0; pair < receivers.size(); pair++) {
             Recorder[] pathRecorders = recorders[pathOfPair.get(pair)];
             AtomicLongArray pathReceived = received[pathOfPair.get(pair)];
@@ -235,11 +240,10 @@ public final class LoadWorker {
                 if ((kind == Inbound.MESSAGE || kind == Inbound.PUBLICATION) && timestamp > 0) {
                     long now = System.nanoTime();
                     long from = measuringFrom.get();
-                    if (timestamp >= from) {
-                        int round = (int) Math.min(rounds - 1, (timestamp - from) / roundNanos);
-                        pathRecorders[round].recordValue(Math.max(0, now - timestamp));
-                        pathReceived.incrementAndGet(round);
-                    }
+                    boolean measured = timestamp >= from;
+                    int round = measured ? (int) Math.min(rounds - 1, (timestamp - from) / roundNanos) : 0;
+                    (measured ? pathRecorders[round] : warmupRecorder).recordValue(Math.max(0, now - timestamp));
+                    (measured ? pathReceived : warmupReceived).incrementAndGet(round);
                 }
             });
         }
@@ -262,9 +266,9 @@ public final class LoadWorker {
                 }
                 sent.incrementAndGet();
                 int pair = (int) (k % senders.size());
-                if (intended >= warmupEnd) {
-                    sentPerRound[pathOfPair.get(pair)].incrementAndGet((int) ((intended - warmupEnd) / roundNanos));
-                }
+                boolean measured = intended >= warmupEnd; // the warm-up makes the same calls (see the listener)
+                (measured ? sentPerRound[pathOfPair.get(pair)] : warmupSent)
+                        .incrementAndGet(measured ? (int) ((intended - warmupEnd) / roundNanos) : 0);
                 Session sender = senders.get(pair);
                 String payload = "{\"t\":" + intended + "}";
                 Session receiver = receivers.get(pair);
