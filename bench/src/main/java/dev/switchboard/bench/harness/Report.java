@@ -325,7 +325,7 @@ final class Report {
                 limits raised for the load; durable chat means stored and acknowledged before delivery. Peers
                 (`bench/peers`, see its README): Node `ws`, Bun's built-in server, Socket.IO (websocket transport),
                 all in memory, no auth, no durability, no compression. Load generator: Java/Netty, epoll, 2 event
-                loops per process, connections spread over source addresses 127.0.0.2 …, at most 16,000 sockets per
+                loops per process, every branch compiled (`-XX:PerMethodTrapLimit=0`), connections spread over source addresses 127.0.0.2 …, at most 16,000 sockets per
                 process. Latency is receive time minus the *intended* send time of a fixed schedule (HdrHistogram;
                 coordinated omission corrected), in %s consecutive windows of %s s; the window with the median p99 is
                 reported, with every window's p99 beside it.%s Client and servers share the machine's 2 cores, so every figure
