@@ -9,7 +9,6 @@ import dev.switchboard.server.metrics.ServerMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Parses one client message and routes it by {@code type}. Every bad input ends in an
@@ -42,13 +41,24 @@ public final class CommandDispatcher {
      *
      * @implNote Parsed from its UTF-8 bytes, not from a {@code String}: decoding to UTF-16 first would
      * copy the message twice more and run Jackson's char-based parser, which allocates more per call.
+     * Jackson's byte parser guesses the encoding from the first bytes, and would read a message with
+     * a NUL among its first four bytes as UTF-16 or UTF-32 (where a crafted message made it throw
+     * past its JSON errors) and skip a leading byte-order mark; JSON text allows neither, so such a
+     * message is refused before it parses, as the text parser refused it. Error columns count bytes.
      */
     public void handle(Session session, ByteBuf utf8) {
+        if (startsAsAnotherEncoding(utf8)) {
+            session.reject(null, ErrorCode.BAD_JSON, "not valid JSON: a message is UTF-8 JSON text, without NUL or byte-order mark");
+            return;
+        }
         JsonNode request;
         try {
             request = parse(utf8);
         } catch (JsonProcessingException e) {
             session.reject(null, ErrorCode.BAD_JSON, "not valid JSON" + OutboundMessages.where(e));
+            return;
+        } catch (IOException e) { // not expected from bytes in memory; answered as bad input all the same
+            session.reject(null, ErrorCode.BAD_JSON, "not valid JSON");
             return;
         }
         if (request == null || !request.isObject()) {
@@ -64,22 +74,25 @@ public final class CommandDispatcher {
         }
     }
 
-    private static JsonNode parse(ByteBuf utf8) throws JsonProcessingException {
+    private static JsonNode parse(ByteBuf utf8) throws IOException {
         int length = utf8.readableBytes();
         if (utf8.hasArray()) {
-            return readTree(utf8.array(), utf8.arrayOffset() + utf8.readerIndex(), length);
+            return OutboundMessages.JSON.readTree(utf8.array(), utf8.arrayOffset() + utf8.readerIndex(), length);
         }
-        return readTree(ByteBufUtil.getBytes(utf8, utf8.readerIndex(), length), 0, length);
+        return OutboundMessages.JSON.readTree(ByteBufUtil.getBytes(utf8, utf8.readerIndex(), length), 0, length);
     }
 
-    private static JsonNode readTree(byte[] bytes, int offset, int length) throws JsonProcessingException {
-        try {
-            return OutboundMessages.JSON.readTree(bytes, offset, length);
-        } catch (JsonProcessingException e) {
-            throw e;
-        } catch (IOException e) { // only a stream can fail to read; these bytes are all in memory
-            throw new UncheckedIOException(e);
+    /** A NUL among the first four bytes, or a UTF-8 byte-order mark: what Jackson's encoding detection acts on. */
+    private static boolean startsAsAnotherEncoding(ByteBuf utf8) {
+        int start = utf8.readerIndex();
+        int length = utf8.readableBytes();
+        for (int i = 0; i < Math.min(4, length); i++) {
+            if (utf8.getByte(start + i) == 0) {
+                return true;
+            }
         }
+        return length >= 3 && utf8.getByte(start) == (byte) 0xEF && utf8.getByte(start + 1) == (byte) 0xBB
+                && utf8.getByte(start + 2) == (byte) 0xBF;
     }
 
     private void dispatch(Session session, String ref, JsonNode request) {

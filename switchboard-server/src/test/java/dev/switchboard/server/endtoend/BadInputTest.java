@@ -7,9 +7,12 @@ import dev.switchboard.protocol.CloseCodes;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestServer;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,6 +75,35 @@ class BadInputTest {
             assertStillServes(alice);
             assertStillServes(bystander);
         }
+    }
+
+    /**
+     * Requests are parsed from their bytes; JSON text in another encoding (well-formed UTF-8 all the
+     * same: its NULs are U+0000) or behind a byte-order mark is refused, not decoded as that encoding,
+     * and a crafted start that made the decoder throw is answered like any other bad JSON.
+     */
+    @Test
+    void jsonInAnotherEncoding_orAfterAByteOrderMark_isBadJson_andTheConnectionStaysUsable() throws Exception {
+        byte[] ping = "{\"type\":\"ping\",\"ref\":\"enc\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] byteOrderMark = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        byte[][] messages = {
+                "{\"type\":\"ping\",\"ref\":\"enc\"}".getBytes(StandardCharsets.UTF_16LE),
+                "{\"type\":\"ping\",\"ref\":\"enc\"}".getBytes(StandardCharsets.UTF_16BE),
+                "{\"type\":\"ping\",\"ref\":\"enc\"}".getBytes(Charset.forName("UTF-32BE")),
+                ByteBuffer.allocate(byteOrderMark.length + ping.length).put(byteOrderMark).put(ping).array(),
+                {0, 0, 0, '{', 0, 0x11, 0, 0},
+                {0, 0, 0, '{', 0, 0, 0, '}', 0, 0},
+                {'{', '}', 0}};
+        try (RawWebSocket socket = open("encodings", "d1")) {
+            for (byte[] message : messages) {
+                socket.sendFrame(true, RawWebSocket.TEXT, message);
+                JsonNode reply = socket.receiveJson();
+                assertThat(reply.get("type").asText()).as("reply to %s", Arrays.toString(message)).isEqualTo("error");
+                assertThat(reply.get("code").asText()).as("code for %s", Arrays.toString(message)).isEqualTo("bad_json");
+            }
+            assertStillServes(socket);
+        }
+        assertNodeHealthy();
     }
 
     @Test
