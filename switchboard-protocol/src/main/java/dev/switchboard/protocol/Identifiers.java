@@ -43,12 +43,21 @@ public final class Identifiers {
      * surrogate: text every store and every UTF-8 encoder accepts unchanged.
      */
     public static boolean isStorableText(String value) {
-        return value != null && isStorable(value, false);
+        if (value == null) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return false;
+            }
+        }
+        return utf8LengthIfPaired(value) >= 0;
     }
 
     /** Like {@link #isStorableText} but allowing control characters (JSON escapes them). */
     public static boolean hasOnlyPairedSurrogates(String value) {
-        return value != null && isStorable(value, true);
+        return value != null && utf8LengthIfPaired(value) >= 0;
     }
 
     /**
@@ -77,24 +86,6 @@ public final class Identifiers {
             }
         }
         return length;
-    }
-
-    private static boolean isStorable(String value, boolean allowControl) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (!allowControl && (c < 0x20 || c == 0x7f)) {
-                return false;
-            }
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 >= value.length() || !Character.isLowSurrogate(value.charAt(i + 1))) {
-                    return false;
-                }
-                i++;
-            } else if (Character.isLowSurrogate(c)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isSafe(String value, int maxLength) {

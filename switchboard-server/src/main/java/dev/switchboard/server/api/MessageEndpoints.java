@@ -8,7 +8,6 @@ import dev.switchboard.protocol.TargetKind;
 import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.store.AppendRequest;
 import dev.switchboard.server.store.InboxEntry;
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
@@ -43,7 +42,7 @@ final class MessageEndpoints {
                 ? ApiRequest.requiredString(to, "to.", "id", Identifiers::isValidUserId, "a valid user id")
                 : ApiRequest.requiredString(to, "to.", "id", Identifiers::isValidGroupId, "a valid group id");
         String bodyJson = serialized(ApiRequest.requiredValue(body, "body"), "body");
-        int bodyBytes = bodyJson.getBytes(StandardCharsets.UTF_8).length;
+        int bodyBytes = Identifiers.utf8LengthIfPaired(bodyJson); // serialized() refused unpaired surrogates
         if (bodyBytes > services.chat().maxBodyBytes()) {
             throw new ApiException(413, "payload_too_large",
                     "body is " + bodyBytes + " bytes, the limit is " + services.chat().maxBodyBytes(), "body");

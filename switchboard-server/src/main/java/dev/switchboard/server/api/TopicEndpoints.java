@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.protocol.Identifiers;
 import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.topic.TopicNames;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 /** {@code POST /api/v1/topics/{topic}/publish}: the server API may publish on any topic. */
@@ -21,7 +20,7 @@ final class TopicEndpoints {
                 "1-" + TopicNames.MAX_LENGTH + " characters of A-Z a-z 0-9 _ . : @ / -");
         JsonNode body = request.body();
         String dataJson = MessageEndpoints.serialized(ApiRequest.requiredValue(body, "data"), "data");
-        int dataBytes = dataJson.getBytes(StandardCharsets.UTF_8).length;
+        int dataBytes = Identifiers.utf8LengthIfPaired(dataJson); // serialized() refused unpaired surrogates
         int limit = services.config().topics().maxDataBytes();
         if (dataBytes > limit) {
             throw new ApiException(413, "payload_too_large", "data is " + dataBytes + " bytes, the limit is " + limit, "data");
