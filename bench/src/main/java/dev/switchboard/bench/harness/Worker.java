@@ -33,8 +33,9 @@ final class Worker implements AutoCloseable {
      * 63 s, in the second window, the server's keep-alive ping reached receivers that only receive,
      * and the frame decoder, {@code channelRead} and the cumulator were made not entrant and compiled
      * again by 66 s; in a run against Bun, whose server sends no pings, nothing of the decoder was
-     * recompiled in the windows. With the flags the run against Switchboard recompiled none of it. The measured path itself
-     * is warmed too: {@code LoadWorker} records warm-up messages into a histogram it throws away.
+     * recompiled in the windows. With the flags the run against Switchboard recompiled none of it.
+     * The measured path itself is warmed too: {@code LoadWorker} records warm-up messages into a
+     * histogram it throws away.
      */
     static Worker start(Path logs, long readySeconds, String... arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
