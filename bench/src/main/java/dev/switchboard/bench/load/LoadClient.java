@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -101,9 +102,16 @@ public final class LoadClient implements AutoCloseable {
         return session.welcomed();
     }
 
-    /** Runs {@code task} every {@code periodNanos} on one of the event loops. */
-    public void scheduleAtFixedRate(Runnable task, long periodNanos) {
-        group.next().scheduleAtFixedRate(task, 0, periodNanos, TimeUnit.NANOSECONDS);
+    /**
+     * Runs {@code task} every {@code periodNanos} on one of the event loops, the first time after
+     * {@code initialDelayNanos}.
+     *
+     * @return when the first run is due, as a {@link System#nanoTime()} value: every later run is due
+     * a whole number of periods after it (a fixed rate), however late each run starts
+     */
+    public long scheduleAtFixedRate(Runnable task, long initialDelayNanos, long periodNanos) {
+        ScheduledFuture<?> future = group.next().scheduleAtFixedRate(task, initialDelayNanos, periodNanos, TimeUnit.NANOSECONDS);
+        return System.nanoTime() + future.getDelay(TimeUnit.NANOSECONDS);
     }
 
     public EventLoopGroup group() {

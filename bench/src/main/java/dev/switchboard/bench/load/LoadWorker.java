@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -249,36 +250,42 @@ public final class LoadWorker {
         }
         ready(senders.size() + " pairs");
         awaitCommand();
-        long interval = TimeUnit.SECONDS.toNanos(1) / options.rate;
-        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
-        long warmupEnd = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds);
-        measuringFrom.set(warmupEnd);
-        long end = warmupEnd + rounds * roundNanos;
+        SendTicks ticks = SendTicks.forRate(options.rate); // intended send times fall on the sender's ticks
+        long interval = ticks.intervalNanos();
+        AtomicReference<long[]> schedule = new AtomicReference<>(); // {start, warm-up end, end}, set once known
         AtomicLong sent = new AtomicLong();
         CompletableFuture<Void> done = new CompletableFuture<>();
-        client.scheduleAtFixedRate(() -> {
+        long start = client.scheduleAtFixedRate(() -> {
+            long[] times = schedule.get();
+            if (times == null) {
+                return; // not reached: the first tick is 20 ms away when the schedule is set
+            }
             long now = System.nanoTime();
             while (true) {
                 long k = sent.get();
-                long intended = start + k * interval;
-                if (intended > now || intended >= end) {
+                long intended = times[0] + k * interval;
+                if (intended > now || intended >= times[2]) {
                     break;
                 }
                 sent.incrementAndGet();
                 int pair = (int) (k % senders.size());
-                boolean measured = intended >= warmupEnd; // the warm-up makes the same calls (see the listener)
+                boolean measured = intended >= times[1]; // the warm-up makes the same calls (see the listener)
                 (measured ? sentPerRound[pathOfPair.get(pair)] : warmupSent)
-                        .incrementAndGet(measured ? (int) ((intended - warmupEnd) / roundNanos) : 0);
+                        .incrementAndGet(measured ? (int) ((intended - times[1]) / roundNanos) : 0);
                 Session sender = senders.get(pair);
                 String payload = "{\"t\":" + intended + "}";
                 Session receiver = receivers.get(pair);
                 sender.send(topic ? client.dialect().publish(pairTopic(receiver), payload)
                         : client.dialect().send(receiver.user(), payload, k));
             }
-            if (now >= end && !done.isDone()) {
+            if (now >= times[2] && !done.isDone()) {
                 done.complete(null);
             }
-        }, TimeUnit.MICROSECONDS.toNanos(200));
+        }, TimeUnit.MILLISECONDS.toNanos(20), ticks.tickNanos());
+        long warmupEnd = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds);
+        long end = warmupEnd + rounds * roundNanos;
+        measuringFrom.set(warmupEnd);
+        schedule.set(new long[] {start, warmupEnd, end});
         done.get((long) options.seconds * rounds + options.warmupSeconds + 60L, TimeUnit.SECONDS);
         // Let stragglers arrive (bounded), then read the histograms.
         long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

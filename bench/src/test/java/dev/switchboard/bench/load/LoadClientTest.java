@@ -78,6 +78,21 @@ class LoadClientTest {
     }
 
     @Test
+    void aFixedRateTask_neverRunsBeforeTheDueTimeItWasGiven_plusWholePeriods() throws Exception {
+        long periodNanos = TimeUnit.MICROSECONDS.toNanos(200);
+        List<Long> runTimes = new CopyOnWriteArrayList<>();
+        try (LoadClient client = new LoadClient("127.0.0.1", new SwitchboardDialect(), new String[] {"127.0.0.1"}, 1)) {
+            long firstDue = client.scheduleAtFixedRate(() -> runTimes.add(System.nanoTime()),
+                    TimeUnit.MILLISECONDS.toNanos(5), periodNanos);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> runTimes.size() >= 50);
+            for (int run = 0; run < 50; run++) {
+                assertThat(runTimes.get(run)).as("run %d", run).isGreaterThanOrEqualTo(firstDue + run * periodNanos);
+            }
+        }
+    }
+
+    @Test
     void anOrdinaryCloseSendsACloseFrameFirst() throws Exception {
         try (LoadClient client = new LoadClient("127.0.0.1", new SwitchboardDialect(), new String[] {"127.0.0.1"}, 1)) {
             Session session = client.open(port, "u1", false, false).get(10, TimeUnit.SECONDS);
