@@ -326,7 +326,7 @@ final class Report {
                 (`bench/peers`, see its README): Node `ws`, Bun's built-in server, Socket.IO (websocket transport),
                 all in memory, no auth, no durability, no compression. Load generator: Java/Netty, epoll, 2 event
                 loops per process, every branch compiled (`-XX:PerMethodTrapLimit=0`), connections spread over source addresses 127.0.0.2 …, at most 16,000 sockets per
-                process. Latency is receive time minus the *intended* send time of a fixed schedule (HdrHistogram;
+                process. Latency is receive time minus the *intended* send time of a fixed schedule laid on the sender's 200 µs tick (HdrHistogram;
                 coordinated omission corrected), in %s consecutive windows of %s s; the window with the median p99 is
                 reported, with every window's p99 beside it.%s Client and servers share the machine's 2 cores, so every figure
                 includes the load generator's own CPU use. Every run is preceded by %s s of unmeasured warm-up%s, for
