@@ -258,7 +258,8 @@ public final class LoadWorker {
         long start = client.scheduleAtFixedRate(() -> {
             long[] times = schedule.get();
             if (times == null) {
-                return; // not reached: the first tick is 20 ms away when the schedule is set
+                // Set 20 ms before the first tick is due; were it later, the first tick to find it sends what is due.
+                return;
             }
             long now = System.nanoTime();
             while (true) {
