@@ -21,8 +21,8 @@ record SendTicks(long tickNanos, long intervalNanos) {
 
     /**
      * The ticks for {@code messagesPerSecond}: the longest tick of at most {@link #MAX_TICK_NANOS}
-     * that divides the interval, which is rounded down to whole nanoseconds per tick (a rate off by
-     * less than a millionth).
+     * that divides the interval, which is rounded down to whole nanoseconds per tick (the interval
+     * then short by less than a nanosecond per tick: at most 1 part in 100,000 of it).
      */
     static SendTicks forRate(int messagesPerSecond) {
         if (messagesPerSecond <= 0) {
