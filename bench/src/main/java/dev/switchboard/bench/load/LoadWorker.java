@@ -252,11 +252,11 @@ public final class LoadWorker {
         awaitCommand();
         SendTicks ticks = SendTicks.forRate(options.rate); // intended send times fall on the sender's ticks
         long interval = ticks.intervalNanos();
-        AtomicReference<long[]> schedule = new AtomicReference<>(); // {start, warm-up end, end}, set once known
+        AtomicReference<SendWindow> schedule = new AtomicReference<>(); // set once the first tick's time is known
         AtomicLong sent = new AtomicLong();
         CompletableFuture<Void> done = new CompletableFuture<>();
         long start = client.scheduleAtFixedRate(() -> {
-            long[] times = schedule.get();
+            SendWindow times = schedule.get();
             if (times == null) {
                 // Set 20 ms before the first tick is due; were it later, the first tick to find it sends what is due.
                 return;
@@ -264,29 +264,29 @@ public final class LoadWorker {
             long now = System.nanoTime();
             while (true) {
                 long k = sent.get();
-                long intended = times[0] + k * interval;
-                if (intended > now || intended >= times[2]) {
+                long intended = times.start() + k * interval;
+                if (intended > now || intended >= times.end()) {
                     break;
                 }
                 sent.incrementAndGet();
                 int pair = (int) (k % senders.size());
-                boolean measured = intended >= times[1]; // the warm-up makes the same calls (see the listener)
+                boolean measured = intended >= times.warmupEnd(); // the warm-up makes the same calls (see the listener)
                 (measured ? sentPerRound[pathOfPair.get(pair)] : warmupSent)
-                        .incrementAndGet(measured ? (int) ((intended - times[1]) / roundNanos) : 0);
+                        .incrementAndGet(measured ? (int) ((intended - times.warmupEnd()) / roundNanos) : 0);
                 Session sender = senders.get(pair);
                 String payload = "{\"t\":" + intended + "}";
                 Session receiver = receivers.get(pair);
                 sender.send(topic ? client.dialect().publish(pairTopic(receiver), payload)
                         : client.dialect().send(receiver.user(), payload, k));
             }
-            if (now >= times[2] && !done.isDone()) {
+            if (now >= times.end() && !done.isDone()) {
                 done.complete(null);
             }
         }, TimeUnit.MILLISECONDS.toNanos(20), ticks.tickNanos());
         long warmupEnd = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds);
         long end = warmupEnd + rounds * roundNanos;
         measuringFrom.set(warmupEnd);
-        schedule.set(new long[] {start, warmupEnd, end});
+        schedule.set(new SendWindow(start, warmupEnd, end));
         done.get((long) options.seconds * rounds + options.warmupSeconds + 60L, TimeUnit.SECONDS);
         // Let stragglers arrive (bounded), then read the histograms.
         long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -300,6 +300,10 @@ public final class LoadWorker {
                     (double) options.rate * pairsOnPath / Math.max(1, senders.size())));
         }
         return paths == 1 ? byPath.get(0) : pairedPaths(byPath.get(0), byPath.get(1));
+    }
+
+    /** The latency sender's times ({@link System#nanoTime()}): first send, end of the warm-up, end of sending. */
+    private record SendWindow(long start, long warmupEnd, long end) {
     }
 
     /** Each pair's own topic, named after its receiver (unique within a run). */
