@@ -4,6 +4,7 @@ import dev.switchboard.bench.harness.HarnessOptions;
 import dev.switchboard.bench.harness.Harness;
 import dev.switchboard.bench.load.LoadWorker;
 import dev.switchboard.bench.load.WorkerOptions;
+import dev.switchboard.bench.peer.NettyPeerServer;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,10 +12,12 @@ import picocli.CommandLine.Mixin;
 
 /**
  * The benchmark tool: {@code run} measures Switchboard and its peers side by side and writes the
- * report; {@code load} is one load-generator process, started by {@code run}.
+ * report; {@code load} is one load-generator process, started by {@code run}; {@code peer} is the
+ * bare Netty peer server, the JVM's floor, also started by {@code run}.
  */
 @Command(name = "switchboard-bench", mixinStandardHelpOptions = true,
-        subcommands = {BenchMain.Run.class, BenchMain.Render.class, BenchMain.Load.class},
+        subcommands = {BenchMain.Run.class, BenchMain.Render.class, BenchMain.Load.class,
+                BenchMain.Peer.class},
         description = "Benchmarks Switchboard against Node ws, Bun and Socket.IO (docs/BENCHMARKS.md).")
 public final class BenchMain {
 
@@ -56,6 +59,30 @@ public final class BenchMain {
         @Override
         public Integer call() throws Exception {
             new LoadWorker(options).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "peer", mixinStandardHelpOptions = true,
+            description = "The bare Netty peer server (the JVM's floor); prints LISTENING <port>, stops on SIGTERM.")
+    static final class Peer implements Callable<Integer> {
+        @CommandLine.Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default ${DEFAULT-VALUE})")
+        String host;
+
+        @CommandLine.Option(names = "--port", defaultValue = "0", description = "port, 0 for any free one (default ${DEFAULT-VALUE})")
+        int port;
+
+        @CommandLine.Option(names = "--io-threads", defaultValue = "1",
+                description = "event loops for the connections, like Switchboard's server.ioThreads (default ${DEFAULT-VALUE})")
+        int ioThreads;
+
+        @Override
+        public Integer call() throws Exception {
+            NettyPeerServer server = NettyPeerServer.start(host, port, ioThreads);
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "peer-shutdown"));
+            System.out.println("LISTENING " + server.port());
+            System.out.flush();
+            new java.util.concurrent.CountDownLatch(1).await(); // until SIGTERM runs the hook and exits
             return 0;
         }
     }

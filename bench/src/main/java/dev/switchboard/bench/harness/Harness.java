@@ -119,9 +119,9 @@ public final class Harness {
             }
             return;
         }
-        try (Target target = "switchboard".equals(targetName) ? SwitchboardTarget.single(options,
-                "idle".equals(scenario) ? options.memoryJvmOptions : options.serverJvmOptions, work)
-                : PeerTarget.start(targetName, options.peersDirectory.toAbsolutePath(), work)) {
+        String jvmOptions = "idle".equals(scenario) ? options.memoryJvmOptions : options.serverJvmOptions;
+        try (Target target = "switchboard".equals(targetName) ? SwitchboardTarget.single(options, jvmOptions, work)
+                : PeerTarget.start(targetName, options.peersDirectory.toAbsolutePath(), work, jvmOptions, options.serverIoThreads)) {
             switch (scenario) {
                 case "idle" -> record(scenario, targetName, "", () -> scenarios.idle(target));
                 case "handshake" -> record(scenario, targetName, target instanceof SwitchboardTarget ? "JWT HS256" : "no auth",
@@ -215,7 +215,7 @@ public final class Harness {
     }
 
     static List<String> targetOrder() {
-        return List.of("switchboard", "bun", "ws", "socketio");
+        return List.of("switchboard", "bun", "ws", "socketio", "netty");
     }
 
     private static void deleteRecursively(Path directory) throws IOException {

@@ -9,8 +9,9 @@ public final class HarnessOptions {
             split = ",", description = "disk, idle, handshake, latency, fanout, group, throughput, cluster, scale (default: all but scale)")
     public java.util.List<String> scenarios;
 
-    @Option(names = "--targets", defaultValue = "switchboard,bun,ws,socketio", split = ",",
-            description = "switchboard, bun, ws, socketio (peers need `npm ci` in bench/peers)")
+    @Option(names = "--targets", defaultValue = "switchboard,bun,ws,socketio,netty", split = ",",
+            description = "switchboard, bun, ws, socketio, netty (bun, ws and socketio need `npm ci` in bench/peers;"
+                    + " netty is this module's bare Netty server)")
     public java.util.List<String> targets;
 
     @Option(names = "--smoke", description = "tiny sizes, a few seconds per scenario: checks that everything runs (CI)")
@@ -36,7 +37,7 @@ public final class HarnessOptions {
      * by about 15% and the topic path's p99 by about 40% (bench/analysis.md).
      */
     @Option(names = "--server-jvm-options", defaultValue = "-Xmx2g -XX:+UseTransparentHugePages",
-            description = "JVM options of the Switchboard nodes under load (every scenario but idle and scale)")
+            description = "JVM options of the Switchboard nodes (and of the bare Netty peer) under load (every scenario but idle and scale)")
     public String serverJvmOptions;
 
     @Option(names = "--server-io-threads", defaultValue = "1",
@@ -45,7 +46,7 @@ public final class HarnessOptions {
     public int serverIoThreads;
 
     @Option(names = "--memory-jvm-options", defaultValue = "-Xms32m -Xmx2g -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10",
-            description = "JVM options of the Switchboard nodes whose memory is measured (idle, scale): the heap"
+            description = "JVM options of the Switchboard nodes (and of the bare Netty peer) whose memory is measured (idle, scale): the heap"
                     + " gives freed memory back at once, so the RSS follows the connections")
     public String memoryJvmOptions;
 

@@ -323,7 +323,7 @@ final class Report {
                 event loop, and the load generator needs the other core), embedded SQLite store (`synchronous=FULL`), JVM `%s`
                 (`%s` where memory is measured: idle and scale, so the heap hands freed memory back), rate
                 limits raised for the load; durable chat means stored and acknowledged before delivery. Peers
-                (`bench/peers`, see its README): Node `ws`, Bun's built-in server, Socket.IO (websocket transport),
+                (`bench/peers`, see its README): Node `ws`, Bun's built-in server, Socket.IO (websocket transport)%s,
                 all in memory, no auth, no durability, no compression. Load generator: Java/Netty, epoll, 2 event
                 loops per process, every branch compiled (`-XX:PerMethodTrapLimit=0`), connections spread over source addresses 127.0.0.2 …, at most 16,000 sockets per
                 process. Latency is receive time minus the *intended* send time of a fixed schedule laid on the sender's 200 µs tick (HdrHistogram;
@@ -343,7 +343,7 @@ final class Report {
                 %s%s""".formatted(runOrder(), machine.get("cpu").asText(), machine.get("cores").asText(), machine.get("memory").asText(),
                 machine.get("kernel").asText(), machine.get("java").asText(), machine.get("node").asText(),
                 document.get("finishedAt").asText(), document.get("smoke").asBoolean() ? " (smoke run: tiny sizes, not figures)" : "",
-                settings.serverIoThreads(), settings.serverJvmOptions(), settings.memoryJvmOptions(), settings.latencyRounds(),
+                settings.serverIoThreads(), settings.serverJvmOptions(), settings.memoryJvmOptions(), nettyNote(), settings.latencyRounds(),
                 settings.seconds(), stealNote(), settings.warmupSeconds(), latencyWarmupNote(), settings.idleRounds(), markdown("benchmarks/"), analysis());
     }
 
@@ -366,6 +366,17 @@ final class Report {
                 have wanted, which shows in the latency tails (bench/analysis.md says what they did in the
                 published run).""";
         return (steal + reclaim).replace('\n', ' ').replaceAll(" +", " ");
+    }
+
+    /** The bare Netty peer, where the run measured it (older results.json files have none). */
+    private String nettyNote() {
+        for (JsonNode row : document.get("results")) {
+            if ("netty".equals(row.path("target").asText())) {
+                return ", and `netty`: a bare Netty server from this module (`switchboard-bench peer`, bench/README.md)"
+                        + " on Switchboard's JVM options and event-loop count, the same stack without Switchboard's work";
+            }
+        }
+        return "";
     }
 
     private boolean anyRowHas(String field) {

@@ -121,32 +121,22 @@ final class SwitchboardTarget implements Target {
     @Override
     public void collectGarbage() throws IOException, InterruptedException {
         for (Proc node : nodes) {
-            jcmd(node, "GC.run");
+            Jcmd.collectGarbage(node.pid());
         }
     }
 
-    /** {@code jcmd <pid> GC.class_histogram} on every node (a full collection first), summing its total line. */
+    /** The live heap of every node after a full collection, summed; -1 if any could not be read. */
     @Override
     public long liveHeapBytes() throws IOException, InterruptedException {
         long total = 0;
         for (Proc node : nodes) {
-            String[] lines = jcmd(node, "GC.class_histogram").strip().split("\n");
-            if (!lines[lines.length - 1].strip().startsWith("Total")) {
-                return -1; // jcmd failed (its output is then empty) or printed something else
+            long live = Jcmd.liveHeapBytes(node.pid());
+            if (live < 0) {
+                return -1;
             }
-            String[] fields = lines[lines.length - 1].strip().split("\\s+"); // "Total <instances> <bytes>"
-            total += Long.parseLong(fields[2]);
+            total += live;
         }
         return total;
-    }
-
-    /** Runs {@code jcmd <node pid> <command>} with this JVM's jcmd; returns its output, or "" if it failed. */
-    private static String jcmd(Proc node, String command) throws IOException, InterruptedException {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process process = new ProcessBuilder(jcmd.toString(), Long.toString(node.pid()), command)
-                .redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        return process.waitFor() == 0 ? output : "";
     }
 
     List<Integer> apiPorts() {

@@ -6,7 +6,7 @@ import java.util.List;
 /** A server under test: one or more processes listening on 127.0.0.1. */
 interface Target extends AutoCloseable {
 
-    /** "switchboard", "bun", "ws", "socketio". */
+    /** "switchboard", "bun", "ws", "socketio", "netty". */
     String name();
 
     /** The load generator's dialect for it. */
