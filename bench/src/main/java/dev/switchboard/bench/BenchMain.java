@@ -6,6 +6,7 @@ import dev.switchboard.bench.load.LoadWorker;
 import dev.switchboard.bench.load.WorkerOptions;
 import dev.switchboard.bench.peer.NettyPeerServer;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,12 +14,12 @@ import picocli.CommandLine.Mixin;
 /**
  * The benchmark tool: {@code run} measures Switchboard and its peers side by side and writes the
  * report; {@code load} is one load-generator process, started by {@code run}; {@code peer} is the
- * bare Netty peer server, the JVM's floor, also started by {@code run}.
+ * plain Netty peer server, a baseline of the same platform, also started by {@code run}.
  */
 @Command(name = "switchboard-bench", mixinStandardHelpOptions = true,
         subcommands = {BenchMain.Run.class, BenchMain.Render.class, BenchMain.Load.class,
                 BenchMain.Peer.class},
-        description = "Benchmarks Switchboard against Node ws, Bun and Socket.IO (docs/BENCHMARKS.md).")
+        description = "Benchmarks Switchboard against Node ws, Bun, Socket.IO and a plain Netty server (docs/BENCHMARKS.md).")
 public final class BenchMain {
 
     public static void main(String[] args) {
@@ -64,7 +65,7 @@ public final class BenchMain {
     }
 
     @Command(name = "peer", mixinStandardHelpOptions = true,
-            description = "The bare Netty peer server (the JVM's floor); prints LISTENING <port>, stops on SIGTERM.")
+            description = "The plain Netty peer server (target netty); prints LISTENING <port>, exits with status 0 on SIGTERM.")
     static final class Peer implements Callable<Integer> {
         @CommandLine.Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default ${DEFAULT-VALUE})")
         String host;
@@ -79,10 +80,13 @@ public final class BenchMain {
         @Override
         public Integer call() throws Exception {
             NettyPeerServer server = NettyPeerServer.start(host, port, ioThreads);
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "peer-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                Runtime.getRuntime().halt(0); // SIGTERM is how the harness stops a peer, not a failure
+            }, "peer-shutdown"));
             System.out.println("LISTENING " + server.port());
             System.out.flush();
-            new java.util.concurrent.CountDownLatch(1).await(); // until SIGTERM runs the hook and exits
+            new CountDownLatch(1).await(); // until SIGTERM runs the hook and exits
             return 0;
         }
     }

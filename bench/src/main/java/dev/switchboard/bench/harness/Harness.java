@@ -79,7 +79,7 @@ public final class Harness {
     /** The disk row that bounds the durable latency target from below (see {@link DiskProbe#groupCommit}). */
     static final String GROUP_COMMIT_FLOOR = "group commit of arrivals at %d/s: arrival to durable";
     static final String GROUP_COMMIT_BEFORE_DURABLE_LATENCY = ", right before the durable latency row";
-    static final String GROUP_COMMIT_AFTER_DURABLE_LATENCY = ", right after it";
+    static final String GROUP_COMMIT_AFTER_DURABLE_LATENCY = ", right after the durable latency row";
     static final String CLUSTER_THROUGHPUT = "durable 1:1, 2 nodes (MariaDB + Redis), cross node";
 
     /** Durable chat, groups and the cluster exist only in Switchboard; the peers' equivalents are in-memory. */

@@ -37,8 +37,8 @@ public final class HarnessOptions {
      * by about 15% and the topic path's p99 by about 40% (bench/analysis.md).
      * Netty's sampled leak detection off, as docs/OPERATIONS.md also advises: at its default level it
      * records a stack trace for one buffer in 128, and in six alternating pairs of topic latency runs
-     * the p99 was lower without it in all six (0.35-0.44 ms against 0.37-0.74 ms). The tests run
-     * Netty's paranoid level, which tracks every buffer.
+     * the p99 was lower without it in all six (0.35-0.44 ms against 0.37-0.74 ms). The unit tests
+     * run Netty's paranoid level, which tracks every buffer.
      */
     @Option(names = "--server-jvm-options", defaultValue = "-Xmx2g -XX:+UseTransparentHugePages -Dio.netty.leakDetection.level=disabled",
             description = "JVM options of the Switchboard nodes (and of the bare Netty peer) under load (every scenario but idle and scale)")

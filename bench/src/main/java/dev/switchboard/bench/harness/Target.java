@@ -21,15 +21,15 @@ interface Target extends AutoCloseable {
     /**
      * Called before each memory reading of the idle scenario: a runtime whose collector only runs
      * under allocation pressure (the JVM) is asked to collect, so handshake garbage it would reclaim
-     * anyway is not counted as per-connection memory. No-op for the peers (their collectors run on
-     * idle timers).
+     * anyway is not counted as per-connection memory. No-op for the Node and Bun peers (their
+     * collectors run on idle timers).
      */
     default void collectGarbage() throws IOException, InterruptedException {
     }
 
     /**
      * Bytes of live objects in all its processes after a full collection, where the runtime can tell
-     * (the JVM's class histogram); -1 where it cannot (the peers). Steadier than the RSS slope on a
+     * (the JVM's class histogram); -1 where it cannot (the Node and Bun peers). Steadier than the RSS slope on a
      * runtime that commits and returns heap in steps of megabytes.
      */
     default long liveHeapBytes() throws IOException, InterruptedException {

@@ -22,18 +22,18 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A bare Netty WebSocket server speaking the peers' minimal protocol (bench/peers/README.md): the
- * floor a JVM server reaches on this machine. It does what the Bun peer does and nothing more (no
- * authentication, no durability, no limits, no metrics), on the same Netty, JVM and event-loop
- * count as Switchboard, so a figure of Switchboard's that this server also shows belongs to the
+ * A plain Netty WebSocket server speaking the peers' minimal protocol (bench/peers/README.md): a
+ * baseline for what the same platform does without Switchboard's work. It does what the Bun peer
+ * does and nothing more (no authentication, durability, limits or metrics), on the same Netty, JVM
+ * and event-loop count as Switchboard, so a figure it shares with Switchboard belongs to the
  * platform, and a gap between the two is Switchboard's own work.
  *
- * <p>Written the way a Netty user would write it: Netty's own handshake and frame codecs, a
- * {@link io.netty.channel.group.ChannelGroup} per topic for broadcast. Prints {@code LISTENING
- * <port>} once bound, like the other peers.
+ * <p>Written the way a Netty user would write it: Netty's handshake and frame codecs, Jackson's
+ * tree, a {@link io.netty.channel.group.ChannelGroup} per topic and per user for delivery.
  */
 public final class NettyPeerServer implements AutoCloseable {
     private static final int MAX_HANDSHAKE_BYTES = 8192;
+    /** Larger frames close the connection (1009); the peers' benchmark frames are well under 1 kB. */
     private static final int MAX_FRAME_BYTES = 65_536;
 
     private final EventLoopGroup acceptor;
@@ -53,13 +53,13 @@ public final class NettyPeerServer implements AutoCloseable {
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, handler);
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(ioThreads, handler);
-        PeerDirectory directory = new PeerDirectory(io.next());
+        PeerProtocolHandler protocol = new PeerProtocolHandler(new PeerDirectory(io.next()));
         WebSocketServerProtocolConfig webSocket = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/ws")
-                .checkStartsWith(true) // the user id comes in the query string: /ws?user=…
+                .checkStartsWith(true) // the query string (/ws?user=…); UserParameter has checked the path
                 .maxFramePayloadLength(MAX_FRAME_BYTES)
                 .build();
-        Channel listener = new ServerBootstrap()
+        ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptor, io)
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, 4096)
@@ -70,14 +70,19 @@ public final class NettyPeerServer implements AutoCloseable {
                         channel.pipeline().addLast(
                                 new HttpServerCodec(),
                                 new HttpObjectAggregator(MAX_HANDSHAKE_BYTES),
+                                new UserParameter(),
                                 new WebSocketServerProtocolHandler(webSocket),
-                                new PeerProtocolHandler(directory));
+                                protocol);
                     }
-                })
-                .bind(new InetSocketAddress(host, port))
-                .sync()
-                .channel();
-        return new NettyPeerServer(acceptor, io, listener);
+                });
+        try {
+            Channel listener = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
+            return new NettyPeerServer(acceptor, io, listener);
+        } catch (RuntimeException | InterruptedException e) {
+            acceptor.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+            io.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+            throw e;
+        }
     }
 
     public int port() {
@@ -87,8 +92,9 @@ public final class NettyPeerServer implements AutoCloseable {
     @Override
     public void close() {
         listener.close().syncUninterruptibly();
-        // No quiet period: the connections are gone with the listener's owner, nothing more will be queued.
-        acceptor.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+        // No quiet period: this is the end of a benchmark or a test, and shutting the I/O loops down
+        // closes the connections still open.
+        acceptor.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         io.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
