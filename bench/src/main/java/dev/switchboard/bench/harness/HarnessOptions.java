@@ -45,8 +45,8 @@ public final class HarnessOptions {
     public String serverJvmOptions;
 
     @Option(names = "--server-io-threads", defaultValue = "1",
-            description = "Switchboard's event-loop threads (server.ioThreads): one, like each peer's single event loop, "
-                    + "so the load generator keeps the other core")
+            description = "Switchboard's event-loop threads (server.ioThreads), and the Netty peer's: one, like each"
+                    + " other peer's single event loop, so the load generator keeps the other core")
     public int serverIoThreads;
 
     @Option(names = "--memory-jvm-options", defaultValue = "-Xms32m -Xmx2g -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10",

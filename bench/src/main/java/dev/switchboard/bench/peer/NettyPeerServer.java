@@ -78,7 +78,7 @@ public final class NettyPeerServer implements AutoCloseable {
         try {
             Channel listener = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
             return new NettyPeerServer(acceptor, io, listener);
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Throwable e) { // also what sync() rethrows unchecked, a BindException among them
             acceptor.shutdownGracefully(0, 5, TimeUnit.SECONDS);
             io.shutdownGracefully(0, 5, TimeUnit.SECONDS);
             throw e;
