@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * The CPU time (user + system) of some processes, or of their threads of one name, over a window, from
  * {@code /proc} (Linux), in cores: 1.0 is one core busy for the whole window. Used to show which side of
- * a benchmark (server or load generator), and which thread of the server, spends the machine's cores.
+ * a benchmark (server or load generator), and which thread of the server, spends the machine's cores,
+ * and how much of it the kernel spent in their system calls.
  */
 final class CpuTime {
     /** Clock ticks per second of {@code /proc/<pid>/stat}: USER_HZ, 100 on Linux. */
@@ -22,7 +23,7 @@ final class CpuTime {
     /** Null for whole processes; else only the threads whose name ({@code comm}) is this. */
     private final String threadName;
     /** Ticks per thread (or per process) at {@link #start}; null before it or when nothing could be read. */
-    private Map<String, Long> startTicks;
+    private Map<String, Ticks> startTicks;
     private long startNanos;
 
     /** @param pids comma-separated process ids; empty for none (then nothing is measured) */
@@ -53,24 +54,50 @@ final class CpuTime {
      * counts from zero; one that ended within it is left out.
      */
     double coresSinceStart() {
-        Map<String, Long> ticks = ticks();
+        Usage usage = usageSinceStart();
+        return usage == null ? -1 : usage.cores();
+    }
+
+    /**
+     * Cores used since {@link #start}, and the part of them spent in the kernel, read together; null when
+     * {@link #coresSinceStart} would be -1.
+     */
+    Usage usageSinceStart() {
+        Map<String, Ticks> ticks = ticks();
         if (startTicks == null || ticks == null || (threadName != null && ticks.isEmpty())) {
-            return -1;
+            return null;
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        long used = 0;
-        for (Map.Entry<String, Long> entry : ticks.entrySet()) {
-            used += entry.getValue() - startTicks.getOrDefault(entry.getKey(), 0L);
+        long user = 0;
+        long system = 0;
+        for (Map.Entry<String, Ticks> entry : ticks.entrySet()) {
+            Ticks before = startTicks.getOrDefault(entry.getKey(), Ticks.NONE);
+            user += entry.getValue().user() - before.user();
+            system += entry.getValue().system() - before.system();
         }
-        return used / TICKS_PER_SECOND / seconds;
+        return new Usage((user + system) / TICKS_PER_SECOND / seconds, system / TICKS_PER_SECOND / seconds);
+    }
+
+    /**
+     * CPU used over a window, in cores.
+     *
+     * @param kernelCores the part spent in the kernel: the processes' system calls, and on loopback the
+     *     receiving side's TCP processing, which runs in the sender's call
+     */
+    record Usage(double cores, double kernelCores) {
+    }
+
+    /** Clock ticks in user mode and in the kernel (fields 14 and 15 of {@code stat}). */
+    private record Ticks(long user, long system) {
+        static final Ticks NONE = new Ticks(0, 0);
     }
 
     /** Ticks by process id, or by process and thread id when a thread name is set; null if a process could not be read. */
-    private Map<String, Long> ticks() {
+    private Map<String, Ticks> ticks() {
         if (pids.length == 0) {
             return null;
         }
-        Map<String, Long> ticks = new HashMap<>();
+        Map<String, Ticks> ticks = new HashMap<>();
         for (long pid : pids) {
             try {
                 if (threadName == null) {
@@ -97,10 +124,10 @@ final class CpuTime {
         return ticks;
     }
 
-    /** utime + stime (fields 14 and 15) of a {@code stat} line. */
-    private static long statTicks(String stat) {
+    /** utime and stime (fields 14 and 15) of a {@code stat} line. */
+    private static Ticks statTicks(String stat) {
         // Fields after the command name, which is in parentheses and may contain spaces.
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return new Ticks(Long.parseLong(fields[11]), Long.parseLong(fields[12]));
     }
 }

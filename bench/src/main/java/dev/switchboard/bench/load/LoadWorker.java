@@ -133,20 +133,20 @@ public final class LoadWorker {
         long start = System.nanoTime();
         runHandshakes(inFlight, start + TimeUnit.SECONDS.toNanos(options.seconds), completed, failed, userNumber);
         double seconds = (System.nanoTime() - start) / 1e9;
-        double serverCores = serverCpu.coresSinceStart();
-        double generatorCores = generatorCpu.coresSinceStart();
+        CpuTime.Usage server = serverCpu.usageSinceStart();
+        CpuTime.Usage generator = generatorCpu.usageSinceStart();
         inFlight.acquire(options.concurrency);
         ObjectNode result = JSON.createObjectNode();
         result.put("handshakes", completed.sum());
         result.put("failed", failed.sum());
         result.put("seconds", seconds);
         result.put("perSecond", completed.sum() / seconds);
-        if (serverCores >= 0 && completed.sum() > 0) {
+        if (server != null && completed.sum() > 0) {
             // Both share the machine's cores: the server's CPU per handshake is its own cost, whatever
             // the generator leaves it. Includes each connection's teardown and the kernel's work in
             // the process's system calls (on loopback, the peer's side of each packet too).
-            putCpu(result, "server", serverCores, completed.sum() / seconds, "Handshake");
-            putCpu(result, "generator", generatorCores, completed.sum() / seconds, "Handshake");
+            putCpu(result, "server", server, completed.sum() / seconds, "Handshake");
+            putCpu(result, "generator", generator, completed.sum() / seconds, "Handshake");
         }
         return result;
     }
@@ -452,8 +452,8 @@ public final class LoadWorker {
             Thread.sleep(TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()));
         }
         counting.set(false);
-        double serverCores = serverCpu.coresSinceStart();
-        double generatorCores = generatorCpu.coresSinceStart();
+        CpuTime.Usage server = serverCpu.usageSinceStart();
+        CpuTime.Usage generator = generatorCpu.usageSinceStart();
         published -= publishedBeforeCounting;
         double seconds = (System.nanoTime() - start) / 1e9;
         ObjectNode result = histogramJson(recorder.getIntervalHistogram());
@@ -462,11 +462,13 @@ public final class LoadWorker {
         result.put("published", published);
         result.put("seconds", seconds);
         result.put("deliveredPerSecond", received.sum() / seconds);
-        if (serverCores >= 0 && received.sum() > 0) {
-            // Who spends the 2 cores: the server's and this generator's CPU per delivered message.
+        if (server != null && received.sum() > 0) {
+            // Who spends the 2 cores: the server's and this generator's CPU per delivered message, and the
+            // kernel's part of each. Every server makes the same system calls for a delivery; the kernel's
+            // part shows how much of a server's cost is left for its own code to save.
             double delivered = received.sum() / seconds;
-            putCpu(result, "server", serverCores, delivered, "Delivery");
-            putCpu(result, "generator", generatorCores, delivered, "Delivery");
+            putCpu(result, "server", server, delivered, "Delivery");
+            putCpu(result, "generator", generator, delivered, "Delivery");
         }
         return result;
     }
@@ -556,6 +558,15 @@ public final class LoadWorker {
     private static void putCpu(ObjectNode result, String side, double cores, double unitsPerSecond, String unit) {
         result.put(side + "Cores", cores);
         result.put(side + "MicrosPer" + unit, cores / unitsPerSecond * 1e6);
+    }
+
+    /** As the other, plus the kernel's part ({@code <side>KernelMicrosPer<unit>}); nothing when {@code usage} is unknown. */
+    private static void putCpu(ObjectNode result, String side, CpuTime.Usage usage, double unitsPerSecond, String unit) {
+        if (usage == null) {
+            return;
+        }
+        putCpu(result, side, usage.cores(), unitsPerSecond, unit);
+        result.put(side + "KernelMicrosPer" + unit, usage.kernelCores() / unitsPerSecond * 1e6);
     }
 
     /** The percentiles every latency figure reports, in microseconds (also used by the harness's disk probe). */

@@ -40,6 +40,36 @@ class CpuTimeTest {
     }
 
     @Test
+    void separatesTheKernelsPart_ofAThreadInSystemCalls() throws Exception {
+        AtomicBoolean calling = new AtomicBoolean(true);
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("cpu-time", ".bin");
+        Thread busy = new Thread(() -> {
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocateDirect(1);
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                while (calling.get()) {
+                    channel.write(bytes.clear(), 0); // a system call after another: time in the kernel
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "cpu-time-kernel");
+        CpuTime calls = new CpuTime(OWN_PID, "cpu-time-kernel");
+        calls.start();
+        busy.start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> calls.usageSinceStart().kernelCores() > 0);
+            CpuTime.Usage usage = calls.usageSinceStart();
+            assertThat(usage.kernelCores()).isPositive().isLessThanOrEqualTo(usage.cores());
+            assertThat(calls.coresSinceStart()).isPositive();
+        } finally {
+            calling.set(false);
+            busy.join();
+            java.nio.file.Files.delete(file);
+        }
+    }
+
+    @Test
     void unknownWithoutProcessesOrWhenAProcessCannotBeRead() {
         CpuTime none = new CpuTime("");
         CpuTime gone = new CpuTime(Long.toString(Long.MAX_VALUE), "store-writer");
@@ -48,6 +78,8 @@ class CpuTimeTest {
 
         assertThat(none.coresSinceStart()).isEqualTo(-1);
         assertThat(gone.coresSinceStart()).isEqualTo(-1);
+        assertThat(none.usageSinceStart()).isNull();
+        assertThat(gone.usageSinceStart()).isNull();
     }
 
     @Test
