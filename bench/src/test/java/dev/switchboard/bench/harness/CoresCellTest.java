@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class CoresCellTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -23,5 +24,24 @@ class CoresCellTest {
 
         assertThat(Report.cores(figures, "server", "Delivery")).isEqualTo("0.87 (1.41)");
         assertThat(Report.cores(figures, "generator", "Delivery")).isEqualTo("–");
+    }
+
+    @Test
+    void namesTheKernelsPartInTheHeader_onlyWhenARowHasIt() {
+        ObjectNode before = JSON.createObjectNode().put("deliveredPerSecond", 1_000_000).put("subscribers", 1000)
+                .put("p50Micros", 100).put("p99Micros", 200).put("serverCores", 0.87).put("serverMicrosPerDelivery", 1.41);
+        ObjectNode after = before.deepCopy().put("serverKernelMicrosPerDelivery", 1.02);
+
+        assertThat(fanoutTable(before)).contains("| server cores (µs per delivery) |").doesNotContain("kernel");
+        assertThat(fanoutTable(after)).contains("| server cores (µs per delivery, kernel µs) |")
+                .contains("| 0.87 (1.41, kernel 1.02) |");
+    }
+
+    private static String fanoutTable(ObjectNode figures) {
+        ObjectNode document = JSON.createObjectNode();
+        ObjectNode row = document.putArray("results").addObject();
+        row.put("scenario", "fanout").put("target", "switchboard").put("variant", "topic");
+        row.set("figures", figures);
+        return new Report(document, CommandLine.populateCommand(new HarnessOptions())).markdown("charts/");
     }
 }
