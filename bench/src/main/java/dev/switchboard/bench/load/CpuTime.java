@@ -81,8 +81,9 @@ final class CpuTime {
     /**
      * CPU used over a window, in cores.
      *
-     * @param kernelCores the part spent in the kernel: the processes' system calls, and on loopback the
-     *     receiving side's TCP processing, which runs in the sender's call
+     * @param kernelCores the part spent in the kernel ({@code stime}): the processes' system calls and
+     *     page faults, and on loopback usually the receiving side's TCP processing too, which runs in the
+     *     sender's call unless the kernel defers it to {@code ksoftirqd} (or accounts interrupt time apart)
      */
     record Usage(double cores, double kernelCores) {
     }

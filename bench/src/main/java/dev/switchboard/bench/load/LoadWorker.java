@@ -464,8 +464,8 @@ public final class LoadWorker {
         result.put("deliveredPerSecond", received.sum() / seconds);
         if (server != null && received.sum() > 0) {
             // Who spends the 2 cores: the server's and this generator's CPU per delivered message, and the
-            // kernel's part of each. Every server makes the same system calls for a delivery; the kernel's
-            // part shows how much of a server's cost is left for its own code to save.
+            // kernel's part of each. A server's sends of a delivery cost the kernel about the same whoever
+            // wrote the server, so the rest is roughly what the server's own code could still save.
             double delivered = received.sum() / seconds;
             putCpu(result, "server", server, delivered, "Delivery");
             putCpu(result, "generator", generator, delivered, "Delivery");

@@ -40,33 +40,53 @@ class CpuTimeTest {
     }
 
     @Test
-    void separatesTheKernelsPart_ofAThreadInSystemCalls() throws Exception {
-        AtomicBoolean calling = new AtomicBoolean(true);
+    void separatesTheKernelsPart_mostOfAThreadInSystemCallsAndLittleOfOneSpinning() throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
         java.nio.file.Path file = java.nio.file.Files.createTempFile("cpu-time", ".bin");
-        Thread busy = new Thread(() -> {
-            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocateDirect(1);
+        Thread calling = new Thread(() -> {
+            // 64 KiB into the page cache per call: the kernel's copy outweighs the call's Java side by far.
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocateDirect(64 * 1024);
             try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
                     java.nio.file.StandardOpenOption.WRITE)) {
-                while (calling.get()) {
-                    channel.write(bytes.clear(), 0); // a system call after another: time in the kernel
+                while (running.get()) {
+                    channel.write(bytes.clear(), 0);
                 }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         }, "cpu-time-kernel");
+        Thread spinning = new Thread(() -> {
+            while (running.get()) {
+                spun++;
+            }
+        }, "cpu-time-user");
         CpuTime calls = new CpuTime(OWN_PID, "cpu-time-kernel");
+        CpuTime spins = new CpuTime(OWN_PID, "cpu-time-user");
         calls.start();
-        busy.start();
+        spins.start();
+        long start = System.nanoTime();
+        calling.start();
+        spinning.start();
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> calls.usageSinceStart().kernelCores() > 0);
-            CpuTime.Usage usage = calls.usageSinceStart();
-            assertThat(usage.kernelCores()).isPositive().isLessThanOrEqualTo(usage.cores());
+            // At least 30 clock ticks (0.3 s of CPU) each, so one tick more or less cannot decide.
+            await().atMost(Duration.ofSeconds(60)).until(() -> ticksAtLeast(calls, start, 30) && ticksAtLeast(spins, start, 30));
+            CpuTime.Usage inCalls = calls.usageSinceStart();
+            CpuTime.Usage inSpin = spins.usageSinceStart();
+            assertThat(inCalls.kernelCores()).isGreaterThan(inCalls.cores() / 2).isLessThanOrEqualTo(inCalls.cores());
+            assertThat(inSpin.kernelCores()).isLessThan(inSpin.cores() / 2);
             assertThat(calls.coresSinceStart()).isPositive();
         } finally {
-            calling.set(false);
-            busy.join();
+            running.set(false);
+            calling.join();
+            spinning.join();
             java.nio.file.Files.delete(file);
         }
+    }
+
+    /** Whether the threads behind {@code cpu} used at least {@code ticks} clock ticks since {@code startNanos}. */
+    private static boolean ticksAtLeast(CpuTime cpu, long startNanos, int ticks) {
+        CpuTime.Usage usage = cpu.usageSinceStart(); // null until the new thread's name is visible in /proc
+        return usage != null && usage.cores() * (System.nanoTime() - startNanos) / 1e9 * 100 >= ticks;
     }
 
     @Test
