@@ -23,7 +23,10 @@ public final class Session extends SimpleChannelInboundHandler<WebSocketFrame> {
 
     private final String user;
     private final Dialect dialect;
-    private final boolean needTimestamps;
+    /** Read the send time of every this many messages; 0 for none. */
+    private final int timestampEvery;
+    /** Messages until the next whose send time is read. */
+    private int untilTimestamp;
     private final boolean receive;
     private final CompletableFuture<Session> welcomed = new CompletableFuture<>();
     private volatile Listener listener = (session, kind, timestamp) -> { };
@@ -31,10 +34,10 @@ public final class Session extends SimpleChannelInboundHandler<WebSocketFrame> {
     private int closeCode = -1;
     private boolean flushAfterRead;
 
-    Session(String user, Dialect dialect, boolean needTimestamps, boolean receive) {
+    Session(String user, Dialect dialect, int timestampEvery, boolean receive) {
         this.user = user;
         this.dialect = dialect;
-        this.needTimestamps = needTimestamps;
+        this.timestampEvery = timestampEvery;
         this.receive = receive;
     }
 
@@ -132,7 +135,11 @@ public final class Session extends SimpleChannelInboundHandler<WebSocketFrame> {
             welcomed.complete(this);
             return;
         }
-        long timestamp = needTimestamps && (kind == Inbound.MESSAGE || kind == Inbound.PUBLICATION) ? Frames.timestamp(text) : -1;
+        long timestamp = -1;
+        if (timestampEvery > 0 && (kind == Inbound.MESSAGE || kind == Inbound.PUBLICATION) && --untilTimestamp <= 0) {
+            untilTimestamp = timestampEvery; // only the sampled frames are searched: the search is per byte
+            timestamp = Frames.timestamp(text);
+        }
         listener.onFrame(this, kind, timestamp);
     }
 

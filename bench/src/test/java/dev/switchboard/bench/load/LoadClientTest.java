@@ -67,7 +67,7 @@ class LoadClientTest {
     void aResetCloseSendsNoCloseFrameAndResetsTheConnection() throws Exception {
         try (LoadClient client = new LoadClient("127.0.0.1", new SwitchboardDialect(), new String[] {"127.0.0.1"}, 1)) {
             client.resetOnClose();
-            Session session = client.open(port, "u1", false, false).get(10, TimeUnit.SECONDS);
+            Session session = client.open(port, "u1", 0, false).get(10, TimeUnit.SECONDS);
             session.channel().close().sync();
 
             await().atMost(Duration.ofSeconds(10)).untilTrue(serverSideClosed);
@@ -95,7 +95,7 @@ class LoadClientTest {
     @Test
     void anOrdinaryCloseSendsACloseFrameFirst() throws Exception {
         try (LoadClient client = new LoadClient("127.0.0.1", new SwitchboardDialect(), new String[] {"127.0.0.1"}, 1)) {
-            Session session = client.open(port, "u1", false, false).get(10, TimeUnit.SECONDS);
+            Session session = client.open(port, "u1", 0, false).get(10, TimeUnit.SECONDS);
             session.channel().close();
 
             await().atMost(Duration.ofSeconds(10)).until(() -> framesReceived.contains("close"));
