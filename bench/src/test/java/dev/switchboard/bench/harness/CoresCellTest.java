@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class CoresCellTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,10 +37,6 @@ class CoresCellTest {
     }
 
     private static String fanoutTable(ObjectNode figures) {
-        ObjectNode document = JSON.createObjectNode();
-        ObjectNode row = document.putArray("results").addObject();
-        row.put("scenario", "fanout").put("target", "switchboard").put("variant", "topic");
-        row.set("figures", figures);
-        return new Report(document, CommandLine.populateCommand(new HarnessOptions())).markdown("charts/");
+        return OneRowReport.markdown("fanout", "topic", figures);
     }
 }

@@ -5,17 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class ThroughputTableTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static String markdown(ObjectNode figures) {
-        ObjectNode document = JSON.createObjectNode();
-        ObjectNode row = document.putArray("results").addObject();
-        row.put("scenario", "throughput").put("target", "switchboard").put("variant", "durable 1:1, 2 nodes");
-        row.set("figures", figures);
-        return new Report(document, CommandLine.populateCommand(new HarnessOptions())).markdown("charts/");
+        return OneRowReport.markdown("throughput", "durable 1:1, 2 nodes", figures);
     }
 
     private static ObjectNode figures() {
