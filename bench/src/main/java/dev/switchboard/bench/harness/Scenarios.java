@@ -174,7 +174,13 @@ final class Scenarios {
      * {@code --latency-rounds} consecutive windows; the window with the median p99 is reported.
      */
     ObjectNode latency(Target target, String mode) throws Exception {
+        // A durable row also says how the node's own commits went (warm-up included): its tail is theirs or not.
+        StoreHistograms before = "chat".equals(mode) && target instanceof SwitchboardTarget switchboard
+                ? StoreHistograms.read(switchboard.apiPorts().get(0)) : null;
         ObjectNode result = latencyWorker(target, mode, "lat" + mode.charAt(0));
+        if (before != null) {
+            StoreHistograms.read(((SwitchboardTarget) target).apiPorts().get(0)).putSince(before, result);
+        }
         result.put("mode", mode);
         return result;
     }
