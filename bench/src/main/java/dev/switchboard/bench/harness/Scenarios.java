@@ -175,14 +175,25 @@ final class Scenarios {
      */
     ObjectNode latency(Target target, String mode) throws Exception {
         // A durable row also says how the node's own commits went (warm-up included): its tail is theirs or not.
-        StoreHistograms before = "chat".equals(mode) && target instanceof SwitchboardTarget switchboard
-                ? StoreHistograms.read(switchboard.apiPorts().get(0)) : null;
+        boolean durable = "chat".equals(mode) && target instanceof SwitchboardTarget;
+        StoreHistograms before = durable ? storeHistograms((SwitchboardTarget) target) : null;
         ObjectNode result = latencyWorker(target, mode, "lat" + mode.charAt(0));
-        if (before != null) {
-            StoreHistograms.read(((SwitchboardTarget) target).apiPorts().get(0)).putSince(before, result);
+        StoreHistograms after = before != null ? storeHistograms((SwitchboardTarget) target) : null;
+        if (after != null) {
+            after.putSince(before, result);
         }
         result.put("mode", mode);
         return result;
+    }
+
+    /** The node's store histograms, or null (said on stderr) if its {@code /metrics} could not be read: the row stands without them. */
+    private static StoreHistograms storeHistograms(SwitchboardTarget target) throws InterruptedException {
+        try {
+            return StoreHistograms.read(target.apiPorts().get(0));
+        } catch (IOException e) {
+            System.err.println("store histograms not read: " + e);
+            return null;
+        }
     }
 
     /**

@@ -24,7 +24,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -114,8 +113,12 @@ public final class LoadClient implements AutoCloseable {
      * a whole number of periods after it (a fixed rate), however late each run starts
      */
     public long scheduleAtFixedRate(Runnable task, long initialDelayNanos, long periodNanos) {
-        ScheduledFuture<?> future = group.next().scheduleAtFixedRate(task, initialDelayNanos, periodNanos, TimeUnit.NANOSECONDS);
-        return System.nanoTime() + future.getDelay(TimeUnit.NANOSECONDS);
+        // Read before scheduling: the event loop's own first deadline is then at least this late. Asking the
+        // future for its delay afterwards raced with the loop: a caller descheduled between the two calls
+        // got a time later than the real deadline, so runs seemed to come early (seen in CI under load).
+        long firstDue = System.nanoTime() + initialDelayNanos;
+        group.next().scheduleAtFixedRate(task, initialDelayNanos, periodNanos, TimeUnit.NANOSECONDS);
+        return firstDue;
     }
 
     public EventLoopGroup group() {
