@@ -122,11 +122,11 @@ final class Report {
         // Results from before the harness read the cluster's database and Redis have no such column.
         boolean servicesColumn = rows("throughput").stream().anyMatch(row -> row.path("figures").has("servicesCores"));
         List<String> throughputHeader = new ArrayList<>(List.of("target", "kind", "persisted (acknowledged)/s", "delivered/s",
-                "Switchboard nodes' cores (µs per message)", "of which store writers"));
+                "Switchboard nodes' cores (µs per message" + kernelHeader("throughput", "Message") + ")", "of which store writers"));
         if (servicesColumn) {
-            throughputHeader.add("local MariaDB and Redis cores (µs per message)");
+            throughputHeader.add("local MariaDB and Redis cores (µs per message" + kernelHeader("throughput", "Message") + ")");
         }
-        throughputHeader.add("generator cores (µs per message)");
+        throughputHeader.add("generator cores (µs per message" + kernelHeader("throughput", "Message") + ")");
         table(md, "throughput", "Durable chat throughput (" + Scenarios.throughputPairs(document.path("smoke").asBoolean())
                         + " pairs, " + settings.throughputWindow() + " unacknowledged sends each)",
                 throughputHeader.toArray(String[]::new), f -> {
@@ -419,7 +419,10 @@ final class Report {
         }
     }
 
-    /** ", kernel µs" for a CPU column whose rows read the kernel's part (none did before `c16a532`). */
+    /**
+     * ", kernel µs" for a CPU column whose rows read the kernel's part (fan-out and handshakes since
+     * `c16a532`, throughput since it recorded {@code serverKernelMicrosPerMessage}).
+     */
     private String kernelHeader(String scenario, String unit) {
         return rows(scenario).stream().anyMatch(row -> row.path("figures").has("serverKernelMicrosPer" + unit))
                 ? ", kernel µs" : "";

@@ -49,18 +49,10 @@ final class CpuTime {
     }
 
     /**
-     * Cores used since {@link #start}, or -1 when nothing could be read: a process, or (with a thread
-     * name) any thread of the name at the end of the window. A thread that started within the window
-     * counts from zero; one that ended within it is left out.
-     */
-    double coresSinceStart() {
-        Usage usage = usageSinceStart();
-        return usage == null ? -1 : usage.cores();
-    }
-
-    /**
      * Cores used since {@link #start}, and the part of them spent in the kernel, read together; null when
-     * {@link #coresSinceStart} would be -1.
+     * nothing could be read: no process given, {@link #start} not called, a process gone, or (with a
+     * thread name) no thread of the name at the end of the window. Unknown is never reported as idle. A
+     * thread that started within the window counts from zero; one that ended within it is left out.
      */
     Usage usageSinceStart() {
         Map<String, Ticks> ticks = ticks();

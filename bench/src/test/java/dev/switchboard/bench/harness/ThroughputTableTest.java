@@ -35,4 +35,24 @@ class ThroughputTableTest {
         assertThat(markdown).doesNotContain("MariaDB and Redis cores")
                 .contains("| 20k | 20k | 0.60 (30.00) | 0.14 (7.00) | 0.14 (7.00) |");
     }
+
+    @Test
+    void showsTheKernelsPartOfEverySide_whenTheRunReadIt() {
+        String markdown = markdown(figures().put("servicesCores", 0.7).put("servicesMicrosPerMessage", 35)
+                .put("serverKernelMicrosPerMessage", 12).put("storeWriterKernelMicrosPerMessage", 3)
+                .put("servicesKernelMicrosPerMessage", 20).put("generatorKernelMicrosPerMessage", 4));
+
+        assertThat(markdown).contains("| Switchboard nodes' cores (µs per message, kernel µs) | of which store writers |"
+                        + " local MariaDB and Redis cores (µs per message, kernel µs) | generator cores (µs per message, kernel µs) |")
+                .contains("| 20k | 20k | 0.60 (30.00, kernel 12.00) | 0.14 (7.00, kernel 3.00) | 0.70 (35.00, kernel 20.00)"
+                        + " | 0.14 (7.00, kernel 4.00) |");
+    }
+
+    @Test
+    void showsADash_forASideThatCouldNotBeRead() {
+        ObjectNode figures = figures();
+        figures.remove(java.util.List.of("storeWriterCores", "storeWriterMicrosPerMessage"));
+
+        assertThat(markdown(figures)).contains("| 20k | 20k | 0.60 (30.00) | – | 0.14 (7.00) |");
+    }
 }
