@@ -10,6 +10,8 @@ import picocli.CommandLine;
 public final class Main {
     /** Netty's system property for the objects its recycler keeps per thread; 0 turns the recycler off. */
     static final String NETTY_RECYCLER_CAPACITY = "io.netty.recycler.maxCapacityPerThread";
+    /** The older name of the same setting, which Netty still reads when the newer one is not set. */
+    static final String NETTY_RECYCLER_CAPACITY_OLD_NAME = "io.netty.recycler.maxCapacity";
 
     private Main() {
     }
@@ -26,22 +28,24 @@ public final class Main {
     }
 
     /**
-     * Sets {@value #NETTY_RECYCLER_CAPACITY} to 0 unless the operator gave it (with {@code -D}): Netty then
-     * allocates the small objects it would otherwise take from its recycler (above all the outbound
-     * buffer's entry for every frame written) and lets them die young.
+     * Sets {@value #NETTY_RECYCLER_CAPACITY} to 0 unless the operator gave it, or its older name
+     * {@value #NETTY_RECYCLER_CAPACITY_OLD_NAME} (with {@code -D}): Netty then allocates the small objects
+     * it would otherwise take from its recycler (above all the outbound buffer's entry for every frame
+     * written) and lets them die young.
      *
      * @implNote Why. On a topic with 1,000 subscribers every delivery takes an entry; with several frames
      * in flight per subscriber thousands of entries go round, and the one the recycler hands back is
-     * seldom still in the cache: taking it was 2.5% of the server's
-     * CPU samples over a fan-out row, on the first write to the entry's state. A new object comes from
-     * the event loop's own allocation buffer, already in the cache. Measured in eight alternating pairs of
-     * fan-out rows on a 2-core benchmark machine: the server's own CPU per delivery (the kernel's part
-     * left out) 0.38–0.71 µs without the recycler against 0.54–0.97 µs with it, lower in six pairs of
-     * eight; medians 0.52 and 0.69 µs (bench/analysis.md). The cost is more garbage for the young
-     * generation, which G1 collects without copying what is already dead.
+     * seldom still in the cache: taking it was 2.5% of the server's CPU samples over a fan-out row, on
+     * the first write to the entry's state. A new object comes from the event loop's own allocation
+     * buffer, already in the cache. Measured in eight alternating pairs of fan-out rows on one 2-core
+     * benchmark machine whose speed swung within minutes: the server's own CPU per delivery (the
+     * kernel's part left out) was lower without the recycler in six pairs of eight, by a median of
+     * 0.26 µs of about 0.69 (bench/analysis.md). The cost is more garbage for the young generation,
+     * which G1 collects without copying what is already dead.
      */
     static void turnOffNettysRecyclerUnlessSet(Properties systemProperties) {
-        if (systemProperties.getProperty(NETTY_RECYCLER_CAPACITY) == null) {
+        if (systemProperties.getProperty(NETTY_RECYCLER_CAPACITY) == null
+                && systemProperties.getProperty(NETTY_RECYCLER_CAPACITY_OLD_NAME) == null) {
             systemProperties.setProperty(NETTY_RECYCLER_CAPACITY, "0");
         }
     }

@@ -121,12 +121,13 @@ final class Report {
                         ms(f.get("p50Micros")), ms(f.get("p99Micros"))});
         // Results from before the harness read the cluster's database and Redis have no such column.
         boolean servicesColumn = rows("throughput").stream().anyMatch(row -> row.path("figures").has("servicesCores"));
+        String perMessage = "(µs per message" + kernelHeader("throughput", "Message") + ")";
         List<String> throughputHeader = new ArrayList<>(List.of("target", "kind", "persisted (acknowledged)/s", "delivered/s",
-                "Switchboard nodes' cores (µs per message" + kernelHeader("throughput", "Message") + ")", "of which store writers"));
+                "Switchboard nodes' cores " + perMessage, "of which store writers")); // its cells as the column before
         if (servicesColumn) {
-            throughputHeader.add("local MariaDB and Redis cores (µs per message" + kernelHeader("throughput", "Message") + ")");
+            throughputHeader.add("local MariaDB and Redis cores " + perMessage);
         }
-        throughputHeader.add("generator cores (µs per message" + kernelHeader("throughput", "Message") + ")");
+        throughputHeader.add("generator cores " + perMessage);
         table(md, "throughput", "Durable chat throughput (" + Scenarios.throughputPairs(document.path("smoke").asBoolean())
                         + " pairs, " + settings.throughputWindow() + " unacknowledged sends each)",
                 throughputHeader.toArray(String[]::new), f -> {

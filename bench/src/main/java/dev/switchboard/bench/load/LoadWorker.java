@@ -555,7 +555,7 @@ public final class LoadWorker {
      * the kernel's part of those µs ({@code <side>KernelMicrosPer<unit>}): the figures the report's CPU
      * columns read. Nothing when {@code usage} is unknown (null).
      */
-    private static void putCpu(ObjectNode result, String side, CpuTime.Usage usage, double unitsPerSecond, String unit) {
+    static void putCpu(ObjectNode result, String side, CpuTime.Usage usage, double unitsPerSecond, String unit) {
         if (usage == null) {
             return;
         }

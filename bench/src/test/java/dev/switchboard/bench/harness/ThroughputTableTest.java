@@ -48,11 +48,4 @@ class ThroughputTableTest {
                         + " | 0.14 (7.00, kernel 4.00) |");
     }
 
-    @Test
-    void showsADash_forASideThatCouldNotBeRead() {
-        ObjectNode figures = figures();
-        figures.remove(java.util.List.of("storeWriterCores", "storeWriterMicrosPerMessage"));
-
-        assertThat(markdown(figures)).contains("| 20k | 20k | 0.60 (30.00) | – | 0.14 (7.00) |");
-    }
 }
