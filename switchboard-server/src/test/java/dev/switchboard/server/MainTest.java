@@ -38,7 +38,7 @@ class MainTest {
     }
 
     @Test
-    void mainSetsIt_beforeAnyCommandRuns() {
+    void mainItself_turnsItOff() {
         String before = System.getProperty(CAPACITY);
         System.clearProperty(CAPACITY);
         try {

@@ -47,5 +47,4 @@ class ThroughputTableTest {
                 .contains("| 20k | 20k | 0.60 (30.00, kernel 12.00) | 0.14 (7.00, kernel 3.00) | 0.70 (35.00, kernel 20.00)"
                         + " | 0.14 (7.00, kernel 4.00) |");
     }
-
 }
