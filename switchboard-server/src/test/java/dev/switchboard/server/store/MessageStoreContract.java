@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.LongStream;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
@@ -150,6 +152,49 @@ abstract class MessageStoreContract {
         assertThat(repeat.duplicate()).as("bob still holds the message, so it is a duplicate").isTrue();
         assertThat(repeat.message()).isEqualTo(original.message());
         assertThat(repeat.senderSeq()).as("alice's own entry has expired").isZero();
+    }
+
+    /**
+     * A commit that took effect although the writer was told it failed (a connection lost in the middle
+     * of a COMMIT): played by a task that writes and commits what its batch did so far, then fails as a
+     * lost connection would. The writer must not trust what it cached during that attempt: nothing may
+     * be stored twice, and no seq used twice or skipped.
+     */
+    @Test
+    void append_storesOnceAndKeepsSeqsGapFree_whenACommitTookEffectButReportedFailure() throws Exception {
+        append("alice", TargetKind.USER, "bob");
+        AtomicBoolean connectionLost = new AtomicBoolean();
+
+        CountDownLatch release = holdWriter();
+        CompletableFuture<AppendResult> inDoubt = store.append(request("alice", TargetKind.USER, "bob", "in-doubt", "\"x\""));
+        CompletableFuture<Object> committedThenFailed = database.writer().submit(context -> {
+            if (connectionLost.compareAndSet(false, true)) {
+                context.flushQueued();
+                context.beforeCommit();
+                context.connection().commit();
+                throw new SQLException("connection lost after the commit", "08S01");
+            }
+            return null; // the writer retries the batch's writes one by one: this time it succeeds
+        });
+        release.countDown();
+        committedThenFailed.handle((result, error) -> null).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        AppendResult firstAnswer = await(inDoubt); // the batch failed: its writes were retried one by one
+        AppendResult resend = await(store.append(request("alice", TargetKind.USER, "bob", "in-doubt", "\"x\"")));
+        AppendResult next = append("alice", TargetKind.USER, "bob");
+        AppendResult fromBob = append("bob", TargetKind.USER, "alice");
+
+        assertThat(connectionLost).isTrue();
+        assertThat(firstAnswer.duplicate()).as("the retry found the message stored by the commit in doubt").isTrue();
+        assertThat(firstAnswer.message()).isEqualTo(resend.message());
+        assertThat(resend.duplicate()).as("the message took effect before the failure").isTrue();
+        assertThat(resend.senderSeq()).isEqualTo(2);
+        assertThat(seqOf(next, "bob")).isEqualTo(3);
+        assertThat(seqOf(next, "alice")).isEqualTo(3);
+        assertThat(seqOf(fromBob, "alice")).isEqualTo(4);
+        assertThat(seqs(read("bob", 0, 10))).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(seqs(read("alice", 0, 10))).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(read("bob", 0, 10).entries()).extracting(entry -> entry.message().clientId())
+                .filteredOn("in-doubt"::equals).hasSize(1);
     }
 
     @Test
