@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  *       the size limit) when a frame breaks the protocol: the decoder is set not to close itself, as its
  *       close frame would not pass through this handler;</li>
  *   <li>closes with 1002 on a frame with a reserved bit that no negotiated extension used (with
- *       permessage-deflate: RSV2, RSV3, or RSV1 on a control frame);</li>
+ *       permessage-deflate: RSV2, RSV3, or RSV1 on a control frame); after a close frame of its own,
+ *       such a frame ends the connection at once;</li>
  *   <li>answers a ping with a pong carrying the same payload, drops pongs;</li>
  *   <li>answers a close with the same close frame, then closes the connection;</li>
  *   <li>reassembles a fragmented message (pings may come between its fragments) and closes with 1009
@@ -229,6 +230,8 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
             // without an extension the frame decoder refuses any; so a bit left here is one nothing negotiated.
             if (!closeSent) {
                 close(CloseCodes.PROTOCOL_ERROR, "reserved bits set that no extension uses");
+            } else {
+                ctx.close(); // a broken frame after our close, the client's answer included: nothing left to wait for
             }
             return;
         }

@@ -237,6 +237,18 @@ class WebSocketEndpointHandlerTest {
         assertThat(channel.isOpen()).isFalse();
     }
 
+    /** The client's answer to our close is broken: the connection ends now, not at the close deadline. */
+    @Test
+    void aReservedBitInTheAnswerToOurClose_endsTheConnectionAtOnce() {
+        channel.writeAndFlush(new CloseWebSocketFrame(CloseCodes.KICKED, "kicked"));
+        assertCloseWritten(CloseCodes.KICKED);
+
+        channel.writeInbound(new CloseWebSocketFrame(true, 4, Unpooled.wrappedBuffer(new byte[] {0x0F, (byte) 0xA4}))); // RSV1
+
+        assertThat(channel.isOpen()).isFalse();
+        assertThat((Object) channel.readOutbound()).as("no second close frame").isNull();
+    }
+
     @Test
     void afterACloseFrame_nothingElseIsWritten() {
         channel.writeAndFlush(new CloseWebSocketFrame(CloseCodes.KICKED, "kicked"));
