@@ -39,9 +39,13 @@ public final class Router {
         this.remote = remote;
     }
 
-    /** Delivers a new (non-duplicate) message to every live connection of every recipient, cluster-wide. */
+    /**
+     * Delivers a stored message to every live connection of every recipient, cluster-wide. A duplicate
+     * (a resend) is delivered again: its original may never have been, when its commit reported a
+     * failure but took effect. A connection that already has an entry's seq drops it ({@link InboxStream}).
+     */
     public void dispatch(AppendResult result) {
-        if (result.duplicate() || result.recipients().isEmpty()) {
+        if (result.recipients().isEmpty()) {
             return;
         }
         long committedAtNanos = System.nanoTime();

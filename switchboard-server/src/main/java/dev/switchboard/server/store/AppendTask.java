@@ -180,8 +180,38 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
                     TargetKind.fromWireName(row.getString(3)), row.getString(4), request.clientId(),
                     row.getString(5), row.getLong(6));
         }
-        long senderSeq = context.packedInbox().seqOf(context, request.senderId(), message.id());
-        return new AppendResult(message, senderSeq, List.of(), true);
+        List<Recipient> entries = storedEntries(context, message);
+        return new AppendResult(message, senderSeq(entries), entries, true);
+    }
+
+    /**
+     * The inbox entries of a stored message that are still there (SQLite): looked up for the users it
+     * would go to now (the group's members may have changed since; one who has left keeps the entry and
+     * gets it on resume). One indexed lookup per user, on the writer: a resend to a group of 1,000 costs
+     * 1,000 of them, but resends are rare (unconfirmed sends after a reconnect), where sends are not.
+     */
+    private List<Recipient> storedEntries(WriteContext context, StoredMessage message) throws SQLException {
+        Set<String> userIds = new LinkedHashSet<>();
+        userIds.add(request.senderId());
+        if (message.targetKind() == TargetKind.USER) {
+            userIds.add(message.targetId());
+        } else {
+            PreparedStatement members = context.statement(SELECT_GROUP_MEMBERS);
+            members.setString(1, message.targetId());
+            try (ResultSet rows = members.executeQuery()) {
+                while (rows.next()) {
+                    userIds.add(rows.getString(1));
+                }
+            }
+        }
+        List<Recipient> entries = new ArrayList<>(userIds.size());
+        for (String userId : userIds) {
+            long seq = context.packedInbox().seqOf(context, userId, message.id());
+            if (seq > 0) {
+                entries.add(new Recipient(userId, seq));
+            }
+        }
+        return List.copyOf(entries);
     }
 
     /** The target user or the group's members, plus the sender, in a stable order, without repeats. */

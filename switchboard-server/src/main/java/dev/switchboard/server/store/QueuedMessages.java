@@ -50,7 +50,7 @@ final class QueuedMessages {
             if (id == 0) {
                 throw new IllegalStateException("queued message read before its batch was flushed");
             }
-            return new AppendResult(request.storedAs(id), senderSeq, duplicate ? List.of() : recipients, duplicate);
+            return new AppendResult(request.storedAs(id), senderSeq, recipients, duplicate);
         }
     }
 

@@ -19,8 +19,9 @@ import java.util.Map;
  * @implNote One query per chunk of up to {@value #MAX_CHUNK} (sender, client id) pairs instead of
  * one per message: a query against a networked database costs a round trip, and one round trip per
  * message bounded the cluster's durable throughput (docs/BENCHMARKS.md); chunks as in
- * {@link StatementChunks}. The query also reads the sender's own inbox entry of the message, which a resend
- * reports as its seq.
+ * {@link StatementChunks}. The query also reads the message's inbox entries (through the index on
+ * their message id): a resend reports the sender's as its seq, and all of them are delivered again
+ * ({@link AppendResult#recipients}).
  */
 final class SentMessageLookup {
     /** Pairs looked up by one statement at most (a power of two). */
@@ -63,23 +64,41 @@ final class SentMessageLookup {
             select.setString(parameter++, pair[0]);
             select.setString(parameter++, pair[1]);
         }
+        Map<Long, StoredMessage> messages = new LinkedHashMap<>();
+        Map<Long, List<Recipient>> entries = new HashMap<>();
         try (ResultSet row = select.executeQuery()) {
-            while (row.next()) {
-                StoredMessage message = new StoredMessage(row.getLong(1), row.getString(2), row.getString(3),
-                        TargetKind.fromWireName(row.getString(4)), row.getString(5), row.getString(6),
-                        row.getString(7), row.getLong(8));
-                long senderSeq = row.getLong(9); // SQL NULL (the sender's entry expired) reads as 0
-                found.put(AppendRequest.sentKey(message.senderId(), message.clientId()),
-                        new AppendResult(message, senderSeq, List.of(), true));
+            while (row.next()) { // one row per entry still stored; one with NULLs for a message that has none
+                long id = row.getLong(1);
+                if (!messages.containsKey(id)) {
+                    messages.put(id, new StoredMessage(id, row.getString(2), row.getString(3),
+                            TargetKind.fromWireName(row.getString(4)), row.getString(5), row.getString(6),
+                            row.getString(7), row.getLong(8)));
+                    entries.put(id, new ArrayList<>());
+                }
+                String userId = row.getString(9);
+                if (userId != null) {
+                    entries.get(id).add(new Recipient(userId, row.getLong(10)));
+                }
             }
+        }
+        for (StoredMessage message : messages.values()) {
+            List<Recipient> stored = List.copyOf(entries.get(message.id()));
+            long senderSeq = 0; // the sender's entry may have expired
+            for (Recipient entry : stored) {
+                if (entry.userId().equals(message.senderId())) {
+                    senderSeq = entry.seq();
+                }
+            }
+            found.put(AppendRequest.sentKey(message.senderId(), message.clientId()),
+                    new AppendResult(message, senderSeq, stored, true));
         }
     }
 
-    /** The stored messages of {@code count} (sender, client id) pairs, each with the sender's inbox seq of it. */
+    /** The stored messages of {@code count} (sender, client id) pairs, each with its inbox entries still stored. */
     private static String selectSent(int count) {
         return "SELECT m.id, m.sender_id, m.sender_device, m.target_kind, m.target_id, m.client_id, m.body, "
-                + "m.created_at, i.seq FROM messages m "
-                + "LEFT JOIN inbox i ON i.message_id = m.id AND i.user_id = m.sender_id "
+                + "m.created_at, i.user_id, i.seq FROM messages m "
+                + "LEFT JOIN inbox i ON i.message_id = m.id "
                 + "WHERE (m.sender_id, m.client_id) IN (" + StatementChunks.repeat("(?, ?)", count) + ")";
     }
 }

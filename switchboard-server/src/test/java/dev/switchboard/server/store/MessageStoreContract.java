@@ -120,7 +120,8 @@ abstract class MessageStoreContract {
         assertThat(repeat.duplicate()).isTrue();
         assertThat(repeat.message()).as("the original message, not the resent one").isEqualTo(original.message());
         assertThat(repeat.senderSeq()).isEqualTo(original.senderSeq()).isEqualTo(1);
-        assertThat(repeat.recipients()).as("a duplicate creates no inbox entries").isEmpty();
+        assertThat(repeat.recipients()).as("the original's entries, to be delivered again")
+                .containsExactlyInAnyOrderElementsOf(original.recipients());
         assertThat(seqs(read("alice", 0, 10))).containsExactly(1L, 2L);
         assertThat(seqs(read("bob", 0, 10))).containsExactly(1L, 2L);
         assertThat(read("bob", 0, 10).lastSeq()).isEqualTo(2);
@@ -136,6 +137,7 @@ abstract class MessageStoreContract {
         assertThat(await(first).duplicate()).isFalse();
         assertThat(await(second).duplicate()).isTrue();
         assertThat(await(second).message()).isEqualTo(await(first).message());
+        assertThat(await(second).recipients()).containsExactlyInAnyOrderElementsOf(await(first).recipients());
         assertThat(seqs(read("bob", 0, 10))).containsExactly(1L);
     }
 
@@ -152,6 +154,7 @@ abstract class MessageStoreContract {
         assertThat(repeat.duplicate()).as("bob still holds the message, so it is a duplicate").isTrue();
         assertThat(repeat.message()).isEqualTo(original.message());
         assertThat(repeat.senderSeq()).as("alice's own entry has expired").isZero();
+        assertThat(repeat.recipients()).as("the entries still stored").containsExactly(new Recipient("bob", 1));
     }
 
     /**
@@ -186,6 +189,8 @@ abstract class MessageStoreContract {
         assertThat(connectionLost).isTrue();
         assertThat(firstAnswer.duplicate()).as("the retry found the message stored by the commit in doubt").isTrue();
         assertThat(firstAnswer.message()).isEqualTo(resend.message());
+        assertThat(firstAnswer.recipients()).as("to be delivered: nothing delivered it after the commit in doubt")
+                .containsExactlyInAnyOrder(new Recipient("alice", 2), new Recipient("bob", 2));
         assertThat(resend.duplicate()).as("the message took effect before the failure").isTrue();
         assertThat(resend.senderSeq()).isEqualTo(2);
         assertThat(seqOf(next, "bob")).isEqualTo(3);
@@ -719,6 +724,7 @@ abstract class MessageStoreContract {
 
         assertThat(resend.duplicate()).isTrue();
         assertThat(resend.message()).isEqualTo(sent.message());
+        assertThat(resend.recipients()).containsExactlyInAnyOrderElementsOf(sent.recipients());
     }
 
     /**
