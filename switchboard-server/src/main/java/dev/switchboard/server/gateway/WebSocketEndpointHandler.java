@@ -231,7 +231,7 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
             if (!closeSent) {
                 close(CloseCodes.PROTOCOL_ERROR, "reserved bits set that no extension uses");
             } else {
-                ctx.close(); // a broken frame after our close, the client's answer included: nothing left to wait for
+                endAfterOurClose(ctx); // a broken frame after our close, the client's answer included: nothing left to wait for
             }
             return;
         }
@@ -241,7 +241,7 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
             }
         } else if (frame instanceof CloseWebSocketFrame) {
             if (closeSent) {
-                ctx.close(); // the client's answer to our close
+                endAfterOurClose(ctx); // the client's answer to our close
             } else {
                 closingHandshakeStarted(ctx);
                 ctx.writeAndFlush(outbound(ctx, new CloseWebSocketFrame(true, 0, frame.content().retain())))
@@ -259,6 +259,15 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
         } else {
             deliver(ctx, frame instanceof TextWebSocketFrame, frame.content());
         }
+    }
+
+    /**
+     * Closes the connection once our close frame has been sent: a close written during this read (or
+     * outside one, before the scheduled flush ran) may still be held back here, and is flushed first.
+     */
+    private void endAfterOurClose(ChannelHandlerContext ctx) {
+        flushPending(ctx);
+        ctx.close();
     }
 
     private void continueMessage(ChannelHandlerContext ctx, WebSocketFrame frame) {

@@ -249,6 +249,25 @@ class WebSocketEndpointHandlerTest {
         assertThat((Object) channel.readOutbound()).as("no second close frame").isNull();
     }
 
+    /** Our close answers the first frame of a read and is still held back when the second one ends the connection. */
+    @Test
+    void twoFramesWithAReservedBitInOneRead_closeWith1002_beforeTheConnectionEnds() {
+        channel.writeInbound(new PingWebSocketFrame(true, 4, Unpooled.EMPTY_BUFFER), // RSV1 on a control frame
+                new TextWebSocketFrame(true, 2, utf8("{}"))); // RSV2
+
+        assertCloseWritten(CloseCodes.PROTOCOL_ERROR);
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    /** Both sides close in one read: our close still goes out before the connection ends. */
+    @Test
+    void aCloseFromTheClient_inTheReadWhereWeClosed_endsTheConnectionAfterOurClose() {
+        channel.writeInbound(new TextWebSocketFrame(true, 2, utf8("{}")), new CloseWebSocketFrame(1000, "bye"));
+
+        assertCloseWritten(CloseCodes.PROTOCOL_ERROR);
+        assertThat(channel.isOpen()).isFalse();
+    }
+
     @Test
     void afterACloseFrame_nothingElseIsWritten() {
         channel.writeAndFlush(new CloseWebSocketFrame(CloseCodes.KICKED, "kicked"));
