@@ -187,8 +187,10 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
     /**
      * The inbox entries of a stored message that are still there (SQLite): looked up for the users it
      * would go to now (the group's members may have changed since; one who has left keeps the entry and
-     * gets it on resume). One indexed lookup per user, on the writer: a resend to a group of 1,000 costs
-     * 1,000 of them, but resends are rare (unconfirmed sends after a reconnect), where sends are not.
+     * gets it on resume; the networked stores, which can look entries up by message, deliver to every
+     * entry). An indexed lookup per user not in the batch's own entries, on the writer: a resend to a
+     * group of 1,000 costs up to 1,000 of them, but resends are rare (unconfirmed sends after a
+     * reconnect), where sends are not.
      */
     private List<Recipient> storedEntries(WriteContext context, StoredMessage message) throws SQLException {
         Set<String> userIds = new LinkedHashSet<>();
@@ -204,14 +206,7 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
                 }
             }
         }
-        List<Recipient> entries = new ArrayList<>(userIds.size());
-        for (String userId : userIds) {
-            long seq = context.packedInbox().seqOf(context, userId, message.id());
-            if (seq > 0) {
-                entries.add(new Recipient(userId, seq));
-            }
-        }
-        return List.copyOf(entries);
+        return List.copyOf(context.packedInbox().entriesOf(context, message.id(), userIds));
     }
 
     /** The target user or the group's members, plus the sender, in a stable order, without repeats. */

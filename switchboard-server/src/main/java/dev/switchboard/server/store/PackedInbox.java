@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -149,13 +150,31 @@ final class PackedInbox {
         changed = true;
     }
 
-    /** The seq of {@code userId}'s entry of {@code messageId}, or 0 if it has none (any more). */
-    long seqOf(WriteContext context, String userId, long messageId) throws SQLException {
+    /**
+     * The entries of {@code messageId} that {@code userIds} hold (a user without one, any more, is left
+     * out), in the order given. This attempt's entries are scanned once for all the users: inside a
+     * large batch they are many, and a group has many users.
+     */
+    List<Recipient> entriesOf(WriteContext context, long messageId, Collection<String> userIds) throws SQLException {
+        Map<String, Long> appendedNow = new HashMap<>();
         for (LoggedEntry entry : appended) {
-            if (entry.messageId() == messageId && entry.userId().equals(userId)) {
-                return entry.seq();
+            if (entry.messageId() == messageId) {
+                appendedNow.put(entry.userId(), entry.seq());
             }
         }
+        List<Recipient> entries = new ArrayList<>(userIds.size());
+        for (String userId : userIds) {
+            Long seq = appendedNow.get(userId);
+            long found = seq != null ? seq : committedSeqOf(context, userId, messageId);
+            if (found > 0) {
+                entries.add(new Recipient(userId, found));
+            }
+        }
+        return entries;
+    }
+
+    /** The seq of {@code userId}'s committed entry of {@code messageId} (in the tail or a run), or 0. */
+    private long committedSeqOf(WriteContext context, String userId, long messageId) throws SQLException {
         for (EntryRef entry : tail.entriesOf(userId)) {
             if (entry.messageId() == messageId) {
                 return entry.seq();
