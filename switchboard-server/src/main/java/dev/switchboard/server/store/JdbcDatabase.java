@@ -286,15 +286,20 @@ public final class JdbcDatabase implements AutoCloseable {
             return kept;
         }
 
-        /** Closes the kept context; {@code evict}: the pool closes its connection instead of reusing it. */
+        /**
+         * Closes the kept context; {@code evict}: the pool closes its connection instead of reusing it.
+         * Back to the pool first, then evicted: HikariCP closes a connection evicted while lent out at
+         * once, under its proxy, whose own close then fails (a NullPointerException that killed the
+         * reader thread after every failed read).
+         */
         void discardKeptContext(boolean evict) {
             ReadContext context = kept;
             kept = null;
             if (context != null) {
+                context.close();
                 if (evict) {
                     dataSource.evictConnection(context.connection());
                 }
-                context.close();
             }
         }
     }

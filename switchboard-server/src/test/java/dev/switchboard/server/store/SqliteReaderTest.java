@@ -128,6 +128,21 @@ class SqliteReaderTest {
         }
     }
 
+    /** Dropping the failed read's connection must not fail in turn and kill the thread (an uncaught exception). */
+    @Test
+    void read_runsOnTheSameReaderThread_afterAStatementFails(@TempDir Path otherDirectory) throws Exception {
+        try (JdbcDatabase oneReader = openWithOneReader(otherDirectory)) {
+            Thread before = resultOf(oneReader.read(context -> Thread.currentThread()));
+
+            assertThatThrownBy(() -> resultOf(oneReader.read(context -> context.statement("SELECT 1 FROM no_such_table").executeQuery())))
+                    .hasMessageContaining("no such table");
+
+            Thread after = resultOf(oneReader.read(context -> Thread.currentThread()));
+            assertThat(after).isSameAs(before);
+            assertThat(before.isAlive()).isTrue();
+        }
+    }
+
     @Test
     void read_keepsItsConnection_afterARejection(@TempDir Path otherDirectory) throws Exception {
         try (JdbcDatabase oneReader = openWithOneReader(otherDirectory)) {
