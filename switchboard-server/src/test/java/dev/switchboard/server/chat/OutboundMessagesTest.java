@@ -41,6 +41,26 @@ class OutboundMessagesTest {
     }
 
     @Test
+    void welcome_carriesEveryField_withTheIdsEscaped() throws Exception {
+        JsonNode welcome = parse(OutboundMessages.welcome("c-1", AWKWARD, "d" + AWKWARD, 5, 9, 25_000, 60_000,
+                65_536, 16_384, 20, 40));
+
+        assertThat(welcome.get("type").asText()).isEqualTo("welcome");
+        assertThat(welcome.get("connectionId").asText()).isEqualTo("c-1");
+        assertThat(welcome.get("userId").asText()).isEqualTo(AWKWARD);
+        assertThat(welcome.get("deviceId").asText()).isEqualTo("d" + AWKWARD);
+        assertThat(welcome.get("cursor").asLong()).isEqualTo(5);
+        assertThat(welcome.get("lastSeq").asLong()).isEqualTo(9);
+        assertThat(welcome.get("pingIntervalMs").asLong()).isEqualTo(25_000);
+        assertThat(welcome.get("pingTimeoutMs").asLong()).isEqualTo(60_000);
+        assertThat(welcome.get("maxMessageBytes").asInt()).isEqualTo(65_536);
+        assertThat(welcome.get("maxBodyBytes").asInt()).isEqualTo(16_384);
+        assertThat(welcome.get("sendsPerSecond").asInt()).isEqualTo(20);
+        assertThat(welcome.get("sendBurst").asInt()).isEqualTo(40);
+        assertThat(welcome.size()).isEqualTo(12);
+    }
+
+    @Test
     void sent_withoutARef_hasNoRefField() throws Exception {
         JsonNode sent = parse(OutboundMessages.sent(null, new AppendResult(STORED, 7, List.of(), false)));
 
