@@ -87,8 +87,20 @@ final class RedisConnections implements AutoCloseable {
                 .requestQueueSize(REQUEST_QUEUE_SIZE)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(5))).build());
-        commands = client.connect(CODEC);
-        pubSub = client.connectPubSub(CODEC);
+        StatefulRedisConnection<String, byte[]> connected = null;
+        try {
+            connected = client.connect(CODEC);
+            pubSub = client.connectPubSub(CODEC);
+        } catch (RuntimeException e) {
+            // Redis is not there: nothing of Lettuce's may outlive this failed start (its threads, and
+            // a connection attempt that would time out a minute later on loops shut down by then).
+            if (connected != null) {
+                connected.close();
+            }
+            shutDownClient();
+            throw e;
+        }
+        commands = connected;
         commands.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
@@ -129,6 +141,10 @@ final class RedisConnections implements AutoCloseable {
     public void close() {
         pubSub.close();
         commands.close();
+        shutDownClient();
+    }
+
+    private void shutDownClient() {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         // Lettuce's own threads (the node's I/O loops, when shared, stay up for their owner).
         resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3_000);
