@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -37,6 +39,8 @@ public final class JdbcDatabase implements AutoCloseable {
     /** Device states in memory where one writer makes every change (SQLite), else null. */
     private final DeviceStateCache deviceStates;
     private final ThreadPoolExecutor readers;
+    /** The readers' threads while they run: {@link #close} waits for each to give its kept connection back. */
+    private final Set<ReaderThread> readerThreads = ConcurrentHashMap.newKeySet();
     private final SqliteCheckpointer checkpointer;
 
     private JdbcDatabase(HikariDataSource dataSource, SqlDialect dialect, DirectoryLock directoryLock,
@@ -52,7 +56,11 @@ public final class JdbcDatabase implements AutoCloseable {
         AtomicInteger threadNumber = new AtomicInteger();
         this.readers = new ThreadPoolExecutor(config.readerThreads(), config.readerThreads(), 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(READ_QUEUE_CAPACITY),
-                runnable -> new ReaderThread(runnable, "store-reader-" + threadNumber.incrementAndGet()));
+                runnable -> {
+                    ReaderThread thread = new ReaderThread(runnable, "store-reader-" + threadNumber.incrementAndGet());
+                    readerThreads.add(thread);
+                    return thread;
+                });
         this.checkpointer = dialect == SqlDialect.SQLITE
                 ? new SqliteCheckpointer(dataSource, databaseFile, writer::requestCheckpoint, writer::commits,
                         checkpointIntervalMillis) : null;
@@ -276,6 +284,7 @@ public final class JdbcDatabase implements AutoCloseable {
                 super.run();
             } finally {
                 discardKeptContext(false);
+                readerThreads.remove(this);
             }
         }
 
@@ -325,6 +334,11 @@ public final class JdbcDatabase implements AutoCloseable {
             if (!readers.awaitTermination(5, TimeUnit.SECONDS)) {
                 readers.shutdownNow();
                 readers.awaitTermination(5, TimeUnit.SECONDS);
+            }
+            // The executor counts a worker gone before its thread has returned its kept connection: a
+            // pool closed in between closes that connection under its proxy, whose close then throws.
+            for (ReaderThread thread : readerThreads) {
+                thread.join(TimeUnit.SECONDS.toMillis(5));
             }
         } catch (InterruptedException e) {
             readers.shutdownNow();
