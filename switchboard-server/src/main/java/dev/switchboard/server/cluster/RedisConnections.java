@@ -5,6 +5,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -72,6 +73,7 @@ final class RedisConnections implements AutoCloseable {
      */
     RedisConnections(String uri, ServerMetrics metrics, SharedEventLoops loops) {
         this.metrics = metrics;
+        RedisURI redisUri = RedisURI.create(uri); // a malformed uri fails here, before any of Lettuce's threads starts
         DefaultClientResources.Builder resourcesBuilder = DefaultClientResources.builder().nettyCustomizer(FLUSH_PER_LOOP_PASS);
         if (loops != null && loops.fitLettuce()) {
             resourcesBuilder.eventLoopGroupProvider(loops.provider());
@@ -81,7 +83,7 @@ final class RedisConnections implements AutoCloseable {
                     .addKeyValue("gateway", loops.channelType().getSimpleName()).log();
         }
         resources = resourcesBuilder.build();
-        client = RedisClient.create(resources, uri);
+        client = RedisClient.create(resources, redisUri);
         // Bounded: while Redis is away, commands fail at once instead of queueing without limit.
         client.setOptions(ClientOptions.builder().autoReconnect(true)
                 .requestQueueSize(REQUEST_QUEUE_SIZE)
@@ -94,10 +96,14 @@ final class RedisConnections implements AutoCloseable {
         } catch (RuntimeException e) {
             // Redis is not there: nothing of Lettuce's may outlive this failed start (its threads, and
             // a connection attempt that would time out a minute later on loops shut down by then).
-            if (connected != null) {
-                connected.close();
+            try {
+                if (connected != null) {
+                    connected.close();
+                }
+                shutDownClient();
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup); // the cause of the failed start stays the one reported
             }
-            shutDownClient();
             throw e;
         }
         commands = connected;
@@ -145,8 +151,11 @@ final class RedisConnections implements AutoCloseable {
     }
 
     private void shutDownClient() {
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        // Lettuce's own threads (the node's I/O loops, when shared, stay up for their owner).
-        resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3_000);
+        try {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        } finally {
+            // Lettuce's own threads (the node's I/O loops, when shared, stay up for their owner).
+            resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3_000);
+        }
     }
 }

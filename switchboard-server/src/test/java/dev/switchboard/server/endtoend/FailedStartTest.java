@@ -34,6 +34,20 @@ class FailedStartTest {
         ServerConfig config = new ConfigLoader().load(null, Map.of(), Map.of(
                 "server.port", 0, "api.port", -1, "server.dataDirectory", dataDirectory.toString(),
                 "auth.devMode", true, "cluster.mode", "redis", "cluster.redisUri", "redis://127.0.0.1:" + closedPort));
+
+        assertFailsToStart_andStopsTheThreadsItStarted(config);
+    }
+
+    @Test
+    void aNodeWithAMalformedRedisUriFailsToStart_andStopsTheThreadsItStarted() throws Exception {
+        ServerConfig config = new ConfigLoader().load(null, Map.of(), Map.of(
+                "server.port", 0, "api.port", -1, "server.dataDirectory", dataDirectory.toString(),
+                "auth.devMode", true, "cluster.mode", "redis", "cluster.redisUri", "redis//127.0.0.1"));
+
+        assertFailsToStart_andStopsTheThreadsItStarted(config);
+    }
+
+    private static void assertFailsToStart_andStopsTheThreadsItStarted(ServerConfig config) {
         Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
 
         assertThatThrownBy(() -> new SwitchboardServer(config)).isInstanceOf(RuntimeException.class);
