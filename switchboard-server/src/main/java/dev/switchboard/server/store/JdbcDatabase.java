@@ -337,8 +337,13 @@ public final class JdbcDatabase implements AutoCloseable {
             }
             // The executor counts a worker gone before its thread has returned its kept connection: a
             // pool closed in between closes that connection under its proxy, whose close then throws.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); // for all of them together
             for (ReaderThread thread : readerThreads) {
-                thread.join(TimeUnit.SECONDS.toMillis(5));
+                long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (leftMillis <= 0) {
+                    break;
+                }
+                thread.join(leftMillis);
             }
         } catch (InterruptedException e) {
             readers.shutdownNow();

@@ -143,20 +143,6 @@ class SqliteReaderTest {
         }
     }
 
-    /** A reader still giving its connection back when the pool closes would find it closed under it, and throw. */
-    @Test
-    void close_returnsOnceEveryReaderThreadHasEnded(@TempDir Path otherDirectory) throws Exception {
-        JdbcDatabase oneReader = openWithOneReader(otherDirectory);
-        Thread reader = resultOf(oneReader.read(context -> {
-            context.statement(SELECT_ONE).executeQuery().close(); // the thread now keeps a connection
-            return Thread.currentThread();
-        }));
-
-        oneReader.close();
-
-        assertThat(reader.isAlive()).as("the reader gave its connection back before the pool closed").isFalse();
-    }
-
     @Test
     void read_keepsItsConnection_afterARejection(@TempDir Path otherDirectory) throws Exception {
         try (JdbcDatabase oneReader = openWithOneReader(otherDirectory)) {
