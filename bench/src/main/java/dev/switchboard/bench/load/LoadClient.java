@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -106,19 +107,26 @@ public final class LoadClient implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} every {@code periodNanos} on one of the event loops, the first time after
-     * {@code initialDelayNanos}.
+     * A task running at a fixed rate.
      *
-     * @return when the first run is due, as a {@link System#nanoTime()} value: every later run is due
-     * a whole number of periods after it (a fixed rate), however late each run starts
+     * @param firstDueNanos when its first run is due, as a {@link System#nanoTime()} value: every later run is
+     *                      due a whole number of periods after it (a fixed rate), however late each run starts
+     * @param runs          cancel it to stop the runs
      */
-    public long scheduleAtFixedRate(Runnable task, long initialDelayNanos, long periodNanos) {
+    public record FixedRateTask(long firstDueNanos, ScheduledFuture<?> runs) {
+    }
+
+    /**
+     * Runs {@code task} every {@code periodNanos} on one of the event loops, the first time after
+     * {@code initialDelayNanos}, until the returned task is cancelled or this client closes.
+     */
+    public FixedRateTask scheduleAtFixedRate(Runnable task, long initialDelayNanos, long periodNanos) {
         // Read before scheduling: the event loop's own first deadline is then at least this late. Asking the
         // future for its delay afterwards raced with the loop: a caller descheduled between the two calls
         // got a time later than the real deadline, so runs seemed to come early (seen in CI under load).
         long firstDue = System.nanoTime() + initialDelayNanos;
-        group.next().scheduleAtFixedRate(task, initialDelayNanos, periodNanos, TimeUnit.NANOSECONDS);
-        return firstDue;
+        ScheduledFuture<?> runs = group.next().scheduleAtFixedRate(task, initialDelayNanos, periodNanos, TimeUnit.NANOSECONDS);
+        return new FixedRateTask(firstDue, runs);
     }
 
     public EventLoopGroup group() {

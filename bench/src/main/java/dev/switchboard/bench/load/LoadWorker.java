@@ -255,7 +255,7 @@ public final class LoadWorker {
         AtomicReference<SendWindow> schedule = new AtomicReference<>(); // set once the first tick's time is known
         AtomicLong sent = new AtomicLong();
         CompletableFuture<Void> done = new CompletableFuture<>();
-        long start = client.scheduleAtFixedRate(() -> {
+        LoadClient.FixedRateTask sending = client.scheduleAtFixedRate(() -> {
             SendWindow times = schedule.get();
             if (times == null) {
                 // Set 20 ms before the first tick is due; were it later, the first tick to find it sends what is due.
@@ -283,11 +283,16 @@ public final class LoadWorker {
                 done.complete(null);
             }
         }, TimeUnit.MILLISECONDS.toNanos(20), ticks.tickNanos());
+        long start = sending.firstDueNanos();
         long warmupEnd = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds);
         long end = warmupEnd + rounds * roundNanos;
         measuringFrom.set(warmupEnd);
         schedule.set(new SendWindow(start, warmupEnd, end));
-        done.get((long) options.seconds * rounds + options.warmupSeconds + 60L, TimeUnit.SECONDS);
+        try {
+            done.get((long) options.seconds * rounds + options.warmupSeconds + 60L, TimeUnit.SECONDS);
+        } finally {
+            sending.runs().cancel(false); // every send is out: the ticks would only find nothing left to do
+        }
         // Let stragglers arrive (bounded), then read the histograms.
         long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (total(received) < total(sentPerRound) && System.nanoTime() < drainDeadline) {

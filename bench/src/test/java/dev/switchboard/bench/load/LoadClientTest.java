@@ -83,7 +83,7 @@ class LoadClientTest {
         List<Long> runTimes = new CopyOnWriteArrayList<>();
         try (LoadClient client = new LoadClient("127.0.0.1", new SwitchboardDialect(), new String[] {"127.0.0.1"}, 1)) {
             long firstDue = client.scheduleAtFixedRate(() -> runTimes.add(System.nanoTime()),
-                    TimeUnit.MILLISECONDS.toNanos(5), periodNanos);
+                    TimeUnit.MILLISECONDS.toNanos(5), periodNanos).firstDueNanos();
 
             await().atMost(Duration.ofSeconds(10)).until(() -> runTimes.size() >= 50);
             for (int run = 0; run < 50; run++) {
