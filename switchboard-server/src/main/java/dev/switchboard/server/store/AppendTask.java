@@ -198,15 +198,20 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
         if (message.targetKind() == TargetKind.USER) {
             userIds.add(message.targetId());
         } else {
-            PreparedStatement members = context.statement(SELECT_GROUP_MEMBERS);
-            members.setString(1, message.targetId());
-            try (ResultSet rows = members.executeQuery()) {
-                while (rows.next()) {
-                    userIds.add(rows.getString(1));
-                }
-            }
+            addMembers(context, message.targetId(), userIds);
         }
         return List.copyOf(context.packedInbox().entriesOf(context, message.id(), userIds));
+    }
+
+    /** Adds the current members of group {@code groupId} to {@code userIds}. */
+    private static void addMembers(WriteContext context, String groupId, Set<String> userIds) throws SQLException {
+        PreparedStatement members = context.statement(SELECT_GROUP_MEMBERS);
+        members.setString(1, groupId);
+        try (ResultSet rows = members.executeQuery()) {
+            while (rows.next()) {
+                userIds.add(rows.getString(1));
+            }
+        }
     }
 
     /** The target user or the group's members, plus the sender, in a stable order, without repeats. */
@@ -224,13 +229,7 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
                 throw new RequestRejectedException(ErrorCode.GROUP_NOT_FOUND, "no group " + request.targetId());
             }
         }
-        PreparedStatement members = context.statement(SELECT_GROUP_MEMBERS);
-        members.setString(1, request.targetId());
-        try (ResultSet rows = members.executeQuery()) {
-            while (rows.next()) {
-                recipients.add(rows.getString(1));
-            }
-        }
+        addMembers(context, request.targetId(), recipients);
         if (!recipients.contains(request.senderId())) {
             throw new RequestRejectedException(ErrorCode.NOT_GROUP_MEMBER,
                     "not a member of group " + request.targetId());
