@@ -41,7 +41,6 @@ public final class LoadClient implements AutoCloseable {
     private final Dialect dialect;
     private final String[] sourceAddresses;
     private final AtomicInteger nextSource = new AtomicInteger();
-    private volatile boolean resetOnClose;
 
     public LoadClient(String host, Dialect dialect, String[] sourceAddresses, int threads) {
         boolean epoll = Epoll.isAvailable();
@@ -51,16 +50,6 @@ public final class LoadClient implements AutoCloseable {
         this.host = host;
         this.dialect = dialect;
         this.sourceAddresses = sourceAddresses;
-    }
-
-    /**
-     * Close with a TCP reset instead of FIN (SO_LINGER 0), and without a WebSocket close frame before
-     * it: a handshake benchmark opening tens of thousands of short connections must not leave them all
-     * in TIME_WAIT, using up ephemeral ports, and measures the handshake, not a closing exchange (a
-     * close frame the server would answer into the reset). Set before the sessions are opened.
-     */
-    public void resetOnClose() {
-        resetOnClose = true;
     }
 
     public Dialect dialect() {
@@ -84,11 +73,10 @@ public final class LoadClient implements AutoCloseable {
                 // cost the generator CPU that the fan-out row's server needs.
                 .withUTF8Validator(false)
                 .handleCloseFrames(false).handshakeTimeoutMillis(30_000)
-                .sendCloseFrame(resetOnClose ? null : WebSocketCloseStatus.NORMAL_CLOSURE).build();
+                .sendCloseFrame(WebSocketCloseStatus.NORMAL_CLOSURE).build();
         Bootstrap bootstrap = new Bootstrap().group(group).channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
-                .option(ChannelOption.SO_LINGER, resetOnClose ? 0 : -1)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -115,14 +115,15 @@ public final class LoadWorker {
 
     /** Connect, wait for welcome, reset (no close frame) — as fast as possible with {@code concurrency} in flight, for {@code seconds}. */
     private ObjectNode handshakes() throws Exception {
-        client.resetOnClose();
+        HandshakeClient handshakes = new HandshakeClient(client.group(), options.host, options.port,
+                client.dialect(), options.sources.split(","));
         ready("handshake");
         awaitCommand();
         LongAdder completed = new LongAdder();
         LongAdder failed = new LongAdder();
         java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(options.concurrency);
         // Warm-up (not counted): JIT compilers and caches of every target get the same head start.
-        int userNumber = runHandshakes(inFlight, System.nanoTime() + TimeUnit.SECONDS.toNanos(options.warmupSeconds),
+        int userNumber = runHandshakes(handshakes, inFlight, System.nanoTime() + TimeUnit.SECONDS.toNanos(options.warmupSeconds),
                 new LongAdder(), new LongAdder(), 0);
         inFlight.acquire(options.concurrency);
         inFlight.release(options.concurrency);
@@ -131,7 +132,7 @@ public final class LoadWorker {
         serverCpu.start();
         generatorCpu.start();
         long start = System.nanoTime();
-        runHandshakes(inFlight, start + TimeUnit.SECONDS.toNanos(options.seconds), completed, failed, userNumber);
+        runHandshakes(handshakes, inFlight, start + TimeUnit.SECONDS.toNanos(options.seconds), completed, failed, userNumber);
         double seconds = (System.nanoTime() - start) / 1e9;
         CpuTime.Usage server = serverCpu.usageSinceStart();
         CpuTime.Usage generator = generatorCpu.usageSinceStart();
@@ -152,19 +153,22 @@ public final class LoadWorker {
     }
 
     /** Opens and resets sessions until the deadline, {@code inFlight} permits at a time; returns the next user number. */
-    private int runHandshakes(java.util.concurrent.Semaphore inFlight, long deadline, LongAdder completed, LongAdder failed,
-                              int userNumber) throws InterruptedException {
+    private int runHandshakes(HandshakeClient handshakes, java.util.concurrent.Semaphore inFlight, long deadline,
+                              LongAdder completed, LongAdder failed, int userNumber) throws InterruptedException {
         while (System.nanoTime() < deadline) {
             if (!inFlight.tryAcquire(10, TimeUnit.MILLISECONDS)) {
                 continue;
             }
-            client.open(options.port, options.prefix + (options.first + (userNumber++ % Math.max(1, options.count))), 0, false)
-                    .whenComplete((session, error) -> {
+            handshakes.open(options.prefix + (options.first + (userNumber++ % Math.max(1, options.count))))
+                    .whenComplete((channel, error) -> {
                         if (error == null) {
                             completed.increment();
-                            session.channel().close(); // abrupt close: the server's cleanup is part of the cost
+                            channel.close(); // a reset: the server's cleanup is part of the cost
                         } else {
                             failed.increment();
+                            if (failed.sum() == 1) { // the worker's log says why; every failure is counted
+                                System.err.println("handshake failed: " + error);
+                            }
                         }
                         inFlight.release();
                     });

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * How the load generator's sessions end, against a minimal WebSocket server in the test that sends a
- * {@code welcome} and records what arrives after it.
+ * How the load generator's sessions open and end, against a minimal WebSocket server in the test (Netty's
+ * own server handshake) that sends a {@code welcome} and records what arrives after it.
  */
 class LoadClientTest {
     private final EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -64,11 +64,12 @@ class LoadClientTest {
     }
 
     @Test
-    void aResetCloseSendsNoCloseFrameAndResetsTheConnection() throws Exception {
+    void theHandshakeClientIsWelcomed_andItsCloseSendsNoCloseFrameAndResetsTheConnection() throws Exception {
         try (LoadClient client = new LoadClient("127.0.0.1", new SwitchboardDialect(), new String[] {"127.0.0.1"}, 1)) {
-            client.resetOnClose();
-            Session session = client.open(port, "u1", 0, false).get(10, TimeUnit.SECONDS);
-            session.channel().close().sync();
+            HandshakeClient handshakes = new HandshakeClient(client.group(), "127.0.0.1", port, client.dialect(),
+                    new String[] {"127.0.0.1"});
+            Channel channel = handshakes.open("u1").get(10, TimeUnit.SECONDS);
+            channel.close().sync();
 
             await().atMost(Duration.ofSeconds(10)).untilTrue(serverSideClosed);
             assertThat(framesReceived).doesNotContain("close");
