@@ -11,7 +11,9 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.nio.channels.spi.SelectorProvider;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -39,18 +41,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * same for every connection: it only has to prove that the server speaks WebSocket, not keep a cache
  * from answering (there is none on loopback).
  */
-public final class HandshakeClient {
+public final class HandshakeClient implements AutoCloseable {
     private static final String WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     private final EventLoopGroup group;
     private final String host;
     private final int port;
+    private final InetSocketAddress remote;
     private final Dialect dialect;
-    private final String[] sourceAddresses;
+    private final InetSocketAddress[] sources;
     private final AtomicInteger nextSource = new AtomicInteger();
     private final String key;
     private final byte[] expectedAccept;
-    /** Each user's upgrade request, built once (the scenario cycles over a fixed set of users). */
+    /** Each user's upgrade request, built once (the scenario cycles over a fixed set of users); released by {@link #close}. */
     private final Map<String, ByteBuf> requests = new ConcurrentHashMap<>();
     private final Bootstrap bootstrap;
 
@@ -61,16 +64,27 @@ public final class HandshakeClient {
         this.group = group;
         this.host = host;
         this.port = port;
+        this.remote = new InetSocketAddress(host, port);
+        if (remote.isUnresolved()) {
+            throw new IllegalArgumentException("cannot resolve " + host);
+        }
         this.dialect = dialect;
-        this.sourceAddresses = sourceAddresses;
+        this.sources = new InetSocketAddress[sourceAddresses.length];
+        for (int i = 0; i < sourceAddresses.length; i++) {
+            sources[i] = new InetSocketAddress(sourceAddresses[i], 0);
+        }
         byte[] nonce = new byte[16];
         new SecureRandom().nextBytes(nonce);
         this.key = Base64.getEncoder().encodeToString(nonce);
         this.expectedAccept = acceptFor(key).getBytes(StandardCharsets.US_ASCII);
+        // Sockets of the server address's own family: a dual-stack socket reaches an IPv4 address
+        // through the kernel's IPv6 connect path, a detour on every connection.
+        SocketProtocolFamily family = remote.getAddress() instanceof Inet6Address ? SocketProtocolFamily.INET6
+                : SocketProtocolFamily.INET;
         boolean epoll = Epoll.isAvailable();
-        // IPv4 sockets for IPv4 addresses: a dual-stack socket takes the IPv6 connect path to reach them.
         this.bootstrap = new Bootstrap().group(group)
-                .channelFactory(() -> epoll ? new EpollSocketChannel(SocketProtocolFamily.INET) : new NioSocketChannel())
+                .channelFactory(() -> epoll ? new EpollSocketChannel(family)
+                        : new NioSocketChannel(SelectorProvider.provider(), family))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_LINGER, 0)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
@@ -89,17 +103,20 @@ public final class HandshakeClient {
     }
 
     /**
-     * Connects {@code user}; completes with the channel once the server's welcome
-     * arrived, or exceptionally if the upgrade was refused, the answer was not WebSocket, or the
-     * connection ended first. Closing the channel resets the connection.
+     * Connects {@code user}; completes with the channel once the server's welcome arrived, or
+     * exceptionally if the upgrade was refused, the answer was not WebSocket, the connection ended
+     * first, or no welcome came within {@value HandshakeHandler#TIMEOUT_SECONDS} s. Closing the
+     * channel resets the connection. Call {@link #close} once no more are opened.
      */
     public CompletableFuture<Channel> open(String user) {
         CompletableFuture<Channel> welcomed = new CompletableFuture<>();
-        ByteBuf request = requests.computeIfAbsent(user, name -> Unpooled.unreleasableBuffer(
-                Unpooled.directBuffer().writeBytes(requestBytes(name))));
-        String source = sourceAddresses[Math.floorMod(nextSource.getAndIncrement(), sourceAddresses.length)];
-        bootstrap.clone().handler(new HandshakeHandler(request.duplicate(), expectedAccept, dialect, welcomed))
-                .connect(new InetSocketAddress(host, port), new InetSocketAddress(source, 0))
+        ByteBuf request = requests.computeIfAbsent(user, name -> {
+            byte[] bytes = requestBytes(name);
+            return Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+        });
+        InetSocketAddress source = sources[Math.floorMod(nextSource.getAndIncrement(), sources.length)];
+        bootstrap.clone().handler(new HandshakeHandler(request, expectedAccept, dialect, welcomed))
+                .connect(remote, source)
                 .addListener(connected -> {
                     if (!connected.isSuccess()) {
                         welcomed.completeExceptionally(connected.cause());
@@ -121,5 +138,12 @@ public final class HandshakeClient {
     /** The event loops this client runs on. */
     public EventLoopGroup group() {
         return group;
+    }
+
+    /** Releases the cached requests (a connection writing one holds its own reference until written). */
+    @Override
+    public void close() {
+        requests.values().forEach(ByteBuf::release);
+        requests.clear();
     }
 }

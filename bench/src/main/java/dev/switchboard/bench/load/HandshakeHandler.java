@@ -7,7 +7,9 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One connection of the {@link HandshakeClient}: sends the upgrade request once connected, checks the
@@ -20,14 +22,20 @@ final class HandshakeHandler extends ByteToMessageDecoder {
     private static final byte[] SWITCHING_PROTOCOLS = Frames.ascii("HTTP/1.1 101 ");
     private static final byte[] ACCEPT_HEADER = Frames.ascii("\r\nsec-websocket-accept:");
     private static final byte[] END_OF_HEADER = Frames.ascii("\r\n\r\n");
+    /** Longest frame accepted before the welcome (the welcome itself is a few hundred bytes). */
+    private static final int MAX_FRAME_BYTES = 65536;
+    /** From connected to welcomed: past it the handshake fails and its connection is closed. */
+    static final long TIMEOUT_SECONDS = 30;
     private static final int OPCODE_TEXT = 0x1;
     private static final int OPCODE_CLOSE = 0x8;
 
+    /** The request, shared by the user's connections: each writes its own duplicate. */
     private final ByteBuf request;
     private final byte[] expectedAccept;
     private final Dialect dialect;
     private final CompletableFuture<Channel> welcomed;
     private boolean upgraded;
+    private ScheduledFuture<?> timeout;
 
     HandshakeHandler(ByteBuf request, byte[] expectedAccept, Dialect dialect, CompletableFuture<Channel> welcomed) {
         this.request = request;
@@ -38,7 +46,9 @@ final class HandshakeHandler extends ByteToMessageDecoder {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        ctx.writeAndFlush(request, ctx.voidPromise());
+        timeout = ctx.executor().schedule(() -> fail(ctx, "no welcome in " + TIMEOUT_SECONDS + " s"), // cancelled once done
+                TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        ctx.writeAndFlush(request.retainedDuplicate(), ctx.voidPromise());
         super.channelActive(ctx);
     }
 
@@ -133,7 +143,7 @@ final class HandshakeHandler extends ByteToMessageDecoder {
             }
             length = in.getLong(start + 2);
         }
-        if (length > MAX_HEADER_BYTES * 8L || length < 0) {
+        if (length > MAX_FRAME_BYTES || length < 0) {
             fail(ctx, "frame of " + length + " bytes before the welcome");
             return false;
         }
@@ -153,6 +163,7 @@ final class HandshakeHandler extends ByteToMessageDecoder {
             if (reply != null) {
                 ctx.writeAndFlush(maskedText(ctx, reply), ctx.voidPromise());
             } else if (dialect.classify(payload) == Inbound.WELCOME) {
+                cancelTimeout();
                 welcomed.complete(ctx.channel());
             }
         }
@@ -193,19 +204,35 @@ final class HandshakeHandler extends ByteToMessageDecoder {
     }
 
     private void fail(ChannelHandlerContext ctx, String problem) {
-        welcomed.completeExceptionally(new IllegalStateException(problem));
+        if (!welcomed.isDone()) {
+            cancelTimeout();
+            welcomed.completeExceptionally(new IllegalStateException(problem));
+        }
         ctx.close();
+    }
+
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        welcomed.completeExceptionally(new IllegalStateException("connection ended before welcome"));
+        // Every handshake ends here (the caller's reset): an exception, and its stack trace, only for one that failed.
+        if (!welcomed.isDone()) {
+            cancelTimeout();
+            welcomed.completeExceptionally(new IllegalStateException("connection ended before welcome"));
+        }
         super.channelInactive(ctx);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        welcomed.completeExceptionally(cause);
+        if (!welcomed.isDone()) {
+            cancelTimeout();
+            welcomed.completeExceptionally(cause);
+        }
         ctx.close();
     }
 }

@@ -115,16 +115,21 @@ public final class LoadWorker {
 
     /** Connect, wait for welcome, reset (no close frame) — as fast as possible with {@code concurrency} in flight, for {@code seconds}. */
     private ObjectNode handshakes() throws Exception {
-        HandshakeClient handshakes = new HandshakeClient(client.group(), options.host, options.port,
-                client.dialect(), options.sources.split(","));
+        try (HandshakeClient handshakes = new HandshakeClient(client.group(), options.host, options.port,
+                client.dialect(), options.sources.split(","))) {
+            return handshakes(handshakes);
+        }
+    }
+
+    private ObjectNode handshakes(HandshakeClient handshakes) throws Exception {
         ready("handshake");
         awaitCommand();
         LongAdder completed = new LongAdder();
-        LongAdder failed = new LongAdder();
+        Failures failed = new Failures();
         java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(options.concurrency);
         // Warm-up (not counted): JIT compilers and caches of every target get the same head start.
         int userNumber = runHandshakes(handshakes, inFlight, System.nanoTime() + TimeUnit.SECONDS.toNanos(options.warmupSeconds),
-                new LongAdder(), new LongAdder(), 0);
+                new LongAdder(), new Failures(), 0);
         inFlight.acquire(options.concurrency);
         inFlight.release(options.concurrency);
         CpuTime serverCpu = new CpuTime(options.cpuPids);
@@ -139,7 +144,7 @@ public final class LoadWorker {
         inFlight.acquire(options.concurrency);
         ObjectNode result = JSON.createObjectNode();
         result.put("handshakes", completed.sum());
-        result.put("failed", failed.sum());
+        result.put("failed", failed.count());
         result.put("seconds", seconds);
         result.put("perSecond", completed.sum() / seconds);
         if (server != null && completed.sum() > 0) {
@@ -154,7 +159,7 @@ public final class LoadWorker {
 
     /** Opens and resets sessions until the deadline, {@code inFlight} permits at a time; returns the next user number. */
     private int runHandshakes(HandshakeClient handshakes, java.util.concurrent.Semaphore inFlight, long deadline,
-                              LongAdder completed, LongAdder failed, int userNumber) throws InterruptedException {
+                              LongAdder completed, Failures failed, int userNumber) throws InterruptedException {
         while (System.nanoTime() < deadline) {
             if (!inFlight.tryAcquire(10, TimeUnit.MILLISECONDS)) {
                 continue;
@@ -165,15 +170,27 @@ public final class LoadWorker {
                             completed.increment();
                             channel.close(); // a reset: the server's cleanup is part of the cost
                         } else {
-                            failed.increment();
-                            if (failed.sum() == 1) { // the worker's log says why; every failure is counted
-                                System.err.println("handshake failed: " + error);
-                            }
+                            failed.add(error);
                         }
                         inFlight.release();
                     });
         }
         return userNumber;
+    }
+
+    /** Failed handshakes, counted from any event loop; the first one's cause goes to the worker's log. */
+    private static final class Failures {
+        private final AtomicLong count = new AtomicLong();
+
+        void add(Throwable cause) {
+            if (count.incrementAndGet() == 1) {
+                System.err.println("handshake failed: " + cause);
+            }
+        }
+
+        long count() {
+            return count.get();
+        }
     }
 
     /**

@@ -64,11 +64,16 @@ class LoadClientTest {
     }
 
     @Test
-    void theHandshakeClientIsWelcomed_andItsCloseSendsNoCloseFrameAndResetsTheConnection() throws Exception {
-        try (LoadClient client = new LoadClient("127.0.0.1", new SwitchboardDialect(), new String[] {"127.0.0.1"}, 1)) {
-            HandshakeClient handshakes = new HandshakeClient(client.group(), "127.0.0.1", port, client.dialect(),
-                    new String[] {"127.0.0.1"});
-            Channel channel = handshakes.open("u1").get(10, TimeUnit.SECONDS);
+    void theHandshakeClientIsWelcomed_eachTime_andItsCloseSendsNoCloseFrameAndResetsTheConnection() throws Exception {
+        try (LoadClient client = new LoadClient("127.0.0.1", new SwitchboardDialect(), new String[] {"127.0.0.1"}, 1);
+             HandshakeClient handshakes = new HandshakeClient(client.group(), "127.0.0.1", port, client.dialect(),
+                     new String[] {"127.0.0.1"})) {
+            handshakes.open("u1").get(10, TimeUnit.SECONDS).close().sync(); // the user's request is built here
+            await().atMost(Duration.ofSeconds(10)).untilTrue(serverSideClosed);
+            errors.clear();
+            serverSideClosed.set(false);
+
+            Channel channel = handshakes.open("u1").get(10, TimeUnit.SECONDS); // and written again here
             channel.close().sync();
 
             await().atMost(Duration.ofSeconds(10)).untilTrue(serverSideClosed);
