@@ -157,6 +157,11 @@ public final class InboxStream {
         } else if (page.lastSeq() > sentSeq) {
             connection.write(OutboundMessages.truncated(sentSeq, page.lastSeq() + 1));
             sentSeq = page.lastSeq();
+        } else if (page.lastSeq() < sentSeq) {
+            // Resumed after a seq this inbox never reached (its store was reset or restored from a
+            // backup): the next messages take seqs up to afterSeq again, and live delivery drops every
+            // seq <= sentSeq. Stream from the newest seq instead; synced tells the client where that is.
+            sentSeq = page.lastSeq();
         }
         if (page.entries().size() == pageSize) {
             int pacedGeneration = generation;

@@ -196,6 +196,25 @@ class ChatEndToEndTest {
     }
 
     @Test
+    void resumeAfterASeqTheInboxNeverReached_streamsFromItsNewest_soTheNextMessagesArrive() throws Exception {
+        TestServer server = server(Map.of());
+        TestClient alice = client(server, "alice", "phone");
+        alice.sdk().send(Target.user("bob"), "before", "c-1").get(10, TimeUnit.SECONDS);
+        // A client that kept its position across a reset of the server's store: seq 40 was another inbox's.
+        try (RawWebSocket bob = RawWebSocket.connect(server.port(), "/ws?user=bob&device=phone")) {
+            assertThat(bob.receiveType("welcome").get("lastSeq").asLong()).isEqualTo(1);
+            bob.sendText("{\"type\":\"resume\",\"afterSeq\":40}");
+            assertThat(bob.receiveType("synced").get("seq").asLong()).as("the inbox's newest seq").isEqualTo(1);
+
+            alice.sdk().send(Target.user("bob"), "after", "c-2").get(10, TimeUnit.SECONDS);
+
+            JsonNode next = bob.receiveType("message");
+            assertThat(next.get("seq").asLong()).isEqualTo(2);
+            assertThat(next.path("message").path("clientId").asText()).isEqualTo("c-2");
+        }
+    }
+
+    @Test
     void resend_withSameClientId_createsNoSecondMessage() throws Exception {
         TestServer server = server(Map.of());
         TestClient alice = client(server, "alice", "phone");
