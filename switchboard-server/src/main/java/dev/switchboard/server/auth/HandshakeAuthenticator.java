@@ -36,7 +36,9 @@ public final class HandshakeAuthenticator {
         Map<String, List<String>> query = new QueryStringDecoder(request.uri()).parameters();
         String token = first(query, "token");
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (token == null && authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+        // An empty ?token= (a client that had none to put there) defers to the header, if any.
+        if ((token == null || token.isEmpty()) && authorization != null
+                && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             token = authorization.substring(BEARER.length()).trim();
         }
         String queryDevice = first(query, "device");

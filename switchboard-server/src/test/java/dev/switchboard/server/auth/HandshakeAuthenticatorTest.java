@@ -46,6 +46,25 @@ class HandshakeAuthenticatorTest {
     }
 
     @Test
+    void authenticate_usesBearerHeader_whenTheTokenParameterIsEmpty() throws Exception {
+        String token = TokenVerifierTest.sign(TokenVerifierTest.validClaims("alice").build());
+        FullHttpRequest request = request("/ws?token=&device=phone");
+        request.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+
+        assertThat(tokensOnly.authenticate(request).userId()).isEqualTo("alice");
+    }
+
+    @Test
+    void authenticate_usesTheTokenParameter_whenTheHeaderCarriesAnotherToken() throws Exception {
+        String query = TokenVerifierTest.sign(TokenVerifierTest.validClaims("alice").build());
+        String header = TokenVerifierTest.sign(TokenVerifierTest.validClaims("bob").build());
+        FullHttpRequest request = request("/ws?device=phone&token=" + query);
+        request.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + header);
+
+        assertThat(tokensOnly.authenticate(request).userId()).isEqualTo("alice");
+    }
+
+    @Test
     void authenticate_prefersDeviceClaim_whenQueryAlsoNamesDevice() throws Exception {
         String token = TokenVerifierTest.sign(TokenVerifierTest.validClaims("alice").claim("device", "phone").build());
 
