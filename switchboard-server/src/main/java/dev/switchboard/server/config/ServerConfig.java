@@ -89,8 +89,10 @@ public record ServerConfig(
      * @param maxGroupMembers      members a group may have; default 1000
      * @param sendsPerSecond       sustained sends per connection; default 100
      * @param sendBurst            sends allowed in a burst above the rate; default 200
-     * @param requestsPerSecond    sustained group and presence requests per connection; default 20
-     * @param requestBurst         such requests allowed in a burst; default 50
+     * @param requestsPerSecond    sustained group, presence and subscribe requests per connection; default 20
+     * @param requestBurst         such requests allowed in a burst; default 100, above the default
+     *                             {@code topics.maxSubscriptionsPerConnection} (64): a reconnecting client
+     *                             subscribes all its topics again at once
      * @param outboundQueueBytes   bytes queued for one connection before it is closed as a slow consumer (4008); default 4 MiB
      * @param maxInvalidRequests   error replies per minute before the connection is closed with 4000; default 120
      * @param maxConnectionsPerIp  WebSocket connections this node accepts from one client address (see
