@@ -36,6 +36,8 @@ public final class InboxStream {
     private State state = State.WAITING_FOR_RESUME;
     private long sentSeq;
     private long highestLiveSeq;
+    /** The inbox's newest seq as far as this stream knows (the welcome's, then pages and live entries): acks stop there. */
+    private long newestKnown;
     private int generation;
     private boolean readInFlight;
     private boolean syncedPending;
@@ -44,12 +46,17 @@ public final class InboxStream {
     private boolean cursorWriteInFlight;
     private boolean rereadRequested;
 
-    public InboxStream(Connection connection, MessageStore store, int pageSize, long storedCursor) {
+    /**
+     * @param storedCursor the device's cursor and {@code lastSeq} the user's newest seq, as the welcome
+     *                     gave them
+     */
+    public InboxStream(Connection connection, MessageStore store, int pageSize, long storedCursor, long lastSeq) {
         this.connection = connection;
         this.store = store;
         this.pageSize = pageSize;
         this.storedCursor = storedCursor;
         this.pendingCursor = storedCursor;
+        this.newestKnown = lastSeq;
     }
 
     /** The device's acknowledged position as last stored (or being stored). */
@@ -90,6 +97,7 @@ public final class InboxStream {
     /** A live inbox entry that was just stored. Returns whether it was written now (not replayed later). */
     public boolean onLive(long seq, byte[] payload) {
         highestLiveSeq = Math.max(highestLiveSeq, seq);
+        newestKnown = Math.max(newestKnown, seq);
         if (state != State.LIVE || seq <= sentSeq || !connection.isOpen()) {
             return false;
         }
@@ -143,6 +151,7 @@ public final class InboxStream {
             connection.eventLoop().schedule(this::readNextPage, RETRY_MILLIS, TimeUnit.MILLISECONDS);
             return;
         }
+        newestKnown = Math.max(newestKnown, page.lastSeq());
         ChannelFuture lastWrite = null;
         if (!page.entries().isEmpty()) {
             for (InboxEntry entry : page.entries()) {
@@ -182,9 +191,13 @@ public final class InboxStream {
         }
     }
 
-    /** Cumulative acknowledgement; clamped to what this connection was actually sent. */
+    /**
+     * Cumulative acknowledgement; clamped to what this connection was actually sent, and to the inbox's
+     * newest seq: right after a {@code resume} past it (a client that kept its position across a store
+     * reset), {@code sentSeq} is that {@code afterSeq} until the first page pulls it back.
+     */
     public void acknowledge(long seq) {
-        long clamped = Math.min(seq, sentSeq);
+        long clamped = Math.min(seq, Math.min(sentSeq, newestKnown));
         if (clamped <= pendingCursor) {
             return;
         }

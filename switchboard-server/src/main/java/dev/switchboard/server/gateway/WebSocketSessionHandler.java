@@ -51,7 +51,8 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
         principal = null;
         deviceState = null;
         ServerConfig config = services.config();
-        opened.attachInbox(new InboxStream(opened, services.store(), config.store().replayBatch(), state.cursor()));
+        opened.attachInbox(new InboxStream(opened, services.store(), config.store().replayBatch(), state.cursor(),
+                state.lastSeq()));
         connection = opened;
         session = new Session(opened, services.sessionPolicy());
         Connection replaced = services.registry().register(opened);

@@ -53,7 +53,7 @@ class RouterTest {
         database = JdbcDatabase.open(new ConfigLoader().load(null, Map.of(), Map.of()).store(), dataDirectory);
         store = new JdbcMessageStore(database);
         Connection bob = new Connection(registry.connectionIds(), new Principal("bob", "phone", 0), bobsChannel, METRICS, false);
-        bob.attachInbox(new InboxStream(bob, new ReadsOnTheCallersThread(store), 100, 0));
+        bob.attachInbox(new InboxStream(bob, new ReadsOnTheCallersThread(store), 100, 0, 0));
         registry.register(bob);
         bob.inbox().resume(0);
         assertThat(received("synced")).as("live from here on").isEqualTo(1);

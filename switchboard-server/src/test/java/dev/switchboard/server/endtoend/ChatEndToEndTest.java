@@ -203,7 +203,8 @@ class ChatEndToEndTest {
         // A client that kept its position across a reset of the server's store: seq 40 was another inbox's.
         try (RawWebSocket bob = RawWebSocket.connect(server.port(), "/ws?user=bob&device=phone")) {
             assertThat(bob.receiveType("welcome").get("lastSeq").asLong()).isEqualTo(1);
-            bob.sendText("{\"type\":\"resume\",\"afterSeq\":40}");
+            // The ack in the same read as the resume, so before the resume's read of the store: still no cursor past seq 1.
+            bob.sendTexts("{\"type\":\"resume\",\"afterSeq\":40}", "{\"type\":\"ack\",\"seq\":40}");
             assertThat(bob.receiveType("synced").get("seq").asLong()).as("the inbox's newest seq").isEqualTo(1);
 
             alice.sdk().send(Target.user("bob"), "after", "c-2").get(10, TimeUnit.SECONDS);
@@ -211,7 +212,13 @@ class ChatEndToEndTest {
             JsonNode next = bob.receiveType("message");
             assertThat(next.get("seq").asLong()).isEqualTo(2);
             assertThat(next.path("message").path("clientId").asText()).isEqualTo("c-2");
+            bob.sendText("{\"type\":\"ack\",\"seq\":2}");
         }
+        await().atMost(WAIT).untilAsserted(() -> {
+            try (RawWebSocket again = RawWebSocket.connect(server.port(), "/ws?user=bob&device=phone")) {
+                assertThat(again.receiveType("welcome").get("cursor").asLong()).as("the device's cursor").isEqualTo(2);
+            }
+        });
     }
 
     @Test

@@ -163,7 +163,22 @@ public final class RawWebSocket implements Closeable {
         sendText(json);
     }
 
+    /** Text frames in one write: the server reads them together, before anything it starts for the first completes. */
+    public void sendTexts(String... texts) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (String text : texts) {
+            all.writeBytes(frame(true, TEXT, text.getBytes(StandardCharsets.UTF_8)));
+        }
+        out.write(all.toByteArray());
+        out.flush();
+    }
+
     public void sendFrame(boolean fin, int opcode, byte[] payload) throws IOException {
+        out.write(frame(fin, opcode, payload));
+        out.flush();
+    }
+
+    private static byte[] frame(boolean fin, int opcode, byte[] payload) {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
         frame.write((fin ? 0x80 : 0) | opcode);
         if (payload.length < 126) {
@@ -181,8 +196,7 @@ public final class RawWebSocket implements Closeable {
         for (int i = 0; i < payload.length; i++) {
             frame.write(payload[i] ^ mask[i % 4]);
         }
-        out.write(frame.toByteArray());
-        out.flush();
+        return frame.toByteArray();
     }
 
     /** Next frame of any kind; null on EOF. */
