@@ -6,6 +6,8 @@ import dev.switchboard.server.topic.TopicGrants;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +25,15 @@ public final class HandshakeAuthenticator {
     private final boolean devMode;
 
     public HandshakeAuthenticator(ServerConfig.Auth config, Clock clock) {
-        String secret = config.jwtSecret();
-        this.tokenVerifier = secret == null || secret.isEmpty()
-                ? null : new TokenVerifier(secret, config.requireExpiry(), clock);
+        String secret = config.jwtSecret() == null ? "" : config.jwtSecret();
+        String keyFile = config.jwtPublicKeyFile() == null ? "" : config.jwtPublicKeyFile();
+        List<PublicKey> publicKeys = keyFile.isEmpty() ? List.of() : PemPublicKeys.read(Path.of(keyFile));
+        this.tokenVerifier = secret.isEmpty() && publicKeys.isEmpty()
+                ? null : new TokenVerifier(secret, publicKeys, config.requireExpiry(), clock);
         this.devMode = config.devMode();
         if (tokenVerifier == null && !devMode) {
-            throw new IllegalArgumentException("no auth.jwtSecret configured and development mode is off: nobody could connect");
+            throw new IllegalArgumentException("neither auth.jwtSecret nor auth.jwtPublicKeyFile is configured and "
+                    + "development mode is off: nobody could connect");
         }
     }
 

@@ -4,62 +4,55 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.protocol.Identifiers;
 import dev.switchboard.server.topic.TopicGrants;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Verifies HS256 JWTs (RFC 7519, compact JWS of RFC 7515): the signature with the shared secret,
- * {@code exp}/{@code nbf} with 60 s of clock skew, and the {@code sub} and {@code device} claims'
- * syntax. Any other algorithm, including {@code none}, is refused, and so is a {@code crit} header
- * (no extension is understood). Thread-safe; one HMAC and two small JSON parses, cheap enough to run
- * on an event loop.
+ * Verifies JWTs (RFC 7519, compact JWS of RFC 7515) signed with HS256 (the shared secret), RS256 or
+ * ES256 (configured public keys; {@link TokenKeys}): the signature, {@code exp}/{@code nbf} with 60 s
+ * of clock skew, and the {@code sub} and {@code device} claims' syntax. Any other algorithm,
+ * including {@code none}, is refused, and so is one no configured key serves, and a {@code crit}
+ * header (no extension is understood). Thread-safe; one signature check and two small JSON parses,
+ * cheap enough to run on an event loop.
  *
  * @implNote Handshakes per second is a published figure (docs/BENCHMARKS.md) and verification was a
  * tenth of a handshake's CPU with a general JOSE library (a fresh MAC per token, claims parsed into maps
- * by an embedded JSON parser). This verifier keeps one initialised {@link Mac} per thread, checks the
- * signature before parsing the claims (a forged token costs one HMAC), compares in constant time, and
- * reads the claims with the server's Jackson. Tests sign tokens with that JOSE library, so both sides
- * of the format are checked against an independent implementation.
+ * by an embedded JSON parser). This verifier keeps one initialised {@link javax.crypto.Mac} per thread,
+ * checks the signature before parsing the claims (a forged token costs one check), compares in
+ * constant time, and reads the claims with the server's Jackson. Tests sign tokens with that JOSE
+ * library, so both sides of the format are checked against an independent implementation.
  */
 public final class TokenVerifier {
     static final long CLOCK_SKEW_MILLIS = 60_000;
-    private static final int MIN_SECRET_BYTES = 32;
     private static final int MAX_TOKEN_CHARS = 8192;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final SecretKeySpec key;
-    private final FastThreadLocal<Mac> macs;
+    private final TokenKeys keys;
     private final boolean requireExpiry;
     private final Clock clock;
 
     /**
-     * @param secret HS256 key, at least 32 bytes (256 bits)
+     * @param secret     HS256 key, at least 32 bytes (256 bits), or empty for none
+     * @param publicKeys RS256 and ES256 keys ({@link PemPublicKeys}), possibly none
+     * @throws IllegalArgumentException if there is no key at all, or a key is unfit
      */
-    public TokenVerifier(String secret, boolean requireExpiry, Clock clock) {
-        byte[] secretBytes = secret.getBytes(StandardCharsets.UTF_8);
-        if (secretBytes.length < MIN_SECRET_BYTES) {
-            throw new IllegalArgumentException("auth.jwtSecret must be at least 32 bytes for HS256");
+    public TokenVerifier(String secret, List<PublicKey> publicKeys, boolean requireExpiry, Clock clock) {
+        this.keys = new TokenKeys(secret, publicKeys);
+        if (!keys.any()) {
+            throw new IllegalArgumentException("no token key: set auth.jwtSecret or auth.jwtPublicKeyFile");
         }
-        this.key = new SecretKeySpec(secretBytes, "HmacSHA256");
-        this.macs = new FastThreadLocal<>() {
-            @Override
-            protected Mac initialValue() throws GeneralSecurityException {
-                Mac mac = Mac.getInstance("HmacSHA256");
-                mac.init(key);
-                return mac;
-            }
-        };
         this.requireExpiry = requireExpiry;
         this.clock = clock;
+    }
+
+    /** An HS256-only verifier. */
+    public TokenVerifier(String secret, boolean requireExpiry, Clock clock) {
+        this(secret, List.of(), requireExpiry, clock);
     }
 
     /** Verified claims of a token. {@code deviceId} is null when the token has no device claim. */
@@ -74,16 +67,15 @@ public final class TokenVerifier {
             throw unauthorized("malformed token");
         }
         JsonNode header = json(token, 0, firstDot, "malformed token");
-        if (!"HS256".equals(header.path("alg").asText(null))) {
-            throw unauthorized("token algorithm must be HS256");
+        String algorithm = header.path("alg").asText("");
+        if (!keys.serves(algorithm)) {
+            throw unauthorized("token algorithm must be " + keys.accepted());
         }
         if (header.has("crit")) {
             throw unauthorized("token has critical header parameters");
         }
         byte[] signature = base64Url(token, secondDot + 1, token.length(), "bad token signature");
-        Mac mac = macs.get();
-        byte[] expected = mac.doFinal(token.substring(0, secondDot).getBytes(StandardCharsets.US_ASCII));
-        if (!MessageDigest.isEqual(expected, signature)) {
+        if (!keys.verify(algorithm, token.substring(0, secondDot).getBytes(StandardCharsets.US_ASCII), signature)) {
             throw unauthorized("bad token signature");
         }
         JsonNode claims = json(token, firstDot + 1, secondDot, "malformed token claims");

@@ -47,6 +47,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--jwt-secret", paramLabel = "SECRET", description = "HS256 secret (prefer SWITCHBOARD_AUTH_JWT_SECRET)")
     String jwtSecret;
 
+    @Option(names = "--jwt-public-key-file", paramLabel = "FILE",
+            description = "PEM public keys that check RS256 (RSA) and ES256 (EC P-256) tokens")
+    String jwtPublicKeyFile;
+
     @Option(names = "--log-format", paramLabel = "text|json", description = "log format (default text)")
     String logFormat;
 
@@ -59,6 +63,7 @@ public final class ServeCommand implements Callable<Integer> {
         putIfSet(overrides, "server.dataDirectory", dataDirectory);
         putIfSet(overrides, "api.port", apiPort);
         putIfSet(overrides, "auth.jwtSecret", jwtSecret);
+        putIfSet(overrides, "auth.jwtPublicKeyFile", jwtPublicKeyFile);
         if (devMode) {
             overrides.put("auth.devMode", true);
         }

@@ -59,13 +59,16 @@ public record ServerConfig(
      * Handshake authentication.
      *
      * @param devMode       accept {@code ?user=} without a token; never in production; default false
-     * @param jwtSecret     HS256 shared secret, at least 32 bytes; empty disables tokens (dev mode only)
+     * @param jwtSecret     HS256 shared secret, at least 32 bytes; empty: no HS256 tokens
+     * @param jwtPublicKeyFile PEM file of the public keys that check RS256 (RSA, at least 2048 bits) and
+     *                      ES256 (EC P-256) tokens, one or more {@code PUBLIC KEY} blocks; empty: none.
+     *                      With neither a secret nor keys only development mode can sign anyone in
      * @param requireExpiry refuse tokens without {@code exp}; default true
      * @param loginPolicy   {@code multi-device} (default: one connection per device id, a new login of the
      *                      same device replaces the old one) or {@code single-session} (a new login kicks
      *                      every other connection of the user, cluster-wide)
      */
-    public record Auth(boolean devMode, String jwtSecret, boolean requireExpiry, String loginPolicy) {
+    public record Auth(boolean devMode, String jwtSecret, String jwtPublicKeyFile, boolean requireExpiry, String loginPolicy) {
 
         public boolean singleSession() {
             return "single-session".equals(loginPolicy);

@@ -155,10 +155,10 @@ class HandshakeAuthenticatorTest {
     }
 
     private HandshakeAuthenticator authenticator(boolean devModeOn, String secret) {
-        return new HandshakeAuthenticator(new ServerConfig.Auth(devModeOn, secret, true, "multi-device"), clock);
+        return new HandshakeAuthenticator(new ServerConfig.Auth(devModeOn, secret, "", true, "multi-device"), clock);
     }
 
-    private static FullHttpRequest request(String uri) {
+    static FullHttpRequest request(String uri) {
         return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri, Unpooled.EMPTY_BUFFER);
     }
 
