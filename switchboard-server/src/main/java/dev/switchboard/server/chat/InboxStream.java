@@ -36,7 +36,7 @@ public final class InboxStream {
     private State state = State.WAITING_FOR_RESUME;
     private long sentSeq;
     private long highestLiveSeq;
-    /** The inbox's newest seq as far as this stream knows (the welcome's, then pages and live entries): acks stop there. */
+    /** The inbox's newest seq as far as this stream knows (the welcome's, then pages and live entries). */
     private long newestKnown;
     private int generation;
     private boolean readInFlight;
@@ -192,12 +192,16 @@ public final class InboxStream {
     }
 
     /**
-     * Cumulative acknowledgement; clamped to what this connection was actually sent, and to the inbox's
-     * newest seq: right after a {@code resume} past it (a client that kept its position across a store
-     * reset), {@code sentSeq} is that {@code afterSeq} until the first page pulls it back.
+     * Cumulative acknowledgement; clamped to what this connection was actually sent. Ignored while the
+     * position is past the inbox's newest seq known: right after a {@code resume} past it (a client
+     * that kept its position across a store reset), until the first page pulls {@code sentSeq} back, no
+     * seq the client could acknowledge has been sent on this connection.
      */
     public void acknowledge(long seq) {
-        long clamped = Math.min(seq, Math.min(sentSeq, newestKnown));
+        if (sentSeq > newestKnown) {
+            return;
+        }
+        long clamped = Math.min(seq, sentSeq);
         if (clamped <= pendingCursor) {
             return;
         }

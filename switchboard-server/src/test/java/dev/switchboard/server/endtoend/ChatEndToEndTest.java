@@ -9,6 +9,7 @@ import dev.switchboard.client.InboxMessage;
 import dev.switchboard.client.SendReceipt;
 import dev.switchboard.client.Target;
 import dev.switchboard.protocol.CloseCodes;
+import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestClient;
 import dev.switchboard.server.testing.TestServer;
@@ -203,9 +204,12 @@ class ChatEndToEndTest {
         // A client that kept its position across a reset of the server's store: seq 40 was another inbox's.
         try (RawWebSocket bob = RawWebSocket.connect(server.port(), "/ws?user=bob&device=phone")) {
             assertThat(bob.receiveType("welcome").get("lastSeq").asLong()).isEqualTo(1);
-            // The ack in the same read as the resume, so before the resume's read of the store: still no cursor past seq 1.
+            // The ack in the same read as the resume, so before the resume's read of the store: ignored.
             bob.sendTexts("{\"type\":\"resume\",\"afterSeq\":40}", "{\"type\":\"ack\",\"seq\":40}");
             assertThat(bob.receiveType("synced").get("seq").asLong()).as("the inbox's newest seq").isEqualTo(1);
+            Connection connection = server.registry().connection("bob", "phone");
+            assertThat(connection.eventLoop().submit(() -> connection.inbox().cursor()).get(10, TimeUnit.SECONDS))
+                    .as("cursor after the ack of a seq this connection was never sent").isZero();
 
             alice.sdk().send(Target.user("bob"), "after", "c-2").get(10, TimeUnit.SECONDS);
 
