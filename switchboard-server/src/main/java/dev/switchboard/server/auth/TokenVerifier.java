@@ -18,7 +18,7 @@ import java.util.List;
  * of clock skew, and the {@code sub} and {@code device} claims' syntax. Any other algorithm,
  * including {@code none}, is refused, and so is one no configured key serves, and a {@code crit}
  * header (no extension is understood). Thread-safe; one signature check and two small JSON parses,
- * cheap enough to run on an event loop.
+ * which for HS256 is cheap enough to run on an event loop ({@link TokenKeys} on the others' cost).
  *
  * @implNote Handshakes per second is a published figure (docs/BENCHMARKS.md) and verification was a
  * tenth of a handshake's CPU with a general JOSE library (a fresh MAC per token, claims parsed into maps

@@ -127,14 +127,80 @@ class PublicKeyTokensTest {
         assertThatThrownBy(() -> PemPublicKeys.parse(pem(generate("RSA", 1024).getPublic()), "keys.pem"))
                 .hasMessageContaining("public key 1 is RSA of 1024 bits");
         assertThatThrownBy(() -> PemPublicKeys.parse(pem(EC.getPublic()) + pem(generateEc("secp384r1").getPublic()), "keys.pem"))
-                .hasMessageContaining("public key 2 is EC on a 384-bit curve");
+                .hasMessageContaining("public key 2 is EC on another curve than P-256");
         assertThatThrownBy(() -> PemPublicKeys.parse("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", "keys.pem"))
                 .hasMessageContaining("neither an RSA nor an EC key");
     }
 
     @Test
+    void es256SignaturesWithRorSOutOfRange_areRefusedBeforeTheJdkSeesThem() throws Exception {
+        // CVE-2022-21449: JDK 17.0.0 to 17.0.2 accepted R = S = 0 for any message and key.
+        String signingInput = header("ES256") + "." + Base64URL.encode("{\"sub\":\"mallory\",\"exp\":1893459600}");
+        byte[] order = new java.math.BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
+                .toByteArray(); // 33 bytes: a leading zero
+        byte[] orderTwice = new byte[64];
+        System.arraycopy(order, 1, orderTwice, 0, 32);
+        System.arraycopy(order, 1, orderTwice, 32, 32);
+
+        for (byte[] signature : List.of(new byte[64], orderTwice)) {
+            assertThat(TokenKeys.isEs256InRange(signature)).isFalse();
+            assertUnauthorized(() -> verifier("", EC).verify(signingInput + "." + Base64URL.encode(signature)),
+                    "bad token signature");
+        }
+        byte[] one = new byte[64];
+        one[31] = 1;
+        one[63] = 1;
+        assertThat(TokenKeys.isEs256InRange(one)).isTrue();
+    }
+
+    @Test
+    void aKeyFileWithABlockThatIsNotAPublicKey_orOnAnotherCurve_stopsTheStart() {
+        String good = pem(RSA.getPublic());
+        assertThatThrownBy(() -> PemPublicKeys.parse(good + SECP256K1, "keys.pem"))
+                .hasMessageContaining("public key 2 is EC on another curve than P-256");
+        assertThatThrownBy(() -> PemPublicKeys.parse(good + "-----BEGIN RSA PUBLIC KEY-----\nMIIBCgKCAQEA\n-----END RSA PUBLIC KEY-----\n",
+                "keys.pem")).hasMessageContaining("block 2 is RSA PUBLIC KEY, not PUBLIC KEY").hasMessageContaining("-RSAPublicKey_in");
+        assertThatThrownBy(() -> PemPublicKeys.parse("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n" + good,
+                "keys.pem")).hasMessageContaining("block 1 is PRIVATE KEY").hasMessageContaining("only the public key");
+        assertThatThrownBy(() -> PemPublicKeys.parse(good + "-----BEGIN PUBLIC KEY-----\nMIIB\n", "keys.pem"))
+                .hasMessageContaining("2 blocks begin, 1 end");
+    }
+
+    @Test
+    void aKeyFileWithCommentsInAnyEncoding_isRead() throws Exception {
+        Path file = directory.resolve("keys.pem");
+        byte[] comment = "# clé de l'émetteur, tournée le 1er décembre\n".getBytes(StandardCharsets.UTF_8);
+        byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        Files.write(file, concat(bom, comment, pem(EC.getPublic()).getBytes(StandardCharsets.US_ASCII)));
+
+        assertThat(PemPublicKeys.read(file)).containsExactly(EC.getPublic());
+    }
+
+    @Test
+    void aPemKeyGivenAsTheSecret_isRefused() {
+        assertThatThrownBy(() -> new TokenVerifier(pem(RSA.getPublic()), List.of(), true, clock))
+                .hasMessageContaining("auth.jwtPublicKeyFile");
+    }
+
+    @Test
     void aVerifierWithNoKeyAtAll_cannotBeMade() {
         assertThatThrownBy(() -> new TokenVerifier("", List.of(), true, clock)).hasMessageContaining("no token key");
+    }
+
+    /** A public key on secp256k1 (made with openssl): its field is 256 bits like P-256's. */
+    private static final String SECP256K1 = """
+            -----BEGIN PUBLIC KEY-----
+            MFYwEAYHKoZIzj0CAQYFK4EEAAoDQgAESpm0CVA9su8zjLQw1SLUy/B16c0oN+De
+            39cPk9u+KfYRm6lyKVyrKO+7+h1fNeEUptubTubrPw/eqM3A5nG4Vg==
+            -----END PUBLIC KEY-----
+            """;
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            all.writeBytes(part);
+        }
+        return all.toByteArray();
     }
 
     private static String sign(JWSAlgorithm algorithm, JWSSigner signer) throws JOSEException {
