@@ -57,6 +57,7 @@ public final class SwitchboardServer implements AutoCloseable {
     private final ConnectionRegistry registry = new ConnectionRegistry();
     private final ServerMetrics metrics = new ServerMetrics();
     private final EventLoops loops;
+    private final HandshakeAuthenticator authenticator;
     private final GatewayServer gateway;
     private final ApiServer api;
     private final Cluster cluster;
@@ -116,8 +117,8 @@ public final class SwitchboardServer implements AutoCloseable {
                     config.presence().maxInterestedUsers(), registry, cluster.routes(), messageStore, router);
             this.handshakeRate = HandshakeRateLimiter.of(config.limits().handshakesPerSecondPerIp(),
                     config.limits().handshakeBurstPerIp());
-            GatewayServices services = new GatewayServices(config,
-                    new HandshakeAuthenticator(config.auth(), Clock.systemUTC()),
+            this.authenticator = new HandshakeAuthenticator(config.auth(), Clock.systemUTC());
+            GatewayServices services = new GatewayServices(config, authenticator,
                     new OriginPolicy(config.server().allowedOrigins()),
                     registry, dispatcher, messageStore, new Admission(config.server().maxConnections()),
                     new ClientAddress(config.server().trustedProxies()),
@@ -147,6 +148,9 @@ public final class SwitchboardServer implements AutoCloseable {
 
     /** Closes what the constructor started, in close()'s order; a failure to close is kept with the start's. */
     private void closeAfterFailedStart(Cluster startedCluster, Throwable failure) {
+        if (authenticator != null) {
+            closeKeepingFailure(authenticator::close, failure);
+        }
         closeKeepingFailure(messageStore::close, failure);
         if (startedCluster != null) {
             closeKeepingFailure(startedCluster::close, failure);
@@ -279,6 +283,7 @@ public final class SwitchboardServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         gateway.close();
+        authenticator.close(); // after the gateway: no handshake waits for a token check any more
         if (api != null) {
             api.close();
         }

@@ -21,10 +21,11 @@ import javax.crypto.spec.SecretKeySpec;
  * Several public keys may be configured (a key rotation: tokens signed with the old and with the new
  * key are both accepted while both are listed). Thread-safe.
  *
- * @implNote Runs on the event loop, in the handshake. An HMAC takes about a microsecond; on a 2-core
- * virtual machine with JDK 17, an RS256 check (2048-bit key) took 40–100 µs and an ES256 check 1.4–2 ms,
- * during which the loop's other connections wait (docs/OPERATIONS.md advises RS256 for that reason).
- * {@link Mac} and {@link Signature} objects are not thread-safe, so each thread keeps its own.
+ * @implNote An HMAC takes about a microsecond and runs on the event loop, in the handshake. On a 2-core
+ * virtual machine with JDK 17 an RS256 check (2048-bit key) took 40–100 µs and an ES256 check 1.4–2 ms:
+ * those run on the authenticator's token-check threads ({@link HandshakeAuthenticator}), so that a
+ * loop's other connections do not wait for them. {@link Mac} and {@link Signature} objects are not
+ * thread-safe, so each thread keeps its own.
  */
 final class TokenKeys {
     private static final int MIN_SECRET_BYTES = 32;

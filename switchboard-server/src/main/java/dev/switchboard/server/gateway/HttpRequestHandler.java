@@ -17,6 +17,8 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,8 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final ScheduledFuture<?> httpDeadline;
     /** The chat upgrade waiting for its device state, else null. */
     private SessionUpgrade pendingUpgrade;
+    /** An upgrade request waits for its token's signature check (a public-key token; event loop only). */
+    private boolean awaitingAuthentication;
 
     /**
      * @param httpDeadline closes the connection if it is still plain HTTP after the absolute handshake
@@ -84,7 +88,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         try {
-            if (pendingUpgrade != null) {
+            if (pendingUpgrade != null || awaitingAuthentication) {
                 abandonPendingUpgrade();
                 ctx.close(); // a request pipelined behind an upgrade request, before its 101
                 return;
@@ -183,19 +187,58 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             refuseOverLimit(ctx, ConnectionLimits.Refusal.ADDRESS);
             return;
         }
-        Principal principal = null;
-        if (!echo) {
-            try {
-                principal = services.authenticator().authenticate(request);
-            } catch (HandshakeRejectedException e) {
-                services.metrics().handshake(e.status() == 401 ? "unauthorized" : "bad_request");
-                HttpResponses.sendError(ctx, e.status(), e.error(), e.getMessage());
-                return;
-            }
-            if (refusedAsBanned(ctx, principal.userId())) {
-                return;
-            }
+        if (echo) {
+            admit(ctx, request, null, clientAddress);
+            return;
         }
+        CompletableFuture<Principal> authenticated = services.authenticator().authenticate(request, true);
+        if (authenticated.isDone()) {
+            authenticated(ctx, request, authenticated, clientAddress);
+            return;
+        }
+        // A public-key token's signature is being checked on a token-check thread: wait, like a pending
+        // upgrade, without reading on (a request pipelined behind this one closes the connection).
+        awaitingAuthentication = true;
+        request.retain();
+        authenticated.whenCompleteAsync((principal, error) -> {
+            try {
+                if (!awaitingAuthentication || !ctx.channel().isActive()) {
+                    services.metrics().handshake("abandoned");
+                    return;
+                }
+                awaitingAuthentication = false;
+                authenticated(ctx, request, authenticated, clientAddress);
+            } finally {
+                request.release();
+            }
+        }, ctx.channel().eventLoop());
+    }
+
+    /** Goes on with the upgrade once {@code authenticated} (done) says who is connecting, or refuses it. */
+    private void authenticated(ChannelHandlerContext ctx, FullHttpRequest request, CompletableFuture<Principal> authenticated,
+                               String clientAddress) {
+        Principal principal;
+        try {
+            principal = authenticated.join();
+        } catch (CompletionException e) {
+            if (!(e.getCause() instanceof HandshakeRejectedException rejected)) {
+                throw e; // to exceptionCaught: logged, connection closed
+            }
+            services.metrics().handshake(rejected.status() == 401 ? "unauthorized"
+                    : rejected.status() == 503 ? "capacity" : "bad_request");
+            HttpResponses.sendError(ctx, rejected.status(), rejected.error(), rejected.getMessage());
+            return;
+        }
+        if (refusedAsBanned(ctx, principal.userId())) {
+            return;
+        }
+        admit(ctx, request, principal, clientAddress);
+    }
+
+    /** The upgrade of an authenticated request (or the echo endpoint's, with no principal): limits, then the 101. */
+    private void admit(ChannelHandlerContext ctx, FullHttpRequest request, Principal principal, String clientAddress) {
+        boolean echo = principal == null;
+        ConnectionLimits limits = services.connectionLimits();
         WebSocketUpgrade upgrade;
         try {
             upgrade = upgrades.prepare(request); // the Connection, Upgrade, key and version headers were checked above
@@ -285,6 +328,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     }
 
     private void abandonPendingUpgrade() {
+        awaitingAuthentication = false; // the check's answer, when it comes, finds nothing to do
         if (pendingUpgrade != null) {
             pendingUpgrade.abandon();
             pendingUpgrade = null;

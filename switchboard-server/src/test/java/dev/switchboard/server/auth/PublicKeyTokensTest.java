@@ -119,6 +119,42 @@ class PublicKeyTokensTest {
     }
 
     @Test
+    void aPublicKeySignature_isCheckedOnTheTokenCheckExecutor_andAnHs256OneAtOnce() throws Exception {
+        Path file = directory.resolve("keys.pem");
+        Files.writeString(file, pem(RSA.getPublic()));
+        java.util.Queue<Runnable> tokenChecks = new java.util.ArrayDeque<>();
+        HandshakeAuthenticator authenticator = new HandshakeAuthenticator(
+                new ServerConfig.Auth(false, TokenVerifierTest.SECRET, file.toString(), true, "multi-device"), clock,
+                tokenChecks::add);
+        String rs256 = sign(JWSAlgorithm.RS256, new RSASSASigner(RSA.getPrivate()));
+        String hs256 = TokenVerifierTest.sign(TokenVerifierTest.validClaims("bob").build());
+
+        var offloaded = authenticator.authenticate(HandshakeAuthenticatorTest.request("/ws?device=phone&token=" + rs256), true);
+        var atOnce = authenticator.authenticate(HandshakeAuthenticatorTest.request("/ws?device=phone&token=" + hs256), true);
+
+        assertThat(atOnce.join().userId()).isEqualTo("bob");
+        assertThat(offloaded).as("waits for the executor").isNotDone();
+        assertThat(tokenChecks).hasSize(1);
+        tokenChecks.poll().run();
+        assertThat(offloaded.join().userId()).isEqualTo("alice");
+    }
+
+    @Test
+    void anOffloadedCheckThatFails_failsTheFutureWithThe401() throws Exception {
+        Path file = directory.resolve("keys.pem");
+        Files.writeString(file, pem(RSA.getPublic()));
+        HandshakeAuthenticator authenticator = new HandshakeAuthenticator(
+                new ServerConfig.Auth(false, "", file.toString(), true, "multi-device"), clock, Runnable::run);
+        String forged = sign(JWSAlgorithm.RS256, new RSASSASigner(OTHER_RSA.getPrivate()));
+
+        var result = authenticator.authenticate(HandshakeAuthenticatorTest.request("/ws?device=phone&token=" + forged), true);
+
+        assertThat(result).isCompletedExceptionally();
+        assertThat(result.handle((principal, error) -> error.getCause()).join())
+                .isInstanceOf(HandshakeRejectedException.class).hasMessage("bad token signature");
+    }
+
+    @Test
     void aKeyFileThatCannotServe_stopsTheStart_sayingWhy() throws Exception {
         Path missing = directory.resolve("missing.pem");
         assertThatThrownBy(() -> PemPublicKeys.read(missing)).hasMessageContaining("cannot be read");
