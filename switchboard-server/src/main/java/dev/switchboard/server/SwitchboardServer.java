@@ -283,7 +283,7 @@ public final class SwitchboardServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         gateway.close();
-        authenticator.close(); // after the gateway: no handshake waits for a token check any more
+        authenticator.close(); // a handshake still waiting for a check is closed with the loops, below
         if (api != null) {
             api.close();
         }

@@ -150,7 +150,7 @@ public final class HandshakeAuthenticator implements AutoCloseable {
                 verified.topicGrants());
     }
 
-    /** Stops the token-check threads; a check under way finishes, and its handshake finds its channel closed. */
+    /** Stops the token-check threads: checks still queued never run, and their handshakes end with their channels. */
     @Override
     public void close() {
         if (ownTokenChecks != null) {

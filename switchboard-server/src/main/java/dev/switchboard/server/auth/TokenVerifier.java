@@ -68,11 +68,11 @@ public final class TokenVerifier {
      * A token split into its parts, its header checked: what is left to do is the signature check
      * (cheap for HS256, not for the public-key algorithms: {@link #isCheap}) and the claims.
      */
-    public record ParsedToken(String algorithm, String token, int firstDot, int secondDot, byte[] signature) {
+    record ParsedToken(String algorithm, String token, int firstDot, int secondDot, byte[] signature) {
     }
 
     /** Checks the token's form and header; throws with a reason fit for a 401 body. */
-    public ParsedToken parse(String token) throws HandshakeRejectedException {
+    ParsedToken parse(String token) throws HandshakeRejectedException {
         int firstDot = token.indexOf('.');
         int secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
         if (token.length() > MAX_TOKEN_CHARS || secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0) {
@@ -91,12 +91,12 @@ public final class TokenVerifier {
     }
 
     /** Whether checking this token's signature costs about as little as an HMAC (HS256). */
-    public static boolean isCheap(ParsedToken token) {
+    static boolean isCheap(ParsedToken token) {
         return "HS256".equals(token.algorithm());
     }
 
     /** Checks a parsed token's signature, then its claims; any thread. */
-    public VerifiedToken verify(ParsedToken parsed) throws HandshakeRejectedException {
+    VerifiedToken verify(ParsedToken parsed) throws HandshakeRejectedException {
         String token = parsed.token();
         byte[] signingInput = token.substring(0, parsed.secondDot()).getBytes(StandardCharsets.US_ASCII);
         if (!keys.verify(parsed.algorithm(), signingInput, parsed.signature())) {

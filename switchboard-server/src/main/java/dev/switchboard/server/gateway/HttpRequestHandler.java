@@ -44,8 +44,9 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final ScheduledFuture<?> httpDeadline;
     /** The chat upgrade waiting for its device state, else null. */
     private SessionUpgrade pendingUpgrade;
-    /** An upgrade request waits for its token's signature check (a public-key token; event loop only). */
-    private boolean awaitingAuthentication;
+    /** The token check an upgrade request waits for (a public-key token), and the request, retained; event loop only. */
+    private CompletableFuture<Principal> awaitedAuthentication;
+    private FullHttpRequest awaitedRequest;
 
     /**
      * @param httpDeadline closes the connection if it is still plain HTTP after the absolute handshake
@@ -88,7 +89,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         try {
-            if (pendingUpgrade != null || awaitingAuthentication) {
+            if (pendingUpgrade != null || awaitedAuthentication != null) {
                 abandonPendingUpgrade();
                 ctx.close(); // a request pipelined behind an upgrade request, before its 101
                 return;
@@ -198,18 +199,21 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
         // A public-key token's signature is being checked on a token-check thread: wait, like a pending
         // upgrade, without reading on (a request pipelined behind this one closes the connection).
-        awaitingAuthentication = true;
-        request.retain();
+        awaitedAuthentication = authenticated;
+        awaitedRequest = request.retain();
         authenticated.whenCompleteAsync((principal, error) -> {
+            if (awaitedAuthentication != authenticated) {
+                return; // abandoned: the connection ended or broke the rule, and the request was released then
+            }
+            FullHttpRequest awaited = awaitedRequest;
+            awaitedAuthentication = null;
+            awaitedRequest = null;
             try {
-                if (!awaitingAuthentication || !ctx.channel().isActive()) {
-                    services.metrics().handshake("abandoned");
-                    return;
-                }
-                awaitingAuthentication = false;
-                authenticated(ctx, request, authenticated, clientAddress);
+                authenticated(ctx, awaited, authenticated, clientAddress);
+            } catch (RuntimeException e) { // not in a handler's callback: nothing else would see it
+                exceptionCaught(ctx, e);
             } finally {
-                request.release();
+                awaited.release();
             }
         }, ctx.channel().eventLoop());
     }
@@ -222,10 +226,10 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             principal = authenticated.join();
         } catch (CompletionException e) {
             if (!(e.getCause() instanceof HandshakeRejectedException rejected)) {
-                throw e; // to exceptionCaught: logged, connection closed
+                throw new IllegalStateException("token check failed", e.getCause()); // to exceptionCaught: logged, closed
             }
             services.metrics().handshake(rejected.status() == 401 ? "unauthorized"
-                    : rejected.status() == 503 ? "capacity" : "bad_request");
+                    : rejected.status() == 503 ? "token_checks_busy" : "bad_request");
             HttpResponses.sendError(ctx, rejected.status(), rejected.error(), rejected.getMessage());
             return;
         }
@@ -328,7 +332,13 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     }
 
     private void abandonPendingUpgrade() {
-        awaitingAuthentication = false; // the check's answer, when it comes, finds nothing to do
+        if (awaitedAuthentication != null) {
+            services.metrics().handshake("abandoned");
+            awaitedAuthentication.cancel(false); // a check still queued is skipped; its answer finds nothing to do
+            awaitedAuthentication = null;
+            awaitedRequest.release();
+            awaitedRequest = null;
+        }
         if (pendingUpgrade != null) {
             pendingUpgrade.abandon();
             pendingUpgrade = null;

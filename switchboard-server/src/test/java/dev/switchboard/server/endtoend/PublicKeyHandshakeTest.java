@@ -1,6 +1,7 @@
 package dev.switchboard.server.endtoend;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -10,6 +11,7 @@ import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.switchboard.server.testing.ApiClient;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestServer;
 import java.net.Socket;
@@ -21,6 +23,7 @@ import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
@@ -88,9 +91,7 @@ class PublicKeyHandshakeTest {
     @Test
     void aRequestPipelinedBehindTheUpgradeRequest_closesWithoutA101_whileTheSignatureIsChecked() throws Exception {
         String es256 = token("carol", JWSAlgorithm.ES256, new ECDSASigner((ECPrivateKey) ec.getPrivate()));
-        String both = "GET /ws?device=phone&token=" + es256 + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                + "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        String both = upgradeRequest(es256) + "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout(10_000);
 
@@ -102,6 +103,34 @@ class PublicKeyHandshakeTest {
         try (RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws?device=phone&token=" + again)) {
             assertThat(socket.handshake().status()).as("the node goes on").isEqualTo(101);
         }
+    }
+
+    @Test
+    void aClientThatLeavesDuringTheCheck_isCountedAbandonedOnce_andTheNodeGoesOn() throws Exception {
+        double abandonedBefore = handshakes("abandoned");
+        String es256 = token("dora", JWSAlgorithm.ES256, new ECDSASigner((ECPrivateKey) ec.getPrivate()));
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.getOutputStream().write(upgradeRequest(es256).getBytes(StandardCharsets.US_ASCII));
+        } // closed at once: the server reads the request and the end of the connection together
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(handshakes("abandoned")).isEqualTo(abandonedBefore + 1));
+        try (RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws?device=phone&token=" + es256)) {
+            assertThat(socket.handshake().status()).isEqualTo(101);
+        }
+        assertThat(handshakes("abandoned")).as("counted once").isEqualTo(abandonedBefore + 1);
+    }
+
+    /** {@code switchboard_handshakes_total} for one rejection reason, from the node's metrics (0 before its first). */
+    private static double handshakes(String reason) {
+        double value = ApiClient.of(server).get("/metrics")
+                .sample("switchboard_handshakes_total{reason=\"" + reason + "\",result=\"rejected\"}");
+        return Double.isNaN(value) ? 0 : value;
+    }
+
+    private static String upgradeRequest(String token) {
+        return "GET /ws?device=phone&token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     }
 
     private static String token(String user, JWSAlgorithm algorithm, JWSSigner signer) throws Exception {
