@@ -47,8 +47,8 @@ public final class InboxStream {
     private boolean rereadRequested;
 
     /**
-     * @param storedCursor the device's cursor and {@code lastSeq} the user's newest seq, as the welcome
-     *                     gave them
+     * @param storedCursor the device's acknowledged seq, as the welcome gave it
+     * @param lastSeq      the user's newest seq, as the welcome gave it
      */
     public InboxStream(Connection connection, MessageStore store, int pageSize, long storedCursor, long lastSeq) {
         this.connection = connection;
