@@ -46,25 +46,40 @@ final class Frames {
 
     /** The number after the first {@code "t":}, or -1. */
     static long timestamp(ByteBuf buffer) {
-        int end = buffer.writerIndex() - TIMESTAMP.length;
+        int at = indexOf(buffer, buffer.readerIndex(), buffer.writerIndex(), TIMESTAMP, false);
+        if (at < 0) {
+            return -1;
+        }
+        long value = 0;
+        boolean any = false;
+        for (int k = at + TIMESTAMP.length; k < buffer.writerIndex(); k++) {
+            byte digit = buffer.getByte(k);
+            if (digit < '0' || digit > '9') {
+                break;
+            }
+            value = value * 10 + (digit - '0');
+            any = true;
+        }
+        return any ? value : -1;
+    }
+
+    /**
+     * Index of {@code pattern} in {@code buffer} between {@code from} and {@code to}, or -1; with
+     * {@code anyCase}, upper-case ASCII letters in the buffer match the pattern's lower-case ones.
+     */
+    static int indexOf(ByteBuf buffer, int from, int to, byte[] pattern, boolean anyCase) {
         outer:
-        for (int i = buffer.readerIndex(); i <= end; i++) {
-            for (int j = 0; j < TIMESTAMP.length; j++) {
-                if (buffer.getByte(i + j) != TIMESTAMP[j]) {
+        for (int i = from; i <= to - pattern.length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                byte actual = buffer.getByte(i + j);
+                if (anyCase && actual >= 'A' && actual <= 'Z') {
+                    actual += 'a' - 'A';
+                }
+                if (actual != pattern[j]) {
                     continue outer;
                 }
             }
-            long value = 0;
-            boolean any = false;
-            for (int k = i + TIMESTAMP.length; k < buffer.writerIndex(); k++) {
-                byte digit = buffer.getByte(k);
-                if (digit < '0' || digit > '9') {
-                    break;
-                }
-                value = value * 10 + (digit - '0');
-                any = true;
-            }
-            return any ? value : -1;
+            return i;
         }
         return -1;
     }

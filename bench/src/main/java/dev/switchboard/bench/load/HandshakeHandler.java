@@ -59,7 +59,7 @@ final class HandshakeHandler extends ByteToMessageDecoder {
             return;
         }
         if (!upgraded) {
-            int end = indexOf(in, in.readerIndex(), in.writerIndex(), END_OF_HEADER, false);
+            int end = Frames.indexOf(in, in.readerIndex(), in.writerIndex(), END_OF_HEADER, false);
             if (end < 0) {
                 if (in.readableBytes() > MAX_HEADER_BYTES) {
                     fail(ctx, "no end of the answer's header in " + MAX_HEADER_BYTES + " bytes");
@@ -82,10 +82,10 @@ final class HandshakeHandler extends ByteToMessageDecoder {
     /** Why the answer in {@code in} up to {@code headerEnd} does not accept the upgrade, or null. */
     private String checkAnswer(ByteBuf in, int headerEnd) {
         if (!Frames.startsWith(in, SWITCHING_PROTOCOLS)) {
-            int lineEnd = indexOf(in, in.readerIndex(), headerEnd, Frames.ascii("\r\n"), false);
+            int lineEnd = Frames.indexOf(in, in.readerIndex(), headerEnd, Frames.ascii("\r\n"), false);
             return "upgrade refused: " + in.toString(in.readerIndex(), lineEnd - in.readerIndex(), StandardCharsets.US_ASCII);
         }
-        int header = indexOf(in, in.readerIndex(), headerEnd, ACCEPT_HEADER, true);
+        int header = Frames.indexOf(in, in.readerIndex(), headerEnd, ACCEPT_HEADER, true);
         if (header < 0) {
             return "no Sec-WebSocket-Accept in the answer";
         }
@@ -183,24 +183,6 @@ final class HandshakeHandler extends ByteToMessageDecoder {
             frame.writeByte(payload[i] ^ (mask >>> (8 * (3 - (i & 3)))));
         }
         return frame;
-    }
-
-    /** Index of {@code pattern} in {@code buffer} between {@code from} and {@code to}, or -1; ASCII letters in any case if {@code anyCase}. */
-    static int indexOf(ByteBuf buffer, int from, int to, byte[] pattern, boolean anyCase) {
-        outer:
-        for (int i = from; i <= to - pattern.length; i++) {
-            for (int j = 0; j < pattern.length; j++) {
-                byte actual = buffer.getByte(i + j);
-                if (anyCase && actual >= 'A' && actual <= 'Z') {
-                    actual += 'a' - 'A';
-                }
-                if (actual != pattern[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     private void fail(ChannelHandlerContext ctx, String problem) {

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Decides, from the upgrade request alone, who is connecting: token from {@code ?token=} or
  * {@code Authorization: Bearer}, device from the token or {@code ?device=}, and in development mode
- * {@code ?user=} without a token. {@link #authenticate(HttpRequest, boolean)} runs on the event loop
+ * {@code ?user=} without a token. {@link #authenticateAsync} runs on the event loop
  * (no I/O), but for an RS256 or ES256 token's signature: that check costs up to milliseconds of CPU
  * ({@link TokenKeys}), so it runs on this authenticator's own token-check threads, and the loop's
  * other connections do not wait for it.
@@ -81,16 +81,16 @@ public final class HandshakeAuthenticator implements AutoCloseable {
     }
 
     /**
-     * Who is connecting. Completes at once, but for an RS256 or ES256 token when {@code offload}: its
-     * signature is then checked on a token-check thread, and the future completes there. Fails with a
+     * Who is connecting. Completes at once, but for an RS256 or ES256 token: its signature is then
+     * checked on a token-check thread, and the future completes there. Fails with a
      * {@link HandshakeRejectedException} to answer with: 400 or 401 as {@link #authenticate(HttpRequest)},
      * or 503 when the token-check threads are {@value #MAX_WAITING_CHECKS} checks behind.
      */
-    public CompletableFuture<Principal> authenticate(HttpRequest request, boolean offload) {
+    public CompletableFuture<Principal> authenticateAsync(HttpRequest request) {
         Started started;
         try {
             started = start(request);
-            if (started.principal() != null || !offload || tokenChecks == null || TokenVerifier.isCheap(started.token())) {
+            if (started.principal() != null || tokenChecks == null || TokenVerifier.isCheap(started.token())) {
                 return CompletableFuture.completedFuture(started.principal() != null ? started.principal() : finish(started));
             }
         } catch (HandshakeRejectedException e) {

@@ -192,7 +192,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             admit(ctx, request, null, clientAddress);
             return;
         }
-        CompletableFuture<Principal> authenticated = services.authenticator().authenticate(request, true);
+        CompletableFuture<Principal> authenticated = services.authenticator().authenticateAsync(request);
         if (authenticated.isDone()) {
             authenticated(ctx, request, authenticated, clientAddress);
             return;

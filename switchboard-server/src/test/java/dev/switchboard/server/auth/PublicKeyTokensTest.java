@@ -129,8 +129,8 @@ class PublicKeyTokensTest {
         String rs256 = sign(JWSAlgorithm.RS256, new RSASSASigner(RSA.getPrivate()));
         String hs256 = TokenVerifierTest.sign(TokenVerifierTest.validClaims("bob").build());
 
-        var offloaded = authenticator.authenticate(HandshakeAuthenticatorTest.request("/ws?device=phone&token=" + rs256), true);
-        var atOnce = authenticator.authenticate(HandshakeAuthenticatorTest.request("/ws?device=phone&token=" + hs256), true);
+        var offloaded = authenticator.authenticateAsync(HandshakeAuthenticatorTest.request("/ws?device=phone&token=" + rs256));
+        var atOnce = authenticator.authenticateAsync(HandshakeAuthenticatorTest.request("/ws?device=phone&token=" + hs256));
 
         assertThat(atOnce.join().userId()).isEqualTo("bob");
         assertThat(offloaded).as("waits for the executor").isNotDone();
@@ -147,7 +147,7 @@ class PublicKeyTokensTest {
                 new ServerConfig.Auth(false, "", file.toString(), true, "multi-device"), clock, Runnable::run);
         String forged = sign(JWSAlgorithm.RS256, new RSASSASigner(OTHER_RSA.getPrivate()));
 
-        var result = authenticator.authenticate(HandshakeAuthenticatorTest.request("/ws?device=phone&token=" + forged), true);
+        var result = authenticator.authenticateAsync(HandshakeAuthenticatorTest.request("/ws?device=phone&token=" + forged));
 
         assertThat(result).isCompletedExceptionally();
         assertThat(result.handle((principal, error) -> error.getCause()).join())
