@@ -32,6 +32,7 @@ import dev.switchboard.server.store.JdbcBanStore;
 import dev.switchboard.server.store.JdbcDatabase;
 import dev.switchboard.server.store.JdbcGroupStore;
 import dev.switchboard.server.store.JdbcMessageStore;
+import dev.switchboard.server.store.WriteObserver;
 import dev.switchboard.server.topic.MemoryTopicEngine;
 import dev.switchboard.server.topic.TopicHub;
 import dev.switchboard.server.topic.TopicPolicy;
@@ -81,10 +82,18 @@ public final class SwitchboardServer implements AutoCloseable {
         }
         TopicPolicy topicPolicy = new TopicPolicy(config.topics().rules());
         JdbcDatabase database = JdbcDatabase.open(config.store(), Path.of(config.server().dataDirectory()));
-        database.observeWrites((queuedNanos, nanos, committed) -> {
-            metrics.storeCommitted(queuedNanos, nanos);
-            if (!committed) {
-                metrics.storeFailed();
+        database.observeWrites(new WriteObserver() {
+            @Override
+            public void batchFinished(long queuedNanos, long nanos, boolean committed) {
+                metrics.storeCommitted(queuedNanos, nanos);
+                if (!committed) {
+                    metrics.storeFailed();
+                }
+            }
+
+            @Override
+            public void writeCommitted(long nanos) {
+                metrics.storeWriteCommitted(nanos);
             }
         });
         this.messageStore = new JdbcMessageStore(database);

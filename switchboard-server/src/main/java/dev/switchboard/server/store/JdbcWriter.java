@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 final class JdbcWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdbcWriter.class);
 
-    private volatile WriteObserver observer = (queuedNanos, nanos, committed) -> { };
+    private volatile WriteObserver observer = WriteObserver.NONE;
 
     /** Sets the batch observer (metrics). */
     void observe(WriteObserver observer) {
@@ -293,6 +293,7 @@ final class JdbcWriter implements AutoCloseable {
     private Exception tryCommit(WriteContext context, List<PendingWrite<?>> batch) {
         Object[] results = new Object[batch.size()];
         RuntimeException[] rejections = new RuntimeException[batch.size()];
+        long committedNanos;
         for (int attempt = 1; ; attempt++) {
             try {
                 context.beginAttempt();
@@ -323,6 +324,7 @@ final class JdbcWriter implements AutoCloseable {
                 }
                 context.beforeCommit();
                 context.connection().commit();
+                committedNanos = System.nanoTime();
                 commits++; // the only writer of the field: volatile for readers, no atomic needed
                 context.afterCommit();
                 healthy = true;
@@ -338,6 +340,12 @@ final class JdbcWriter implements AutoCloseable {
             } catch (RuntimeException e) {
                 context.afterRollback();
                 return e;
+            }
+        }
+        WriteObserver told = observer;
+        for (int i = 0; i < batch.size(); i++) {
+            if (rejections[i] == null) {
+                told.writeCommitted(committedNanos - batch.get(i).submittedNanos());
             }
         }
         for (int i = 0; i < batch.size(); i++) {

@@ -1,8 +1,20 @@
 package dev.switchboard.server.store;
 
-/** Told about every write batch, for the store metrics. Called on the writer thread; must be cheap. */
-@FunctionalInterface
+/**
+ * Told about every write batch and every write a batch commits, for the store metrics. Called on the
+ * writer thread; must be cheap.
+ */
 public interface WriteObserver {
+    /** Ignores everything. */
+    WriteObserver NONE = new WriteObserver() {
+        @Override
+        public void batchFinished(long queuedNanos, long nanos, boolean committed) {
+        }
+
+        @Override
+        public void writeCommitted(long nanos) {
+        }
+    };
 
     /**
      * @param queuedNanos how long the batch's oldest write waited in the writer's queue before the batch began
@@ -10,4 +22,14 @@ public interface WriteObserver {
      * @param committed false when the batch failed as a whole (its writes are then retried one by one or failed)
      */
     void batchFinished(long queuedNanos, long nanos, boolean committed);
+
+    /**
+     * One write that a transaction committed, told right after the commit; a write its task rejected is
+     * not told.
+     *
+     * @param nanos time from the write's submission to the commit: its wait in the queue, its batch's wait
+     *              for the writer and the batch's transaction. What a message's sender waits for, where the
+     *              batch figures count a slow commit once however many writes it held.
+     */
+    void writeCommitted(long nanos);
 }

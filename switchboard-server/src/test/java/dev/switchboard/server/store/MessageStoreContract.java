@@ -283,6 +283,38 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void observeWrites_tellsEveryCommittedWriteOnce_andEveryBatchOnce() throws Exception {
+        List<String> told = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch threeBatches = new CountDownLatch(3);
+        database.observeWrites(new WriteObserver() {
+            @Override
+            public void batchFinished(long queuedNanos, long nanos, boolean committed) {
+                told.add(committed ? "batch" : "failed batch");
+                threeBatches.countDown();
+            }
+
+            @Override
+            public void writeCommitted(long nanos) {
+                told.add(nanos > 0 ? "write" : "write without its time");
+            }
+        });
+        await(groups.create("team", "Team", "alice", List.of(), 10)); // a batch of one write
+
+        CountDownLatch release = holdWriter(); // another
+        CompletableFuture<AppendResult> before = store.append(request("alice", TargetKind.USER, "bob", "a-1", "1"));
+        CompletableFuture<AppendResult> rejected = store.append(request("bob", TargetKind.GROUP, "team", "b-1", "2"));
+        CompletableFuture<AppendResult> after = store.append(request("alice", TargetKind.USER, "bob", "a-2", "3"));
+        release.countDown(); // the three queued meanwhile: one batch
+
+        assertRejected(failureOf(rejected), ErrorCode.NOT_GROUP_MEMBER);
+        await(before);
+        await(after);
+        assertThat(threeBatches.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("every batch told").isTrue();
+        assertThat(told).as("the rejected write is not told")
+                .containsExactly("write", "batch", "write", "batch", "write", "write", "batch");
+    }
+
+    @Test
     void readInbox_returnsPagesInSeqOrder_whenAfterSeqAndLimitGiven() throws Exception {
         List<Long> ids = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
