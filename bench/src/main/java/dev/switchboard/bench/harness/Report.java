@@ -91,10 +91,14 @@ final class Report {
         chart(md, chartDirectory, "handshakes.png", "handshake");
         // Results from before the harness read the node's store histograms have no such column.
         boolean storeColumn = rows("latency").stream().anyMatch(row -> row.path("figures").has("storeCommitP99Micros"));
+        boolean writesColumn = rows("latency").stream().anyMatch(row -> row.path("figures").has("storeWriteP99Micros"));
         List<String> latencyHeader = new ArrayList<>(List.of("target", "path", "rate/s", "p50 ms", "p99 ms", "p99.9 ms",
                 "max ms", "received / sent", "p99 of every window (ms)"));
         if (storeColumn) {
             latencyHeader.add("node's commits p99 / p99.9 ms (warm-up included)");
+        }
+        if (writesColumn) {
+            latencyHeader.add("node's writes, submitted to committed, p99 / p99.9 ms (warm-up included)");
         }
         table(md, "latency", "1:1 latency at a fixed rate (corrected for coordinated omission; the window with the median p99)",
                 latencyHeader.toArray(String[]::new), f -> {
@@ -104,6 +108,10 @@ final class Report {
                     if (storeColumn) {
                         cells.add(f.has("storeCommitP99Micros")
                                 ? "≤ " + ms(f.get("storeCommitP99Micros")) + " / ≤ " + ms(f.get("storeCommitP999Micros")) : "–");
+                    }
+                    if (writesColumn) {
+                        cells.add(f.has("storeWriteP99Micros")
+                                ? "≤ " + ms(f.get("storeWriteP99Micros")) + " / ≤ " + ms(f.get("storeWriteP999Micros")) : "–");
                     }
                     return cells.toArray(String[]::new);
                 });

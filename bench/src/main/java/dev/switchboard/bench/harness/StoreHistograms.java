@@ -13,15 +13,18 @@ import java.util.regex.Pattern;
 
 /**
  * A Switchboard node's own store histograms, read from its {@code /metrics} (Prometheus text): how long
- * its commits took and how long a message waited for the store writer. Read before and after a durable
- * row, the difference says whether that row's tail was the commits' (bench/analysis.md, the durable
- * paragraph). The figures are bucket bounds: "p99 ≤ x".
+ * its commits took, how long a batch's oldest write waited for the store writer, and how long each write
+ * took from its submission to its commit. Read before and after a durable row, the difference says how
+ * much of that row's tail was the store's (bench/analysis.md, the durable paragraph): the per-write
+ * figure counts every message a slow commit held, as the row does, where the batch figures count the
+ * commit once. The figures are bucket bounds: "p99 ≤ x".
  */
 final class StoreHistograms {
     static final String COMMIT = "switchboard_store_commit_seconds";
     static final String QUEUED = "switchboard_store_queued_seconds";
+    static final String WRITE = "switchboard_store_write_seconds";
     private static final Pattern BUCKET = Pattern.compile(
-            "^(" + COMMIT + "|" + QUEUED + ")_bucket\\{le=\"([^\"]+)\"} (\\S+)$", Pattern.MULTILINE);
+            "^(" + COMMIT + "|" + QUEUED + "|" + WRITE + ")_bucket\\{le=\"([^\"]+)\"} (\\S+)$", Pattern.MULTILINE);
 
     /** Cumulative count per upper bound (seconds), per histogram name. */
     private final Map<String, TreeMap<Double, Double>> buckets;
@@ -53,8 +56,9 @@ final class StoreHistograms {
 
     /**
      * Puts {@code storeCommitCount}, {@code storeCommitP99Micros}, {@code storeCommitP999Micros},
-     * {@code storeQueuedP99Micros} and {@code storeQueuedP999Micros} for what was recorded since
-     * {@code before}; nothing for a histogram that recorded nothing.
+     * {@code storeQueuedP99Micros}, {@code storeQueuedP999Micros}, {@code storeWriteP99Micros} and
+     * {@code storeWriteP999Micros} for what was recorded since {@code before}; nothing for a histogram that
+     * recorded nothing (or that the node does not have: builds before the per-write one).
      */
     void putSince(StoreHistograms before, ObjectNode figures) {
         TreeMap<Double, Double> commits = since(before, COMMIT);
@@ -67,6 +71,11 @@ final class StoreHistograms {
         if (!queued.isEmpty()) {
             figures.put("storeQueuedP99Micros", percentileMicros(queued, 0.99));
             figures.put("storeQueuedP999Micros", percentileMicros(queued, 0.999));
+        }
+        TreeMap<Double, Double> writes = since(before, WRITE);
+        if (!writes.isEmpty()) {
+            figures.put("storeWriteP99Micros", percentileMicros(writes, 0.99));
+            figures.put("storeWriteP999Micros", percentileMicros(writes, 0.999));
         }
     }
 

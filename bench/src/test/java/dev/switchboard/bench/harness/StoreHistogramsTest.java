@@ -22,8 +22,13 @@ class StoreHistogramsTest {
                 switchboard_store_commit_seconds_count %d
                 switchboard_store_queued_seconds_bucket{le="5.0E-4"} %d
                 switchboard_store_queued_seconds_bucket{le="+Inf"} %d
+                switchboard_store_write_seconds_bucket{le="0.001"} %d
+                switchboard_store_write_seconds_bucket{le="0.005"} %d
+                switchboard_store_write_seconds_bucket{le="+Inf"} %d
                 jvm_threads_live_threads 40.0
-                """.formatted(commitsUnderHalf, commitsUnderOne, commitsUnderFive, commitsAll, commitsAll, queuedAll, queuedAll);
+                """.formatted(commitsUnderHalf, commitsUnderOne, commitsUnderFive, commitsAll, commitsAll, queuedAll, queuedAll,
+                // Every commit held two writes; the writes' tail is the slow commits' (under 5 ms) and beyond.
+                2 * commitsUnderOne, 2 * commitsUnderFive, 2 * commitsAll);
     }
 
     @Test
@@ -39,6 +44,9 @@ class StoreHistogramsTest {
         assertThat(figures.get("storeCommitP99Micros").asDouble()).isEqualTo(1_000);
         assertThat(figures.get("storeCommitP999Micros").asDouble()).isEqualTo(5_000);
         assertThat(figures.get("storeQueuedP99Micros").asDouble()).isEqualTo(500);
+        // 4,000 writes since: 3,980 under 1 ms, 18 more under 5 ms, 2 beyond.
+        assertThat(figures.get("storeWriteP99Micros").asDouble()).isEqualTo(1_000);
+        assertThat(figures.get("storeWriteP999Micros").asDouble()).isEqualTo(5_000);
     }
 
     @Test
@@ -63,6 +71,19 @@ class StoreHistogramsTest {
                 durable.put("storeCommitP99Micros", 1048.576).put("storeCommitP999Micros", 5592.405));
 
         assertThat(before).doesNotContain("node's commits");
-        assertThat(after).contains("| node's commits p99 / p99.9 ms (warm-up included) |").contains("| ≤ 1.05 / ≤ 5.59 |");
+        assertThat(after).contains("| node's commits p99 / p99.9 ms (warm-up included) |").contains("| ≤ 1.05 / ≤ 5.59 |")
+                .doesNotContain("node's writes");
+    }
+
+    @Test
+    void theLatencyTableShowsTheWritesColumnOnlyWhenARowHasIt() {
+        ObjectNode durable = JSON.createObjectNode().put("rate", 1000).put("p50Micros", 400).put("p99Micros", 1900)
+                .put("p999Micros", 5000).put("maxMicros", 9000).put("sent", 10).put("received", 10)
+                .put("storeCommitP99Micros", 611.668).put("storeCommitP999Micros", 2446.676);
+        String written = OneRowReport.markdown("latency", "durable chat",
+                durable.put("storeWriteP99Micros", 1398.101).put("storeWriteP999Micros", 3145.726));
+
+        assertThat(written).contains("| node's commits p99 / p99.9 ms (warm-up included) | node's writes, submitted to committed, "
+                + "p99 / p99.9 ms (warm-up included) |").contains("| ≤ 0.61 / ≤ 2.45 | ≤ 1.40 / ≤ 3.15 |");
     }
 }
