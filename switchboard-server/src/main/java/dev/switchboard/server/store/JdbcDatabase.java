@@ -183,7 +183,10 @@ public final class JdbcDatabase implements AutoCloseable {
         return dialect;
     }
 
-    /** Reports every write batch (duration, committed or not) to {@code observer}. */
+    /**
+     * Reports every write batch (duration, committed or not) and every committed write (submission to
+     * commit) to {@code observer}.
+     */
     public void observeWrites(WriteObserver observer) {
         writer.observe(observer);
     }

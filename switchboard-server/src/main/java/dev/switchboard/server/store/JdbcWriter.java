@@ -30,7 +30,7 @@ final class JdbcWriter implements AutoCloseable {
 
     private volatile WriteObserver observer = WriteObserver.NONE;
 
-    /** Sets the batch observer (metrics). */
+    /** Sets the write observer (metrics). */
     void observe(WriteObserver observer) {
         this.observer = observer;
     }
@@ -159,7 +159,7 @@ final class JdbcWriter implements AutoCloseable {
                 }
                 long startNanos = System.nanoTime();
                 Exception failure = tryCommit(context, batch);
-                observer.batchFinished(startNanos - first.submittedNanos(), System.nanoTime() - startNanos, failure == null);
+                tellBatchFinished(startNanos - first.submittedNanos(), System.nanoTime() - startNanos, failure == null);
                 if (failure != null) {
                     failOrIsolate(context, batch, failure);
                     if (!context.isUsable()) {
@@ -192,6 +192,15 @@ final class JdbcWriter implements AutoCloseable {
         List<PendingWrite<?>> abandoned = new ArrayList<>();
         queue.drainTo(abandoned);
         failAll(abandoned, new IllegalStateException("store is closed"));
+    }
+
+    /** Tells the observer; its failure must not fail the batch's writes nor skip a failed batch's retries. */
+    private void tellBatchFinished(long queuedNanos, long nanos, boolean committed) {
+        try {
+            observer.batchFinished(queuedNanos, nanos, committed);
+        } catch (RuntimeException e) {
+            log.atWarn().setMessage("write observer failed").addKeyValue("error", e.toString()).log();
+        }
     }
 
     /**
@@ -342,14 +351,18 @@ final class JdbcWriter implements AutoCloseable {
                 return e;
             }
         }
-        WriteObserver told = observer;
-        for (int i = 0; i < batch.size(); i++) {
-            if (rejections[i] == null) {
-                told.writeCommitted(committedNanos - batch.get(i).submittedNanos());
-            }
-        }
         for (int i = 0; i < batch.size(); i++) {
             complete(batch.get(i), results[i], rejections[i]);
+        }
+        try { // the commit stands: a failing observer must not fail writes that are stored
+            WriteObserver told = observer;
+            for (int i = 0; i < batch.size(); i++) {
+                if (rejections[i] == null) {
+                    told.writeCommitted(committedNanos - batch.get(i).submittedNanos());
+                }
+            }
+        } catch (RuntimeException e) {
+            log.atWarn().setMessage("write observer failed").addKeyValue("error", e.toString()).log();
         }
         return null;
     }

@@ -1,8 +1,8 @@
 package dev.switchboard.server.store;
 
 /**
- * Told about every write batch and every write a batch commits, for the store metrics. Called on the
- * writer thread; must be cheap.
+ * Told about every batch the writer drains and every write a transaction commits, for the store metrics.
+ * Called on the writer thread; must be cheap. An exception from it is logged and changes nothing else.
  */
 public interface WriteObserver {
     /** Ignores everything. */
@@ -27,9 +27,10 @@ public interface WriteObserver {
      * One write that a transaction committed, told right after the commit; a write its task rejected is
      * not told.
      *
-     * @param nanos time from the write's submission to the commit: its wait in the queue, its batch's wait
-     *              for the writer and the batch's transaction. What a message's sender waits for, where the
-     *              batch figures count a slow commit once however many writes it held.
+     * @param nanos time from the write's submission to the commit: its wait in the writer's queue and its
+     *              batch's transaction (after any failed attempt of a batch it was in). The store's part of
+     *              what a message's sender waits for; the batch figures count a slow commit once however
+     *              many writes it held.
      */
     void writeCommitted(long nanos);
 }

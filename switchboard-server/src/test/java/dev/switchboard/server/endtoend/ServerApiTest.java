@@ -850,7 +850,8 @@ class ServerApiTest {
             assertThat(metrics.sample("switchboard_handshakes_total{reason=\"banned\",result=\"rejected\"}")).isEqualTo(1.0);
             assertThat(metrics.sample("switchboard_delivery_latency_seconds_count"))
                     .as("alice's and bob's copies of the message").isEqualTo(2.0);
-            assertThat(metrics.sample("switchboard_store_write_seconds_count")).as("the ban and the message, at least").isGreaterThanOrEqualTo(2.0);
+            assertThat(metrics.sample("switchboard_store_write_seconds_count"))
+                    .as("the ban and the message, at least").isGreaterThanOrEqualTo(2.0);
             assertThat(metrics.text()).contains("switchboard_delivery_latency_seconds_bucket{le=")
                     .contains("jvm_memory_used_bytes{").contains("switchboard_messages_in_total{kind=\"chat\"}");
         });

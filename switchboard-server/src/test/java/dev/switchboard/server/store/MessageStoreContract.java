@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -283,21 +284,10 @@ abstract class MessageStoreContract {
     }
 
     @Test
-    void observeWrites_tellsEveryCommittedWriteOnce_andEveryBatchOnce() throws Exception {
-        List<String> told = java.util.Collections.synchronizedList(new ArrayList<>());
+    void observeWrites_tellsEveryCommittedWriteOnceAndEveryBatchOnce_whenABatchHoldsARejectedWrite() throws Exception {
+        List<String> told = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch threeBatches = new CountDownLatch(3);
-        database.observeWrites(new WriteObserver() {
-            @Override
-            public void batchFinished(long queuedNanos, long nanos, boolean committed) {
-                told.add(committed ? "batch" : "failed batch");
-                threeBatches.countDown();
-            }
-
-            @Override
-            public void writeCommitted(long nanos) {
-                told.add(nanos > 0 ? "write" : "write without its time");
-            }
-        });
+        database.observeWrites(recordingObserver(told, threeBatches, new CountDownLatch(0)));
         await(groups.create("team", "Team", "alice", List.of(), 10)); // a batch of one write
 
         CountDownLatch release = holdWriter(); // another
@@ -312,6 +302,47 @@ abstract class MessageStoreContract {
         assertThat(threeBatches.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("every batch told").isTrue();
         assertThat(told).as("the rejected write is not told")
                 .containsExactly("write", "batch", "write", "batch", "write", "write", "batch");
+    }
+
+    @Test
+    void observeWrites_tellsEachWriteOnce_whenAFailedBatchIsRetriedOneByOne() throws Exception {
+        List<String> told = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch threeWrites = new CountDownLatch(3);
+        database.observeWrites(recordingObserver(told, new CountDownLatch(0), threeWrites));
+        AtomicBoolean refusedOnce = new AtomicBoolean();
+
+        CountDownLatch release = holdWriter();
+        CompletableFuture<AppendResult> message = store.append(request("alice", TargetKind.USER, "bob", "a-1", "1"));
+        CompletableFuture<Object> refusedInTheBatch = database.writer().submit(context -> {
+            if (refusedOnce.compareAndSet(false, true)) {
+                throw new SQLException("value too long", "22001"); // not transient: the batch fails
+            }
+            return null; // alone, it commits
+        });
+        release.countDown();
+
+        await(message);
+        refusedInTheBatch.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertThat(threeWrites.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("every write told").isTrue();
+        assertThat(told).as("the failed batch told once, each write once when it committed alone")
+                .containsExactly("write", "batch", "failed batch", "write", "write");
+    }
+
+    /** Records what the store tells as "batch", "failed batch" and "write", counting down the latches. */
+    private static WriteObserver recordingObserver(List<String> told, CountDownLatch batches, CountDownLatch writes) {
+        return new WriteObserver() {
+            @Override
+            public void batchFinished(long queuedNanos, long nanos, boolean committed) {
+                told.add(committed ? "batch" : "failed batch");
+                batches.countDown();
+            }
+
+            @Override
+            public void writeCommitted(long nanos) {
+                told.add("write");
+                writes.countDown();
+            }
+        };
     }
 
     @Test
