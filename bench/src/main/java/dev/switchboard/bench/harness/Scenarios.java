@@ -174,14 +174,10 @@ final class Scenarios {
      * {@code --latency-rounds} consecutive windows; the window with the median p99 is reported.
      */
     ObjectNode latency(Target target, String mode) throws Exception {
-        // A durable row also says how the node's own commits went (warm-up included): its tail is theirs or not.
+        // A durable row also says how the node's own commits and writes went in its measured windows:
+        // how much of its tail is the store's.
         boolean durable = "chat".equals(mode) && target instanceof SwitchboardTarget;
-        StoreHistograms before = durable ? storeHistograms((SwitchboardTarget) target) : null;
-        ObjectNode result = latencyWorker(target, mode, "lat" + mode.charAt(0));
-        StoreHistograms after = before != null ? storeHistograms((SwitchboardTarget) target) : null;
-        if (after != null) {
-            after.putSince(before, result);
-        }
+        ObjectNode result = latencyWorker(target, mode, "lat" + mode.charAt(0), durable ? (SwitchboardTarget) target : null);
         result.put("mode", mode);
         return result;
     }
@@ -202,15 +198,20 @@ final class Scenarios {
      * worker returns both paths and the p99 the second adds in each window.
      */
     ObjectNode hop(SwitchboardTarget cluster, String mode) throws Exception {
-        ObjectNode result = latencyWorker(cluster, mode, "hop" + mode.charAt(0),
+        ObjectNode result = latencyWorker(cluster, mode, "hop" + mode.charAt(0), null,
                 "--cross-receiver-port", Integer.toString(cluster.ports().get(1)));
         ((ObjectNode) result.get("sameNode")).put("mode", mode);
         ((ObjectNode) result.get("crossNode")).put("mode", mode);
         return result;
     }
 
-    /** One latency worker: 100 pairs (10 in a smoke run), senders and receivers on the target's first node. */
-    private ObjectNode latencyWorker(Target target, String mode, String prefix, String... moreArguments) throws Exception {
+    /**
+     * One latency worker: 100 pairs (10 in a smoke run), senders and receivers on the target's first node.
+     * With {@code store} set, the node's store histograms are read when the measured windows begin and
+     * after the result, and the row gets their figures for the windows ({@link StoreHistograms#putSince}).
+     */
+    private ObjectNode latencyWorker(Target target, String mode, String prefix, SwitchboardTarget store,
+                                     String... moreArguments) throws Exception {
         int pairs = options.smoke ? 10 : 100;
         int rounds = settings.latencyRounds();
         List<String> arguments = new ArrayList<>(List.of("--role", "latency", "--dialect", target.dialect(),
@@ -221,7 +222,18 @@ final class Scenarios {
         arguments.addAll(List.of(moreArguments));
         try (Worker worker = Worker.start(logs, readyTimeout(2 * pairs), arguments.toArray(String[]::new))) {
             worker.go();
-            return (ObjectNode) worker.awaitResult((long) seconds() * rounds + settings.latencyWarmupSeconds() + 180L);
+            StoreHistograms before = null;
+            if (store != null) {
+                worker.awaitMeasuring(settings.latencyWarmupSeconds() + 180L);
+                before = storeHistograms(store);
+            }
+            ObjectNode result = (ObjectNode) worker.awaitResult((long) seconds() * rounds + settings.latencyWarmupSeconds() + 180L);
+            StoreHistograms after = before != null ? storeHistograms(store) : null;
+            if (after != null) {
+                after.putSince(before, result);
+                result.put("storeFiguresWarmupExcluded", true);
+            }
+            return result;
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 final class Worker implements AutoCloseable {
     private static final Pattern READY = Pattern.compile("^READY (.*)");
     private static final Pattern RESULT = Pattern.compile("^RESULT (\\{.*)");
+    private static final Pattern MEASURING = Pattern.compile("^MEASURING$");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static int started;
 
@@ -64,6 +65,11 @@ final class Worker implements AutoCloseable {
 
     void go() throws IOException {
         process.tell("GO");
+    }
+
+    /** Waits until a latency worker's warm-up is over and its measured windows begin. */
+    void awaitMeasuring(long seconds) throws InterruptedException {
+        process.awaitLine(MEASURING, seconds);
     }
 
     JsonNode awaitResult(long seconds) throws InterruptedException, IOException {

@@ -309,6 +309,11 @@ public final class LoadWorker {
         long end = warmupEnd + rounds * roundNanos;
         measuringFrom.set(warmupEnd);
         schedule.set(new SendWindow(start, warmupEnd, end));
+        // The harness reads the server's own histograms at this line and at the result, so that they
+        // cover the measured windows as the recorders do, not the warm-up's first, uncompiled seconds.
+        TimeUnit.NANOSECONDS.sleep(Math.max(0, warmupEnd - System.nanoTime()));
+        System.out.println("MEASURING");
+        System.out.flush();
         try {
             done.get((long) options.seconds * rounds + options.warmupSeconds + 60L, TimeUnit.SECONDS);
         } finally {
