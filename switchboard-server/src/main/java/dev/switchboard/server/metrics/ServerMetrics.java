@@ -79,8 +79,8 @@ public final class ServerMetrics {
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(5_000))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
         // Per write, not per batch: at 1,000 messages/s a commit that stalls for 5 ms is one slow batch in
-        // the batch histograms but five or so slow messages here, which is what the senders saw
-        // (bench/analysis.md, the durable paragraph).
+        // the batch histograms but five or so slow messages here: the store's part of what the senders
+        // waited for (bench/analysis.md, the durable paragraph).
         storeWrite = Timer.builder("switchboard.store.write")
                 .description("Store writes, each: submitted to committed")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
@@ -146,7 +146,10 @@ public final class ServerMetrics {
         storeCommit.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** A store write (a message, an acknowledgement, a group change) committed {@code nanos} after it was submitted. */
+    /**
+     * A store write (a message, an acknowledgement, a group change, a ban, a retention purge) committed
+     * {@code nanos} after it was submitted.
+     */
     public void storeWriteCommitted(long nanos) {
         storeWrite.record(nanos, TimeUnit.NANOSECONDS);
     }

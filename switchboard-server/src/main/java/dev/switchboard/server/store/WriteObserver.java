@@ -24,8 +24,8 @@ public interface WriteObserver {
     void batchFinished(long queuedNanos, long nanos, boolean committed);
 
     /**
-     * One write that a transaction committed, told right after the commit; a write its task rejected is
-     * not told.
+     * One write that a transaction committed, told once the transaction's writes are answered; a write
+     * its task rejected is not told.
      *
      * @param nanos time from the write's submission to the commit: its wait in the writer's queue and its
      *              batch's transaction (after any failed attempt of a batch it was in). The store's part of

@@ -328,6 +328,29 @@ abstract class MessageStoreContract {
                 .containsExactly("write", "batch", "failed batch", "write", "write");
     }
 
+    @Test
+    void append_storesAndAnswers_whenTheWriteObserverThrows() throws Exception {
+        database.observeWrites(new WriteObserver() {
+            @Override
+            public void batchFinished(long queuedNanos, long nanos, boolean committed) {
+                throw new IllegalStateException("a broken metrics registry");
+            }
+
+            @Override
+            public void writeCommitted(long nanos) {
+                throw new IllegalStateException("a broken metrics registry");
+            }
+        });
+
+        AppendResult first = append("alice", TargetKind.USER, "bob");
+        AppendResult second = append("alice", TargetKind.USER, "bob");
+
+        assertThat(first.senderSeq()).isEqualTo(1);
+        assertThat(second.senderSeq()).isEqualTo(2);
+        assertThat(seqs(read("bob", 0, 10))).containsExactly(1L, 2L);
+        assertThat(store.isHealthy()).as("the store stays healthy").isTrue();
+    }
+
     /** Records what the store tells as "batch", "failed batch" and "write", counting down the latches. */
     private static WriteObserver recordingObserver(List<String> told, CountDownLatch batches, CountDownLatch writes) {
         return new WriteObserver() {
