@@ -47,6 +47,19 @@ final class Report {
                 : figures.get("received").asText() + " / " + figures.get("sent").asText();
     }
 
+    /**
+     * The latency worker's measured sends that left more than 1 ms after their intended time, of all it
+     * sent: the generator's own share of the row's tail ({@code LateSends}).
+     */
+    private static String lateSends(JsonNode figures) {
+        if (!figures.has("lateSends")) {
+            return "–";
+        }
+        long late = figures.get("lateSends").asLong();
+        long sent = figures.path("sentAllRounds").asLong();
+        return String.format(Locale.ROOT, "%,d of %,d (%.2f%%)", late, sent, sent > 0 ? 100.0 * late / sent : 0.0);
+    }
+
     /** Each latency window's p99 in ms, or a dash for results recorded before windows existed. */
     private static String windowP99s(JsonNode values) {
         if (values == null || !values.isArray()) {
@@ -95,8 +108,13 @@ final class Report {
         // Results from before the harness read them at the end of the warm-up cover the warm-up too.
         String storeSpan = rows("latency").stream().anyMatch(row -> row.path("figures").path("storeFiguresWarmupExcluded").asBoolean())
                 ? "(measured windows)" : "(warm-up included)";
+        // Results from before the worker counted its late sends have no such column.
+        boolean lateSendsColumn = rows("latency").stream().anyMatch(row -> row.path("figures").has("lateSends"));
         List<String> latencyHeader = new ArrayList<>(List.of("target", "path", "rate/s", "p50 ms", "p99 ms", "p99.9 ms",
                 "max ms", "received / sent", "p99 of every window (ms)"));
+        if (lateSendsColumn) {
+            latencyHeader.add("generator's sends > 1 ms late");
+        }
         if (storeColumn) {
             latencyHeader.add("node's commits p99 / p99.9 ms " + storeSpan);
         }
@@ -108,6 +126,9 @@ final class Report {
                     List<String> cells = new ArrayList<>(List.of(BarChart.format(f.get("rate").asDouble()), ms(f.get("p50Micros")),
                             ms(f.get("p99Micros")), ms(f.get("p999Micros")), ms(f.get("maxMicros")), receivedOfSent(f),
                             windowP99s(f.get("roundsP99Micros"))));
+                    if (lateSendsColumn) {
+                        cells.add(lateSends(f));
+                    }
                     if (storeColumn) {
                         cells.add(f.has("storeCommitP99Micros")
                                 ? "≤ " + ms(f.get("storeCommitP99Micros")) + " / ≤ " + ms(f.get("storeCommitP999Micros")) : "–");

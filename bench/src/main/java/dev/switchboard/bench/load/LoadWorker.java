@@ -275,6 +275,7 @@ public final class LoadWorker {
         long interval = ticks.intervalNanos();
         AtomicReference<SendWindow> schedule = new AtomicReference<>(); // set once the first tick's time is known
         AtomicLong sent = new AtomicLong();
+        LateSends lateSends = new LateSends();
         CompletableFuture<Void> done = new CompletableFuture<>();
         LoadClient.FixedRateTask sending = client.scheduleAtFixedRate(() -> {
             SendWindow times = schedule.get();
@@ -294,6 +295,9 @@ public final class LoadWorker {
                 boolean measured = intended >= times.warmupEnd(); // the warm-up makes the same calls (see the listener)
                 (measured ? sentPerRound[pathOfPair.get(pair)] : warmupSent)
                         .incrementAndGet(measured ? (int) ((intended - times.warmupEnd()) / roundNanos) : 0);
+                if (measured) {
+                    lateSends.sent(intended, now);
+                }
                 Session sender = senders.get(pair);
                 String payload = "{\"t\":" + intended + "}";
                 Session receiver = receivers.get(pair);
@@ -330,7 +334,9 @@ public final class LoadWorker {
             byPath.add(windows(recorders[path], received[path], sentPerRound[path],
                     (double) options.rate * pairsOnPath / Math.max(1, senders.size())));
         }
-        return paths == 1 ? byPath.get(0) : pairedPaths(byPath.get(0), byPath.get(1));
+        ObjectNode result = paths == 1 ? byPath.get(0) : pairedPaths(byPath.get(0), byPath.get(1));
+        result.put("lateSends", lateSends.count());
+        return result;
     }
 
     /** The latency sender's times ({@link System#nanoTime()}): first send, end of the warm-up, end of sending. */
