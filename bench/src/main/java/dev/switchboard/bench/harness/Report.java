@@ -48,8 +48,8 @@ final class Report {
     }
 
     /**
-     * The latency worker's measured sends that left more than 1 ms after their intended time, of all it
-     * sent: the generator's own share of the row's tail ({@code LateSends}).
+     * How many of the row's measured messages the latency worker sent more than 1 ms after their
+     * intended time, at least, of all it sent: late before the server saw them ({@code LateSends}).
      */
     private static String lateSends(JsonNode figures) {
         if (!figures.has("lateSends")) {

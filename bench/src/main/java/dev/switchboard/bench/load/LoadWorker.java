@@ -275,7 +275,10 @@ public final class LoadWorker {
         long interval = ticks.intervalNanos();
         AtomicReference<SendWindow> schedule = new AtomicReference<>(); // set once the first tick's time is known
         AtomicLong sent = new AtomicLong();
-        LateSends lateSends = new LateSends();
+        LateSends[] lateSends = new LateSends[paths]; // per path: a row's share is of its own sends
+        for (int path = 0; path < paths; path++) {
+            lateSends[path] = new LateSends();
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         LoadClient.FixedRateTask sending = client.scheduleAtFixedRate(() -> {
             SendWindow times = schedule.get();
@@ -296,7 +299,7 @@ public final class LoadWorker {
                 (measured ? sentPerRound[pathOfPair.get(pair)] : warmupSent)
                         .incrementAndGet(measured ? (int) ((intended - times.warmupEnd()) / roundNanos) : 0);
                 if (measured) {
-                    lateSends.sent(intended, now);
+                    lateSends[pathOfPair.get(pair)].sent(intended, now);
                 }
                 Session sender = senders.get(pair);
                 String payload = "{\"t\":" + intended + "}";
@@ -332,11 +335,9 @@ public final class LoadWorker {
         for (int path = 0; path < paths; path++) {
             int pairsOnPath = java.util.Collections.frequency(pathOfPair, path);
             byPath.add(windows(recorders[path], received[path], sentPerRound[path],
-                    (double) options.rate * pairsOnPath / Math.max(1, senders.size())));
+                    (double) options.rate * pairsOnPath / Math.max(1, senders.size())).put("lateSends", lateSends[path].count()));
         }
-        ObjectNode result = paths == 1 ? byPath.get(0) : pairedPaths(byPath.get(0), byPath.get(1));
-        result.put("lateSends", lateSends.count());
-        return result;
+        return paths == 1 ? byPath.get(0) : pairedPaths(byPath.get(0), byPath.get(1));
     }
 
     /** The latency sender's times ({@link System#nanoTime()}): first send, end of the warm-up, end of sending. */

@@ -11,7 +11,7 @@ class LateSendsTest {
         long intended = 5_000_000_000L;
 
         lateSends.sent(intended, intended); // on time
-        lateSends.sent(intended, intended + SendTicks.MAX_TICK_NANOS); // a tick late: the schedule's own
+        lateSends.sent(intended, intended + SendTicks.MAX_TICK_NANOS); // one tick late
         lateSends.sent(intended, intended + LateSends.THRESHOLD_NANOS); // at the threshold
         lateSends.sent(intended, intended + LateSends.THRESHOLD_NANOS + 1);
         lateSends.sent(intended, intended + 7_000_000); // a 7 ms pause
