@@ -172,12 +172,21 @@ final class Report {
                     cells.add(cores(f, "generator", "Message"));
                     return cells.toArray(String[]::new);
                 });
-        table(md, "cluster", clusterTitle(),
-                new String[] {"target", "path", "rate/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "received / sent",
-                        "p99 of every window (ms)", "p99 added by the hop, every window (ms)"},
-                f -> new String[] {BarChart.format(f.get("rate").asDouble()), ms(f.get("p50Micros")), ms(f.get("p99Micros")),
-                        ms(f.get("p999Micros")), ms(f.get("maxMicros")), receivedOfSent(f), windowP99s(f.get("roundsP99Micros")),
-                        windowP99s(f.get("roundsAddedP99Micros"))});
+        boolean clusterLateSends = rows("cluster").stream().anyMatch(row -> row.path("figures").has("lateSends"));
+        List<String> clusterHeader = new ArrayList<>(List.of("target", "path", "rate/s", "p50 ms", "p99 ms", "p99.9 ms",
+                "max ms", "received / sent", "p99 of every window (ms)", "p99 added by the hop, every window (ms)"));
+        if (clusterLateSends) {
+            clusterHeader.add("generator's sends > 1 ms late");
+        }
+        table(md, "cluster", clusterTitle(), clusterHeader.toArray(String[]::new), f -> {
+            List<String> cells = new ArrayList<>(List.of(BarChart.format(f.get("rate").asDouble()), ms(f.get("p50Micros")),
+                    ms(f.get("p99Micros")), ms(f.get("p999Micros")), ms(f.get("maxMicros")), receivedOfSent(f),
+                    windowP99s(f.get("roundsP99Micros")), windowP99s(f.get("roundsAddedP99Micros"))));
+            if (clusterLateSends) {
+                cells.add(lateSends(f));
+            }
+            return cells.toArray(String[]::new);
+        });
         table(md, "scale", "Connections held across gateway nodes",
                 new String[] {"target", "nodes", "held", "failed", "open time s", "RSS all nodes (MB)"},
                 f -> new String[] {f.get("held").asText(), f.get("failed").asText(),

@@ -23,7 +23,16 @@ class LateSendsColumnTest {
     }
 
     @Test
+    void theClusterTableShowsEachPathsLateSends() {
+        String report = OneRowReport.markdown("cluster", "cross node (topic)", row().put("lateSends", 12));
+
+        assertThat(report).contains("| p99 added by the hop, every window (ms) | generator's sends > 1 ms late |")
+                .contains("| – | – | 12 of 45,000 (0.03%) |"); // after the windows' and the hop's cells (none here)
+    }
+
+    @Test
     void resultsFromBeforeTheCount_haveNoSuchColumn() {
         assertThat(OneRowReport.markdown("latency", "durable chat", row())).doesNotContain("generator's sends");
+        assertThat(OneRowReport.markdown("cluster", "cross node (topic)", row())).doesNotContain("generator's sends");
     }
 }
