@@ -19,6 +19,11 @@ final class Report {
         this.settings = RunSettings.read(document, options);
     }
 
+    /** Whether any row of {@code scenario} has the figure: results from before it was measured have no column for it. */
+    private boolean anyFigure(String scenario, String figure) {
+        return rows(scenario).stream().anyMatch(row -> row.path("figures").has(figure));
+    }
+
     private List<JsonNode> rows(String scenario) {
         List<JsonNode> rows = new ArrayList<>();
         for (JsonNode row : document.get("results")) {
@@ -103,13 +108,13 @@ final class Report {
                         cores(f, "server", "Handshake"), cores(f, "generator", "Handshake")});
         chart(md, chartDirectory, "handshakes.png", "handshake");
         // Results from before the harness read the node's store histograms have no such column.
-        boolean storeColumn = rows("latency").stream().anyMatch(row -> row.path("figures").has("storeCommitP99Micros"));
-        boolean writesColumn = rows("latency").stream().anyMatch(row -> row.path("figures").has("storeWriteP99Micros"));
+        boolean storeColumn = anyFigure("latency", "storeCommitP99Micros");
+        boolean writesColumn = anyFigure("latency", "storeWriteP99Micros");
         // Results from before the harness read them at the end of the warm-up cover the warm-up too.
         String storeSpan = rows("latency").stream().anyMatch(row -> row.path("figures").path("storeFiguresWarmupExcluded").asBoolean())
                 ? "(measured windows)" : "(warm-up included)";
         // Results from before the worker counted its late sends have no such column.
-        boolean lateSendsColumn = rows("latency").stream().anyMatch(row -> row.path("figures").has("lateSends"));
+        boolean lateSendsColumn = anyFigure("latency", "lateSends");
         List<String> latencyHeader = new ArrayList<>(List.of("target", "path", "rate/s", "p50 ms", "p99 ms", "p99.9 ms",
                 "max ms", "received / sent", "p99 of every window (ms)"));
         if (lateSendsColumn) {
@@ -152,7 +157,7 @@ final class Report {
                 f -> new String[] {f.get("subscribers").asText(), BarChart.format(f.get("deliveredPerSecond").asDouble()),
                         ms(f.get("p50Micros")), ms(f.get("p99Micros"))});
         // Results from before the harness read the cluster's database and Redis have no such column.
-        boolean servicesColumn = rows("throughput").stream().anyMatch(row -> row.path("figures").has("servicesCores"));
+        boolean servicesColumn = anyFigure("throughput", "servicesCores");
         String perMessage = "(µs per message" + kernelHeader("throughput", "Message") + ")";
         List<String> throughputHeader = new ArrayList<>(List.of("target", "kind", "persisted (acknowledged)/s", "delivered/s",
                 "Switchboard nodes' cores " + perMessage, "of which store writers")); // its cells as the column before
@@ -172,7 +177,7 @@ final class Report {
                     cells.add(cores(f, "generator", "Message"));
                     return cells.toArray(String[]::new);
                 });
-        boolean clusterLateSends = rows("cluster").stream().anyMatch(row -> row.path("figures").has("lateSends"));
+        boolean clusterLateSends = anyFigure("cluster", "lateSends");
         List<String> clusterHeader = new ArrayList<>(List.of("target", "path", "rate/s", "p50 ms", "p99 ms", "p99.9 ms",
                 "max ms", "received / sent", "p99 of every window (ms)", "p99 added by the hop, every window (ms)"));
         if (clusterLateSends) {
@@ -343,7 +348,7 @@ final class Report {
 
     /** The cluster table's title: how its two paths were measured (in one run since the paired hop). */
     private String clusterTitle() {
-        boolean paired = rows("cluster").stream().anyMatch(row -> row.get("figures").has("addedP99Micros"));
+        boolean paired = anyFigure("cluster", "addedP99Micros");
         return "Cluster hop: two nodes over Redis and MariaDB, " + (paired
                 ? "same-node and cross-node pairs taking turns in one run, at half the rate each (latency: the window with"
                         + " the median p99; the hop's added p99 is the median of the windows' differences)"
@@ -466,8 +471,7 @@ final class Report {
      * `c16a532`, throughput since it recorded {@code serverKernelMicrosPerMessage}).
      */
     private String kernelHeader(String scenario, String unit) {
-        return rows(scenario).stream().anyMatch(row -> row.path("figures").has("serverKernelMicrosPer" + unit))
-                ? ", kernel µs" : "";
+        return anyFigure(scenario, "serverKernelMicrosPer" + unit) ? ", kernel µs" : "";
     }
 
     /**

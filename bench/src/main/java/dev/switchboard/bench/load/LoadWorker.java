@@ -54,8 +54,7 @@ public final class LoadWorker {
                 case "throughput" -> throughput();
                 default -> throw new IllegalArgumentException("unknown role " + options.role);
             };
-            System.out.println("RESULT " + JSON.writeValueAsString(result));
-            System.out.flush();
+            tellHarness("RESULT " + JSON.writeValueAsString(result));
         } finally {
             client.close();
         }
@@ -91,7 +90,12 @@ public final class LoadWorker {
     }
 
     private void ready(String detail) {
-        System.out.println("READY " + detail);
+        tellHarness("READY " + detail);
+    }
+
+    /** One line of the worker's protocol on standard output (READY, MEASURING, RESULT), at once. */
+    private static void tellHarness(String line) {
+        System.out.println(line);
         System.out.flush();
     }
 
@@ -319,8 +323,7 @@ public final class LoadWorker {
         // The harness reads the server's own histograms at this line and at the result, so that they
         // cover the measured windows as the recorders do, not the warm-up's first, uncompiled seconds.
         TimeUnit.NANOSECONDS.sleep(Math.max(0, warmupEnd - System.nanoTime()));
-        System.out.println("MEASURING");
-        System.out.flush();
+        tellHarness("MEASURING");
         try {
             done.get((long) options.seconds * rounds + options.warmupSeconds + 60L, TimeUnit.SECONDS);
         } finally {

@@ -354,7 +354,13 @@ final class JdbcWriter implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             complete(batch.get(i), results[i], rejections[i]);
         }
-        try { // the commit stands: a failing observer must not fail writes that are stored
+        tellWritesCommitted(batch, rejections, committedNanos);
+        return null;
+    }
+
+    /** Tells the observer each write the commit stored; its failure must not fail writes that are stored. */
+    private void tellWritesCommitted(List<PendingWrite<?>> batch, RuntimeException[] rejections, long committedNanos) {
+        try {
             WriteObserver told = observer;
             for (int i = 0; i < batch.size(); i++) {
                 if (rejections[i] == null) {
@@ -364,7 +370,6 @@ final class JdbcWriter implements AutoCloseable {
         } catch (RuntimeException e) {
             log.atWarn().setMessage("write observer failed").addKeyValue("error", e.toString()).log();
         }
-        return null;
     }
 
     /**
