@@ -3,9 +3,10 @@
 
 Reads the frame headers of a copy of SQLite's write-ahead log (switchboard.db-wal, copied while the
 node runs under load) and names each page's table or index from a copy of the database file
-(SQLite's dbstat table, which Debian's python3 has). It counts the frames of the log's current
-generation only: the log restarts after each complete checkpoint, so a copy holds what was committed
-since the last restart, about one checkpoint round (200 ms).
+(SQLite's dbstat virtual table, which the python3 on these machines has). It counts the complete
+commits of the log's current generation only: the log restarts at the first commit after a checkpoint
+that copied all of it, so a copy holds what was committed since then, a checkpoint round (200 ms) or
+less.
 
     cp DATA/switchboard.db-wal /tmp/log.wal     # during the load, a few times
     cp DATA/switchboard.db /tmp/db.sqlite       # after the load
@@ -27,7 +28,8 @@ FRAME_HEADER = 24
 
 def commits_of(wal_path):
     """The page numbers each commit of the log's current generation wrote, commit by commit."""
-    data = open(wal_path, 'rb').read()
+    with open(wal_path, 'rb') as log:
+        data = log.read()
     if len(data) < WAL_HEADER:
         return 4096, []
     _, _, page_size, _, salt1, salt2, _, _ = struct.unpack('>8I', data[:WAL_HEADER])
@@ -35,7 +37,9 @@ def commits_of(wal_path):
     while offset + FRAME_HEADER + page_size <= len(data):
         page, database_size, frame_salt1, frame_salt2 = struct.unpack('>4I', data[offset:offset + 16])
         if (frame_salt1, frame_salt2) != (salt1, salt2):
-            break  # a frame of an earlier generation: the log restarted before it was overwritten
+            break  # a frame of an earlier generation, not overwritten since the log restarted
+        # (Frame checksums are not checked: a commit still being written when the log was copied has no
+        # commit frame yet and is left out below.)
         current.append(page)
         if database_size:  # a commit's last frame records the database size
             commits.append(current)
