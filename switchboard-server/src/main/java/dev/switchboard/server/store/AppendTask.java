@@ -37,7 +37,7 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
     /** The embedded store's insert: also the number of inbox entries the message gets ({@link PackedInbox}). */
     private static final String INSERT_MESSAGE_UNLESS_SENT = "INSERT INTO messages "
             + "(sender_id, sender_device, target_kind, target_id, client_id, body, created_at, inbox_refs) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id";
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id, sender_id) DO NOTHING RETURNING id";
 
     private final AppendRequest request;
     private Set<String> recipientIds;
