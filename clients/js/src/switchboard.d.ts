@@ -225,6 +225,13 @@ export class SwitchboardError extends Error {
 /** Full-jitter backoff: a whole number of ms, uniform in [0, min(maxMs, baseMs × 2^attempt)]. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random?: () => number): number;
 
+/**
+ * A new client id as `send` makes them: a UUID of version 7 (RFC 9562) of `now` (ms since the epoch,
+ * default `Date.now()`), whose string sorts in time order. `randomBytes(16)` supplies the random bits
+ * (default: crypto.getRandomValues).
+ */
+export function timeOrderedId(now?: number, randomBytes?: (length: number) => Uint8Array): string;
+
 export class SwitchboardClient {
   /** Creates an idle client. Throws TypeError/RangeError for bad options or no WebSocket implementation. */
   constructor(options: SwitchboardOptions);

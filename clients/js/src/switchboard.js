@@ -1305,7 +1305,7 @@ export class SwitchboardClient {
     if (!to || (to.kind !== 'user' && to.kind !== 'group') || typeof to.id !== 'string' || to.id === '') {
       throw new TypeError("to must be {kind: 'user' | 'group', id: string}");
     }
-    const chosenClientId = clientId ?? randomId();
+    const chosenClientId = clientId ?? timeOrderedId();
     if (typeof chosenClientId !== 'string' || chosenClientId.length < 1 || chosenClientId.length > 64) {
       throw new TypeError('clientId must be a string of 1-64 characters');
     }
@@ -1801,13 +1801,30 @@ function resumeFrame(afterSeq) {
   return JSON.stringify(afterSeq === undefined ? { type: 'resume' } : { type: 'resume', afterSeq });
 }
 
-/** A random UUID; crypto.randomUUID needs a secure context, getRandomValues does not. */
-function randomId() {
-  const crypto = globalThis.crypto;
-  if (typeof crypto?.randomUUID === 'function') {
-    return crypto.randomUUID();
+/**
+ * A new client id: a UUID of version 7 (RFC 9562), whose first 48 bits are the time in milliseconds,
+ * so that ids made later sort after earlier ones, as strings too. The server indexes every stored
+ * message's (client id, sender) to find resends, client id first: time-ordered ids add each key at
+ * the index's end, where random ones (version 4) cost the embedded store a page written at a random
+ * place per message (docs/PROTOCOL.md). The other 74 bits are random, from crypto.getRandomValues
+ * (which, unlike crypto.randomUUID, needs no secure context).
+ */
+export function timeOrderedId(now = Date.now(), randomBytes = cryptoRandomBytes) {
+  const bytes = randomBytes(16);
+  let millis = now;
+  for (let index = 5; index >= 0; index--) {
+    bytes[index] = millis % 256;
+    millis = Math.floor(millis / 256);
   }
-  const bytes = new Uint8Array(16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function cryptoRandomBytes(length) {
+  const bytes = new Uint8Array(length);
+  const crypto = globalThis.crypto;
   if (typeof crypto?.getRandomValues === 'function') {
     crypto.getRandomValues(bytes);
   } else {
@@ -1815,10 +1832,7 @@ function randomId() {
       bytes[index] = Math.floor(Math.random() * 256);
     }
   }
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return bytes;
 }
 
 /** Fills in the defaults and checks every option; throws TypeError or RangeError. */

@@ -1,8 +1,8 @@
-// Parts that need no server: backoffDelay, option checks, the error type, event subscription.
+// Parts that need no server: backoffDelay, timeOrderedId, option checks, the error type, event subscription.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { SwitchboardClient, SwitchboardError, backoffDelay } from '../src/switchboard.js';
+import { SwitchboardClient, SwitchboardError, backoffDelay, timeOrderedId } from '../src/switchboard.js';
 
 test('backoffDelay stays within [0, min(max, base × 2^attempt)] and reaches both ends', () => {
   for (let attempt = 0; attempt <= 40; attempt++) {
@@ -118,4 +118,24 @@ test('SwitchboardError carries code, closeCode and httpStatus', () => {
   assert.equal(error.code, null);
   assert.equal(error.closeCode, 4003);
   assert.equal(error.httpStatus, null);
+});
+
+test('timeOrderedId makes version 7 UUIDs of the time, sorted as strings', () => {
+  const millis = 1_796_000_000_123;
+  const id = timeOrderedId(millis, (length) => new Uint8Array(length).fill(0xff));
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(parseInt(id.slice(0, 8) + id.slice(9, 13), 16), millis);
+  assert.equal(id.slice(14, 15), '7');
+  assert.equal(id.slice(19, 20), 'b', 'variant bits 10 over random ones');
+
+  const ids = [];
+  for (let now = millis; now < millis + 2_000; now += 7) {
+    ids.push(timeOrderedId(now));
+  }
+  assert.deepEqual([...ids].sort(), ids);
+  const sameMillisecond = new Set(Array.from({ length: 10_000 }, () => timeOrderedId(millis)));
+  assert.equal(sameMillisecond.size, 10_000);
+  const before = Date.now();
+  const now = parseInt(timeOrderedId().replace(/-/g, '').slice(0, 12), 16);
+  assert.ok(now >= before && now <= Date.now());
 });

@@ -12,7 +12,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -83,9 +82,12 @@ public final class SwitchboardClient implements AutoCloseable {
         return engine.connectedFuture().copy();
     }
 
-    /** Sends {@code body} to {@code to} with a new random client id; see {@link #send(Target, Object, String)}. */
+    /**
+     * Sends {@code body} to {@code to} with a new client id, a time-ordered UUID (version 7); see
+     * {@link #send(Target, Object, String)}.
+     */
     public CompletableFuture<SendReceipt> send(Target to, Object body) {
-        return send(to, body, UUID.randomUUID().toString());
+        return send(to, body, ClientIds.next());
     }
 
     /**
@@ -99,7 +101,8 @@ public final class SwitchboardClient implements AutoCloseable {
      * @param body     any JSON value: String, Number, Boolean, Map, List, JsonNode or a Jackson-serializable
      *                 object; null is sent as JSON null
      * @param clientId unique per sender (1–64 chars); reusing one returns the original's receipt with
-     *                 {@code duplicate = true}
+     *                 {@code duplicate = true}. Prefer time-ordered ids (UUID version 7, ULID): the server
+     *                 indexes them for resends, and ids made in order cost it less (docs/PROTOCOL.md)
      * @return completes with the receipt; fails with {@link SwitchboardException} on a non-retryable error
      *         reply (its {@link SwitchboardException#code() code}), when {@code maxPendingSends} sends are
      *         pending, or when the client closes first

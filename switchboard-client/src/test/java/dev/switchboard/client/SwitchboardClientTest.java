@@ -13,6 +13,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -124,6 +125,7 @@ class SwitchboardClientTest {
         JsonNode send = server.nextReceived("send");
         assertThat(send.path("to").path("kind").asText()).isEqualTo("group");
         assertThat(send.path("body").asInt()).isEqualTo(42);
+        assertThat(UUID.fromString(send.path("clientId").asText()).version()).as("a time-ordered id").isEqualTo(7);
         assertThat(receipt).isNotDone();
         assertThat(client.stats().sendsResent()).as("a first transmission is not a resend").isZero();
     }
