@@ -3,6 +3,7 @@ package dev.switchboard.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.protocol.ClientIds;
 import dev.switchboard.protocol.MessageType;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;

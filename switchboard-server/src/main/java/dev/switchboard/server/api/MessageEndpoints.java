@@ -3,12 +3,12 @@ package dev.switchboard.server.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.protocol.ClientIds;
 import dev.switchboard.protocol.Identifiers;
 import dev.switchboard.protocol.TargetKind;
 import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.store.AppendRequest;
 import dev.switchboard.server.store.InboxEntry;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /** Durable messages: {@code POST /api/v1/messages} and a user's history page. */
@@ -50,7 +50,7 @@ final class MessageEndpoints {
         String key = ApiRequest.optionalString(body, "", "idempotencyKey",
                 value -> Identifiers.isValidClientId(value) && value.length() <= MAX_IDEMPOTENCY_KEY_LENGTH,
                 "a non-blank string of at most " + MAX_IDEMPOTENCY_KEY_LENGTH + " chars");
-        String clientId = CLIENT_ID_PREFIX + (key != null ? key : UUID.randomUUID().toString());
+        String clientId = CLIENT_ID_PREFIX + (key != null ? key : ClientIds.next()); // time-ordered: see ClientIds
         services.metrics().messageIn(ServerMetrics.Kind.CHAT);
         return services.chat().append(new AppendRequest(from, API_DEVICE, kind, targetId, clientId, bodyJson,
                         System.currentTimeMillis()))

@@ -1,13 +1,13 @@
-package dev.switchboard.client;
+package dev.switchboard.protocol;
 
 import java.security.SecureRandom;
 import java.util.Random;
 import java.util.UUID;
 
 /**
- * The client ids {@link SwitchboardClient#send(Target, Object)} gives messages: UUIDs of version 7
- * (RFC 9562), whose first 48 bits are the time in milliseconds, so ids made later sort after earlier
- * ones, as strings too.
+ * Client ids as the SDKs make them for a send without one, and the server API for a message posted
+ * without an idempotency key: UUIDs of version 7 (RFC 9562), whose first 48 bits are the time in
+ * milliseconds, so ids made later sort after earlier ones, as strings too.
  *
  * @implNote Why time-ordered: the server keeps every stored message's (client id, sender) in a unique
  * index, ordered client id first, to find resends. Time-ordered ids add each new key at the index's
@@ -17,19 +17,19 @@ import java.util.UUID;
  * {@link UUID#randomUUID()} uses: two sends of one sender must never share an id, or the second would
  * be taken for a resend of the first.
  */
-final class ClientIds {
+public final class ClientIds {
     private static final Random RANDOM = new SecureRandom();
 
     private ClientIds() {
     }
 
     /** A new id, made now. */
-    static String next() {
+    public static String next() {
         return timeOrdered(System.currentTimeMillis(), RANDOM);
     }
 
     /** The version 7 UUID of {@code epochMillis} (its lowest 48 bits) with random bits from {@code random}. */
-    static String timeOrdered(long epochMillis, Random random) {
+    public static String timeOrdered(long epochMillis, Random random) {
         long mostSignificant = (epochMillis << 16) | 0x7000L | (random.nextInt() & 0x0FFFL);
         long leastSignificant = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
         return new UUID(mostSignificant, leastSignificant).toString();
