@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.assertj.core.api.SoftAssertions;
@@ -233,6 +234,9 @@ class ServerApiTest {
             assertThat(replayed.get("type").asText()).isEqualTo("message");
             assertThat(replayed.get("message").get("id").asLong()).isEqualTo(answer.json().get("messageId").asLong());
             assertThat(replayed.get("message").get("body").asText()).isEqualTo("while away");
+            String clientId = replayed.get("message").get("clientId").asText();
+            assertThat(clientId).as("no idempotency key: a time-ordered id of the server's").startsWith("api:");
+            assertThat(UUID.fromString(clientId.substring("api:".length())).version()).isEqualTo(7);
             assertThat(bob.receiveJson().get("type").asText()).isEqualTo("synced");
         }
     }
