@@ -228,7 +228,7 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
 /**
  * A new client id as `send` makes them: a UUID of version 7 (RFC 9562) of `now` (ms since the epoch,
  * default `Date.now()`), whose string sorts in time order. `randomBytes(16)` supplies the random bits
- * (default: crypto.getRandomValues).
+ * (default: crypto.getRandomValues). Throws RangeError unless `now` is a whole number in [0, 2^48).
  */
 export function timeOrderedId(now?: number, randomBytes?: (length: number) => Uint8Array): string;
 

@@ -1803,13 +1803,18 @@ function resumeFrame(afterSeq) {
 
 /**
  * A new client id: a UUID of version 7 (RFC 9562), whose first 48 bits are the time in milliseconds,
- * so that ids made later sort after earlier ones, as strings too. The server indexes every stored
- * message's (client id, sender) to find resends, client id first: time-ordered ids add each key at
- * the index's end, where random ones (version 4) cost the embedded store a page written at a random
- * place per message (docs/PROTOCOL.md). The other 74 bits are random, from crypto.getRandomValues
- * (which, unlike crypto.randomUUID, needs no secure context).
+ * so that ids made later sort after earlier ones, as strings too. The embedded store indexes every
+ * stored message's (client id, sender) to find resends, client id first: time-ordered ids add each
+ * key at the index's end, where random ones (version 4) cost it a page written at a random place per
+ * message (docs/PROTOCOL.md). The other 74 bits are random, from crypto.getRandomValues (which,
+ * unlike crypto.randomUUID, needs no secure context).
+ *
+ * @throws {RangeError} unless `now` is a whole number of ms in [0, 2^48)
  */
 export function timeOrderedId(now = Date.now(), randomBytes = cryptoRandomBytes) {
+  if (!Number.isSafeInteger(now) || now < 0 || now >= 2 ** 48) {
+    throw new RangeError(`now must be a whole number of ms in [0, 2^48), got ${now}`);
+  }
   const bytes = randomBytes(16);
   let millis = now;
   for (let index = 5; index >= 0; index--) {

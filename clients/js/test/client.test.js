@@ -55,7 +55,7 @@ test('send checks its arguments and gives the promise a clientId at once', async
   const first = client.send({ kind: 'user', id: 'bob' }, 'one', { clientId: 'mine-1' });
   const second = client.send({ kind: 'group', id: 'team' }, { n: 2 });
   assert.equal(first.clientId, 'mine-1');
-  assert.match(second.clientId, /^[0-9a-f-]{36}$/);
+  assert.match(second.clientId, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a time-ordered UUID');
   await assert.rejects(client.send({ kind: 'user', id: 'bob' }, 'three'),
     (error) => error instanceof SwitchboardError && /maxPendingSends 2/.test(error.message));
   assert.deepEqual(client.pendingSends.map((send) => send.clientId), ['mine-1', second.clientId]);
@@ -135,6 +135,9 @@ test('timeOrderedId makes version 7 UUIDs of the time, sorted as strings', () =>
   assert.deepEqual([...ids].sort(), ids);
   const sameMillisecond = new Set(Array.from({ length: 10_000 }, () => timeOrderedId(millis)));
   assert.equal(sameMillisecond.size, 10_000);
+  for (const bad of [-1, 1.5, 2 ** 48, Number.NaN, '1']) {
+    assert.throws(() => timeOrderedId(bad), RangeError, String(bad));
+  }
   const before = Date.now();
   const now = parseInt(timeOrderedId().replace(/-/g, '').slice(0, 12), 16);
   assert.ok(now >= before && now <= Date.now());

@@ -9,11 +9,12 @@ import java.util.UUID;
  * without an idempotency key: UUIDs of version 7 (RFC 9562), whose first 48 bits are the time in
  * milliseconds, so ids made later sort after earlier ones, as strings too.
  *
- * @implNote Why time-ordered: the server keeps every stored message's (client id, sender) in a unique
- * index, ordered client id first, to find resends. Time-ordered ids add each new key at the index's
- * end, where the last commits wrote; random ones (version 4) write a page at a random place for every
- * message, which the embedded store's background checkpoint then copies back and syncs
- * (docs/PROTOCOL.md, bench/analysis.md). The other 74 bits are random, from {@link SecureRandom} as
+ * @implNote Why time-ordered: the embedded store keeps every stored message's (client id, sender) in a
+ * unique index, ordered client id first, to find resends. Time-ordered ids add each new key at the
+ * index's end, where the last commits wrote; random ones (version 4) write a page at a random place
+ * for every message, which the store's background checkpoint then copies back and syncs
+ * (docs/PROTOCOL.md, bench/analysis.md). MariaDB and PostgreSQL order the key sender first; there
+ * they add it at the end of the sender's keys. The other 74 bits are random, from {@link SecureRandom} as
  * {@link UUID#randomUUID()} uses: two sends of one sender must never share an id, or the second would
  * be taken for a resend of the first.
  */

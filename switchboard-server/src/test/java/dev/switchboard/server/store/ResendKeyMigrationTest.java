@@ -46,6 +46,7 @@ class ResendKeyMigrationTest {
             assertThat(rows()).as("every row and column").containsExactlyElementsOf(before);
             assertThat(indexColumns("messages_by_client_id")).containsExactly("client_id", "sender_id");
             assertThat(uniqueIndexes()).as("the old key went with the old table").containsExactly("messages_by_client_id");
+            assertThat(sequences()).as("the id sequence, once, under the table's name").containsExactly("messages=5");
 
             AppendResult resend = await(store, request("alice", "bob", "old2"));
             assertThat(resend.duplicate()).isTrue();
@@ -132,6 +133,18 @@ class ResendKeyMigrationTest {
             }
         }
         return names;
+    }
+
+    /** Every row of {@code sqlite_sequence} as name=seq. */
+    private List<String> sequences() throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection(url()); Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("SELECT name, seq FROM sqlite_sequence ORDER BY name")) {
+            while (row.next()) {
+                rows.add(row.getString(1) + "=" + row.getLong(2));
+            }
+        }
+        return rows;
     }
 
     private void execute(String sql) throws SQLException {
