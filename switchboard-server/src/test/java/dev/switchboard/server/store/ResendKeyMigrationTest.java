@@ -97,51 +97,37 @@ class ResendKeyMigrationTest {
         return new AppendRequest(sender, "phone", TargetKind.USER, target, clientId, "\"v6\"", CREATED_AT);
     }
 
+    /** Every message row, all nine columns, in id order. */
     private List<String> rows() throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (Connection connection = DriverManager.getConnection(url()); Statement statement = connection.createStatement();
-             ResultSet row = statement.executeQuery("SELECT id, sender_id, sender_device, target_kind, target_id, "
-                     + "client_id, body, created_at, inbox_refs FROM messages ORDER BY id")) {
-            while (row.next()) {
-                StringBuilder line = new StringBuilder();
-                for (int column = 1; column <= 9; column++) {
-                    line.append(row.getString(column)).append('|');
-                }
-                rows.add(line.toString());
-            }
-        }
-        return rows;
+        return query("SELECT id, sender_id, sender_device, target_kind, target_id, client_id, body, created_at, "
+                + "inbox_refs FROM messages ORDER BY id");
     }
 
     private List<String> indexColumns(String index) throws SQLException {
-        List<String> columns = new ArrayList<>();
-        try (Connection connection = DriverManager.getConnection(url()); Statement statement = connection.createStatement();
-             ResultSet row = statement.executeQuery("SELECT name FROM pragma_index_info('" + index + "') ORDER BY seqno")) {
-            while (row.next()) {
-                columns.add(row.getString(1));
-            }
-        }
-        return columns;
+        return query("SELECT name FROM pragma_index_info('" + index + "') ORDER BY seqno");
     }
 
     private List<String> uniqueIndexes() throws SQLException {
-        List<String> names = new ArrayList<>();
-        try (Connection connection = DriverManager.getConnection(url()); Statement statement = connection.createStatement();
-             ResultSet row = statement.executeQuery("SELECT name FROM pragma_index_list('messages') WHERE \"unique\" = 1")) {
-            while (row.next()) {
-                names.add(row.getString(1));
-            }
-        }
-        return names;
+        return query("SELECT name FROM pragma_index_list('messages') WHERE \"unique\" = 1");
     }
 
     /** Every row of {@code sqlite_sequence} as name=seq. */
     private List<String> sequences() throws SQLException {
+        return query("SELECT name || '=' || seq FROM sqlite_sequence ORDER BY name");
+    }
+
+    /** The rows {@code sql} selects, each as its columns joined by '|'. */
+    private List<String> query(String sql) throws SQLException {
         List<String> rows = new ArrayList<>();
         try (Connection connection = DriverManager.getConnection(url()); Statement statement = connection.createStatement();
-             ResultSet row = statement.executeQuery("SELECT name, seq FROM sqlite_sequence ORDER BY name")) {
+             ResultSet row = statement.executeQuery(sql)) {
+            int columns = row.getMetaData().getColumnCount();
             while (row.next()) {
-                rows.add(row.getString(1) + "=" + row.getLong(2));
+                StringBuilder line = new StringBuilder(row.getString(1));
+                for (int column = 2; column <= columns; column++) {
+                    line.append('|').append(row.getString(column));
+                }
+                rows.add(line.toString());
             }
         }
         return rows;
