@@ -14,9 +14,9 @@ import java.util.UUID;
  * index's end, where the last commits wrote; random ones (version 4) write a page at a random place
  * for every message, which the store's background checkpoint then copies back and syncs
  * (docs/PROTOCOL.md, bench/analysis.md). MariaDB and PostgreSQL order the key sender first; there
- * they add it at the end of the sender's keys. The other 74 bits are random, from {@link SecureRandom} as
- * {@link UUID#randomUUID()} uses: two sends of one sender must never share an id, or the second would
- * be taken for a resend of the first.
+ * they add it at the end of the sender's keys. The other 74 bits are random, from
+ * {@link SecureRandom} as {@link UUID#randomUUID()} uses: two sends of one sender must never share an
+ * id, or the second would be taken for a resend of the first.
  */
 public final class ClientIds {
     private static final Random RANDOM = new SecureRandom();

@@ -3,7 +3,7 @@
 -- once the SDKs' random client ids spread a sender's keys over many pages, and a page per sender per
 -- checkpoint round at best. Those pages were most of what each background checkpoint copied back into
 -- the database file and synced beside the commits (bench/analysis.md). The SDKs now make time-ordered
--- client ids (UUID version 7), so new keys land at the index's end, on a page or two per round.
+-- client ids (UUID version 7), so new keys land near the index's end, on a few pages per round.
 -- Uniqueness is the same: the same pair of columns.
 --
 -- The UNIQUE clause of the table could not be changed in place, so the table is rebuilt. The key is a
