@@ -20,7 +20,7 @@ import dev.switchboard.server.gateway.ConnectionLimits;
 import dev.switchboard.server.gateway.EventLoops;
 import dev.switchboard.server.gateway.GatewayServer;
 import dev.switchboard.server.gateway.GatewayServices;
-import dev.switchboard.server.gateway.HandshakeRateLimiter;
+import dev.switchboard.server.chat.KeyedRateLimiter;
 import dev.switchboard.server.gateway.KeepAlive;
 import dev.switchboard.server.metrics.NodeStatsSampler;
 import dev.switchboard.server.metrics.ServerMetrics;
@@ -66,7 +66,8 @@ public final class SwitchboardServer implements AutoCloseable {
     private final Moderation moderation;
     private final NodeStatsSampler stats;
     private final ScheduledExecutorService maintenance;
-    private final HandshakeRateLimiter handshakeRate;
+    private final KeyedRateLimiter handshakeRate;
+    private final SessionPolicy sessionPolicy;
     private int port;
     private int apiPort = -1;
     private boolean closed;
@@ -124,7 +125,8 @@ public final class SwitchboardServer implements AutoCloseable {
                     metrics);
             PresenceNotifier presenceNotifier = new PresenceNotifier(config.presence().events(),
                     config.presence().maxInterestedUsers(), registry, cluster.routes(), messageStore, router);
-            this.handshakeRate = HandshakeRateLimiter.of(config.limits().handshakesPerSecondPerIp(),
+            this.sessionPolicy = SessionPolicy.of(config.limits());
+            this.handshakeRate = KeyedRateLimiter.of(config.limits().handshakesPerSecondPerIp(),
                     config.limits().handshakeBurstPerIp());
             this.authenticator = new HandshakeAuthenticator(config.auth(), Clock.systemUTC());
             GatewayServices services = new GatewayServices(config, authenticator,
@@ -133,7 +135,7 @@ public final class SwitchboardServer implements AutoCloseable {
                     new ClientAddress(config.server().trustedProxies()),
                     new ConnectionLimits(config.limits().maxConnectionsPerIp(), config.limits().maxConnectionsPerUser()),
                     handshakeRate, cluster,
-                    metrics, moderation, presenceNotifier, SessionPolicy.of(config.limits()),
+                    metrics, moderation, presenceNotifier, sessionPolicy,
                     new KeepAlive(config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis()));
             this.gateway = new GatewayServer(services, loops);
             this.stats = new NodeStatsSampler(cluster.nodeId(), metrics, registry, topicHub, cluster.nodes());
@@ -207,8 +209,10 @@ public final class SwitchboardServer implements AutoCloseable {
         scheduleRetention();
         maintenance.scheduleAtFixedRate(this::sampleStats, 0, 1, TimeUnit.SECONDS);
         maintenance.scheduleWithFixedDelay(this::refreshBans, BAN_REFRESH_SECONDS, BAN_REFRESH_SECONDS, TimeUnit.SECONDS);
-        if (handshakeRate.isEnabled()) {
-            maintenance.scheduleWithFixedDelay(() -> handshakeRate.sweep(System.nanoTime()), 10, 10, TimeUnit.SECONDS);
+        for (KeyedRateLimiter limiter : List.of(handshakeRate, sessionPolicy.userSends())) {
+            if (limiter.isEnabled()) {
+                maintenance.scheduleWithFixedDelay(() -> limiter.sweep(System.nanoTime()), 10, 10, TimeUnit.SECONDS);
+            }
         }
         if (cluster.topics() instanceof MemoryTopicEngine memory) {
             maintenance.scheduleWithFixedDelay(() -> memory.expireIdle(topicHub::hasSubscribers), 10, 10, TimeUnit.SECONDS);

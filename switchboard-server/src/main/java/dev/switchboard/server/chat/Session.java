@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Per-connection request state: the send rate limiter and the abuse counters that turn a stream of
  * bad requests into a close (4000 / 4029) while a few bad requests only get error replies.
- * Confined to the connection's event loop.
+ * Confined to the connection's event loop, but for the per-user send limit, which the node's event
+ * loops share ({@link KeyedRateLimiter}).
  */
 public final class Session {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
@@ -59,7 +60,12 @@ public final class Session {
         return tryAcquire(false, ref);
     }
 
-    /** One limit or the other: their states are plain fields (no object per limit per connection). */
+    /**
+     * One limit or the other: their states are plain fields (no object per limit per connection). A send
+     * must also pass its user's limit, which the user's connections on this node share; it is asked
+     * only once the connection's own limit admits the send, and a send it refuses leaves the
+     * connection's state as it was, so a refusal costs no token anywhere.
+     */
     private boolean tryAcquire(boolean send, String ref) {
         long now = System.nanoTime();
         RateLimit limit = send ? policy.sends() : policy.requests();
@@ -69,6 +75,10 @@ public final class Session {
             return false;
         }
         if (send) {
+            if (!policy.userSends().tryAcquire(connection.userId(), now)) {
+                refuse(now, ref, "user send");
+                return false;
+            }
             sendRateState = state;
         } else {
             requestRateState = state;

@@ -85,13 +85,16 @@ public record ServerConfig(
     }
 
     /**
-     * Per-connection protection (R11) and the per-address and per-user admission limits (R2).
+     * Per-connection and per-user protection (R11) and the per-address and per-user admission limits (R2).
      *
      * @param maxMessageBytes      largest WebSocket data message after reassembly and inflation; bigger closes with 1009; default 65536
      * @param maxBodyBytes         largest chat {@code body} once serialized; bigger gets {@code payload_too_large}; default 16384
      * @param maxGroupMembers      members a group may have; default 1000
      * @param sendsPerSecond       sustained sends per connection; default 100
      * @param sendBurst            sends allowed in a burst above the rate; default 200
+     * @param userSendsPerSecond   sustained sends of one user, all of the user's connections on this node
+     *                             together; 0 = no limit; default 200
+     * @param userSendBurst        sends one user may make at once above that rate; default 400
      * @param requestsPerSecond    sustained group, presence and subscribe requests per connection; default 20
      * @param requestBurst         such requests allowed in a burst; default 100, above the default
      *                             {@code topics.maxSubscriptionsPerConnection} (64): a reconnecting client
@@ -112,6 +115,8 @@ public record ServerConfig(
             int maxGroupMembers,
             int sendsPerSecond,
             int sendBurst,
+            int userSendsPerSecond,
+            int userSendBurst,
             int requestsPerSecond,
             int requestBurst,
             int outboundQueueBytes,
@@ -127,6 +132,10 @@ public record ServerConfig(
             if (maxConnectionsPerIp < 0 || maxConnectionsPerUser < 0 || handshakesPerSecondPerIp < 0) {
                 throw new IllegalArgumentException("limits.maxConnectionsPerIp, maxConnectionsPerUser and "
                         + "handshakesPerSecondPerIp must be 0 (no limit) or positive");
+            }
+            if (userSendsPerSecond < 0 || (userSendsPerSecond > 0 && userSendBurst < 1)) {
+                throw new IllegalArgumentException("limits.userSendsPerSecond must be 0 (no limit) or positive, "
+                        + "and limits.userSendBurst at least 1");
             }
             if (handshakesPerSecondPerIp > 0 && handshakeBurstPerIp < 1) {
                 throw new IllegalArgumentException("limits.handshakeBurstPerIp must be at least 1");

@@ -3,6 +3,7 @@ package dev.switchboard.server.gateway;
 import dev.switchboard.server.auth.HandshakeAuthenticator;
 import dev.switchboard.server.auth.OriginPolicy;
 import dev.switchboard.server.chat.CommandDispatcher;
+import dev.switchboard.server.chat.KeyedRateLimiter;
 import dev.switchboard.server.chat.SessionPolicy;
 import dev.switchboard.server.cluster.Cluster;
 import dev.switchboard.server.config.ServerConfig;
@@ -30,7 +31,7 @@ public record GatewayServices(
         Admission admission,
         ClientAddress clientAddress,
         ConnectionLimits connectionLimits,
-        HandshakeRateLimiter handshakeRate,
+        KeyedRateLimiter handshakeRate,
         Cluster cluster,
         ServerMetrics metrics,
         Moderation moderation,

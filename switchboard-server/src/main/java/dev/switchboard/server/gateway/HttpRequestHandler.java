@@ -1,6 +1,7 @@
 package dev.switchboard.server.gateway;
 
 import dev.switchboard.server.auth.HandshakeRejectedException;
+import dev.switchboard.server.chat.KeyedRateLimiter;
 import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.store.Ban;
 import io.netty.channel.ChannelHandlerContext;
@@ -172,7 +173,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             return;
         }
         ConnectionLimits limits = services.connectionLimits();
-        HandshakeRateLimiter rate = services.handshakeRate();
+        KeyedRateLimiter rate = services.handshakeRate();
         String clientAddress = rate.isEnabled() || limits.limitsAddresses()
                 ? services.clientAddress().resolve(ctx.channel().remoteAddress(), forwardedFor(request))
                 : null; // no limit needs it: no work, no garbage per handshake

@@ -34,6 +34,8 @@ class ConfigLoaderTest {
         assertThat(config.limits().maxMessageBytes()).isEqualTo(65536);
         assertThat(config.limits().sendsPerSecond()).isEqualTo(100);
         assertThat(config.limits().sendBurst()).isEqualTo(200);
+        assertThat(config.limits().userSendsPerSecond()).isEqualTo(200);
+        assertThat(config.limits().userSendBurst()).isEqualTo(400);
         assertThat(config.store().url()).isEmpty();
         assertThat(config.store().synchronous()).isEqualTo("FULL");
         assertThat(config.retention().maxAgeHours()).isZero();
@@ -166,6 +168,18 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> loader.load(null, Map.of("SWITCHBOARD_SERVER_PORT", "eighty"), Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("invalid configuration");
+    }
+
+    @Test
+    void load_failsNamingTheKeys_whenTheUserSendLimitIsNegative_orOnWithoutABurst() {
+        assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("limits.userSendsPerSecond", -1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("limits.userSendsPerSecond");
+        assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("limits.userSendBurst", 0)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("limits.userSendBurst");
+        assertThat(loader.load(null, Map.of(), Map.of("limits.userSendsPerSecond", 0, "limits.userSendBurst", 0))
+                .limits().userSendsPerSecond()).as("0 turns the limit off; its burst is then unused").isZero();
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.switchboard.server.gateway;
+package dev.switchboard.server.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,12 +7,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Time is passed in, so nothing here waits or depends on the machine's speed. */
-class HandshakeRateLimiterTest {
+class KeyedRateLimiterTest {
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
 
     @Test
     void tryAcquire_admitsTheBurst_thenOnePerInterval() {
-        HandshakeRateLimiter limiter = new HandshakeRateLimiter(2, 3, 100);
+        KeyedRateLimiter limiter = new KeyedRateLimiter(2, 3, 100);
         long now = 1_000 * SECOND;
 
         assertThat(limiter.tryAcquire("192.0.2.1", now)).isTrue();
@@ -27,7 +27,7 @@ class HandshakeRateLimiterTest {
 
     @Test
     void sweep_forgetsAddressesWhoseBucketIsFullAgain() {
-        HandshakeRateLimiter limiter = new HandshakeRateLimiter(10, 5, 100);
+        KeyedRateLimiter limiter = new KeyedRateLimiter(10, 5, 100);
         long now = 1_000 * SECOND;
         limiter.tryAcquire("192.0.2.1", now);
         for (int i = 0; i < 5; i++) {
@@ -36,14 +36,14 @@ class HandshakeRateLimiterTest {
 
         limiter.sweep(now + SECOND / 10); // one interval: 192.0.2.1 is full again, 192.0.2.2 is not
 
-        assertThat(limiter.trackedAddresses()).isEqualTo(1);
+        assertThat(limiter.trackedKeys()).isEqualTo(1);
         limiter.sweep(now + SECOND);
-        assertThat(limiter.trackedAddresses()).isZero();
+        assertThat(limiter.trackedKeys()).isZero();
     }
 
     @Test
     void tryAcquire_letsNewAddressesThroughUncounted_whenTheTableIsFull() {
-        HandshakeRateLimiter limiter = new HandshakeRateLimiter(1, 1, 2);
+        KeyedRateLimiter limiter = new KeyedRateLimiter(1, 1, 2);
         long now = 1_000 * SECOND;
         limiter.tryAcquire("192.0.2.1", now);
         limiter.tryAcquire("192.0.2.2", now);
@@ -55,17 +55,17 @@ class HandshakeRateLimiterTest {
 
     @Test
     void off_admitsEverything_andTracksNothing() {
-        HandshakeRateLimiter limiter = HandshakeRateLimiter.of(0, 0);
+        KeyedRateLimiter limiter = KeyedRateLimiter.of(0, 0);
         for (int i = 0; i < 1_000; i++) {
             assertThat(limiter.tryAcquire("192.0.2.1", 0)).isTrue();
         }
         assertThat(limiter.isEnabled()).isFalse();
-        assertThat(limiter.trackedAddresses()).isZero();
+        assertThat(limiter.trackedKeys()).isZero();
     }
 
     @Test
     void of_refusesANegativeRate_orARateWithoutBurst() {
-        assertThatThrownBy(() -> HandshakeRateLimiter.of(-1, 1)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> HandshakeRateLimiter.of(5, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> KeyedRateLimiter.of(-1, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> KeyedRateLimiter.of(5, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 }
