@@ -183,6 +183,12 @@ public final class SwitchboardServer implements AutoCloseable {
                 "source", "memory", messageStore, JdbcMessageStore::deviceStatesFromMemory);
         metrics.functionCounter("switchboard.handshake.device.states", "Device states the handshakes needed, by where they came from",
                 "source", "store", messageStore, JdbcMessageStore::deviceStatesRead);
+        metrics.functionCounter("switchboard.rate.limit.untracked",
+                "Uses let through uncounted because a keyed rate limit's table was full", "limit", "handshake",
+                handshakeRate, KeyedRateLimiter::untracked);
+        metrics.functionCounter("switchboard.rate.limit.untracked",
+                "Uses let through uncounted because a keyed rate limit's table was full", "limit", "user_send",
+                sessionPolicy.userSends(), KeyedRateLimiter::untracked);
         metrics.gauge("switchboard.topic.subscriptions", "Topic subscriptions on this node", topicHub::subscriptionCount);
         metrics.gauge("switchboard.outbound.queue.bytes", "Bytes waiting in every connection's outbound buffer",
                 () -> outboundQueue(false));

@@ -92,9 +92,10 @@ final class SwitchboardTarget implements Target {
                 command.addAll(List.of("-jar", options.serverJar.toString(), "--config", config.toString(),
                         "--port", "0", "--api-port", "0", "--data-dir", work.resolve("node" + i).toString()));
                 Map<String, String> nodeEnvironment = new LinkedHashMap<>(environment);
-                // The per-user send limit is raised like the file's limits, but here: a server jar from
-                // before the setting existed (an A/B run with --server-jar) warns about an unknown
-                // variable, where an unknown key in its file would stop it.
+                // The per-user send limit is raised like the file's limits (raised, not off: its cost per
+                // send is measured as production pays it), but here: a server jar from before the setting
+                // existed (an A/B run with --server-jar) warns about an unknown variable, where an unknown
+                // key in its file would stop it.
                 nodeEnvironment.put("SWITCHBOARD_LIMITS_USER_SENDS_PER_SECOND", "1000000");
                 nodeEnvironment.put("SWITCHBOARD_LIMITS_USER_SEND_BURST", "1000000");
                 if (!environment.isEmpty()) {

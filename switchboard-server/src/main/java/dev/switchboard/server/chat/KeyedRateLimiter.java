@@ -14,10 +14,12 @@ import java.util.concurrent.atomic.LongAdder;
  * keys that used the limit within the last burst's worth of time (plus one sweep period): nothing for
  * an idle connection.
  *
- * @implNote The map is bounded ({@code maxTrackedKeys}). When it is full of keys that are all still
- * refilling, a new key is let through uncounted rather than refused: refusing would let a flood from
- * many addresses (or users) lock out every newcomer, while the node's own connection cap and the
- * per-connection limits still hold. {@link #untracked} counts such admissions.
+ * @implNote The map is bounded ({@code maxTrackedKeys}). When it is full (of keys still refilling, or
+ * full again but not swept yet), a new key is let through uncounted rather than refused: refusing would
+ * let a flood from many addresses (or users) lock out every newcomer, while the node's own connection
+ * cap and the per-connection limits still hold. {@link #untracked} counts such admissions (the metric
+ * {@code switchboard_rate_limit_untracked_total}). For users the bound is far off: a user sends over a
+ * connection, and a node holds {@code server.maxConnections} (18,000 by default) at a time.
  */
 public final class KeyedRateLimiter {
     /** Keys tracked at most (about 100 bytes each). */

@@ -141,6 +141,19 @@ public record ServerConfig(
                 throw new IllegalArgumentException("limits.handshakeBurstPerIp must be at least 1");
             }
         }
+
+        /**
+         * The send limit {@code welcome} advertises, which clients pace themselves by: the connection's own,
+         * or its user's where that is lower, since one connection can use no more than its user's budget.
+         */
+        public int advertisedSendsPerSecond() {
+            return userSendsPerSecond > 0 ? Math.min(sendsPerSecond, userSendsPerSecond) : sendsPerSecond;
+        }
+
+        /** The burst that goes with {@link #advertisedSendsPerSecond()}. */
+        public int advertisedSendBurst() {
+            return userSendsPerSecond > 0 ? Math.min(sendBurst, userSendBurst) : sendBurst;
+        }
     }
 
     /**

@@ -183,6 +183,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void advertisedSendLimit_isTheConnections_unlessTheUsersIsLower() {
+        ServerConfig.Limits defaults = loader.load(null, Map.of(), Map.of()).limits();
+        assertThat(defaults.advertisedSendsPerSecond()).isEqualTo(100);
+        assertThat(defaults.advertisedSendBurst()).isEqualTo(200);
+
+        ServerConfig.Limits lowerUser = loader.load(null, Map.of(), Map.of(
+                "limits.userSendsPerSecond", 30, "limits.userSendBurst", 50)).limits();
+        assertThat(lowerUser.advertisedSendsPerSecond()).isEqualTo(30);
+        assertThat(lowerUser.advertisedSendBurst()).isEqualTo(50);
+
+        ServerConfig.Limits userOff = loader.load(null, Map.of(), Map.of(
+                "limits.sendsPerSecond", 5_000, "limits.sendBurst", 9_000, "limits.userSendsPerSecond", 0)).limits();
+        assertThat(userOff.advertisedSendsPerSecond()).isEqualTo(5_000);
+        assertThat(userOff.advertisedSendBurst()).isEqualTo(9_000);
+    }
+
+    @Test
     void environmentName_returnsUpperSnakeCaseWithPrefix_whenKeyIsCamelCase() {
         assertThat(ConfigLoader.environmentName("auth.jwtSecret")).isEqualTo("SWITCHBOARD_AUTH_JWT_SECRET");
         assertThat(ConfigLoader.environmentName("server.port")).isEqualTo("SWITCHBOARD_SERVER_PORT");

@@ -244,7 +244,8 @@ class ChatEndToEndTest {
 
     @Test
     void serverRestart_midStream_losesNothing_andDuplicatesNothing() throws Exception {
-        TestServer server = server(Map.of("limits.sendsPerSecond", 100_000, "limits.sendBurst", 100_000));
+        TestServer server = server(Map.of("limits.sendsPerSecond", 100_000, "limits.sendBurst", 100_000,
+                "limits.userSendsPerSecond", 0));
         TestClient alice = client(server, "alice", "phone");
         TestClient bob = client(server, "bob", "phone");
         int total = 400;

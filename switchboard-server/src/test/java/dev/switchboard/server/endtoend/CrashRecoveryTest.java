@@ -33,6 +33,7 @@ class CrashRecoveryTest {
     private static final Map<String, String> ENVIRONMENT = Map.of(
             "SWITCHBOARD_LIMITS_SENDS_PER_SECOND", "100000",
             "SWITCHBOARD_LIMITS_SEND_BURST", "100000",
+            "SWITCHBOARD_LIMITS_USER_SENDS_PER_SECOND", "0",
             "SWITCHBOARD_LOG_LEVEL", "WARN");
 
     @TempDir

@@ -33,7 +33,8 @@ class DeliveryLimitsTest {
         try (TestServer server = TestServer.start(dataDirectory, Map.of(
                 "limits.outboundQueueBytes", 65536,
                 "limits.sendsPerSecond", 100_000,
-                "limits.sendBurst", 100_000));
+                "limits.sendBurst", 100_000,
+                "limits.userSendsPerSecond", 0));
              TestClient sender = TestClient.connect(server.webSocketUri(), "producer", "d");
              RawWebSocket slow = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws?user=slowpoke&device=d", 4096)) {
             assertThat(slow.receiveJson().get("type").asText()).isEqualTo("welcome");
