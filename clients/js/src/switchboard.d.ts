@@ -27,9 +27,9 @@ export interface SwitchboardOptions {
   /** Seeds lastSeq: the first resume asks for everything after it (0 = whole retained history).
    *  Absent: continue from this device's cursor on the server. */
   initialAfterSeq?: number;
-  /** Reconnect backoff base, ms [1000]. */
+  /** Reconnect backoff base, ms [1000], unless the server advertises its own; also the base of send and subscribe retries. */
   backoffBaseMs?: number;
-  /** Reconnect backoff cap, ms [30000]. */
+  /** Reconnect backoff cap, ms [30000], unless the server advertises its own; also the retries' cap. */
   backoffMaxMs?: number;
   /** Send an application ping after this long without inbound traffic, ms [25000]. */
   pingIntervalMs?: number;
@@ -61,6 +61,9 @@ export interface Welcome {
   maxBodyBytes: number;
   sendsPerSecond: number;
   sendBurst: number;
+  /** The reconnect backoff the server advertises, used instead of backoffBaseMs / backoffMaxMs; absent: none. */
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
   [field: string]: unknown;
 }
 
@@ -221,6 +224,13 @@ export class SwitchboardError extends Error {
   readonly closeCode: number | null;
   readonly httpStatus: number | null;
 }
+
+/**
+ * The reconnect backoff a welcome advertises, or `configured` when it advertises none or nothing usable
+ * (a base below 1 ms, a cap below the base); a cap above an hour is cut to an hour.
+ */
+export function advertisedBackoff(welcome: Partial<Welcome>, configured: { baseMs: number; maxMs: number }):
+  { baseMs: number; maxMs: number };
 
 /** Full-jitter backoff: a whole number of ms, uniform in [0, min(maxMs, baseMs × 2^attempt)]. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random?: () => number): number;

@@ -77,6 +77,27 @@ export function backoffDelay(attempt, baseMs, maxMs, random = Math.random) {
   return Math.min(ceiling, Math.floor(random() * (ceiling + 1)));
 }
 
+/** The longest reconnect backoff a server may advertise (PROTOCOL.md section 9): an hour. */
+const MAX_ADVERTISED_BACKOFF_MS = 3_600_000;
+
+/**
+ * The reconnect backoff a welcome advertises (reconnectBaseMs, reconnectMaxMs), or `configured` when it
+ * advertises none or nothing usable (a base below 1 ms, a cap below the base); a cap above an hour is cut
+ * to an hour.
+ *
+ * @param {object} welcome
+ * @param {{baseMs: number, maxMs: number}} configured the client's own options
+ * @returns {{baseMs: number, maxMs: number}}
+ */
+export function advertisedBackoff(welcome, configured) {
+  const { reconnectBaseMs: baseMs, reconnectMaxMs: maxMs } = welcome;
+  if (!Number.isFinite(baseMs) || !Number.isFinite(maxMs) || baseMs < 1 || maxMs < baseMs) {
+    return configured;
+  }
+  const cap = Math.min(maxMs, MAX_ADVERTISED_BACKOFF_MS);
+  return { baseMs: Math.min(baseMs, cap), maxMs: cap };
+}
+
 /** A set of handlers per event name. A handler that throws is logged; the others still run. */
 class Emitter {
   #handlers = new Map();
@@ -1203,6 +1224,8 @@ export class SwitchboardClient {
   #current = null;
   #attempts = 0;
   #backoffExponent = 0;
+  /** The backoff of the next reconnect: the last welcome's advertised one, else the options'. */
+  #reconnectBackoff;
   #authFailuresInRow = 0;
   #stopping = false;
   #kickedReason = null;
@@ -1224,6 +1247,7 @@ export class SwitchboardClient {
       throw new TypeError('no WebSocket implementation: pass one as options.WebSocket (e.g. the ws package)');
     }
     const { backoffBaseMs, backoffMaxMs } = this.#options;
+    this.#reconnectBackoff = { baseMs: backoffBaseMs, maxMs: backoffMaxMs };
     const retryBackoff = (attempt) => backoffDelay(Math.min(attempt, MAX_BACKOFF_EXPONENT), backoffBaseMs,
       backoffMaxMs);
     this.#sequencer = new InboxSequencer(this.#options.initialAfterSeq);
@@ -1615,7 +1639,7 @@ export class SwitchboardClient {
 
   #scheduleReconnect() {
     const attempt = this.#backoffExponent;
-    const retryInMs = backoffDelay(attempt, this.#options.backoffBaseMs, this.#options.backoffMaxMs);
+    const retryInMs = backoffDelay(attempt, this.#reconnectBackoff.baseMs, this.#reconnectBackoff.maxMs);
     this.#backoffExponent = Math.min(attempt + 1, MAX_BACKOFF_EXPONENT);
     this.#changeState('reconnecting', { retryInMs, attempt });
     this.#reconnectTimer = setTimeout(() => this.#openConnection(), retryInMs);
@@ -1714,6 +1738,8 @@ export class SwitchboardClient {
     this.#userId = welcome.userId ?? null;
     this.#deviceId = welcome.deviceId ?? null;
     this.#backoffExponent = 0;
+    this.#reconnectBackoff = advertisedBackoff(welcome,
+      { baseMs: this.#options.backoffBaseMs, maxMs: this.#options.backoffMaxMs });
     this.#authFailuresInRow = 0;
     const cursor = Number.isInteger(welcome.cursor) ? welcome.cursor : 0;
     const processedBefore = this.#sequencer.lastSeq;

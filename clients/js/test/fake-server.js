@@ -57,10 +57,15 @@ export class FakeServer {
 
   /** Accepts the latest connection as `userId`. */
   welcome(userId = 'alice') {
-    this.send({
+    this.send(this.welcomeMessage(userId));
+  }
+
+  /** The welcome that welcome() writes, for a test to add fields to. */
+  welcomeMessage(userId = 'alice') {
+    return {
       type: 'welcome', connectionId: 'c1', userId, deviceId: 'phone', cursor: 0, lastSeq: 0,
       pingIntervalMs: 30000, pingTimeoutMs: 90000, maxMessageBytes: 65536, maxBodyBytes: 16384,
-    });
+    };
   }
 
   /** Answers `request` (a received message with a ref) with a result carrying `data`. */

@@ -41,6 +41,22 @@ public final class Backoff {
         this(base, max, new Random());
     }
 
+    /** The longest backoff a server may advertise (PROTOCOL.md section 9): an hour. */
+    static final long MAX_ADVERTISED_MILLIS = 3_600_000;
+
+    /**
+     * The reconnect backoff a {@code welcome} advertises ({@code reconnectBaseMs}, {@code reconnectMaxMs};
+     * 0 when absent), or {@code configured} when it advertises none, or nothing usable (a base below 1 ms,
+     * a cap below the base). A cap above an hour is cut to an hour.
+     */
+    static Backoff advertisedOr(long baseMillis, long maxMillis, Backoff configured) {
+        if (baseMillis < 1 || maxMillis < baseMillis) {
+            return configured;
+        }
+        long cap = Math.min(maxMillis, MAX_ADVERTISED_MILLIS);
+        return new Backoff(Duration.ofMillis(Math.min(baseMillis, cap)), Duration.ofMillis(cap));
+    }
+
     /**
      * The upper bound of the delay before attempt {@code attempt}: {@code min(max, base × 2^attempt)}.
      *

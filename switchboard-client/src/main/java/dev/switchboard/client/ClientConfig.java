@@ -21,8 +21,10 @@ import java.util.function.Supplier;
  *                         server assigns a random one (see {@link SwitchboardClient#deviceId()}).
  * @param initialAfterSeq  {@code afterSeq} of the first {@code resume} (0 = whole retained history); it seeds
  *                         {@code lastSeq}. Null: continue from the device's cursor on the server.
- * @param backoffBase      reconnect backoff base [1 s]
- * @param backoffMax       reconnect backoff cap [30 s]
+ * @param backoffBase      reconnect backoff base [1 s], unless the server advertises its own in {@code welcome};
+ *                         also the base of the retry delays of refused sends and subscribes
+ * @param backoffMax       reconnect backoff cap [30 s], unless the server advertises its own; also the
+ *                         retries' cap
  * @param pingInterval     send a {@code ping} after this long without inbound traffic [25 s]
  * @param pingTimeout      close and reconnect after this long without inbound traffic [60 s]
  * @param connectTimeout   limit for TCP connect, and separately for the WebSocket handshake [10 s]

@@ -32,6 +32,7 @@ final class ClientEngine implements Connector.Events {
     private final ClientListener listener;
     private final EventLoop eventLoop;
     private final Connector connector;
+    /** The configured backoff: send and subscribe retries, and reconnects unless the server advertises its own. */
     private final Backoff backoff;
     private final StatsCounters stats = new StatsCounters();
     private final InboxSequencer sequencer;
@@ -48,6 +49,8 @@ final class ClientEngine implements Connector.Events {
     private Connection current;
     private int attempts;
     private int backoffExponent;
+    /** The backoff of the next reconnect: the one the last {@code welcome} advertised, else {@link #backoff}. */
+    private Backoff reconnectBackoff;
     private int authFailuresInRow;
     private boolean stopping;
     private String kickedReason;
@@ -59,6 +62,7 @@ final class ClientEngine implements Connector.Events {
         this.eventLoop = eventLoop;
         this.connector = new Connector(config, eventLoop);
         this.backoff = new Backoff(config.backoffBase(), config.backoffMax());
+        this.reconnectBackoff = backoff;
         this.sequencer = new InboxSequencer(config.initialAfterSeq());
         this.acks = new AckTracker(eventLoop, config.ackDelay(), config.ackBatch());
         this.outbound = new OutboundMessages(config.maxPendingSends(), stats, backoff, eventLoop);
@@ -236,6 +240,8 @@ final class ClientEngine implements Connector.Events {
         userId = Wire.text(welcome, "userId");
         deviceId = Wire.text(welcome, "deviceId");
         backoffExponent = 0;
+        reconnectBackoff = Backoff.advertisedOr(welcome.path("reconnectBaseMs").asLong(0),
+                welcome.path("reconnectMaxMs").asLong(0), backoff);
         authFailuresInRow = 0;
         long cursor = welcome.path("cursor").asLong(0);
         long processedBefore = sequencer.lastSeq();
@@ -285,7 +291,7 @@ final class ClientEngine implements Connector.Events {
 
     private void scheduleReconnect() {
         changeState(ConnectionState.RECONNECTING);
-        long delayNanos = backoff.delay(backoffExponent).toNanos();
+        long delayNanos = reconnectBackoff.delay(backoffExponent).toNanos();
         backoffExponent = Math.min(backoffExponent + 1, MAX_BACKOFF_EXPONENT);
         log.info("reconnecting in {} ms", TimeUnit.NANOSECONDS.toMillis(delayNanos));
         reconnectTimer = eventLoop.schedule(this::openConnection, delayNanos, TimeUnit.NANOSECONDS);

@@ -92,6 +92,23 @@ class BackoffTest {
         assertThatThrownBy(() -> backoff.delay(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void advertisedOr_takesTheServersBackoff_andKeepsTheConfiguredOneWhenThereIsNoneOrItIsUnusable() {
+        Backoff configured = new Backoff(BASE, MAX, new Random(1));
+
+        Backoff advertised = Backoff.advertisedOr(5_000, 120_000, configured);
+        assertThat(advertised.ceiling(0)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(advertised.ceiling(10)).isEqualTo(Duration.ofMinutes(2));
+
+        assertThat(Backoff.advertisedOr(0, 0, configured)).as("none advertised").isSameAs(configured);
+        assertThat(Backoff.advertisedOr(5_000, 1_000, configured)).as("cap below base").isSameAs(configured);
+        assertThat(Backoff.advertisedOr(-1, 1_000, configured)).isSameAs(configured);
+        assertThat(Backoff.advertisedOr(1_000, Long.MAX_VALUE, configured).ceiling(62))
+                .as("cut to an hour").isEqualTo(Duration.ofHours(1));
+        assertThat(Backoff.advertisedOr(Long.MAX_VALUE, Long.MAX_VALUE, configured).ceiling(0))
+                .as("a base above the hour is cut with it").isEqualTo(Duration.ofHours(1));
+    }
+
     private static double meanMillis(Backoff backoff, int attempt) {
         long total = 0;
         for (int draw = 0; draw < 1000; draw++) {

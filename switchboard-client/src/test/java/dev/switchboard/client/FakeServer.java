@@ -33,6 +33,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -136,6 +137,12 @@ final class FakeServer implements AutoCloseable {
         long writtenNanos = System.nanoTime();
         send(welcome.toString());
         return writtenNanos;
+    }
+
+    /** Accepts the latest connection, advertising the reconnect backoff {@code reconnectBase} to {@code reconnectMax}. */
+    void welcome(String userId, String deviceId, long cursor, long lastSeq, Duration reconnectBase, Duration reconnectMax) {
+        send(welcomeNode(userId, deviceId, cursor, lastSeq).put("reconnectBaseMs", reconnectBase.toMillis())
+                .put("reconnectMaxMs", reconnectMax.toMillis()).toString());
     }
 
     private static ObjectNode welcomeNode(String userId, String deviceId, long cursor, long lastSeq) {

@@ -264,6 +264,24 @@ class SwitchboardClientTest {
     }
 
     @Test
+    void reconnect_waitsAsTheServerAdvertises_notAsConfigured() throws Exception {
+        client = new SwitchboardClient(config().backoffBase(Duration.ofHours(1)).backoffMax(Duration.ofHours(1)).build(),
+                listener);
+        client.connect();
+        server.nextConnection();
+        server.welcome("alice", "phone", 0, 0, Duration.ofMillis(10), Duration.ofMillis(20));
+        client.connected().get(5, TimeUnit.SECONDS);
+
+        server.close(CloseCodes.SERVICE_RESTART, "restart");
+
+        // With the configured backoff the first delay is drawn from up to an hour; with the advertised
+        // one, from up to 10 ms: only the advertised backoff brings the client back within the wait.
+        server.nextConnection();
+        server.welcome("alice", "phone", 0, 0);
+        await().atMost(WAIT).until(() -> client.stats().reconnects() == 1);
+    }
+
+    @Test
     void connect_keepsReconnecting_whenServerIsUnavailable() throws Exception {
         server.refuseNextHandshakes(503, 2);
         client = new SwitchboardClient(config().build(), listener);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.MessageType;
+import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.registry.JsonObjectWriter;
 import dev.switchboard.server.store.AppendResult;
 import dev.switchboard.server.store.StoredMessage;
@@ -60,9 +61,9 @@ public final class OutboundMessages {
 
     public static ByteBuf welcome(String connectionId, String userId, String deviceId, long cursor, long lastSeq,
                                   long pingIntervalMillis, long pingTimeoutMillis, int maxMessageBytes, int maxBodyBytes,
-                                  int sendsPerSecond, int sendBurst) {
+                                  int sendsPerSecond, int sendBurst, ServerConfig.Reconnect reconnect) {
         // Field by field, like sent: one goes out for every handshake, in the event loop's time for it.
-        return new JsonObjectWriter(256 + connectionId.length() + userId.length() + deviceId.length())
+        JsonObjectWriter welcome = new JsonObjectWriter(256 + connectionId.length() + userId.length() + deviceId.length())
                 .string("type", MessageType.WELCOME.wireName())
                 .string("connectionId", connectionId)
                 .string("userId", userId)
@@ -74,8 +75,11 @@ public final class OutboundMessages {
                 .number("maxMessageBytes", maxMessageBytes)
                 .number("maxBodyBytes", maxBodyBytes)
                 .number("sendsPerSecond", sendsPerSecond)
-                .number("sendBurst", sendBurst)
-                .toByteBuf();
+                .number("sendBurst", sendBurst);
+        if (reconnect.isAdvertised()) {
+            welcome.number("reconnectBaseMs", reconnect.baseMillis()).number("reconnectMaxMs", reconnect.maxMillis());
+        }
+        return welcome.toByteBuf();
     }
 
     public static ByteBuf truncated(long afterSeq, long nextSeq) {

@@ -11,6 +11,7 @@ public record ServerConfig(
         Server server,
         Auth auth,
         Heartbeat heartbeat,
+        Reconnect reconnect,
         Limits limits,
         Store store,
         Retention retention,
@@ -82,6 +83,36 @@ public record ServerConfig(
      * @param pingTimeoutMillis  the connection is closed (4002) after this long without inbound traffic; default 90000
      */
     public record Heartbeat(long pingIntervalMillis, long pingTimeoutMillis) {
+    }
+
+    /**
+     * The reconnect backoff this node advertises in {@code welcome} (R12): the clients reconnect after this
+     * connection ends with full-jitter delays in {@code [0, min(max, base × 2ⁿ)]} instead of their own
+     * (1 s doubling to 30 s by default). Raise them for a fleet whose nodes cannot take their clients back
+     * at the default pace (a big node's restart), lower them for one that can. Both 0 (default): nothing
+     * is advertised, and clients use their own.
+     *
+     * @param baseMillis the ceiling of the first delay; 0 (not advertised) or 1 to {@value #MAX_MILLIS}
+     * @param maxMillis  the cap of every ceiling; 0 with {@code baseMillis}, else at least {@code baseMillis}
+     *                   and at most {@value #MAX_MILLIS}
+     */
+    public record Reconnect(long baseMillis, long maxMillis) {
+        /** An hour: a longer delay would look like a dead server to the user. */
+        public static final long MAX_MILLIS = 3_600_000;
+
+        public Reconnect {
+            boolean off = baseMillis == 0 && maxMillis == 0;
+            if (!off && (baseMillis < 1 || maxMillis < baseMillis || maxMillis > MAX_MILLIS)) {
+                throw new IllegalArgumentException("reconnect.baseMillis and reconnect.maxMillis must both be 0 "
+                        + "(not advertised), or 1 <= baseMillis <= maxMillis <= " + MAX_MILLIS
+                        + "; got " + baseMillis + " and " + maxMillis);
+            }
+        }
+
+        /** Whether {@code welcome} carries them. */
+        public boolean isAdvertised() {
+            return baseMillis > 0;
+        }
     }
 
     /**

@@ -74,7 +74,7 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
         opened.write(OutboundMessages.welcome(opened.connectionId(), opened.userId(), opened.deviceId(), state.cursor(),
                 state.lastSeq(), config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis(),
                 config.limits().maxMessageBytes(), config.limits().maxBodyBytes(),
-                config.limits().advertisedSendsPerSecond(), config.limits().advertisedSendBurst()));
+                config.limits().advertisedSendsPerSecond(), config.limits().advertisedSendBurst(), config.reconnect()));
         // DEBUG, not INFO: at thousands of handshakes a second, a line per connection costs CPU the
         // handshakes need; connections and handshakes are counted in the metrics instead.
         log.atDebug().setMessage("connection opened").addKeyValue("connectionId", opened.connectionId())

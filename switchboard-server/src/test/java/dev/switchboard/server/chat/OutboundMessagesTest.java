@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.protocol.TargetKind;
+import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.store.AppendResult;
 import dev.switchboard.server.store.StoredMessage;
 import io.netty.buffer.ByteBuf;
@@ -43,7 +44,7 @@ class OutboundMessagesTest {
     @Test
     void welcome_carriesEveryField_withTheIdsEscaped() throws Exception {
         JsonNode welcome = parse(OutboundMessages.welcome("c-1", AWKWARD, "d" + AWKWARD, 5, 9, 25_000, 60_000,
-                65_536, 16_384, 20, 40));
+                65_536, 16_384, 20, 40, new ServerConfig.Reconnect(0, 0)));
 
         assertThat(welcome.get("type").asText()).isEqualTo("welcome");
         assertThat(welcome.get("connectionId").asText()).isEqualTo("c-1");
@@ -57,7 +58,17 @@ class OutboundMessagesTest {
         assertThat(welcome.get("maxBodyBytes").asInt()).isEqualTo(16_384);
         assertThat(welcome.get("sendsPerSecond").asInt()).isEqualTo(20);
         assertThat(welcome.get("sendBurst").asInt()).isEqualTo(40);
-        assertThat(welcome.size()).isEqualTo(12);
+        assertThat(welcome.size()).as("no reconnect backoff when none is advertised").isEqualTo(12);
+    }
+
+    @Test
+    void welcome_carriesTheAdvertisedReconnectBackoff() throws Exception {
+        JsonNode welcome = parse(OutboundMessages.welcome("c-1", "alice", "phone", 0, 0, 25_000, 60_000,
+                65_536, 16_384, 20, 40, new ServerConfig.Reconnect(5_000, 120_000)));
+
+        assertThat(welcome.get("reconnectBaseMs").asLong()).isEqualTo(5_000);
+        assertThat(welcome.get("reconnectMaxMs").asLong()).isEqualTo(120_000);
+        assertThat(welcome.size()).isEqualTo(14);
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +37,7 @@ class ConfigLoaderTest {
         assertThat(config.limits().sendBurst()).isEqualTo(200);
         assertThat(config.limits().userSendsPerSecond()).isEqualTo(200);
         assertThat(config.limits().userSendBurst()).isEqualTo(400);
+        assertThat(config.reconnect().isAdvertised()).isFalse();
         assertThat(config.store().url()).isEmpty();
         assertThat(config.store().synchronous()).isEqualTo("FULL");
         assertThat(config.retention().maxAgeHours()).isZero();
@@ -180,6 +182,24 @@ class ConfigLoaderTest {
                 .hasMessageContaining("limits.userSendBurst");
         assertThat(loader.load(null, Map.of(), Map.of("limits.userSendsPerSecond", 0, "limits.userSendBurst", 0))
                 .limits().userSendsPerSecond()).as("0 turns the limit off; its burst is then unused").isZero();
+    }
+
+    @Test
+    void load_failsNamingTheKeys_whenTheReconnectBackoffIsOutOfRange() {
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(
+                Map.of("reconnect.baseMillis", 1_000), // no cap
+                Map.of("reconnect.maxMillis", 1_000), // no base
+                Map.of("reconnect.baseMillis", 5_000, "reconnect.maxMillis", 1_000),
+                Map.of("reconnect.baseMillis", -1, "reconnect.maxMillis", 1_000),
+                Map.of("reconnect.baseMillis", 1_000, "reconnect.maxMillis", 3_600_001))) {
+            assertThatThrownBy(() -> loader.load(null, Map.of(), bad)).as("%s", bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("reconnect.baseMillis");
+        }
+        ServerConfig.Reconnect advertised = loader.load(null, Map.of(),
+                Map.of("reconnect.baseMillis", 2_000, "reconnect.maxMillis", 120_000)).reconnect();
+        assertThat(advertised.isAdvertised()).isTrue();
+        assertThat(advertised.maxMillis()).isEqualTo(120_000);
     }
 
     @Test

@@ -30,7 +30,7 @@ class HandshakeTest {
     @BeforeAll
     static void startServer() throws InterruptedException {
         server = TestServer.start(dataDirectory, Map.of("server.allowedOrigins", java.util.List.of("https://chat.example.com"),
-                "server.compression", true));
+                "server.compression", true, "reconnect.baseMillis", 2_000, "reconnect.maxMillis", 60_000));
     }
 
     @AfterAll
@@ -48,6 +48,8 @@ class HandshakeTest {
             assertThat(welcome.get("type").asText()).isEqualTo("welcome");
             assertThat(welcome.get("userId").asText()).isEqualTo("alice");
             assertThat(welcome.get("deviceId").asText()).isEqualTo("phone");
+            assertThat(welcome.get("reconnectBaseMs").asLong()).as("the configured backoff, advertised").isEqualTo(2_000);
+            assertThat(welcome.get("reconnectMaxMs").asLong()).isEqualTo(60_000);
         }
     }
 
