@@ -49,7 +49,12 @@ public final class Session {
 
     /** Takes a send token, or answers {@code rate_limited} (and closes with 4029 on sustained abuse). */
     boolean tryAcquireSend(String ref) {
-        return tryAcquire(true, ref);
+        return tryAcquire(true, ref, System.nanoTime());
+    }
+
+    /** {@link #tryAcquireSend(String)} at {@code nowNanos} (no earlier than the session's creation), for tests. */
+    boolean tryAcquireSend(String ref, long nowNanos) {
+        return tryAcquire(true, ref, nowNanos);
     }
 
     /**
@@ -57,7 +62,7 @@ public final class Session {
      * {@code rate_limited}; refusals count towards the abuse limit like sends.
      */
     boolean tryAcquireRequest(String ref) {
-        return tryAcquire(false, ref);
+        return tryAcquire(false, ref, System.nanoTime());
     }
 
     /**
@@ -66,8 +71,7 @@ public final class Session {
      * only once the connection's own limit admits the send, and a send it refuses leaves the
      * connection's state as it was, so a refusal costs no token anywhere.
      */
-    private boolean tryAcquire(boolean send, String ref) {
-        long now = System.nanoTime();
+    private boolean tryAcquire(boolean send, String ref, long now) {
         RateLimit limit = send ? policy.sends() : policy.requests();
         long state = limit.admit(send ? sendRateState : requestRateState, now);
         if (state == RateLimit.REFUSED) {
