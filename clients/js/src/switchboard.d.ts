@@ -227,7 +227,7 @@ export class SwitchboardError extends Error {
 
 /**
  * The reconnect backoff a welcome advertises, or `configured` when it advertises none or nothing usable
- * (a base below 1 ms, a cap below the base); a cap above an hour is cut to an hour.
+ * (not whole numbers, a base below 1 ms, a cap below the base); a cap above an hour is cut to an hour.
  */
 export function advertisedBackoff(welcome: Partial<Welcome>, configured: { baseMs: number; maxMs: number }):
   { baseMs: number; maxMs: number };

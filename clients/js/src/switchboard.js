@@ -82,8 +82,8 @@ const MAX_ADVERTISED_BACKOFF_MS = 3_600_000;
 
 /**
  * The reconnect backoff a welcome advertises (reconnectBaseMs, reconnectMaxMs), or `configured` when it
- * advertises none or nothing usable (a base below 1 ms, a cap below the base); a cap above an hour is cut
- * to an hour.
+ * advertises none or nothing usable (not whole numbers, a base below 1 ms, a cap below the base); a cap
+ * above an hour is cut to an hour. As the Java SDK's Backoff.advertisedOr.
  *
  * @param {object} welcome
  * @param {{baseMs: number, maxMs: number}} configured the client's own options
@@ -91,7 +91,7 @@ const MAX_ADVERTISED_BACKOFF_MS = 3_600_000;
  */
 export function advertisedBackoff(welcome, configured) {
   const { reconnectBaseMs: baseMs, reconnectMaxMs: maxMs } = welcome;
-  if (!Number.isFinite(baseMs) || !Number.isFinite(maxMs) || baseMs < 1 || maxMs < baseMs) {
+  if (!Number.isSafeInteger(baseMs) || !Number.isSafeInteger(maxMs) || baseMs < 1 || maxMs < baseMs) {
     return configured;
   }
   const cap = Math.min(maxMs, MAX_ADVERTISED_BACKOFF_MS);

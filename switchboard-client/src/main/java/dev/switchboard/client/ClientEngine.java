@@ -240,8 +240,8 @@ final class ClientEngine implements Connector.Events {
         userId = Wire.text(welcome, "userId");
         deviceId = Wire.text(welcome, "deviceId");
         backoffExponent = 0;
-        reconnectBackoff = Backoff.advertisedOr(welcome.path("reconnectBaseMs").asLong(0),
-                welcome.path("reconnectMaxMs").asLong(0), backoff);
+        reconnectBackoff = Backoff.advertisedOr(Wire.wholeNumber(welcome, "reconnectBaseMs"),
+                Wire.wholeNumber(welcome, "reconnectMaxMs"), backoff);
         authFailuresInRow = 0;
         long cursor = welcome.path("cursor").asLong(0);
         long processedBefore = sequencer.lastSeq();

@@ -139,6 +139,16 @@ final class Wire {
     }
 
     /**
+     * The whole number {@code node.field}, or 0 when absent or anything else (a string, a fraction, a
+     * boolean, a number beyond a {@code long}): as strict as the JavaScript client's
+     * {@code Number.isSafeInteger}, for fields both clients must read alike.
+     */
+    static long wholeNumber(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isIntegralNumber() && value.canConvertToLong() ? value.asLong() : 0;
+    }
+
+    /**
      * Parses one inbound text frame.
      *
      * @throws JsonProcessingException when it is not JSON

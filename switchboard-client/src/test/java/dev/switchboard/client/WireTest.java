@@ -65,4 +65,15 @@ class WireTest {
 
         assertThat(Wire.receipt(sent)).isEqualTo(new SendReceipt("a-1", 18, 1_764_000_000_123L, 7, true));
     }
+
+    @Test
+    void wholeNumber_readsOnlyWholeNumbers_asTheJavaScriptClientDoes() throws Exception {
+        JsonNode node = Wire.parse("{\"whole\":5000,\"text\":\"5000\",\"fraction\":1.5,\"flag\":true,"
+                + "\"huge\":1e400,\"beyondLong\":99999999999999999999,\"none\":null}");
+
+        assertThat(Wire.wholeNumber(node, "whole")).isEqualTo(5000);
+        for (String field : new String[] {"text", "fraction", "flag", "huge", "beyondLong", "none", "absent"}) {
+            assertThat(Wire.wholeNumber(node, field)).as(field).isZero();
+        }
+    }
 }
