@@ -125,7 +125,7 @@ public final class SwitchboardServer implements AutoCloseable {
                     metrics);
             PresenceNotifier presenceNotifier = new PresenceNotifier(config.presence().events(),
                     config.presence().maxInterestedUsers(), registry, cluster.routes(), messageStore, router);
-            this.sessionPolicy = SessionPolicy.of(config.limits());
+            this.sessionPolicy = SessionPolicy.of(config.limits(), metrics);
             this.handshakeRate = KeyedRateLimiter.of(config.limits().handshakesPerSecondPerIp(),
                     config.limits().handshakeBurstPerIp());
             this.authenticator = new HandshakeAuthenticator(config.auth(), Clock.systemUTC());

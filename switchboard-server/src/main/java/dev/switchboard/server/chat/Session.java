@@ -3,6 +3,7 @@ package dev.switchboard.server.chat;
 import dev.switchboard.protocol.CloseCodes;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.server.RequestRejectedException;
+import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.store.StoreBusyException;
 import dev.switchboard.server.store.StoreException;
@@ -75,12 +76,12 @@ public final class Session {
         RateLimit limit = send ? policy.sends() : policy.requests();
         long state = limit.admit(send ? sendRateState : requestRateState, now);
         if (state == RateLimit.REFUSED) {
-            refuse(now, ref, send ? "send" : "request");
+            refuse(now, ref, send ? ServerMetrics.RateLimited.SEND : ServerMetrics.RateLimited.REQUEST);
             return false;
         }
         if (send) {
             if (!policy.userSends().tryAcquire(connection.userId(), now)) {
-                refuse(now, ref, "user send");
+                refuse(now, ref, ServerMetrics.RateLimited.USER_SEND);
                 return false;
             }
             sendRateState = state;
@@ -90,7 +91,13 @@ public final class Session {
         return true;
     }
 
-    private void refuse(long now, String ref, String what) {
+    private void refuse(long now, String ref, ServerMetrics.RateLimited limit) {
+        String what = switch (limit) {
+            case SEND -> "send";
+            case USER_SEND -> "user send";
+            case REQUEST -> "request";
+        };
+        policy.metrics().rateLimited(limit);
         rollWindow(now);
         connection.reply(OutboundMessages.error(ref, ErrorCode.RATE_LIMITED, what + " rate limit exceeded"));
         if (++rateLimited > policy.maxRateLimited()) {

@@ -1,8 +1,8 @@
 package dev.switchboard.server.gateway;
 
 import dev.switchboard.server.auth.HandshakeRejectedException;
-import dev.switchboard.server.chat.KeyedRateLimiter;
 import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.chat.KeyedRateLimiter;
 import dev.switchboard.server.store.Ban;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;

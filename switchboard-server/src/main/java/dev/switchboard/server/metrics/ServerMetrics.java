@@ -35,12 +35,16 @@ public final class ServerMetrics {
      */
     public enum Kind { CHAT, TOPIC, REQUEST, PRESENCE }
 
+    /** The limit behind a {@code rate_limited} refusal: a connection's sends, a user's sends, a connection's requests. */
+    public enum RateLimited { SEND, USER_SEND, REQUEST }
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final Counter[] messagesIn = new Counter[Kind.values().length];
     private final Counter[] messagesOut = new Counter[Kind.values().length];
     private final Timer deliveryLatency;
     private final RecentPercentiles recentDeliveryLatency;
+    private final Counter[] rateLimited = new Counter[RateLimited.values().length];
     private final Counter slowConsumerCloses;
     private final Counter kicks;
     private final Counter storeErrors;
@@ -67,6 +71,11 @@ public final class ServerMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
         recentDeliveryLatency = new RecentPercentiles(deliveryLatency, TimeUnit.SECONDS.toNanos(60));
+        for (RateLimited limit : RateLimited.values()) {
+            rateLimited[limit.ordinal()] = Counter.builder("switchboard.rate.limited")
+                    .tag("limit", limit.name().toLowerCase()).description("Sends and requests refused with rate_limited")
+                    .register(registry);
+        }
         slowConsumerCloses = Counter.builder("switchboard.slow.consumer.closes")
                 .description("Connections closed with 4008 because their outbound queue was full").register(registry);
         kicks = Counter.builder("switchboard.kicks").description("Connections kicked or banned").register(registry);
@@ -128,6 +137,16 @@ public final class ServerMetrics {
     /** A chat message reached a socket {@code nanos} after its store commit. */
     public void delivered(long nanos) {
         deliveryLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A send or request refused with {@code rate_limited} by {@code limit}. */
+    public void rateLimited(RateLimited limit) {
+        rateLimited[limit.ordinal()].increment();
+    }
+
+    /** The refusals {@code limit} has made. */
+    public long rateLimitedCount(RateLimited limit) {
+        return (long) rateLimited[limit.ordinal()].count();
     }
 
     public void slowConsumerClosed(String connectionId, String userId) {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class SessionTest {
     private static final long MILLISECOND = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final ServerMetrics METRICS = new ServerMetrics();
+    private final ServerMetrics metrics = new ServerMetrics();
     private static final ObjectMapper JSON = new ObjectMapper();
     private final List<EmbeddedChannel> channels = new ArrayList<>();
 
@@ -38,7 +38,7 @@ class SessionTest {
     void aSendTheUsersLimitRefuses_costsItsConnectionNoToken() throws Exception {
         // Each connection: 1 a second, a burst of 2. The user: 10 a second, a burst of 3.
         SessionPolicy policy = new SessionPolicy(new RateLimit(1, 2), KeyedRateLimiter.of(10, 3), new RateLimit(1, 1),
-                100, 100);
+                100, 100, metrics);
         Session phone = session("carol", "phone", policy);
         Session laptop = session("carol", "laptop", policy);
         long now = System.nanoTime();
@@ -55,12 +55,14 @@ class SessionTest {
         assertThat(refusal.get("ref").asText()).isEqualTo("l2");
         assertThat(refusal.get("code").asText()).isEqualTo("rate_limited");
         assertThat(refusal.get("message").asText()).isEqualTo("user send rate limit exceeded");
+        assertThat(metrics.rateLimitedCount(ServerMetrics.RateLimited.USER_SEND)).isEqualTo(1);
+        assertThat(metrics.rateLimitedCount(ServerMetrics.RateLimited.SEND)).isZero();
     }
 
     @Test
     void refusalsOfTheUsersLimit_countTowardsTheAbuseClose() {
         SessionPolicy policy = new SessionPolicy(new RateLimit(1_000, 1_000), KeyedRateLimiter.of(1, 1),
-                new RateLimit(1, 1), 100, 2);
+                new RateLimit(1, 1), 100, 2, metrics);
         Session session = session("dave", "phone", policy);
         long now = System.nanoTime();
 
@@ -80,7 +82,7 @@ class SessionTest {
     @Test
     void withTheUsersLimitOff_onlyTheConnectionsLimitApplies() {
         SessionPolicy policy = new SessionPolicy(new RateLimit(1, 2), KeyedRateLimiter.of(0, 0), new RateLimit(1, 1),
-                100, 100);
+                100, 100, metrics);
         Session phone = session("erin", "phone", policy);
         Session laptop = session("erin", "laptop", policy);
         long now = System.nanoTime();
@@ -90,13 +92,14 @@ class SessionTest {
             assertThat(session.tryAcquireSend("b", now)).isTrue();
             assertThat(session.tryAcquireSend("c", now)).as("the connection's burst of 2 is used").isFalse();
         }
+        assertThat(metrics.rateLimitedCount(ServerMetrics.RateLimited.SEND)).isEqualTo(2);
         assertThat(policy.userSends().trackedKeys()).isZero();
     }
 
     private Session session(String user, String device, SessionPolicy policy) {
         EmbeddedChannel channel = new EmbeddedChannel();
         channels.add(channel);
-        return new Session(new Connection(new ConnectionIds(), new Principal(user, device, 0), channel, METRICS, false),
+        return new Session(new Connection(new ConnectionIds(), new Principal(user, device, 0), channel, metrics, false),
                 policy);
     }
 

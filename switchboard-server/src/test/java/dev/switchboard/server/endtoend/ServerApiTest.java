@@ -854,6 +854,7 @@ class ServerApiTest {
             assertThat(metrics.sample("switchboard_handshakes_total{reason=\"banned\",result=\"rejected\"}")).isEqualTo(1.0);
             assertThat(metrics.sample("switchboard_rate_limit_untracked_total{limit=\"user_send\"}"))
                     .as("no user let through uncounted").isZero();
+            assertThat(metrics.sample("switchboard_rate_limited_total{limit=\"user_send\"}")).as("no send refused").isZero();
             assertThat(metrics.sample("switchboard_delivery_latency_seconds_count"))
                     .as("alice's and bob's copies of the message").isEqualTo(2.0);
             assertThat(metrics.sample("switchboard_store_write_seconds_count"))
