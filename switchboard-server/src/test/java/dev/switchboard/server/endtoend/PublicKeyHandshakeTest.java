@@ -14,6 +14,9 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.switchboard.server.testing.ApiClient;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestServer;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,8 +28,10 @@ import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,6 +126,67 @@ class PublicKeyHandshakeTest {
         assertThat(handshakes("abandoned")).as("counted once").isEqualTo(abandonedBefore + 1);
     }
 
+    /**
+     * More ES256 handshakes at once than the token-check threads can have waiting (1,024): the rest are
+     * answered 503 {@code unavailable} at once, counted as {@code token_checks_busy}, and the node goes
+     * on. An ES256 check takes 1.4–2 ms on JDK 17 here (docs/OPERATIONS.md), so the one token-check
+     * thread of a 2-core machine finishes a few hundred while the requests arrive.
+     */
+    @Test
+    void aFloodOfEs256Handshakes_pastTheWaitingChecks_gets503_andTheNodeGoesOn() throws Exception {
+        int count = 3_000;
+        String es256 = token("flood", JWSAlgorithm.ES256, new ECDSASigner((ECPrivateKey) ec.getPrivate()));
+        double busyBefore = handshakes("token_checks_busy");
+        List<Socket> sockets = new ArrayList<>();
+        int busy = 0;
+        int upgraded = 0;
+        try {
+            for (int i = 0; i < count; i++) { // every request is out before any answer is read
+                Socket socket = new Socket("127.0.0.1", server.port());
+                sockets.add(socket);
+                socket.setSoTimeout(60_000);
+                socket.getOutputStream().write(upgradeRequest(es256, "d" + i).getBytes(StandardCharsets.US_ASCII));
+            }
+            for (Socket socket : sockets) {
+                String head = responseHead(socket.getInputStream());
+                if (head.startsWith("HTTP/1.1 503 ")) {
+                    busy++;
+                    int length = Integer.parseInt(head.replaceAll("(?is).*\r\ncontent-length: *(\\d+).*", "$1"));
+                    String body = new String(socket.getInputStream().readNBytes(length), StandardCharsets.UTF_8);
+                    assertThat(body).contains("\"unavailable\"").contains("token checks are busy");
+                } else {
+                    assertThat(head).startsWith("HTTP/1.1 101 ");
+                    upgraded++;
+                }
+            }
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+        assertThat(busy).as("refused while 1,024 checks waited").isPositive();
+        assertThat(upgraded).as("welcomed").isGreaterThanOrEqualTo(1_024);
+        double refused = busy;
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(handshakes("token_checks_busy")).isEqualTo(busyBefore + refused));
+        try (RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws?device=after&token=" + es256)) {
+            assertThat(socket.handshake().status()).as("the node goes on").isEqualTo(101);
+        }
+    }
+
+    /** An HTTP response's status line and headers, up to the blank line. */
+    private static String responseHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int next = in.read();
+            if (next < 0) {
+                throw new EOFException("connection closed after: " + head);
+            }
+            head.append((char) next);
+        }
+        return head.toString();
+    }
+
     /** {@code switchboard_handshakes_total} for one rejection reason, from the node's metrics (0 before its first). */
     private static double handshakes(String reason) {
         double value = ApiClient.of(server).get("/metrics")
@@ -129,7 +195,11 @@ class PublicKeyHandshakeTest {
     }
 
     private static String upgradeRequest(String token) {
-        return "GET /ws?device=phone&token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        return upgradeRequest(token, "phone");
+    }
+
+    private static String upgradeRequest(String token, String device) {
+        return "GET /ws?device=" + device + "&token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     }
 
