@@ -1,7 +1,7 @@
 // The admin page (/admin on the server API's port) in a real browser against the real server jar:
 // a wrong API key is refused, the right one signs in; chat traffic from real clients moves the
-// charts and the nodes table; a kick and a ban through the server API appear in the events; an
-// outage shows a banner and the page recovers by itself; sign-out forgets the key. Also the
+// charts and the nodes table; a kick and a ban through the server API appear in the events and the
+// closes chart, as does a client that stops reading (closed as a slow consumer); an outage shows a banner and the page recovers by itself; sign-out forgets the key. Also the
 // screenshot for docs/images, taken while the traffic flows. The tests run in order and share the
 // server and the traffic. Run: cd e2e && npm ci && npm test
 import assert from 'node:assert/strict';
@@ -129,7 +129,11 @@ describe('admin page', { timeout: 120_000 }, () => {
     checkJar();
     dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-admin-'));
     [server, browser] = await Promise.all([
-      ServerProcess.start(dataDir, { env: { SWITCHBOARD_API_KEYS: API_KEY }, api: true }),
+      // A small outbound bound (256 KiB instead of 4 MiB): the slow consumer below is closed after a
+      // few megabytes, not dozens; the clients that read keep far below it.
+      ServerProcess.start(dataDir, {
+        env: { SWITCHBOARD_API_KEYS: API_KEY, SWITCHBOARD_LIMITS_OUTBOUND_QUEUE_BYTES: '262144' }, api: true,
+      }),
       launchBrowser(),
     ]);
   });
@@ -215,6 +219,7 @@ describe('admin page', { timeout: 120_000 }, () => {
     const nodeId = await page.getByTestId('node-row').getAttribute('data-node');
     assert.equal(await kickEvent.getAttribute('data-node'), nodeId, 'the event names the node');
     await expectText(page, '[data-testid="node-row"] [data-col="kicks"]', /^1$/);
+    await expectChart('chart-closes', last => last.kicked === 1 && last.slow === 0, 'the kick in the closes chart');
     await expectAttribute(page.getByTestId('summary-connections'), 'data-value', String(before - 1));
 
     const ban = await api('PUT', '/api/v1/bans/dave', { reason: 'e2e: spam', durationSeconds: 600 });
@@ -225,6 +230,7 @@ describe('admin page', { timeout: 120_000 }, () => {
     await banEvent.waitFor();
     assert.match(await banEvent.textContent(), /e2e: spam/);
     await expectAttribute(page.getByTestId('summary-connections'), 'data-value', String(before - 2));
+    await expectChart('chart-closes', last => last.kicked === 2, 'the kick and the ban in the closes chart');
     const kinds = await page.getByTestId('event').evaluateAll(items => items.map(item => item.dataset.kind));
     assert.deepEqual(kinds.slice(0, 2), ['ban', 'kick'], 'newest event first');
     assertNoPageProblems();
@@ -245,6 +251,30 @@ describe('admin page', { timeout: 120_000 }, () => {
     await finished.stop();
     assert.deepEqual(finished.failures.map(error => error.message), [], `${finished.failures.length} of ${finished.sent} sends failed`);
     assert.ok(finished.sent > 0);
+    assertNoPageProblems();
+  });
+
+  browserTest('a client that stops reading is closed as a slow consumer, in the node row and the closes chart', async () => {
+    const slow = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws?user=slowpoke&device=web`);
+    await new Promise((resolve, reject) => {
+      slow.once('message', resolve); // the welcome
+      slow.once('error', reject);
+    });
+    slow.send(JSON.stringify({ type: 'resume' }));
+    slow._socket.pause(); // reads nothing from here on: the server's queue for it fills
+    const closes = '[data-testid="node-row"] [data-col="slowConsumerCloses"]';
+    const body = 'x'.repeat(16_000);
+    // Bounded: at most 1,200 messages of 16 kB (about 19 MB), in rounds of 20, until the page counts the close.
+    for (let posted = 0; posted < 1200 && (await page.locator(closes).textContent()) === '0'; posted += 20) {
+      const answers = await Promise.all(Array.from({ length: 20 }, () =>
+        api('POST', '/api/v1/messages', { from: 'eve', to: { kind: 'user', id: 'slowpoke' }, body })));
+      assert.deepEqual(answers.filter(answer => answer.status !== 200).map(answer => answer.status), [], 'messages stored');
+    }
+    await expectText(page, closes, /^1$/);
+    await expectChart('chart-closes', last => last.slow === 1, 'the slow consumer in the closes chart');
+    const event = page.locator('[data-testid="event"][data-kind="slow_consumer"][data-user="slowpoke"]');
+    await event.waitFor();
+    slow.terminate();
     assertNoPageProblems();
   });
 

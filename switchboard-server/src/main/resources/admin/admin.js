@@ -1,6 +1,8 @@
 // The Switchboard admin page: asks for an API key, then polls GET /api/v1/stats once a second and
-// shows the cluster: summary numbers, live charts of the last 120 samples, a table of the nodes and
-// the recent kicks, bans and slow-consumer closes. Server data only ever enters the page as text.
+// shows the cluster: summary numbers, live charts of the last 120 samples (connections, messages,
+// latency, and the connections the server closed: slow consumers, kicks and bans), a table of the
+// nodes and the recent kicks, bans and slow-consumer closes. Server data only ever enters the page as
+// text.
 import { LineChart, shortNumber } from './line-chart.js';
 
 const STATS_URL = '/api/v1/stats';
@@ -10,6 +12,8 @@ const MAX_RETRY_MS = 5000;
 const REQUEST_TIMEOUT_MS = 5000;
 const SAMPLES = 120;
 const STALE_NODE_MS = 10_000;
+/** The closes chart counts the closes of this trailing window. */
+const CLOSES_WINDOW_MS = 60_000;
 const EVENT_KINDS = { kick: 'Kick', ban: 'Ban', slow_consumer: 'Slow consumer' };
 
 const $ = id => document.getElementById(id);
@@ -28,6 +32,10 @@ const charts = {
   latency: new LineChart($('chart-latency'), {
     capacity: SAMPLES, legend: $('legend-latency'), yTitle: 'ms', format: formatMillis,
     series: [{ key: 'p50', label: 'p50', color: '#2f6fed' }, { key: 'p99', label: 'p99', color: '#d97706' }],
+  }),
+  closes: new LineChart($('chart-closes'), {
+    capacity: SAMPLES, legend: $('legend-closes'), yTitle: 'closes',
+    series: [{ key: 'slow', label: 'slow consumer', color: '#d64545' }, { key: 'kicked', label: 'kicked or banned', color: '#7c3aed' }],
   }),
 };
 
@@ -139,7 +147,7 @@ function signOut(message = null) {
 // ---- polling ---------------------------------------------------------------------------------
 
 function startDashboard(key, firstStats = null) {
-  session = { key, timer: 0, failures: 0, lastOk: 0, eventsSignature: null };
+  session = { key, timer: 0, failures: 0, lastOk: 0, eventsSignature: null, closeCounters: new Map(), closes: [] };
   $('boot').hidden = true;
   $('signin').hidden = true;
   $('dashboard').hidden = false;
@@ -228,10 +236,37 @@ function render(owner, stats) {
   charts.connections.push(now, Object.fromEntries(nodes.map(node => [String(node.nodeId), numberOrNull(node.connections)])));
   charts.messages.push(now, { in: totals.in, out: totals.out });
   charts.latency.push(now, { p50: totals.p50, p99: totals.p99 });
+  charts.closes.push(now, closesInLastMinute(owner, now, nodes));
 
   renderNodes(nodes);
   renderEvents(owner, Array.isArray(stats.events) ? stats.events : []);
   $('updated').textContent = `updated ${formatClock(now)}`;
+}
+
+/**
+ * Slow-consumer closes and kicks (bans included) across the nodes in the last minute, from how much
+ * each node's counters grew since the previous poll: a node's first report counts nothing (its totals
+ * go back to its start), and a restarted node's counters start from zero again.
+ */
+function closesInLastMinute(owner, now, nodes) {
+  const grown = { slow: 0, kicked: 0 };
+  const counters = new Map();
+  for (const node of nodes) {
+    const current = { slow: Number(node.slowConsumerCloses) || 0, kicked: Number(node.kicks) || 0 };
+    const before = owner.closeCounters.get(String(node.nodeId));
+    counters.set(String(node.nodeId), current);
+    if (!before) continue;
+    for (const key of ['slow', 'kicked']) {
+      grown[key] += current[key] >= before[key] ? current[key] - before[key] : current[key];
+    }
+  }
+  owner.closeCounters = counters;
+  owner.closes.push({ time: now, ...grown });
+  while (owner.closes[0].time <= now - CLOSES_WINDOW_MS) owner.closes.shift();
+  return {
+    slow: owner.closes.reduce((total, entry) => total + entry.slow, 0),
+    kicked: owner.closes.reduce((total, entry) => total + entry.kicked, 0),
+  };
 }
 
 function setStat(id, value, text) {
