@@ -8,6 +8,7 @@ import dev.switchboard.client.SendReceipt;
 import dev.switchboard.client.Target;
 import dev.switchboard.protocol.CloseCodes;
 import dev.switchboard.server.registry.Connection;
+import dev.switchboard.server.testing.ApiClient;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestClient;
 import dev.switchboard.server.testing.TestServer;
@@ -54,6 +55,8 @@ class DeliveryLimitsTest {
 
             assertThat(slow.awaitClose(Duration.ofSeconds(20))).as("close code after draining the backlog")
                     .isEqualTo(CloseCodes.SLOW_CONSUMER);
+            assertThat(ApiClient.of(server).get("/metrics").sample("switchboard_slow_consumer_closes_total"))
+                    .as("counted").isEqualTo(1.0);
             assertThat(sender.sdk().send(Target.user("slowpoke"), "after", "after").get(10, TimeUnit.SECONDS).duplicate())
                     .as("the producer is unaffected").isFalse();
         }
