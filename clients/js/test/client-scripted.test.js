@@ -1,11 +1,12 @@
-// The reconnect backoff a server advertises in welcome (PROTOCOL.md section 9), against a scripted
-// server (fake-server.js): the client reconnects with the server's backoff instead of its own options'.
+// The client against a scripted server (fake-server.js), for what a real server cannot be made to do on
+// demand: inbox entries twice and out of order (PROTOCOL.md section 4), and a reconnect backoff
+// advertised in welcome (section 9). The same cases as the Java SDK's SwitchboardClientTest.
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { SwitchboardClient, advertisedBackoff } from '../src/switchboard.js';
 import { FakeServer } from './fake-server.js';
-import { nextState } from './wait.js';
+import { collect, nextEvent, nextState } from './wait.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -20,6 +21,46 @@ afterEach(async () => {
   await client?.close();
   client = null;
   await server.stop();
+});
+
+/** Writes one inbox entry from bob to alice. */
+function inboxEntry(seq, body) {
+  server.send({
+    type: 'message', seq,
+    message: { id: 100 + seq, from: 'bob', fromDevice: 'web', to: { kind: 'user', id: 'alice' }, clientId: `b-${seq}`,
+      ts: 1764000000000, body },
+  });
+}
+
+test('each seq is delivered once and in order when the server sends duplicates and a gap', async () => {
+  client = new SwitchboardClient({
+    url: server.url, WebSocket, user: 'alice', deviceId: 'phone', initialAfterSeq: 0, ackDelayMs: 0,
+  });
+  const messages = collect(client, 'message');
+  const connected = nextState(client, 'connected');
+  client.connect();
+  await server.nextConnection();
+  server.welcome();
+  await connected;
+  assert.equal((await server.nextReceived('resume')).afterSeq, 0);
+
+  inboxEntry(1, 'a');
+  inboxEntry(1, 'a');
+  inboxEntry(3, 'c');
+  assert.equal((await server.nextReceived('resume')).afterSeq, 1, 'resume after the gap');
+  inboxEntry(2, 'b');
+  inboxEntry(3, 'c');
+  const synced = nextEvent(client, 'synced');
+  server.send({ type: 'synced', seq: 3 });
+  await synced;
+
+  assert.deepEqual(messages.map(({ seq, body }) => `${seq} ${body}`), ['1 a', '2 b', '3 c']);
+  assert.equal(client.stats.duplicatesSuppressed, 1);
+  assert.equal(client.stats.delivered, 3);
+  assert.equal(client.lastSeq, 3);
+  for (let ack = await server.nextReceived('ack'); ack.seq !== 3; ack = await server.nextReceived('ack')) {
+    assert.ok(ack.seq < 3, `acks grow to 3: ${ack.seq}`);
+  }
 });
 
 test('the client reconnects with the backoff the server advertises, not its own', async (t) => {
