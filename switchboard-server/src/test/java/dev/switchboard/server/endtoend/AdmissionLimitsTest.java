@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestServer;
 import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +33,10 @@ class AdmissionLimitsTest {
     static TestServer server;
     /** Its own node: the connection limits above would refuse a fast reconnect before its close is seen. */
     static TestServer rateServer;
+    @TempDir
+    static Path capacityDataDirectory;
+    /** A node that takes two connections, and gives a connection 300 ms of silence to make its handshake. */
+    static TestServer capacityServer;
     private final List<RawWebSocket> open = new ArrayList<>();
 
     @BeforeAll
@@ -42,12 +48,16 @@ class AdmissionLimitsTest {
         rateServer = TestServer.start(rateDataDirectory, Map.of(
                 "limits.handshakesPerSecondPerIp", 1,
                 "limits.handshakeBurstPerIp", 4));
+        capacityServer = TestServer.start(capacityDataDirectory, Map.of(
+                "server.maxConnections", 2,
+                "server.handshakeTimeoutMillis", 300));
     }
 
     @AfterAll
     static void stopServer() {
         server.close();
         rateServer.close();
+        capacityServer.close();
     }
 
     @AfterEach
@@ -162,6 +172,73 @@ class AdmissionLimitsTest {
         assertThat(statuses).contains(429);
         try (RawWebSocket other = RawWebSocket.connectFrom("127.0.0.41", rateServer.port(), "/ws?user=r10", Map.of())) {
             assertThat(other.handshake().status()).as("another address is not limited").isEqualTo(101);
+        }
+    }
+
+    @Test
+    void nodeCapacity_answers503PastMaxConnections_untilOneCloses() throws Exception {
+        RawWebSocket first = RawWebSocket.connect(capacityServer.port(), "/ws?user=c1");
+        open.add(first);
+        open.add(RawWebSocket.connect(capacityServer.port(), "/ws?user=c2"));
+        assertThat(first.handshake().status()).isEqualTo(101);
+
+        try (RawWebSocket third = RawWebSocket.connect(capacityServer.port(), "/ws?user=c3")) {
+            assertThat(third.handshake().status()).isEqualTo(503);
+            assertThat(third.handshake().header("Sec-WebSocket-Accept")).as("never upgraded").isNull();
+            assertThat(third.handshake().body()).contains("unavailable").contains("connection limit reached");
+        }
+
+        first.close();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            try (RawWebSocket again = RawWebSocket.connect(capacityServer.port(), "/ws?user=c4")) {
+                assertThat(again.handshake().status()).isEqualTo(101);
+            }
+        });
+    }
+
+    @Test
+    void aConnectionThatSendsNothing_isClosedAfterTheHandshakeTimeout() throws Exception {
+        try (Socket silent = new Socket("127.0.0.1", capacityServer.port())) {
+            silent.setSoTimeout(10_000); // far past the 300 ms: a read that times out fails the test
+
+            assertThat(silent.getInputStream().read()).as("closed by the server, nothing sent").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void aHandshakeDrippedAByteAtATime_isClosedAtTheAbsoluteDeadline() throws Exception {
+        // Every byte resets the 300 ms idle timeout; the deadline (six times it) closes the connection anyway.
+        byte[] request = "GET /ws?user=drip HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ".getBytes(StandardCharsets.US_ASCII);
+        try (Socket drip = new Socket("127.0.0.1", capacityServer.port())) {
+            drip.setSoTimeout(10_000);
+            boolean closed = false;
+            for (int i = 0; i < 200 && !closed; i++) { // at most 200 bytes, 20 s
+                try {
+                    drip.getOutputStream().write(i < request.length ? request[i] : 'x');
+                    drip.getOutputStream().flush();
+                } catch (IOException e) {
+                    closed = true; // reset by the server
+                }
+                if (!closed && drip.getInputStream().available() == 0) {
+                    Thread.sleep(100); // pacing the drip, not synchronisation
+                }
+                closed = closed || isClosed(drip);
+            }
+            assertThat(closed).as("closed before 200 bytes at 100 ms each").isTrue();
+        }
+    }
+
+    /** Whether the peer closed: a read that finds the end of the stream (it never waits: bytes or not). */
+    private static boolean isClosed(Socket socket) throws IOException {
+        socket.setSoTimeout(1);
+        try {
+            return socket.getInputStream().read() == -1;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        } finally {
+            socket.setSoTimeout(10_000);
         }
     }
 
