@@ -12,6 +12,8 @@ import dev.switchboard.server.testing.ApiClient;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestClient;
 import dev.switchboard.server.testing.TestServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,11 +43,12 @@ class ClusterIT {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private TestServer nodeA;
     private TestServer nodeB;
+    private String prefix;
 
     @BeforeEach
     void startCluster() throws Exception {
         database = TestDatabase.mariadb();
-        String prefix = "switchboard-test-" + UUID.randomUUID().toString().substring(0, 8);
+        prefix = "switchboard-test-" + UUID.randomUUID().toString().substring(0, 8);
         nodeA = node("node-a", prefix);
         nodeB = node("node-b", prefix);
     }
@@ -202,6 +205,7 @@ class ClusterIT {
             subscriber.sendText("{\"type\":\"subscribe\",\"ref\":\"s\",\"topic\":\"match.1\"}");
             subscriber.receiveType("result");
         }
+        assertThat(topicChannelSubscribers("match.1")).as("one subscription to the topic's channel per node").isEqualTo(2);
         for (int n = 1; n <= 10; n++) {
             publisher.sendText("{\"type\":\"publish\",\"ref\":\"p" + n + "\",\"topic\":\"match.1\",\"data\":" + n + "}");
         }
@@ -215,6 +219,8 @@ class ClusterIT {
             }
         }
         onA.close();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(topicChannelSubscribers("match.1"))
+                .as("node A, with no subscriber left, left the channel").isEqualTo(1));
         assertThat(ApiClient.of(nodeA).post("/api/v1/topics/match.1/publish", "{\"data\":11}").status()).isEqualTo(200);
         assertThat(ApiClient.of(nodeB).post("/api/v1/topics/match.1/publish", "{\"data\":12}").status()).isEqualTo(200);
 
@@ -224,6 +230,16 @@ class ClusterIT {
         assertThat(result.get("recovered").asBoolean()).isTrue();
         assertThat(back.receiveType("publication").get("data").asInt()).isEqualTo(11);
         assertThat(back.receiveType("publication").get("data").asInt()).isEqualTo(12);
+    }
+
+    /** Redis's count of subscriptions to a topic's channel (PUBSUB NUMSUB): one per node that has subscribers. */
+    private long topicChannelSubscribers(String topic) {
+        RedisClient redis = RedisClient.create("redis://127.0.0.1:6379");
+        try (StatefulRedisConnection<String, String> connection = redis.connect()) {
+            return connection.sync().pubsubNumsub(prefix + ":topic-channel:" + topic).values().iterator().next();
+        } finally {
+            redis.shutdown();
+        }
     }
 
     @Test
