@@ -51,6 +51,7 @@ public final class GatewayServer implements AutoCloseable {
     public int start() throws InterruptedException {
         ServerConfig.Server config = services.config().server();
         int outboundBytes = services.config().limits().outboundQueueBytes();
+        SslContext tls = sslContext(config); // built once: it reads and parses the certificate and key files
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loops.acceptor(), loops.io())
                 .channel(loops.serverChannelType())
@@ -60,12 +61,12 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFER_SIZING)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(outboundBytes / 2, outboundBytes))
-                .childHandler(new GatewayInitializer(services, sslContext(config)));
+                .childHandler(new GatewayInitializer(services, tls));
         serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
         int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
         log.atInfo().setMessage("listening").addKeyValue("host", config.host()).addKeyValue("port", port)
                 .addKeyValue("transport", loops.serverChannelType().getSimpleName())
-                .addKeyValue("tls", sslContext(config) != null).log();
+                .addKeyValue("tls", tls != null).log();
         return port;
     }
 

@@ -6,6 +6,7 @@ import dev.switchboard.server.chat.KeyedRateLimiter;
 import dev.switchboard.server.store.Ban;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -318,12 +320,14 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     /**
      * An error before the upgrade: an I/O error is the client going away, a corrupt frame one sent behind
-     * the upgrade request before its 101 (from the frame decoder, in place before this handler leaves);
-     * anything else is logged. Each closes.
+     * the upgrade request before its 101 (from the frame decoder, in place before this handler leaves), a
+     * TLS error a client that does not speak TLS to a TLS port or failed its handshake (scanners do it all
+     * day on a public port: no stack trace for them); anything else is logged. Each closes.
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException || cause instanceof CorruptedWebSocketFrameException) {
+        if (cause instanceof IOException || cause instanceof CorruptedWebSocketFrameException
+                || (cause instanceof DecoderException && cause.getCause() instanceof SSLException)) {
             log.atDebug().setMessage("connection error before the upgrade").addKeyValue("error", cause.toString()).log();
         } else {
             log.atWarn().setMessage("unexpected error before the upgrade, closing").setCause(cause).log();
