@@ -20,7 +20,6 @@ import picocli.CommandLine.Option;
         description = "Real-time messaging server: WebSocket gateway with durable 1:1 and group chat.",
         footer = {"", "Every config key can also be set as SWITCHBOARD_<SECTION>_<KEY>, e.g. SWITCHBOARD_AUTH_JWT_SECRET."})
 public final class ServeCommand implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
     private static final long WATCHDOG_MARGIN_MILLIS = 10_000;
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file")
@@ -72,6 +71,9 @@ public final class ServeCommand implements Callable<Integer> {
         }
         ConfigLoader loader = new ConfigLoader();
         ServerConfig config = loader.load(configFile, System.getenv(), overrides);
+        // Not a static field: that would start logback, with the text format, when the class loads (the
+        // command line is parsed into this object), before LogFormat.apply above could choose JSON.
+        Logger log = LoggerFactory.getLogger(ServeCommand.class);
         for (String name : loader.unknownEnvironmentNames(System.getenv())) {
             log.atWarn().setMessage("environment variable names no setting and is ignored (misspelt?)")
                     .addKeyValue("name", name).log();
@@ -83,9 +85,9 @@ public final class ServeCommand implements Callable<Integer> {
             LogFormat.flush(); // logs go through an asynchronous queue: write out what is left
         }, "shutdown"));
         int boundPort = server.start();
-        System.out.println("Switchboard listening on http://" + config.server().host() + ":" + boundPort + "/");
+        LogFormat.announce("Switchboard listening on http://" + config.server().host() + ":" + boundPort + "/");
         if (server.apiPort() >= 0) {
-            System.out.println("Switchboard API listening on http://" + config.api().host() + ":" + server.apiPort()
+            LogFormat.announce("Switchboard API listening on http://" + config.api().host() + ":" + server.apiPort()
                     + "/ (admin page: /admin, metrics: /metrics)");
         }
         System.out.flush();
