@@ -6,13 +6,20 @@ import static org.awaitility.Awaitility.await;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestServer;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -209,36 +216,39 @@ class AdmissionLimitsTest {
     void aHandshakeDrippedAByteAtATime_isClosedAtTheAbsoluteDeadline() throws Exception {
         // Every byte resets the 300 ms idle timeout; the deadline (six times it) closes the connection anyway.
         byte[] request = "GET /ws?user=drip HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ".getBytes(StandardCharsets.US_ASCII);
+        int maxBytes = 200; // 20 s at a byte per 100 ms: the drip outlasts the deadline many times over
+        AtomicInteger written = new AtomicInteger();
+        ScheduledExecutorService dripper = Executors.newSingleThreadScheduledExecutor();
         try (Socket drip = new Socket("127.0.0.1", capacityServer.port())) {
-            drip.setSoTimeout(10_000);
-            boolean closed = false;
-            for (int i = 0; i < 200 && !closed; i++) { // at most 200 bytes, 20 s
+            drip.setSoTimeout(30_000);
+            OutputStream out = drip.getOutputStream();
+            dripper.scheduleAtFixedRate(() -> {
+                int next = written.get();
+                if (next >= maxBytes) {
+                    throw new IllegalStateException("dripped out"); // ends the schedule
+                }
                 try {
-                    drip.getOutputStream().write(i < request.length ? request[i] : 'x');
-                    drip.getOutputStream().flush();
+                    out.write(next < request.length ? request[next] : 'x');
+                    out.flush();
+                    written.incrementAndGet();
                 } catch (IOException e) {
-                    closed = true; // reset by the server
+                    throw new UncheckedIOException(e); // the server closed: ends the schedule
                 }
-                if (!closed && drip.getInputStream().available() == 0) {
-                    Thread.sleep(100); // pacing the drip, not synchronisation
-                }
-                closed = closed || isClosed(drip);
-            }
-            assertThat(closed).as("closed before 200 bytes at 100 ms each").isTrue();
+            }, 0, 100, TimeUnit.MILLISECONDS);
+
+            assertThat(readOrReset(drip)).as("closed by the server, nothing answered").isEqualTo(-1);
+            assertThat(written.get()).as("closed while the bytes still came").isLessThan(maxBytes);
+        } finally {
+            dripper.shutdownNow();
         }
     }
 
-    /** Whether the peer closed: a read that finds the end of the stream (it never waits: bytes or not). */
-    private static boolean isClosed(Socket socket) throws IOException {
-        socket.setSoTimeout(1);
+    /** The first byte the peer sends, or -1 when it closes (or resets) the connection first. */
+    private static int readOrReset(Socket socket) throws IOException {
         try {
-            return socket.getInputStream().read() == -1;
-        } catch (java.net.SocketTimeoutException e) {
-            return false;
-        } catch (IOException e) {
-            return true;
-        } finally {
-            socket.setSoTimeout(10_000);
+            return socket.getInputStream().read();
+        } catch (SocketException e) {
+            return -1; // reset by the server
         }
     }
 
