@@ -44,6 +44,8 @@ class ClusterIT {
     private TestServer nodeA;
     private TestServer nodeB;
     private String prefix;
+    /** Opened by {@link #topicChannelSubscribers}; closed with the other resources. */
+    private StatefulRedisConnection<String, String> redis;
 
     @BeforeEach
     void startCluster() throws Exception {
@@ -232,14 +234,18 @@ class ClusterIT {
         assertThat(back.receiveType("publication").get("data").asInt()).isEqualTo(12);
     }
 
-    /** Redis's count of subscriptions to a topic's channel (PUBSUB NUMSUB): one per node that has subscribers. */
+    /**
+     * Redis's count of subscriptions to a topic's channel (PUBSUB NUMSUB): one per node that has subscribers.
+     * One client and connection for the test, opened at the first call: the check is polled.
+     */
     private long topicChannelSubscribers(String topic) {
-        RedisClient redis = RedisClient.create("redis://127.0.0.1:6379");
-        try (StatefulRedisConnection<String, String> connection = redis.connect()) {
-            return connection.sync().pubsubNumsub(prefix + ":topic-channel:" + topic).values().iterator().next();
-        } finally {
-            redis.shutdown();
+        if (redis == null) {
+            RedisClient client = RedisClient.create("redis://127.0.0.1:6379");
+            resources.add(client::shutdown);
+            redis = client.connect();
+            resources.add(redis);
         }
+        return redis.sync().pubsubNumsub(prefix + ":topic-channel:" + topic).values().iterator().next();
     }
 
     @Test
