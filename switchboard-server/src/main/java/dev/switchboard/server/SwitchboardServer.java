@@ -141,7 +141,7 @@ public final class SwitchboardServer implements AutoCloseable {
             this.stats = new NodeStatsSampler(cluster.nodeId(), metrics, registry, topicHub, cluster.nodes());
             this.api = config.api().port() < 0 ? null : new ApiServer(new ApiServices(config, chat, messageStore, groupStore,
                     topicPolicy, cluster, moderation, metrics, stats));
-            registerScrapeTimeMeters();
+            registerScrapeTimeMeters(database);
             this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
                 Thread thread = new Thread(runnable, "maintenance");
                 thread.setDaemon(true);
@@ -177,8 +177,9 @@ public final class SwitchboardServer implements AutoCloseable {
         }
     }
 
-    private void registerScrapeTimeMeters() {
+    private void registerScrapeTimeMeters(JdbcDatabase database) {
         metrics.gauge("switchboard.connections", "Open WebSocket sessions on this node", registry::size);
+        metrics.gauge("switchboard.store.queue.writes", "Store writes waiting for the writer thread", database::queuedWrites);
         metrics.functionCounter("switchboard.handshake.device.states", "Device states the handshakes needed, by where they came from",
                 "source", "memory", messageStore, JdbcMessageStore::deviceStatesFromMemory);
         metrics.functionCounter("switchboard.handshake.device.states", "Device states the handshakes needed, by where they came from",

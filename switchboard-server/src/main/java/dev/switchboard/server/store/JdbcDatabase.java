@@ -191,6 +191,11 @@ public final class JdbcDatabase implements AutoCloseable {
         writer.observe(observer);
     }
 
+    /** Writes waiting in the writer's queue, read at scrape time ({@code switchboard_store_queue_writes}). */
+    public int queuedWrites() {
+        return writer.queuedWrites();
+    }
+
     JdbcWriter writer() {
         return writer;
     }

@@ -109,6 +109,14 @@ final class JdbcWriter implements AutoCloseable {
         this.thread.start();
     }
 
+    /**
+     * Writes waiting for the writer (not counting the batch being committed); at {@code writeQueueCapacity}
+     * further writes fail with {@code store_busy}. Takes the queue's lock: for scrapes, not for hot paths.
+     */
+    int queuedWrites() {
+        return queue.size();
+    }
+
     /** Queues a write; never blocks. The future completes on the writer thread after commit. */
     <T> CompletableFuture<T> submit(Task<T> task) {
         CompletableFuture<T> future = new CompletableFuture<>();

@@ -859,6 +859,7 @@ class ServerApiTest {
                     .as("alice's and bob's copies of the message").isEqualTo(2.0);
             assertThat(metrics.sample("switchboard_store_write_seconds_count"))
                     .as("the ban and the message, at least").isGreaterThanOrEqualTo(2.0);
+            assertThat(metrics.sample("switchboard_store_queue_writes")).as("every write committed").isZero();
             assertThat(metrics.text()).contains("switchboard_delivery_latency_seconds_bucket{le=")
                     .contains("jvm_memory_used_bytes{").contains("switchboard_messages_in_total{kind=\"chat\"}");
         });

@@ -129,6 +129,20 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void queuedWrites_countsTheWritesWaitingBehindABusyWriter_andFallsToZeroOnceCommitted() throws Exception {
+        assertThat(database.queuedWrites()).isZero();
+        CountDownLatch release = holdWriter();
+        CompletableFuture<AppendResult> first = store.append(request("alice", TargetKind.USER, "bob", "q-1", "1"));
+        CompletableFuture<AppendResult> second = store.append(request("alice", TargetKind.USER, "bob", "q-2", "2"));
+
+        assertThat(database.queuedWrites()).as("two writes behind the held one").isEqualTo(2);
+        release.countDown();
+        await(first);
+        await(second);
+        assertThat(database.queuedWrites()).isZero();
+    }
+
+    @Test
     void append_returnsDuplicate_whenSameClientIdSubmittedTwiceInOneBatch() throws Exception {
         CountDownLatch release = holdWriter();
         CompletableFuture<AppendResult> first = store.append(request("alice", TargetKind.USER, "bob", "same-id", "1"));
