@@ -9,6 +9,10 @@ public final class CloseCodes {
     public static final int GOING_AWAY = 1001;
     /** A frame that breaks RFC 6455 (reserved bits or opcodes, an unmasked or badly sized frame, a bad close code). */
     public static final int PROTOCOL_ERROR = 1002;
+    /** Never sent: stands for a close frame that carried no status code (RFC 6455 §7.1.5). */
+    public static final int NO_STATUS = 1005;
+    /** Never sent: stands for a connection that ended without a close frame (RFC 6455 §7.1.5). */
+    public static final int ABNORMAL = 1006;
     public static final int INVALID_PAYLOAD = 1007;
     public static final int MESSAGE_TOO_BIG = 1009;
     public static final int INTERNAL_ERROR = 1011;

@@ -36,6 +36,8 @@ import dev.switchboard.server.store.WriteObserver;
 import dev.switchboard.server.topic.MemoryTopicEngine;
 import dev.switchboard.server.topic.TopicHub;
 import dev.switchboard.server.topic.TopicPolicy;
+import dev.switchboard.server.webhook.HttpWebhooks;
+import dev.switchboard.server.webhook.Webhooks;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -68,6 +70,7 @@ public final class SwitchboardServer implements AutoCloseable {
     private final ScheduledExecutorService maintenance;
     private final KeyedRateLimiter handshakeRate;
     private final SessionPolicy sessionPolicy;
+    private final Webhooks webhooks;
     private int port;
     private int apiPort = -1;
     private boolean closed;
@@ -101,6 +104,7 @@ public final class SwitchboardServer implements AutoCloseable {
         JdbcGroupStore groupStore = new JdbcGroupStore(database);
         this.loops = EventLoops.create(config.server().ioThreads());
         Cluster startedCluster = null; // the catch below cannot read this.cluster: it may be unassigned there
+        Webhooks startedWebhooks = Webhooks.NONE;
         try {
             this.cluster = startedCluster = Cluster.create(config.cluster(), registry, TimeUnit.SECONDS.toMillis(config.topics().historyTtlSeconds()),
                     metrics, new SharedEventLoops(loops.io(), loops.socketChannelType()));
@@ -116,7 +120,9 @@ public final class SwitchboardServer implements AutoCloseable {
             topicHub.start();
             this.moderation = new Moderation(registry, cluster.control(), new JdbcBanStore(database));
             moderation.start();
-            ChatService chat = new ChatService(messageStore, router, config.limits().maxBodyBytes(), metrics);
+            this.webhooks = startedWebhooks = config.webhooks().isEnabled()
+                    ? new HttpWebhooks(config.webhooks(), cluster.nodeId(), metrics, Clock.systemUTC()) : Webhooks.NONE;
+            ChatService chat = new ChatService(messageStore, router, config.limits().maxBodyBytes(), metrics, webhooks);
             CommandDispatcher dispatcher = new CommandDispatcher(chat,
                     new GroupCommands(groupStore, config.limits().maxGroupMembers()),
                     new PresenceCommands(cluster.routes()),
@@ -135,7 +141,7 @@ public final class SwitchboardServer implements AutoCloseable {
                     new ClientAddress(config.server().trustedProxies()),
                     new ConnectionLimits(config.limits().maxConnectionsPerIp(), config.limits().maxConnectionsPerUser()),
                     handshakeRate, cluster,
-                    metrics, moderation, presenceNotifier, sessionPolicy,
+                    metrics, moderation, presenceNotifier, sessionPolicy, webhooks,
                     new KeepAlive(config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis()));
             this.gateway = new GatewayServer(services, loops);
             this.stats = new NodeStatsSampler(cluster.nodeId(), metrics, registry, topicHub, cluster.nodes());
@@ -152,17 +158,18 @@ public final class SwitchboardServer implements AutoCloseable {
             // must not leave the loops' and the store writer's threads behind in a program that embeds
             // the server: they keep a JVM alive. A cluster that did start removes its node entry and
             // subscriptions from Redis, as close() does; its connections run on the loops, so it goes first.
-            closeAfterFailedStart(startedCluster, e);
+            closeAfterFailedStart(startedCluster, startedWebhooks, e);
             throw e;
         }
     }
 
     /** Closes what the constructor started, in close()'s order; a failure to close is kept with the start's. */
-    private void closeAfterFailedStart(Cluster startedCluster, Throwable failure) {
+    private void closeAfterFailedStart(Cluster startedCluster, Webhooks startedWebhooks, Throwable failure) {
         if (authenticator != null) {
             closeKeepingFailure(authenticator::close, failure);
         }
         closeKeepingFailure(messageStore::close, failure);
+        closeKeepingFailure(startedWebhooks::close, failure);
         if (startedCluster != null) {
             closeKeepingFailure(startedCluster::close, failure);
         }
@@ -309,6 +316,7 @@ public final class SwitchboardServer implements AutoCloseable {
         }
         maintenance.shutdownNow();
         messageStore.close(); // commits the queue; its deliveries still reach other nodes
+        webhooks.close(); // after the drain and the store: the disconnects and the last messages are sent too
         cluster.close();
         loops.close(); // last: the Redis connections run on them, and the queue's deliveries above went out on them
         log.info("stopped");

@@ -10,6 +10,7 @@ import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.store.AppendRequest;
 import dev.switchboard.server.store.MessageStore;
 import dev.switchboard.server.store.AppendResult;
+import dev.switchboard.server.webhook.Webhooks;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,12 +25,14 @@ public final class ChatService {
     private final Router router;
     private final int maxBodyBytes;
     private final ServerMetrics metrics;
+    private final Webhooks webhooks;
 
-    public ChatService(MessageStore store, Router router, int maxBodyBytes, ServerMetrics metrics) {
+    public ChatService(MessageStore store, Router router, int maxBodyBytes, ServerMetrics metrics, Webhooks webhooks) {
         this.store = store;
         this.router = router;
         this.maxBodyBytes = maxBodyBytes;
         this.metrics = metrics;
+        this.webhooks = webhooks;
     }
 
     /** Handles one {@code send}; called on the connection's event loop, returns without waiting. */
@@ -68,7 +71,8 @@ public final class ChatService {
 
     /**
      * Stores a message, then hands it to every live recipient connection, cluster-wide: the one path
-     * for client sends and server API messages. Completes (on the store's writer thread) after both.
+     * for client sends and server API messages. Completes (on the store's writer thread) after both, and
+     * after the message is reported to the webhooks (a stored duplicate is not reported again).
      */
     public CompletableFuture<AppendResult> append(AppendRequest append) {
         return store.append(append).whenComplete((result, error) -> {
@@ -79,6 +83,9 @@ public final class ChatService {
                 } catch (RuntimeException e) {
                     log.atError().setMessage("live delivery failed; recipients catch up from the store")
                             .addKeyValue("messageId", result.message().id()).setCause(e).log();
+                }
+                if (!result.duplicate()) {
+                    webhooks.messageStored(result.message());
                 }
             }
         });

@@ -1,5 +1,7 @@
 package dev.switchboard.server.config;
 
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -19,7 +21,8 @@ public record ServerConfig(
         Cluster cluster,
         Topics topics,
         Presence presence,
-        Api api) {
+        Api api,
+        Webhooks webhooks) {
 
     /**
      * Listening socket and HTTP surface.
@@ -294,5 +297,68 @@ public record ServerConfig(
      *              {@code dev-api-key}
      */
     public record Api(String host, int port, List<String> keys) {
+    }
+
+    /**
+     * Webhooks (R8, optional): this node POSTs what happens on it, in batches, to the application's
+     * backend. Off while {@code url} is empty.
+     *
+     * @param url           http(s) URL the events are POSTed to; empty (default) = no webhooks
+     * @param secret        HMAC-SHA256 key that signs every request, at least {@value #MIN_SECRET_BYTES}
+     *                      bytes; required with a {@code url}
+     * @param events        which events are sent: any of {@code connect}, {@code disconnect},
+     *                      {@code message}; default all three
+     * @param queueCapacity events waiting to be sent before new ones are dropped (and counted); default 10000
+     * @param maxBatch      events in one request; default 100
+     * @param timeoutMillis one request's connect and answer timeout, and the time left at shutdown to send
+     *                      what is queued; default 5000
+     * @param maxAttempts   tries of a batch that fails with a network error, a timeout, 408, 429 or 5xx,
+     *                      the first included; default 5
+     */
+    public record Webhooks(String url, String secret, List<String> events, int queueCapacity, int maxBatch,
+                           long timeoutMillis, int maxAttempts) {
+        public static final int MIN_SECRET_BYTES = 32;
+        /** The event names {@code events} may hold. */
+        public static final List<String> EVENT_NAMES = List.of("connect", "disconnect", "message");
+
+        public Webhooks {
+            events = List.copyOf(events);
+            if (!url.isEmpty()) {
+                URI uri;
+                try {
+                    uri = URI.create(url);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("webhooks.url is not a URL: " + url, e);
+                }
+                if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                    throw new IllegalArgumentException("webhooks.url must be an http:// or https:// URL with a host, not " + url);
+                }
+                if (secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+                    throw new IllegalArgumentException("webhooks.secret must be at least " + MIN_SECRET_BYTES
+                            + " bytes when webhooks.url is set (e.g. openssl rand -hex 32)");
+                }
+            }
+            if (events.isEmpty() || !EVENT_NAMES.containsAll(events)) {
+                throw new IllegalArgumentException("webhooks.events must list some of " + EVENT_NAMES + ", not " + events);
+            }
+            requireWithin("webhooks.queueCapacity", queueCapacity, 1, 1_000_000);
+            requireWithin("webhooks.maxBatch", maxBatch, 1, 1_000);
+            requireWithin("webhooks.timeoutMillis", timeoutMillis, 100, 60_000);
+            requireWithin("webhooks.maxAttempts", maxAttempts, 1, 20);
+        }
+
+        private static void requireWithin(String name, long value, long min, long max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", not " + value);
+            }
+        }
+
+        public boolean isEnabled() {
+            return !url.isEmpty();
+        }
+
+        public boolean sends(String event) {
+            return isEnabled() && events.contains(event);
+        }
     }
 }

@@ -12,6 +12,7 @@ import dev.switchboard.server.moderation.Moderation;
 import dev.switchboard.server.presence.PresenceNotifier;
 import dev.switchboard.server.registry.ConnectionRegistry;
 import dev.switchboard.server.store.MessageStore;
+import dev.switchboard.server.webhook.Webhooks;
 
 /**
  * Everything the pipeline's handlers share, built once by the server.
@@ -37,5 +38,6 @@ public record GatewayServices(
         Moderation moderation,
         PresenceNotifier presenceNotifier,
         SessionPolicy sessionPolicy,
+        Webhooks webhooks,
         KeepAlive keepAlive) {
 }

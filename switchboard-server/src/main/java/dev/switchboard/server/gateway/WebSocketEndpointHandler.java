@@ -2,6 +2,7 @@ package dev.switchboard.server.gateway;
 
 import dev.switchboard.protocol.CloseCodes;
 import dev.switchboard.server.registry.CloseFrames;
+import dev.switchboard.server.registry.ClosedBy;
 import dev.switchboard.server.registry.EncodedFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -77,6 +78,8 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
      * that has stopped reading would otherwise hold the socket (and the keep-alive stops at a close).
      */
     static final long FORCED_CLOSE_MILLIS = 2000;
+    /** Set in {@link #firstClose} above the 16 bits of the status code when the client closed first. */
+    private static final int CLOSED_BY_CLIENT = 1 << 16;
 
     private final KeepAlive keepAlive;
     private final int maxMessageBytes;
@@ -92,6 +95,12 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     private CompositeByteBuf fragments;
     private boolean fragmentsAreText;
     private boolean closeSent;
+    /**
+     * The first close frame of the connection, sent or received: its status code, plus
+     * {@link #CLOSED_BY_CLIENT} when the client's came first; 0 while there has been none. One int, not two
+     * fields: memory per idle connection is a published figure.
+     */
+    private int firstClose;
     /** No extensions: this handler encodes the frames written to it (there is no frame encoder). */
     private boolean encodesFrames;
     private boolean readInProgress;
@@ -243,6 +252,8 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
             if (closeSent) {
                 endAfterOurClose(ctx); // the client's answer to our close
             } else {
+                int status = ((CloseWebSocketFrame) frame).statusCode();
+                firstClose = CLOSED_BY_CLIENT | (status < 0 ? CloseCodes.NO_STATUS : status);
                 closingHandshakeStarted(ctx);
                 ctx.writeAndFlush(outbound(ctx, new CloseWebSocketFrame(true, 0, frame.content().retain())))
                         .addListener(ChannelFutureListener.CLOSE);
@@ -306,6 +317,24 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
         context.channel().writeAndFlush(CloseFrames.of(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /**
+     * The status code of the connection's first close frame, whoever sent it; {@link CloseCodes#NO_STATUS}
+     * (1005) for a client's close frame without one; {@link CloseCodes#ABNORMAL} (1006) when the connection
+     * ended without a close frame (lost, or reset by the client).
+     */
+    protected final int closeCode() {
+        int code = firstClose & (CLOSED_BY_CLIENT - 1);
+        return firstClose == 0 ? CloseCodes.ABNORMAL : code;
+    }
+
+    /** Who sent the connection's first close frame; {@link ClosedBy#NETWORK} when there was none. */
+    protected final ClosedBy closedBy() {
+        if (firstClose == 0) {
+            return ClosedBy.NETWORK;
+        }
+        return (firstClose & CLOSED_BY_CLIENT) != 0 ? ClosedBy.CLIENT : ClosedBy.SERVER;
+    }
+
     /** After a close frame nothing else may be sent (RFC 6455 §5.5.1): later writes fail and are released. */
     @Override
     public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
@@ -314,7 +343,10 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
             promise.tryFailure(new ClosedChannelException());
             return;
         }
-        if (message instanceof CloseWebSocketFrame) {
+        if (message instanceof CloseWebSocketFrame close) {
+            if (firstClose == 0) {
+                firstClose = Math.max(close.statusCode(), 0);
+            }
             closingHandshakeStarted(ctx);
         }
         ctx.write(message instanceof WebSocketFrame frame ? outbound(ctx, frame) : message, promise);

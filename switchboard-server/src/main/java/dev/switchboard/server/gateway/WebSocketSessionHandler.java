@@ -56,6 +56,9 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
         connection = opened;
         session = new Session(opened, services.sessionPolicy());
         Connection replaced = services.registry().register(opened);
+        // Every registered connection is reported, one banned or drained in the meantime too (its disconnect
+        // follows at once with 4004 or 1012): a backend sees a connect and then exactly one disconnect.
+        services.webhooks().connected(opened.connectionId(), opened.userId(), opened.deviceId());
         if (replaced != null) {
             replaced.kick("replaced by a new connection of the same device");
         }
@@ -114,6 +117,9 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (session != null) {
             services.dispatcher().topics().connectionClosed(connection);
+            // Whether or not a newer connection of the device has taken its place in the registry.
+            services.webhooks().disconnected(connection.connectionId(), connection.userId(), connection.deviceId(),
+                    closeCode(), closedBy());
         }
         if (session != null && services.registry().unregister(connection)) {
             services.cluster().routes().userDisconnected(connection.userId());

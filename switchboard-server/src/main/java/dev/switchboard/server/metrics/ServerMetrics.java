@@ -38,6 +38,12 @@ public final class ServerMetrics {
     /** The limit behind a {@code rate_limited} refusal: a connection's sends, a user's sends, a connection's requests. */
     public enum RateLimited { SEND, USER_SEND, REQUEST }
 
+    /**
+     * What became of webhook events: DELIVERED (a 2xx answered their request), FAILED (refused with another
+     * 4xx, or still failing after the last attempt), DROPPED (the queue was full, or the node shut down first).
+     */
+    public enum WebhookOutcome { DELIVERED, FAILED, DROPPED }
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final Counter[] messagesIn = new Counter[Kind.values().length];
@@ -53,6 +59,8 @@ public final class ServerMetrics {
     private final Timer storeWrite;
     private final Counter redisErrors;
     private final Timer redisCommand;
+    private final Counter[] webhookEvents = new Counter[WebhookOutcome.values().length];
+    private final Timer webhookRequest;
     private final RecentEvents events = new RecentEvents(50);
 
     public ServerMetrics() {
@@ -98,6 +106,15 @@ public final class ServerMetrics {
         redisCommand = Timer.builder("switchboard.redis.command").description("Redis commands: sent to answered")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(20_000))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        for (WebhookOutcome outcome : WebhookOutcome.values()) {
+            webhookEvents[outcome.ordinal()] = Counter.builder("switchboard.webhook.events")
+                    .tag("result", outcome.name().toLowerCase()).description("Webhook events by what became of them")
+                    .register(registry);
+        }
+        webhookRequest = Timer.builder("switchboard.webhook.request")
+                .description("Webhook requests, each attempt: sent to answered or failed")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -182,6 +199,21 @@ public final class ServerMetrics {
         if (failed) {
             redisErrors.increment();
         }
+    }
+
+    /** {@code count} webhook events reached {@code outcome}. */
+    public void webhookEvents(WebhookOutcome outcome, int count) {
+        webhookEvents[outcome.ordinal()].increment(count);
+    }
+
+    /** The webhook events that reached {@code outcome} so far. */
+    public long webhookEventCount(WebhookOutcome outcome) {
+        return (long) webhookEvents[outcome.ordinal()].count();
+    }
+
+    /** One webhook request (an attempt) took {@code nanos}, answered or not. */
+    public void webhookRequested(long nanos) {
+        webhookRequest.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Prometheus text exposition format. */

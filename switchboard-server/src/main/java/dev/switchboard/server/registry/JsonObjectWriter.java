@@ -59,6 +59,15 @@ public final class JsonObjectWriter {
         return this;
     }
 
+    /** A field whose value is already serialized JSON as UTF-8 (an object this class wrote), copied unchanged. */
+    public JsonObjectWriter rawValue(String name, byte[] json) {
+        name(name);
+        ensure(json.length);
+        System.arraycopy(json, 0, bytes, length, json.length);
+        length += json.length;
+        return this;
+    }
+
     /** Opens a nested object as the value of {@code name}; close it with {@link #endObject}. */
     public JsonObjectWriter startObject(String name) {
         name(name);

@@ -203,6 +203,45 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void webhooks_areOffByDefault_andReadFromTheEnvironment_withTheirEventList() {
+        ServerConfig.Webhooks defaults = loader.load(null, Map.of(), Map.of()).webhooks();
+        assertThat(defaults.isEnabled()).isFalse();
+        assertThat(defaults.sends("message")).as("nothing is sent without a url").isFalse();
+        assertThat(defaults.events()).containsExactly("connect", "disconnect", "message");
+
+        ServerConfig.Webhooks configured = loader.load(null, Map.of(
+                "SWITCHBOARD_WEBHOOKS_URL", "https://backend.example/hooks",
+                "SWITCHBOARD_WEBHOOKS_SECRET", "0123456789abcdef0123456789abcdef",
+                "SWITCHBOARD_WEBHOOKS_EVENTS", "connect, disconnect"), Map.of()).webhooks();
+        assertThat(configured.isEnabled()).isTrue();
+        assertThat(configured.sends("connect")).isTrue();
+        assertThat(configured.sends("message")).isFalse();
+        assertThat(configured.queueCapacity()).isEqualTo(10_000);
+        assertThat(configured.maxBatch()).isEqualTo(100);
+        assertThat(configured.timeoutMillis()).isEqualTo(5_000);
+        assertThat(configured.maxAttempts()).isEqualTo(5);
+    }
+
+    @Test
+    void load_failsNamingTheKey_whenAWebhookSettingIsWrong() {
+        String secret = "0123456789abcdef0123456789abcdef";
+        Map<Map<String, Object>, String> bad = Map.of(
+                Map.of("webhooks.url", "ftp://backend.example/hooks", "webhooks.secret", secret), "webhooks.url",
+                Map.of("webhooks.url", "backend.example/hooks", "webhooks.secret", secret), "webhooks.url",
+                Map.of("webhooks.url", "http://backend.example/hooks"), "webhooks.secret",
+                Map.of("webhooks.url", "http://backend.example/hooks", "webhooks.secret", "short"), "webhooks.secret",
+                Map.of("webhooks.events", List.of("connect", "typing")), "webhooks.events",
+                Map.of("webhooks.events", List.of()), "webhooks.events",
+                Map.of("webhooks.queueCapacity", 0), "webhooks.queueCapacity",
+                Map.of("webhooks.maxBatch", 1001), "webhooks.maxBatch",
+                Map.of("webhooks.timeoutMillis", 10), "webhooks.timeoutMillis",
+                Map.of("webhooks.maxAttempts", 0), "webhooks.maxAttempts");
+        bad.forEach((overrides, key) -> assertThatThrownBy(() -> loader.load(null, Map.of(), overrides)).as("%s", overrides)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(key));
+    }
+
+    @Test
     void advertisedSendLimit_isTheConnections_unlessTheUsersIsLower() {
         ServerConfig.Limits defaults = loader.load(null, Map.of(), Map.of()).limits();
         assertThat(defaults.advertisedSendsPerSecond()).isEqualTo(100);

@@ -35,6 +35,17 @@ class JsonObjectWriterTest {
     }
 
     @Test
+    void rawBytes_areCopiedUnchanged_asTheFieldsValue() throws IOException {
+        byte[] inner = new JsonObjectWriter(0).string("text", "é \ud83d\ude00 \"q\"").number("n", 3).toBytes();
+
+        byte[] outer = new JsonObjectWriter(0).string("type", "message").rawValue("message", inner).number("after", 1).toBytes();
+
+        assertThat(new String(outer, StandardCharsets.UTF_8))
+                .isEqualTo("{\"type\":\"message\",\"message\":" + new String(inner, StandardCharsets.UTF_8) + ",\"after\":1}");
+        assertThat(new ObjectMapper().readTree(outer).get("message").get("text").asText()).isEqualTo("é \ud83d\ude00 \"q\"");
+    }
+
+    @Test
     void numbersBooleansNestedObjectsAndRawValues_matchJackson() throws IOException {
         String raw = "{\"t\":[1,2.5,\"é\\u00e9 \ud83d\ude00\"],\"n\":null}";
         byte[] ours = new JsonObjectWriter(0)
