@@ -13,7 +13,9 @@ import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestClient;
 import dev.switchboard.server.testing.TestServer;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -239,13 +241,48 @@ class ClusterIT {
      * One client and connection for the test, opened at the first call: the check is polled.
      */
     private long topicChannelSubscribers(String topic) {
+        return redis().pubsubNumsub(prefix + ":topic-channel:" + topic).values().iterator().next();
+    }
+
+    /** The test's own Redis connection, opened at the first call, closed with the other resources. */
+    private RedisCommands<String, String> redis() {
         if (redis == null) {
             RedisClient client = RedisClient.create("redis://127.0.0.1:6379");
             resources.add(client::shutdown);
             redis = client.connect();
             resources.add(redis);
         }
-        return redis.sync().pubsubNumsub(prefix + ":topic-channel:" + topic).values().iterator().next();
+        return redis.sync();
+    }
+
+    /**
+     * R9, a node killed with SIGKILL: it cleans nothing up, so it leaves in Redis exactly what a live node
+     * keeps there, its route to each of its users (with the expiry it last wrote) and its heartbeat, and
+     * sends nothing more. Played here by writing those entries for a node that does not exist. The user
+     * counts as online until the route's expiry passes, then as offline with nobody removing anything;
+     * a message sent meanwhile goes to the dead node's channel and is not lost: it is stored, and the
+     * user gets it on connecting to a live node.
+     */
+    @Test
+    void aKilledNodesRoutes_stopCountingAtTheirExpiry_andAMessageSentToItMeanwhileIsNotLost() throws Exception {
+        long ttlMillis = 3_000;
+        long expiry = System.currentTimeMillis() + ttlMillis;
+        redis().hset(prefix + ":routes:dora", "node-killed", Long.toString(expiry));
+        redis().pexpire(prefix + ":routes:dora", ttlMillis * 10); // the key outlives the field: only the expiry inside counts
+        redis().set(prefix + ":node:node-killed", Long.toString(expiry - ttlMillis), SetArgs.Builder.px(ttlMillis));
+        TestClient alice = client(nodeA, "alice", "phone");
+        assertThat(isOnline(alice, "dora")).as("the dead node's route has not expired yet").isTrue();
+
+        SendReceipt receipt = alice.sdk().send(Target.user("dora"), "while her node is dead", "to-dora").get(10, TimeUnit.SECONDS);
+        assertThat(receipt.seq()).isPositive();
+
+        await().atMost(WAIT).until(() -> !isOnline(alice, "dora"));
+        assertThat(System.currentTimeMillis()).as("offline only once the route expired").isGreaterThanOrEqualTo(expiry);
+        assertThat(redis().hexists(prefix + ":routes:dora", "node-killed")).as("nobody removed it").isTrue();
+        RawWebSocket dora = socket(nodeB, "dora", "phone");
+        dora.sendJson("{\"type\":\"resume\"}");
+        assertThat(dora.receiveType("message").get("message").get("body").asText()).isEqualTo("while her node is dead");
+        await().atMost(WAIT).until(() -> isOnline(alice, "dora"));
     }
 
     @Test
