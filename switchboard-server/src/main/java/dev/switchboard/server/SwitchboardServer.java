@@ -84,6 +84,9 @@ public final class SwitchboardServer implements AutoCloseable {
             throw new IllegalArgumentException("auth.loginPolicy must be multi-device or single-session, not "
                     + config.auth().loginPolicy());
         }
+        if (!config.webhooks().isEnabled() && !config.webhooks().secret().isEmpty()) {
+            log.warn("webhooks.secret is set but webhooks.url is empty: no webhooks are sent");
+        }
         TopicPolicy topicPolicy = new TopicPolicy(config.topics().rules());
         JdbcDatabase database = JdbcDatabase.open(config.store(), Path.of(config.server().dataDirectory()));
         database.observeWrites(new WriteObserver() {
@@ -316,9 +319,12 @@ public final class SwitchboardServer implements AutoCloseable {
         }
         maintenance.shutdownNow();
         messageStore.close(); // commits the queue; its deliveries still reach other nodes
-        webhooks.close(); // after the drain and the store: the disconnects and the last messages are sent too
         cluster.close();
-        loops.close(); // last: the Redis connections run on them, and the queue's deliveries above went out on them
+        loops.close(); // the Redis connections run on them, and the queue's deliveries above went out on them
+        // Last, on threads of its own: after the drain, the store's last commits and every close handler,
+        // so the disconnects and the last messages are among what it sends, and after the cluster has left
+        // Redis, so a slow backend cannot delay that.
+        webhooks.close();
         log.info("stopped");
     }
 }

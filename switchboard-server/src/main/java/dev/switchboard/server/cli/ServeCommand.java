@@ -80,7 +80,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         SwitchboardServer server = new SwitchboardServer(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            startShutdownWatchdog(config.shutdown().deadlineMillis() + WATCHDOG_MARGIN_MILLIS);
+            startShutdownWatchdog(config.shutdown().deadlineMillis() + WATCHDOG_MARGIN_MILLIS
+                    + (config.webhooks().isEnabled() ? config.webhooks().timeoutMillis() : 0));
             server.close();
             LogFormat.flush(); // logs go through an asynchronous queue: write out what is left
         }, "shutdown"));
@@ -96,8 +97,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     /**
      * Graceful shutdown is bounded by {@code shutdown.deadlineMillis} for the connections; the store
-     * flush and the rest get a margin on top. Past that the process halts rather than hang a rolling
-     * restart.
+     * flush and the rest get a margin on top, and the webhooks their {@code timeoutMillis} to send what
+     * is queued. Past that the process halts rather than hang a rolling restart.
      */
     private static void startShutdownWatchdog(long limitMillis) {
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {

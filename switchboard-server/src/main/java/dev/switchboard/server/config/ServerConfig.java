@@ -322,6 +322,11 @@ public record ServerConfig(
         public static final List<String> EVENT_NAMES = List.of("connect", "disconnect", "message");
 
         public Webhooks {
+            url = url == null ? "" : url.trim(); // "url:" with no value in YAML is null
+            secret = secret == null ? "" : secret;
+            if (events == null) {
+                throw new IllegalArgumentException("webhooks.events must list some of " + EVENT_NAMES);
+            }
             events = List.copyOf(events);
             if (!url.isEmpty()) {
                 URI uri;

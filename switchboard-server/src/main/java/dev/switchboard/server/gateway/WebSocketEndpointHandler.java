@@ -78,8 +78,8 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
      * that has stopped reading would otherwise hold the socket (and the keep-alive stops at a close).
      */
     static final long FORCED_CLOSE_MILLIS = 2000;
-    /** Set in {@link #firstClose} above the 16 bits of the status code when the client closed first. */
-    private static final int CLOSED_BY_CLIENT = 1 << 16;
+    /** Set in {@link #firstClose} when the client closed first; close codes stay below it (at most 4999). */
+    private static final char CLOSED_BY_CLIENT = 0x8000;
 
     private final KeepAlive keepAlive;
     private final int maxMessageBytes;
@@ -94,13 +94,13 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     /** The fragmented message being reassembled, else null. */
     private CompositeByteBuf fragments;
     private boolean fragmentsAreText;
-    private boolean closeSent;
     /**
-     * The first close frame of the connection, sent or received: its status code, plus
-     * {@link #CLOSED_BY_CLIENT} when the client's came first; 0 while there has been none. One int, not two
-     * fields: memory per idle connection is a published figure.
+     * The connection's first close frame, sent or received: its status code (1005 for one without), plus
+     * {@link #CLOSED_BY_CLIENT} when the client's came first; 0 while there has been none, so it is also
+     * the "close frame sent" flag. One char, not a boolean and an int: memory per idle connection is a
+     * published figure, and the int would have cost 8 bytes with alignment.
      */
-    private int firstClose;
+    private char firstClose;
     /** No extensions: this handler encodes the frames written to it (there is no frame encoder). */
     private boolean encodesFrames;
     private boolean readInProgress;
@@ -237,7 +237,7 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
         if (frame.rsv() != 0) {
             // An extension's decoder clears the bit it uses (permessage-deflate: RSV1 on data frames), and
             // without an extension the frame decoder refuses any; so a bit left here is one nothing negotiated.
-            if (!closeSent) {
+            if (firstClose == 0) {
                 close(CloseCodes.PROTOCOL_ERROR, "reserved bits set that no extension uses");
             } else {
                 endAfterOurClose(ctx); // a broken frame after our close, the client's answer included: nothing left to wait for
@@ -245,20 +245,18 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
             return;
         }
         if (frame instanceof PingWebSocketFrame) {
-            if (!closeSent) {
+            if (firstClose == 0) {
                 ctx.writeAndFlush(outbound(ctx, new PongWebSocketFrame(frame.content().retain())));
             }
         } else if (frame instanceof CloseWebSocketFrame) {
-            if (closeSent) {
+            if (firstClose != 0) {
                 endAfterOurClose(ctx); // the client's answer to our close
             } else {
-                int status = ((CloseWebSocketFrame) frame).statusCode();
-                firstClose = CLOSED_BY_CLIENT | (status < 0 ? CloseCodes.NO_STATUS : status);
-                closingHandshakeStarted(ctx);
+                closingHandshakeStarted(ctx, ((CloseWebSocketFrame) frame).statusCode(), true);
                 ctx.writeAndFlush(outbound(ctx, new CloseWebSocketFrame(true, 0, frame.content().retain())))
                         .addListener(ChannelFutureListener.CLOSE);
             }
-        } else if (frame instanceof PongWebSocketFrame || closeSent) {
+        } else if (frame instanceof PongWebSocketFrame || firstClose != 0) {
             return; // a pong only proves liveness; data after a close is dropped
         } else if (frame instanceof ContinuationWebSocketFrame) {
             continueMessage(ctx, frame);
@@ -323,8 +321,7 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
      * ended without a close frame (lost, or reset by the client).
      */
     protected final int closeCode() {
-        int code = firstClose & (CLOSED_BY_CLIENT - 1);
-        return firstClose == 0 ? CloseCodes.ABNORMAL : code;
+        return firstClose == 0 ? CloseCodes.ABNORMAL : firstClose & ~CLOSED_BY_CLIENT;
     }
 
     /** Who sent the connection's first close frame; {@link ClosedBy#NETWORK} when there was none. */
@@ -338,23 +335,21 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     /** After a close frame nothing else may be sent (RFC 6455 §5.5.1): later writes fail and are released. */
     @Override
     public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
-        if (closeSent) {
+        if (firstClose != 0) {
             ReferenceCountUtil.release(message);
             promise.tryFailure(new ClosedChannelException());
             return;
         }
         if (message instanceof CloseWebSocketFrame close) {
-            if (firstClose == 0) {
-                firstClose = Math.max(close.statusCode(), 0);
-            }
-            closingHandshakeStarted(ctx);
+            closingHandshakeStarted(ctx, close.statusCode(), false);
         }
         ctx.write(message instanceof WebSocketFrame frame ? outbound(ctx, frame) : message, promise);
     }
 
     /** A close frame is being sent: nothing may follow it, and the connection ends within {@link #FORCED_CLOSE_MILLIS}. */
-    private void closingHandshakeStarted(ChannelHandlerContext ctx) {
-        closeSent = true;
+    private void closingHandshakeStarted(ChannelHandlerContext ctx, int status, boolean byClient) {
+        int code = status < 0 ? CloseCodes.NO_STATUS : status & ~CLOSED_BY_CLIENT; // the decoder admits only 1000–4999
+        firstClose = (char) (byClient ? code | CLOSED_BY_CLIENT : code);
         ctx.executor().schedule(() -> {
             if (ctx.channel().isOpen()) {
                 ctx.channel().close();
@@ -369,7 +364,7 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
 
     /** One keep-alive check, from the loop's sweep: ping after each idle interval, close at the timeout. */
     final void checkKeepAlive(long nowNanos, long wallClockMillis) {
-        if (!context.channel().isActive() || closeSent) {
+        if (!context.channel().isActive() || firstClose != 0) {
             return;
         }
         long idle = nowNanos - lastReadNanos;

@@ -17,8 +17,9 @@ final class WebhookBody {
      * @param nodeId   the node that sends it
      * @param idPrefix the start of every event id of this node's run: the node id and the run's start, so
      *                 ids stay unique across restarts of a node with a fixed id
+     * @param firstSequence the number of the first event, completing its id; the next ones count up
      */
-    static byte[] encode(String nodeId, String idPrefix, List<WebhookEvent> events) {
+    static byte[] encode(String nodeId, String idPrefix, long firstSequence, List<WebhookEvent> events) {
         int size = 64;
         for (WebhookEvent event : events) {
             size += event.sizeHint();
@@ -33,7 +34,7 @@ final class WebhookBody {
                 body.write(',');
             }
             JsonObjectWriter json = new JsonObjectWriter(event.sizeHint())
-                    .string("id", idPrefix + event.sequence())
+                    .string("id", idPrefix + (firstSequence + i))
                     .string("type", event.type())
                     .number("ts", event.timestampMillis());
             event.writeFields(json);

@@ -10,9 +10,6 @@ import dev.switchboard.server.store.StoredMessage;
  * encoded on the webhook thread, not on the store's writer thread that reports it.
  */
 sealed interface WebhookEvent {
-    /** Numbers this node's events in the order they were reported; part of the event's id. */
-    long sequence();
-
     /** When it happened, ms since the epoch. */
     long timestampMillis();
 
@@ -25,7 +22,7 @@ sealed interface WebhookEvent {
     /** A rough size in bytes, to presize the request body. */
     int sizeHint();
 
-    record Connected(long sequence, long timestampMillis, String connectionId, String userId, String deviceId)
+    record Connected(long timestampMillis, String connectionId, String userId, String deviceId)
             implements WebhookEvent {
         @Override
         public String type() {
@@ -43,7 +40,7 @@ sealed interface WebhookEvent {
         }
     }
 
-    record Disconnected(long sequence, long timestampMillis, String connectionId, String userId, String deviceId,
+    record Disconnected(long timestampMillis, String connectionId, String userId, String deviceId,
                         int closeCode, ClosedBy closedBy) implements WebhookEvent {
         @Override
         public String type() {
@@ -63,7 +60,7 @@ sealed interface WebhookEvent {
     }
 
     /** {@code message} is the object clients receive in {@code message.message} and the history API returns. */
-    record MessageStored(long sequence, long timestampMillis, StoredMessage message) implements WebhookEvent {
+    record MessageStored(long timestampMillis, StoredMessage message) implements WebhookEvent {
         @Override
         public String type() {
             return "message";

@@ -3,6 +3,7 @@ package dev.switchboard.server.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.protocol.CloseCodes;
+import dev.switchboard.server.registry.ClosedBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -276,6 +277,65 @@ class WebSocketEndpointHandlerTest {
         assertCloseWritten(CloseCodes.KICKED);
         assertThat((Object) channel.readOutbound()).isNull();
         assertThat(late.isSuccess()).isFalse();
+    }
+
+    // ---- how the connection ended, as the webhooks report it ----
+
+    @Test
+    void howItEnded_isTheClientsCode_whenTheClientClosedFirst() {
+        channel.writeInbound(new CloseWebSocketFrame(1001, "going away"));
+        assertCloseWritten(1001);
+
+        assertThat(endpoint.closeCode()).isEqualTo(1001);
+        assertThat(endpoint.closedBy()).isEqualTo(ClosedBy.CLIENT);
+    }
+
+    @Test
+    void howItEnded_is1005_whenTheClientsCloseCarriedNoCode() {
+        channel.writeInbound(new CloseWebSocketFrame(true, 0, Unpooled.EMPTY_BUFFER));
+        ReferenceCountUtil.release(channel.readOutbound());
+
+        assertThat(endpoint.closeCode()).isEqualTo(CloseCodes.NO_STATUS).isEqualTo(1005);
+        assertThat(endpoint.closedBy()).isEqualTo(ClosedBy.CLIENT);
+    }
+
+    @Test
+    void howItEnded_staysTheServers_whenTheClientAnswersOurClose() {
+        channel.writeAndFlush(new CloseWebSocketFrame(CloseCodes.KICKED, "kicked"));
+        assertCloseWritten(CloseCodes.KICKED);
+
+        channel.writeInbound(new CloseWebSocketFrame(1000, "ok"));
+
+        assertThat(endpoint.closeCode()).isEqualTo(4003);
+        assertThat(endpoint.closedBy()).isEqualTo(ClosedBy.SERVER);
+    }
+
+    @Test
+    void howItEnded_isTheServers_forAHeartbeatTimeoutAndAProtocolError() {
+        advance(100);
+        assertPingWritten();
+        advance(100);
+        assertPingWritten();
+        advance(100);
+        assertCloseWritten(CloseCodes.HEARTBEAT_TIMEOUT);
+        assertThat(endpoint.closeCode()).isEqualTo(4002);
+        assertThat(endpoint.closedBy()).isEqualTo(ClosedBy.SERVER);
+
+        RecordingEndpoint other = new RecordingEndpoint();
+        EmbeddedChannel otherChannel = new EmbeddedChannel(other);
+        other.upgraded();
+        otherChannel.writeInbound(new TextWebSocketFrame(true, 2, utf8("{}"))); // RSV2
+        assertThat(other.closeCode()).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+        assertThat(other.closedBy()).isEqualTo(ClosedBy.SERVER);
+        otherChannel.finishAndReleaseAll();
+    }
+
+    @Test
+    void howItEnded_is1006ByTheNetwork_whenNoCloseFrameWasSeen() {
+        channel.close();
+
+        assertThat(endpoint.closeCode()).isEqualTo(CloseCodes.ABNORMAL).isEqualTo(1006);
+        assertThat(endpoint.closedBy()).isEqualTo(ClosedBy.NETWORK);
     }
 
     private void assertCloseWritten(int code) {

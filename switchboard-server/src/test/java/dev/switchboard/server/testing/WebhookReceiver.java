@@ -45,7 +45,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
     private final List<Request> requests = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Integer> nextStatuses = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Answer> nextAnswers = new ConcurrentLinkedQueue<>();
     private volatile CountDownLatch hold = new CountDownLatch(0);
 
     private WebhookReceiver() throws IOException {
@@ -64,9 +64,20 @@ public final class WebhookReceiver implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/hooks";
     }
 
-    /** The next requests are answered with these statuses, in order; then 200 again. */
+    /** A status and, when not null, a {@code Retry-After} in seconds. */
+    private record Answer(int status, Integer retryAfterSeconds) {
+    }
+
+    /** The next requests are answered with these statuses, in order (429 and 503 with {@code Retry-After: 0}); then 200 again. */
     public void answerNext(Integer... statuses) {
-        nextStatuses.addAll(List.of(statuses));
+        for (int status : statuses) {
+            nextAnswers.add(new Answer(status, status == 429 || status == 503 ? 0 : null));
+        }
+    }
+
+    /** The next request is answered with {@code status} and {@code Retry-After: retryAfterSeconds}. */
+    public void answerNextWithRetryAfter(int status, int retryAfterSeconds) {
+        nextAnswers.add(new Answer(status, retryAfterSeconds));
     }
 
     /** From now on, requests are recorded but not answered until {@link #release()} (or the receiver closes). */
@@ -100,12 +111,14 @@ public final class WebhookReceiver implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
-            Integer status = nextStatuses.poll();
-            int answer = status == null ? 200 : status;
-            if (answer == 429 || answer == 503) {
-                exchange.getResponseHeaders().add("Retry-After", "0");
+            Answer answer = nextAnswers.poll();
+            if (answer == null) {
+                answer = new Answer(200, null);
             }
-            exchange.sendResponseHeaders(answer, -1);
+            if (answer.retryAfterSeconds() != null) {
+                exchange.getResponseHeaders().add("Retry-After", answer.retryAfterSeconds().toString());
+            }
+            exchange.sendResponseHeaders(answer.status(), -1);
         }
     }
 

@@ -15,9 +15,7 @@ import dev.switchboard.server.testing.WebhookReceiver.Request;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -90,9 +88,9 @@ class HttpWebhooksTest {
         JsonNode disconnect = events.get(2);
         assertThat(disconnect.get("code").asInt()).isEqualTo(4003);
         assertThat(disconnect.get("closedBy").asText()).isEqualTo("server");
-        Set<String> ids = new HashSet<>();
-        events.forEach(event -> ids.add(event.get("id").asText()));
-        assertThat(ids).hasSize(3).allMatch(id -> id.startsWith("node-1-"));
+        assertThat(events).extracting(event -> event.get("id").asText()).as("counting up in the order sent")
+                .allMatch(id -> id.startsWith("node-1-"))
+                .extracting(id -> id.substring(id.lastIndexOf('-') + 1)).containsExactly("1", "2", "3");
 
         for (Request request : receiver.requests()) {
             assertThat(request.json().get("node").asText()).isEqualTo("node-1");
@@ -163,6 +161,31 @@ class HttpWebhooksTest {
         webhooks.connected("c2", "alice", "laptop");
         await().atMost(WAIT).until(() -> count(WebhookOutcome.DELIVERED) == 1);
         assertThat(receiver.requests()).hasSize(2);
+    }
+
+    @Test
+    void aRetryWaitingOnRetryAfter_isTriedOnceMore_atShutdown_insteadOfWaitingItOut() {
+        HttpWebhooks webhooks = webhooks();
+        receiver.answerNextWithRetryAfter(503, 3600); // an hour: capped at a minute, still far past the test
+        webhooks.connected("c1", "alice", "phone");
+        await().atMost(WAIT).until(() -> receiver.requests().size() == 1);
+
+        webhooks.close();
+
+        assertThat(receiver.requests()).as("the last try, at shutdown").hasSize(2);
+        assertThat(count(WebhookOutcome.DELIVERED)).isEqualTo(1);
+    }
+
+    @Test
+    void aBatchThatCannotEvenBeEncoded_isCountedFailed_andTheSenderGoesOn() {
+        HttpWebhooks webhooks = webhooks();
+        webhooks.messageStored(new StoredMessage(1, "alice", "phone", TargetKind.USER, "bob", "c-1", null, 1L)); // a bug's stand-in
+        await().atMost(WAIT).until(() -> count(WebhookOutcome.FAILED) == 1);
+
+        webhooks.connected("c1", "alice", "phone");
+
+        await().atMost(WAIT).until(() -> count(WebhookOutcome.DELIVERED) == 1);
+        assertThat(receiver.events()).extracting(event -> event.get("type").asText()).containsExactly("connect");
     }
 
     @Test
