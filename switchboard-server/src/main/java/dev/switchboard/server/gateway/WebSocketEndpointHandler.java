@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -350,11 +351,14 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
     private void closingHandshakeStarted(ChannelHandlerContext ctx, int status, boolean byClient) {
         int code = status < 0 ? CloseCodes.NO_STATUS : status & ~CLOSED_BY_CLIENT; // the decoder admits only 1000–4999
         firstClose = (char) (byClient ? code | CLOSED_BY_CLIENT : code);
-        ctx.executor().schedule(() -> {
+        ScheduledFuture<?> forcedClose = ctx.executor().schedule(() -> {
             if (ctx.channel().isOpen()) {
                 ctx.channel().close();
             }
         }, FORCED_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
+        // Dropped as soon as the connection ends: the task holds the whole channel, and under churn (thousands
+        // of closes a second) waiting out the deadline kept thousands of closed channels alive.
+        ctx.channel().closeFuture().addListener(closed -> forcedClose.cancel(false));
     }
 
     /** {@code frame} as this connection's next handler takes it: encoded here when there is no frame encoder. */

@@ -118,6 +118,17 @@ class WebSocketEndpointHandlerTest {
         assertThat((Object) channel.readOutbound()).isNull();
     }
 
+    /** The close deadline holds the whole channel: a connection that ended must not wait for it to pass. */
+    @Test
+    void aCloseAnsweredAtOnce_leavesNoDeadlineBehind() {
+        channel.writeAndFlush(new CloseWebSocketFrame(CloseCodes.KICKED, "kicked"));
+        assertCloseWritten(CloseCodes.KICKED);
+        channel.writeInbound(new CloseWebSocketFrame(1000, "ok")); // the answer: the connection ends now
+
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(channel.runScheduledPendingTasks()).as("nanoseconds to the next scheduled task; -1: none").isEqualTo(-1);
+    }
+
     @Test
     void upgraded_isPassedOnOnce() {
         assertThat(endpoint.upgrades).isEqualTo(1);
