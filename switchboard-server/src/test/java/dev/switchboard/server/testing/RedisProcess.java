@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionTimeoutException;
@@ -27,21 +28,61 @@ public final class RedisProcess implements AutoCloseable {
     private final Path binary;
     private final Path directory;
     private final int port;
+    /** What makes this a replica or a Sentinel. */
+    private final Launch role;
     private Process process;
 
-    private RedisProcess(Path binary, Path directory, int port) {
+    private RedisProcess(Path binary, Path directory, int port, Launch role) {
         this.binary = binary;
         this.directory = directory;
         this.port = port;
+        this.role = role;
     }
 
     /** Starts redis-server on a free port with {@code directory} as its working directory; waits for PING. */
     public static RedisProcess start(Path directory) throws IOException {
+        return start(directory, port -> new Launch(List.of(), List.of()));
+    }
+
+    /** Starts a redis-server that replicates the one on {@code masterPort}. */
+    public static RedisProcess startReplica(Path directory, int masterPort) throws IOException {
+        return start(directory, port -> new Launch(List.of(), List.of("--replicaof", "127.0.0.1", String.valueOf(masterPort))));
+    }
+
+    /**
+     * Starts a Redis Sentinel ({@code redis-server CONFIG --sentinel}) that watches the master on
+     * {@code masterPort} as {@code masterName}, alone (quorum 1), calling it down after a second of
+     * silence. Sentinel rewrites its configuration file, which is written to {@code directory}.
+     */
+    public static RedisProcess startSentinel(Path directory, String masterName, int masterPort) throws IOException {
+        Files.createDirectories(directory);
+        return start(directory, port -> {
+            Path config = directory.resolve("sentinel-" + port + ".conf");
+            Files.writeString(config, String.join("\n",
+                    "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1",
+                    "sentinel down-after-milliseconds " + masterName + " 1000",
+                    "sentinel failover-timeout " + masterName + " 10000",
+                    "sentinel parallel-syncs " + masterName + " 1", ""));
+            return new Launch(List.of(config.toString()), List.of("--sentinel"));
+        });
+    }
+
+    /** A role's arguments: before the common ones (a configuration file) and after them. */
+    private record Launch(List<String> first, List<String> last) {
+    }
+
+    /** The arguments of one role, given the port it will listen on. */
+    private interface Role {
+        Launch arguments(int port) throws IOException;
+    }
+
+    private static RedisProcess start(Path directory, Role role) throws IOException {
         Path binary = ChildProcesses.requireBinary("redis-server", "apt-get install redis-server");
         Files.createDirectories(directory);
         IOException lastFailure = null;
         for (int attempt = 0; attempt < 3; attempt++) {
-            RedisProcess redis = new RedisProcess(binary, directory, ChildProcesses.freePort());
+            int port = ChildProcesses.freePort();
+            RedisProcess redis = new RedisProcess(binary, directory, port, role.arguments(port));
             try {
                 redis.startProcess();
                 return redis;
@@ -54,10 +95,15 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private void startProcess() throws IOException {
-        process = new ProcessBuilder(List.of(binary.toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", directory.toString(), "--daemonize", "no"))
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.addAll(role.first());
+        command.addAll(List.of("--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", directory.toString(), "--daemonize", "no"));
+        command.addAll(role.last());
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("redis.log").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("redis-" + port + ".log").toFile()))
                 .start();
         ChildProcesses.killOnExit(process);
         Process started = process;
@@ -68,7 +114,7 @@ public final class RedisProcess implements AutoCloseable {
         }
         if (!started.isAlive()) {
             throw new IOException("redis-server on port " + port + " exited with " + started.exitValue()
-                    + " (log: " + directory.resolve("redis.log") + ")");
+                    + " (log: " + directory.resolve("redis-" + port + ".log") + ")");
         }
     }
 
