@@ -12,6 +12,7 @@ import dev.switchboard.server.testing.ApiClient;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestClient;
 import dev.switchboard.server.testing.TestServer;
+import dev.switchboard.server.testing.WebhookReceiver;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -253,6 +254,41 @@ class ClusterIT {
             resources.add(redis);
         }
         return redis.sync();
+    }
+
+    /**
+     * R8's webhooks in a cluster: each node reports its own connections, and a message once, from the node
+     * that stored it, though it is delivered on another. Two more nodes, a cluster of their own.
+     */
+    @Test
+    void webhooks_eachNodeReportsItsOwnConnections_andAMessageOnce_fromTheNodeThatStoredIt() throws Exception {
+        WebhookReceiver receiver = WebhookReceiver.start();
+        resources.add(receiver);
+        String hooksPrefix = prefix + "-hooks";
+        Map<String, Object> hooks = Map.of("webhooks.url", receiver.url(),
+                "webhooks.secret", "webhook-secret-webhook-secret-0123456789");
+        TestServer nodeC = node("node-c", hooksPrefix, hooks);
+        TestServer nodeD = node("node-d", hooksPrefix, hooks);
+        RawWebSocket alice = socket(nodeC, "alice", "phone");
+        RawWebSocket bob = socket(nodeD, "bob", "phone");
+        bob.sendJson("{\"type\":\"resume\"}");
+        bob.receiveType("synced");
+
+        alice.sendJson("{\"type\":\"send\",\"ref\":\"r\",\"clientId\":\"hook-1\",\"to\":{\"kind\":\"user\",\"id\":\"bob\"},\"body\":\"hi\"}");
+        assertThat(bob.receiveType("message").get("message").get("clientId").asText()).isEqualTo("hook-1");
+        nodeC.close(); // each sends what it has queued, its connection's disconnect included
+        nodeD.close();
+
+        List<String> events = new ArrayList<>();
+        for (WebhookReceiver.Request request : receiver.requests()) {
+            String node = request.json().get("node").asText();
+            request.json().get("events").forEach(event -> events.add(node + " " + event.get("type").asText() + " "
+                    + (event.has("message") ? event.get("message").get("from").asText() : event.get("userId").asText())));
+        }
+        assertThat(events).containsExactlyInAnyOrder(
+                "node-c connect alice", "node-d connect bob",
+                "node-c message alice",
+                "node-c disconnect alice", "node-d disconnect bob");
     }
 
     /**
