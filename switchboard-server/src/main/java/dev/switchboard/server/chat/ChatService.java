@@ -78,14 +78,15 @@ public final class ChatService {
         return store.append(append).whenComplete((result, error) -> {
             // On the store writer thread, in commit order: deliver first, then the caller acknowledges.
             if (error == null) {
+                byte[] encoded = null;
                 try {
-                    router.dispatch(result);
+                    encoded = router.dispatch(result);
                 } catch (RuntimeException e) {
                     log.atError().setMessage("live delivery failed; recipients catch up from the store")
                             .addKeyValue("messageId", result.message().id()).setCause(e).log();
                 }
                 if (!result.duplicate()) {
-                    webhooks.messageStored(result.message());
+                    webhooks.messageStored(result.message(), encoded); // the recipients' bytes, not encoded twice
                 }
             }
         });

@@ -43,10 +43,13 @@ public final class Router {
      * Delivers a stored message to every live connection of every recipient, cluster-wide. A duplicate
      * (a resend) is delivered again: its original may never have been, when its commit reported a
      * failure but took effect. A connection that already has an entry's seq drops it ({@link InboxStream}).
+     *
+     * @return the message as encoded for the recipients ({@link OutboundMessages#messagePayload}), for other
+     *         uses of the same bytes; null when there was nobody to deliver to
      */
-    public void dispatch(AppendResult result) {
+    public byte[] dispatch(AppendResult result) {
         if (result.recipients().isEmpty()) {
-            return;
+            return null;
         }
         long committedAtNanos = System.nanoTime();
         byte[] payload = OutboundMessages.messagePayload(result.message());
@@ -56,6 +59,7 @@ public final class Router {
         if (remote != null) {
             remote.deliver(result.recipients(), payload, System.currentTimeMillis());
         }
+        return payload;
     }
 
     /**

@@ -130,9 +130,10 @@ public final class HttpWebhooks implements Webhooks {
     }
 
     @Override
-    public void messageStored(StoredMessage message) {
+    public void messageStored(StoredMessage message, byte[] encoded) {
         if (messageEvents) {
-            report(new WebhookEvent.MessageStored(message.createdAt(), message));
+            // Holds the bytes, not the message too: what a queue of them costs is what they will send.
+            report(new WebhookEvent.MessageStored(message.createdAt(), encoded == null ? message : null, encoded));
         }
     }
 

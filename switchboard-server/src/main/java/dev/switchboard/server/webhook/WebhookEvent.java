@@ -59,8 +59,11 @@ sealed interface WebhookEvent {
         }
     }
 
-    /** {@code message} is the object clients receive in {@code message.message} and the history API returns. */
-    record MessageStored(long timestampMillis, StoredMessage message) implements WebhookEvent {
+    /**
+     * The event's {@code message} is the object clients receive in {@code message.message} and the history
+     * API returns: {@code encoded}, the bytes the recipients got, or else {@code message} encoded here.
+     */
+    record MessageStored(long timestampMillis, StoredMessage message, byte[] encoded) implements WebhookEvent {
         @Override
         public String type() {
             return "message";
@@ -68,12 +71,12 @@ sealed interface WebhookEvent {
 
         @Override
         public void writeFields(JsonObjectWriter json) {
-            json.rawValue("message", OutboundMessages.messagePayload(message));
+            json.rawValue("message", encoded != null ? encoded : OutboundMessages.messagePayload(message));
         }
 
         @Override
         public int sizeHint() {
-            return 240 + message.bodyJson().length();
+            return 100 + (encoded != null ? encoded.length : 160 + message.bodyJson().length());
         }
     }
 }

@@ -25,7 +25,7 @@ public interface Webhooks extends AutoCloseable {
         }
 
         @Override
-        public void messageStored(StoredMessage message) {
+        public void messageStored(StoredMessage message, byte[] encoded) {
         }
 
         @Override
@@ -45,8 +45,11 @@ public interface Webhooks extends AutoCloseable {
     /**
      * A chat message, a client's send or the server API's, was stored: once per message, not again for
      * a resend the store recognised as a duplicate.
+     *
+     * @param encoded {@code message} as {@link dev.switchboard.server.chat.OutboundMessages#messagePayload}
+     *                encodes it (what the recipients got), or null to have it encoded when sent
      */
-    void messageStored(StoredMessage message);
+    void messageStored(StoredMessage message, byte[] encoded);
 
     /** Sends what is queued, within the configured time, then stops; events after this are dropped. */
     @Override

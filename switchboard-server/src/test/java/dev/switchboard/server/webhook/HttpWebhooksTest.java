@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.protocol.TargetKind;
+import dev.switchboard.server.chat.OutboundMessages;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.metrics.ServerMetrics.WebhookOutcome;
@@ -65,7 +66,7 @@ class HttpWebhooksTest {
     void events_arriveSignedInOrder_withTheirFields_andEveryIdDistinct() {
         HttpWebhooks webhooks = webhooks();
         webhooks.connected("c1", "alice", "phone");
-        webhooks.messageStored(message(17, "alice", "{\"text\":\"hé \\\"there\\\"\"}"));
+        webhooks.messageStored(message(17, "alice", "{\"text\":\"hé \\\"there\\\"\"}"), null);
         webhooks.disconnected("c1", "alice", "phone", 4003, ClosedBy.SERVER);
 
         await().atMost(WAIT).until(() -> count(WebhookOutcome.DELIVERED) == 3);
@@ -129,7 +130,7 @@ class HttpWebhooksTest {
         HttpWebhooks webhooks = webhooks(List.of("message"), 1000, 100, 5000, 5);
         webhooks.connected("c1", "alice", "phone");
         webhooks.disconnected("c1", "alice", "phone", 1000, ClosedBy.CLIENT);
-        webhooks.messageStored(message(1, "alice", "1"));
+        webhooks.messageStored(message(1, "alice", "1"), OutboundMessages.messagePayload(message(1, "alice", "1")));
 
         await().atMost(WAIT).until(() -> count(WebhookOutcome.DELIVERED) == 1);
         webhooks.close(); // sends anything still queued: nothing else may arrive
@@ -179,7 +180,7 @@ class HttpWebhooksTest {
     @Test
     void aBatchThatCannotEvenBeEncoded_isCountedFailed_andTheSenderGoesOn() {
         HttpWebhooks webhooks = webhooks();
-        webhooks.messageStored(new StoredMessage(1, "alice", "phone", TargetKind.USER, "bob", "c-1", null, 1L)); // a bug's stand-in
+        webhooks.messageStored(new StoredMessage(1, "alice", "phone", TargetKind.USER, "bob", "c-1", null, 1L), null); // a bug's stand-in
         await().atMost(WAIT).until(() -> count(WebhookOutcome.FAILED) == 1);
 
         webhooks.connected("c1", "alice", "phone");
