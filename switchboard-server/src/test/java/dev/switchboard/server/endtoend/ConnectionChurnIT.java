@@ -41,8 +41,11 @@ class ConnectionChurnIT {
     private static final int USERS = 500;
     /**
      * What the live heap may grow by: about 10 bytes a connection for 100,000, where a leaked entry costs
-     * hundreds. Measured: about 50 KiB. Before the close-deadline task was cancelled with the connection,
-     * the channels closed in the last two seconds were still held by it: 3,120 of them, 5.4 MB.
+     * hundreds. Measured: about 50 KiB. What grows with the count of connections fails this; what is held
+     * only for a while after each close is held alike at both measurements, both taken right after a
+     * churn, and is for unit tests to catch. This test's first run found one such hold, by luck (a slower
+     * warm-up): the close-deadline task kept each closed channel for 2 s, 3,120 of them (5.4 MB) after the
+     * churn; it is now cancelled with the connection (WebSocketEndpointHandlerTest).
      */
     private static final long HEAP_GROWTH_LIMIT_BYTES = 1L << 20;
 
@@ -78,9 +81,14 @@ class ConnectionChurnIT {
                 String sourceAddress = "127.0.0." + (2 + client);
                 done.add(clients.submit(() -> {
                     int opened = 0;
-                    for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                        openAndEnd(server.port(), sourceAddress, i);
-                        opened++;
+                    try {
+                        for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                            openAndEnd(server.port(), sourceAddress, i);
+                            opened++;
+                        }
+                    } catch (Exception | Error e) {
+                        next.set(count); // the other clients stop too: the failure is reported now, not after the rest
+                        throw e;
                     }
                     return opened;
                 }));

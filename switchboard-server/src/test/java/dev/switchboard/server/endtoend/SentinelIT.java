@@ -8,6 +8,9 @@ import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.RedisProcess;
 import dev.switchboard.server.testing.TestServer;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import io.lettuce.core.sentinel.api.sync.RedisSentinelCommands;
 import java.io.IOException;
@@ -15,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,9 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * R9 with Redis Sentinel: two nodes whose {@code cluster.redisUri} names a Sentinel
  * ({@code redis-sentinel://host:port#master}), not a Redis, find the master through it, chat across
- * nodes, and go on after Sentinel fails the master over to its replica: Sentinel disconnects the
- * clients of both, and each node reconnects to whichever the Sentinel then names master, subscribes
- * again and restores its routes. Private redis-server processes (master, replica, Sentinel), the shared
+ * nodes, and go on after Sentinel fails the master over to its replica: once Sentinel has made the old
+ * master a replica, which disconnects its clients, each node reconnects to whichever the Sentinel then
+ * names master, subscribes again and re-announces its routes. Private redis-server processes (master, replica, Sentinel), the shared
  * MariaDB.
  */
 class SentinelIT {
@@ -44,6 +48,8 @@ class SentinelIT {
     private RedisProcess replica;
     private RedisProcess sentinel;
     private RedisSentinelCommands<String, String> sentinelCommands;
+    private RedisClient testClient;
+    private final Map<Integer, StatefulRedisConnection<String, String>> connections = new HashMap<>();
 
     @BeforeEach
     void startRedis() throws Exception {
@@ -54,9 +60,10 @@ class SentinelIT {
         resources.add(replica);
         sentinel = RedisProcess.startSentinel(directory.resolve("sentinel"), MASTER_NAME, master.port());
         resources.add(sentinel);
-        RedisClient client = RedisClient.create("redis://127.0.0.1:" + sentinel.port());
-        resources.add(client::shutdown);
-        StatefulRedisSentinelConnection<String, String> connection = client.connectSentinel();
+        testClient = RedisClient.create();
+        resources.add(testClient::shutdown);
+        StatefulRedisSentinelConnection<String, String> connection =
+                testClient.connectSentinel(RedisURI.create("redis://127.0.0.1:" + sentinel.port()));
         resources.add(connection);
         sentinelCommands = connection.sync();
         // A failover needs a replica the Sentinel knows and sees in sync.
@@ -65,12 +72,27 @@ class SentinelIT {
                         && "ok".equals(entry.get("master-link-status"))));
     }
 
+    /** Every resource closed, newest first, whatever fails: a process left running would outlive the test. */
     @AfterEach
     void stopEverything() throws Exception {
+        Exception failure = null;
         for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
         }
-        database.close();
+        if (database != null) {
+            database.close();
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     private TestServer node(String nodeId, String prefix) throws InterruptedException {
@@ -104,13 +126,14 @@ class SentinelIT {
 
         assertThat(sentinelCommands.failover(MASTER_NAME)).isEqualTo("OK");
         await().atMost(WAIT).until(() -> masterPort() == replica.port());
-        // Both nodes report ready again once reconnected, subscribed and with their routes restored.
+        // bob's route reached the new master by replication; gone, only the node's re-announcing brings it back.
+        redis(replica).del(prefix + ":routes:bob");
+        // The nodes stay on the old master until Sentinel makes it a replica, which disconnects its clients:
+        // Sentinel reads its instances' roles every 10 s. Then they ask Sentinel for the master again.
+        await().atMost(WAIT).until(() -> subscribedClients(replica) == 2 && subscribedClients(master) == 0);
+        // Ready once reconnected, subscribed again and with their routes re-announced.
         await().atMost(WAIT).until(() -> ready(nodeA) && ready(nodeB));
-
-        await().atMost(WAIT).until(() -> subscribedClients(replica) == 2);
-        assertThat(subscribedClients(master)).as("nobody left listening on the old master").isZero();
-        // Ready means bob's route is back, in the new master: alice's message goes to his node, live.
-        assertThat(redisKeyExists(replica, prefix + ":routes:bob")).as("bob's route in the new master").isTrue();
+        assertThat(redis(replica).exists(prefix + ":routes:bob")).as("bob's route, re-announced to the new master").isEqualTo(1);
         send(alice, "bob", "after", "m-2");
         assertThat(bob.receiveType("message").get("message").get("body").asText()).isEqualTo("after");
     }
@@ -124,24 +147,19 @@ class SentinelIT {
     }
 
     /** Connections to {@code redis} subscribed to a channel or pattern, Sentinel's aside: the nodes' pub/sub connections. */
-    private static long subscribedClients(RedisProcess redis) {
-        RedisClient client = RedisClient.create("redis://127.0.0.1:" + redis.port());
-        try (var connection = client.connect()) {
-            return connection.sync().clientList().lines()
-                    .filter(line -> !line.contains(" name=sentinel-")) // Sentinel's own hello channel
-                    .filter(line -> !line.contains(" sub=0 ") || !line.contains(" psub=0 ")).count();
-        } finally {
-            client.shutdown();
-        }
+    private long subscribedClients(RedisProcess redis) {
+        return redis(redis).clientList().lines()
+                .filter(line -> !line.contains(" name=sentinel-")) // Sentinel's own hello channel
+                .filter(line -> !line.contains(" sub=0 ") || !line.contains(" psub=0 ")).count();
     }
 
-    private static boolean redisKeyExists(RedisProcess redis, String key) {
-        RedisClient client = RedisClient.create("redis://127.0.0.1:" + redis.port());
-        try (var connection = client.connect()) {
-            return connection.sync().exists(key) == 1;
-        } finally {
-            client.shutdown();
-        }
+    /** The test's own connection to one of the Redis processes, opened once (it reconnects by itself). */
+    private RedisCommands<String, String> redis(RedisProcess redis) {
+        return connections.computeIfAbsent(redis.port(), port -> {
+            StatefulRedisConnection<String, String> connection = testClient.connect(RedisURI.create("redis://127.0.0.1:" + port));
+            resources.add(connection);
+            return connection;
+        }).sync();
     }
 
     private static void send(RawWebSocket from, String to, String body, String clientId) throws Exception {

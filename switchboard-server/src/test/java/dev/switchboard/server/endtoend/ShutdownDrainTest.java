@@ -1,6 +1,7 @@
 package dev.switchboard.server.endtoend;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.protocol.CloseCodes;
 import dev.switchboard.server.testing.TestServer;
@@ -8,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,16 @@ class ShutdownDrainTest {
         HttpClient http = HttpClient.newHttpClient();
         ConcurrentLinkedQueue<Close> closes = new ConcurrentLinkedQueue<>();
         List<WebSocket> sockets = new ArrayList<>();
+        try {
+            drain(server, http, closes, sockets);
+        } finally {
+            server.close();
+            sockets.forEach(WebSocket::abort);
+        }
+    }
+
+    private static void drain(TestServer server, HttpClient http, ConcurrentLinkedQueue<Close> closes, List<WebSocket> sockets)
+            throws Exception {
         for (int i = 0; i < CONNECTIONS; i++) {
             URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/ws?user=user-" + i + "&device=d");
             sockets.add(http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
@@ -54,18 +66,18 @@ class ShutdownDrainTest {
 
         long shutdownStarted = System.nanoTime();
         server.close();
-        long shutdownEnded = System.nanoTime();
 
-        assertThat(closes).hasSize(CONNECTIONS).allMatch(close -> close.code() == CloseCodes.SERVICE_RESTART);
+        assertThat(server.registry().size()).as("close() returned once every connection was gone").isZero();
+        // The clients may see the last close frames a moment after the server has let go of them.
+        await().atMost(Duration.ofSeconds(10)).until(() -> closes.size() == CONNECTIONS);
+        assertThat(closes).allMatch(close -> close.code() == CloseCodes.SERVICE_RESTART);
         long first = closes.stream().mapToLong(Close::nanos).min().orElseThrow();
         long last = closes.stream().mapToLong(Close::nanos).max().orElseThrow();
-        // Each close is drawn uniformly from the window: 40 of them all within half of it has a chance
-        // of about 40 × 2^-39. Only a lower bound is checked, which a slow machine cannot break by itself.
+        // Each close is drawn uniformly from the window: 40 of them all within half of it has a chance of
+        // about 40 × 2^-39. Only a lower bound is checked: a client seeing its close late widens the spread,
+        // and only the first close arriving late by more than half the window could narrow it so much.
         assertThat(TimeUnit.NANOSECONDS.toMillis(last - first)).as("first to last close")
                 .isGreaterThanOrEqualTo(WINDOW_MILLIS / 2);
         assertThat(first).as("the first close came after shutdown began").isGreaterThanOrEqualTo(shutdownStarted);
-        assertThat(last).as("close() returned after the last close").isLessThanOrEqualTo(shutdownEnded);
-        assertThat(server.registry().size()).isZero();
-        sockets.forEach(WebSocket::abort);
     }
 }

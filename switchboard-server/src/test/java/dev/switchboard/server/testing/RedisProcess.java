@@ -51,8 +51,8 @@ public final class RedisProcess implements AutoCloseable {
 
     /**
      * Starts a Redis Sentinel ({@code redis-server CONFIG --sentinel}) that watches the master on
-     * {@code masterPort} as {@code masterName}, alone (quorum 1), calling it down after a second of
-     * silence. Sentinel rewrites its configuration file, which is written to {@code directory}.
+     * {@code masterPort} as {@code masterName}, alone (quorum 1), calling it down after 5 s of silence
+     * (the tests force their failovers). Sentinel rewrites its configuration file, which is written to {@code directory}.
      */
     public static RedisProcess startSentinel(Path directory, String masterName, int masterPort) throws IOException {
         Files.createDirectories(directory);
@@ -60,7 +60,7 @@ public final class RedisProcess implements AutoCloseable {
             Path config = directory.resolve("sentinel-" + port + ".conf");
             Files.writeString(config, String.join("\n",
                     "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1",
-                    "sentinel down-after-milliseconds " + masterName + " 1000",
+                    "sentinel down-after-milliseconds " + masterName + " 5000", // no failover of its own on a busy machine
                     "sentinel failover-timeout " + masterName + " 10000",
                     "sentinel parallel-syncs " + masterName + " 1", ""));
             return new Launch(List.of(config.toString()), List.of("--sentinel"));
