@@ -349,7 +349,10 @@ abstract class WebSocketEndpointHandler extends ChannelDuplexHandler {
 
     /** A close frame is being sent: nothing may follow it, and the connection ends within {@link #FORCED_CLOSE_MILLIS}. */
     private void closingHandshakeStarted(ChannelHandlerContext ctx, int status, boolean byClient) {
-        int code = status < 0 ? CloseCodes.NO_STATUS : status & ~CLOSED_BY_CLIENT; // the decoder admits only 1000–4999
+        int code = status & ~CLOSED_BY_CLIENT; // the decoder admits only 1000–4999, and so do our closes
+        if (status < 0 || code == 0) {
+            code = CloseCodes.NO_STATUS; // never 0 here: 0 means no close frame yet
+        }
         firstClose = (char) (byClient ? code | CLOSED_BY_CLIENT : code);
         ScheduledFuture<?> forcedClose = ctx.executor().schedule(() -> {
             if (ctx.channel().isOpen()) {
