@@ -172,11 +172,11 @@ public final class SwitchboardServer implements AutoCloseable {
             closeKeepingFailure(authenticator::close, failure);
         }
         closeKeepingFailure(messageStore::close, failure);
-        closeKeepingFailure(startedWebhooks::close, failure);
         if (startedCluster != null) {
             closeKeepingFailure(startedCluster::close, failure);
         }
         closeKeepingFailure(loops::close, failure);
+        closeKeepingFailure(startedWebhooks::close, failure);
     }
 
     private static void closeKeepingFailure(Runnable close, Throwable failure) {
