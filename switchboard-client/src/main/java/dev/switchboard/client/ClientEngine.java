@@ -7,6 +7,7 @@ import dev.switchboard.protocol.MessageType;
 import io.netty.channel.EventLoop;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -40,6 +41,7 @@ final class ClientEngine implements Connector.Events {
     private final OutboundMessages outbound;
     private final TopicSubscriptions topics;
     private final InboundDispatcher inbound;
+    private final FileUploads uploads;
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
@@ -56,7 +58,8 @@ final class ClientEngine implements Connector.Events {
     private String kickedReason;
     private ScheduledFuture<?> reconnectTimer;
 
-    ClientEngine(ClientConfig config, ClientListener listener, EventLoop eventLoop) {
+    /** @param refs the client's request refs, for the requests the engine makes itself (uploads) */
+    ClientEngine(ClientConfig config, ClientListener listener, EventLoop eventLoop, Supplier<String> refs) {
         this.config = config;
         this.listener = new SafeListener(listener);
         this.eventLoop = eventLoop;
@@ -68,6 +71,7 @@ final class ClientEngine implements Connector.Events {
         this.outbound = new OutboundMessages(config.maxPendingSends(), stats, backoff, eventLoop);
         this.topics = new TopicSubscriptions(this.listener, stats, outbound, backoff, eventLoop);
         this.inbound = new InboundDispatcher(sequencer, acks, outbound, topics, this.listener, stats);
+        this.uploads = new FileUploads(outbound, backoff, eventLoop, refs);
     }
 
     /** Starts the first connection attempt; does nothing unless the client is IDLE. */
@@ -95,6 +99,11 @@ final class ClientEngine implements Connector.Events {
             return;
         }
         outbound.submitRequest(ref, frameText, future);
+    }
+
+    /** Starts an upload, or fails it when the client is closed; see {@link FileUploads#start}. */
+    void upload(UploadSource source, String name, String contentType, CompletableFuture<FileInfo> result) {
+        uploads.start(source, name, contentType, result);
     }
 
     /** Adds a topic subscription, or fails it when the client is closed; see {@link TopicSubscriptions#subscribe}. */
@@ -188,6 +197,7 @@ final class ClientEngine implements Connector.Events {
         }
         current = null;
         acks.onDisconnected();
+        uploads.onDisconnected(); // first: the uploads whose replies fail next then wait for the next welcome
         outbound.onDisconnected(new SwitchboardException("connection lost before the reply arrived"));
         topics.onDisconnected();
         if (connection.isTcpConnected()) {
@@ -259,6 +269,7 @@ final class ClientEngine implements Connector.Events {
                 welcome.path("sendsPerSecond").asInt(0), welcome.path("sendBurst").asInt(0));
         changeState(ConnectionState.CONNECTED);
         topics.onConnected();
+        uploads.onConnected();
         connected.complete(null);
     }
 
@@ -310,6 +321,7 @@ final class ClientEngine implements Connector.Events {
             reconnectTimer.cancel(false);
             reconnectTimer = null;
         }
+        uploads.failAll(cause);
         outbound.failAll(cause);
         topics.failAll(cause);
         connected.completeExceptionally(cause);

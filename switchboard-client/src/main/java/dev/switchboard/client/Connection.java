@@ -1,7 +1,9 @@
 package dev.switchboard.client;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -64,6 +66,19 @@ final class Connection {
                 log.debug("connection {}: write failed: {}", number, future.cause().toString());
             }
         });
+    }
+
+    /** Writes one binary frame and flushes; a failed write is only logged, as in {@link #write}. */
+    void writeBinary(byte[] payload) {
+        if (channel == null || closeFrameSent) {
+            return;
+        }
+        channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(payload)))
+                .addListener((ChannelFutureListener) future -> {
+                    if (!future.isSuccess()) {
+                        log.debug("connection {}: write failed: {}", number, future.cause().toString());
+                    }
+                });
     }
 
     /**

@@ -17,9 +17,16 @@ import java.util.Objects;
  * @param clientId   the sender's client id
  * @param timestamp  server time of storage, milliseconds since the epoch
  * @param body       the JSON body as sent
+ * @param file       the file the message carries (docs/PROTOCOL.md section 11), or null
  */
 public record InboxMessage(long seq, long id, String from, String fromDevice, Target to, String clientId,
-                           long timestamp, JsonNode body) {
+                           long timestamp, JsonNode body, FileInfo file) {
+
+    /** A message without a file. */
+    public InboxMessage(long seq, long id, String from, String fromDevice, Target to, String clientId,
+                        long timestamp, JsonNode body) {
+        this(seq, id, from, fromDevice, to, clientId, timestamp, body, null);
+    }
 
     /**
      * The conversation this message belongs to, as seen by {@code selfUserId}: the group id for a group

@@ -83,6 +83,32 @@ final class OutboundMessages {
     }
 
     /**
+     * Sends a file chunk (a binary frame) on the ready connection once the pacing has a token for it, and
+     * routes its reply, like a request's, to {@code future}; fails it when there is no connection, or when
+     * the connection ends before the chunk went out.
+     */
+    void submitChunk(String ref, byte[] frame, CompletableFuture<JsonNode> future) {
+        Connection connection = ready;
+        if (connection == null || !connection.isReady()) {
+            future.completeExceptionally(new SwitchboardException("not connected"));
+            return;
+        }
+        long now = System.nanoTime();
+        if (!pacer.tryTakeToken(now)) {
+            scheduler.schedule(() -> {
+                if (ready == connection) {
+                    submitChunk(ref, frame, future);
+                } else {
+                    future.completeExceptionally(new SwitchboardException("connection lost before the chunk was sent"));
+                }
+            }, Math.max(1, pacer.nanosUntilToken(now)), TimeUnit.NANOSECONDS);
+            return;
+        }
+        requests.put(ref, future);
+        connection.writeBinary(frame);
+    }
+
+    /**
      * A {@code welcome} arrived on {@code connection}: (re)send every pending send in order, paced by a
      * full bucket for the welcome's limit.
      *

@@ -56,6 +56,19 @@ final class SendPacer {
     }
 
     /**
+     * Takes a token for something other than a send (a file chunk), which then does not wait behind the
+     * sends: false when the bucket has none now.
+     */
+    boolean tryTakeToken(long nowNanos) {
+        return bucket.tryTake(nowNanos);
+    }
+
+    /** How long after {@code nowNanos} the bucket has a token; 0 for now. */
+    long nanosUntilToken(long nowNanos) {
+        return bucket.nanosUntilToken(nowNanos);
+    }
+
+    /**
      * How long after {@code nowNanos} {@link #poll} will return a send, provided nothing changes: the later
      * of the earliest due send's hold and the next token; 0 for now; {@link #NOTHING_DUE} when none is due.
      */

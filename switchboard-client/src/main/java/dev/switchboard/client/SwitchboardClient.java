@@ -10,6 +10,10 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
@@ -44,6 +48,7 @@ public final class SwitchboardClient implements AutoCloseable {
     private final EventLoopGroup ownGroup;
     private final EventLoop eventLoop;
     private final ClientEngine engine;
+    private final ClientConfig config;
     private final AtomicLong refCounter = new AtomicLong();
     private final AtomicBoolean closeCalled = new AtomicBoolean();
 
@@ -63,7 +68,8 @@ public final class SwitchboardClient implements AutoCloseable {
             ownGroup = null;
             eventLoop = config.eventLoopGroup().next();
         }
-        engine = new ClientEngine(config, listener, eventLoop);
+        engine = new ClientEngine(config, listener, eventLoop, () -> nextRef("u"));
+        this.config = config;
     }
 
     /**
@@ -110,10 +116,26 @@ public final class SwitchboardClient implements AutoCloseable {
      * @throws IllegalArgumentException when Jackson cannot serialize {@code body}
      */
     public CompletableFuture<SendReceipt> send(Target to, Object body, String clientId) {
+        return send(to, body, clientId, null);
+    }
+
+    /**
+     * Sends a durable chat message that carries a file uploaded with {@link #uploadFile}: its recipients
+     * get it as {@link InboxMessage#file()} and may then download it ({@link #fileUrl}). As
+     * {@link #send(Target, Object, String)} otherwise; {@code body} may be null or a caption.
+     *
+     * @param file a complete upload of this user, or null for a message without a file; fails with
+     *             {@code file_not_found} when it is not
+     */
+    public CompletableFuture<SendReceipt> send(Target to, Object body, FileInfo file) {
+        return send(to, body, ClientIds.next(), file == null ? null : file.id());
+    }
+
+    private CompletableFuture<SendReceipt> send(Target to, Object body, String clientId, String fileId) {
         Objects.requireNonNull(to, "to");
         Objects.requireNonNull(clientId, "clientId");
         String ref = nextRef("s");
-        String frame = Wire.send(ref, clientId, to, Wire.body(body));
+        String frame = Wire.send(ref, clientId, to, Wire.body(body), fileId);
         CompletableFuture<SendReceipt> future = new CompletableFuture<>();
         PendingSend send = new PendingSend(ref, clientId, frame, future);
         execute(() -> engine.submitSend(send), future);
@@ -282,6 +304,70 @@ public final class SwitchboardClient implements AutoCloseable {
             throw new IllegalArgumentException("afterSeq must be >= 0, got " + afterSeq);
         }
         execute(() -> engine.resume(afterSeq), null);
+    }
+
+    /**
+     * Uploads {@code content} as a file in chunks over the connection (docs/PROTOCOL.md section 11), for
+     * {@link #send(Target, Object, FileInfo)}. Chunks go out one at a time, each paced like a send, and the
+     * upload survives reconnects: after one it asks the server how far it got and goes on from there.
+     * Uploads are not queued while the client has never connected; they wait for its first welcome.
+     *
+     * @param name        the file's name (1–255 chars, no {@code /} or {@code \})
+     * @param contentType its media type, or null for {@code application/octet-stream}
+     * @return completes with the stored file; fails with {@link SwitchboardException}: {@code file_too_large},
+     *         {@code upload_limit}, {@code invalid_field} (a name or type the server refuses), or the client closing
+     */
+    public CompletableFuture<FileInfo> uploadFile(byte[] content, String name, String contentType) {
+        Objects.requireNonNull(content, "content");
+        return upload(UploadSource.of(content), name, contentType);
+    }
+
+    /**
+     * {@link #uploadFile(byte[], String, String)} of the file at {@code path}, under its file name, read a
+     * chunk at a time (it must not change while it uploads).
+     *
+     * @throws java.io.UncheckedIOException when the file cannot be opened
+     */
+    public CompletableFuture<FileInfo> uploadFile(Path path, String contentType) {
+        Objects.requireNonNull(path, "path");
+        try {
+            return upload(UploadSource.of(path), path.getFileName().toString(), contentType);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private CompletableFuture<FileInfo> upload(UploadSource source, String name, String contentType) {
+        Objects.requireNonNull(name, "name");
+        CompletableFuture<FileInfo> result = new CompletableFuture<>();
+        execute(() -> engine.upload(source, name, contentType, result), result);
+        result.whenComplete((file, error) -> {
+            if (error != null) {
+                source.close(); // also when the task never ran: the client was closed
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Where {@code file} is downloaded: {@code GET /files/{id}} on this client's server, without
+     * credentials (send {@code Authorization: Bearer <token>}, or add {@code ?token=}).
+     */
+    public URI fileUri(FileInfo file) {
+        return FileDownloads.fileUri(config.serverUri(), file.id());
+    }
+
+    /**
+     * Downloads {@code file} (sent to this user, or uploaded by them) into {@code target}, authenticated as
+     * this client's connection is. Runs on the JDK HTTP client's threads.
+     *
+     * @return completes with {@code target}; fails with {@link SwitchboardException}, whose
+     *         {@link SwitchboardException#httpStatus()} is 404 for a file this user may not read
+     */
+    public CompletableFuture<Path> downloadFile(FileInfo file, Path target) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(target, "target");
+        return FileDownloads.download(config, file, target);
     }
 
     public ConnectionState state() {

@@ -40,6 +40,11 @@ final class Wire {
 
     /** {@code {"type":"send","ref":…,"clientId":…,"to":{"kind":…,"id":…},"body":…}}. */
     static String send(String ref, String clientId, Target to, JsonNode body) {
+        return send(ref, clientId, to, body, null);
+    }
+
+    /** {@code send}, with {@code fileId} when it is not null. */
+    static String send(String ref, String clientId, Target to, JsonNode body, String fileId) {
         ObjectNode node = typed(MessageType.SEND);
         node.put("ref", ref);
         node.put("clientId", clientId);
@@ -47,6 +52,9 @@ final class Wire {
         target.put("kind", to.kind().wireName());
         target.put("id", to.id());
         node.set("body", body);
+        if (fileId != null) {
+            node.put("fileId", fileId);
+        }
         return write(node);
     }
 
@@ -116,7 +124,7 @@ final class Wire {
     static InboxMessage inboxMessage(long seq, JsonNode message) {
         return new InboxMessage(seq, message.path("id").asLong(), text(message, "from"),
                 text(message, "fromDevice"), target(message.path("to")), text(message, "clientId"),
-                message.path("ts").asLong(), message.path("body"));
+                message.path("ts").asLong(), message.path("body"), FileInfo.from(message.get("file")));
     }
 
     /** Decodes a {@code sent} reply. */

@@ -22,6 +22,16 @@ public enum ErrorCode {
     FORBIDDEN("forbidden", false),
     /** The connection already has the most topic subscriptions allowed. */
     SUBSCRIPTION_LIMIT("subscription_limit", false),
+    /** {@code upload.start} with a size over the server's largest file. */
+    FILE_TOO_LARGE("file_too_large", false),
+    /** No such upload of this user: unknown, expired, or another user's. */
+    FILE_NOT_FOUND("file_not_found", false),
+    /** {@code send} with a file whose upload is not complete. */
+    FILE_INCOMPLETE("file_incomplete", false),
+    /** A chunk whose offset is not the upload's current one; nothing was stored. */
+    UPLOAD_OFFSET("upload_offset", false),
+    /** The user has the most uploads that are not complete. */
+    UPLOAD_LIMIT("upload_limit", false),
     RATE_LIMITED("rate_limited", true),
     STORE_BUSY("store_busy", true),
     STORE_UNAVAILABLE("store_unavailable", true),

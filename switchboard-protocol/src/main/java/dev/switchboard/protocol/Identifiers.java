@@ -12,8 +12,14 @@ public final class Identifiers {
     public static final int MAX_GROUP_ID_LENGTH = 128;
     public static final int MAX_CLIENT_ID_LENGTH = 64;
     public static final int MAX_REF_LENGTH = 64;
+    public static final int MAX_FILE_NAME_LENGTH = 255;
+    public static final int MAX_CONTENT_TYPE_LENGTH = 127;
 
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_.:@-]+");
+    /** {@code f-} and 32 lower-case hex digits: 128 random bits, made by the server. */
+    private static final Pattern FILE_ID = Pattern.compile("f-[0-9a-f]{32}");
+    /** RFC 6838 type and subtype names, then optional parameters (checked only for storable text). */
+    private static final Pattern CONTENT_TYPE = Pattern.compile("[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(;.*)?");
 
     private Identifiers() {
     }
@@ -36,6 +42,26 @@ public final class Identifiers {
      */
     public static boolean isValidClientId(String value) {
         return value != null && !value.isBlank() && value.length() <= MAX_CLIENT_ID_LENGTH && isStorableText(value);
+    }
+
+    /** A file id as the server makes them (docs/PROTOCOL.md section 11). */
+    public static boolean isValidFileId(String value) {
+        return value != null && FILE_ID.matcher(value).matches();
+    }
+
+    /**
+     * A file's name: 1–255 chars of storable text, not blank, without {@code /} or {@code \} (a name, not a
+     * path: what a download is saved under).
+     */
+    public static boolean isValidFileName(String value) {
+        return value != null && !value.isBlank() && value.length() <= MAX_FILE_NAME_LENGTH
+                && value.indexOf('/') < 0 && value.indexOf('\\') < 0 && isStorableText(value);
+    }
+
+    /** A media type such as {@code image/png} or {@code text/plain; charset=utf-8}, at most 127 chars. */
+    public static boolean isValidContentType(String value) {
+        return value != null && value.length() <= MAX_CONTENT_TYPE_LENGTH && CONTENT_TYPE.matcher(value).matches()
+                && isStorableText(value);
     }
 
     /**

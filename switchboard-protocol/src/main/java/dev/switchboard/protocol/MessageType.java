@@ -22,6 +22,10 @@ public enum MessageType {
     SUBSCRIBE("subscribe"),
     UNSUBSCRIBE("unsubscribe"),
     PUBLISH("publish"),
+    UPLOAD_START("upload.start"),
+    UPLOAD_STATUS("upload.status"),
+    /** The header's type of a file chunk, which is a binary frame (docs/PROTOCOL.md section 11). */
+    UPLOAD_CHUNK("upload.chunk"),
     // server -> client
     WELCOME("welcome"),
     MESSAGE("message"),

@@ -72,4 +72,25 @@ class WireVocabularyTest {
         assertThat(Identifiers.utf8LengthIfPaired("\ud83d then text")).isEqualTo(-1);
         assertThat(Identifiers.utf8LengthIfPaired("\ude00 low first")).isEqualTo(-1);
     }
+
+    @Test
+    void fileIdentifiers_acceptWhatTheServerMakesAndNamesNotPaths() {
+        assertThat(Identifiers.isValidFileId("f-0123456789abcdef0123456789abcdef")).isTrue();
+        assertThat(Identifiers.isValidFileId("f-0123456789ABCDEF0123456789abcdef")).isFalse();
+        assertThat(Identifiers.isValidFileId("f-0123")).isFalse();
+        assertThat(Identifiers.isValidFileId(null)).isFalse();
+        assertThat(Identifiers.isValidFileName("holiday photo (2).jpg")).isTrue();
+        assertThat(Identifiers.isValidFileName("x".repeat(255))).isTrue();
+        assertThat(Identifiers.isValidFileName("x".repeat(256))).isFalse();
+        assertThat(Identifiers.isValidFileName("../etc/passwd")).isFalse();
+        assertThat(Identifiers.isValidFileName("a\\b.txt")).isFalse();
+        assertThat(Identifiers.isValidFileName("line\nbreak")).isFalse();
+        assertThat(Identifiers.isValidFileName(" ")).isFalse();
+        assertThat(Identifiers.isValidContentType("image/png")).isTrue();
+        assertThat(Identifiers.isValidContentType("text/plain; charset=utf-8")).isTrue();
+        assertThat(Identifiers.isValidContentType("application/vnd.api+json")).isTrue();
+        assertThat(Identifiers.isValidContentType("png")).isFalse();
+        assertThat(Identifiers.isValidContentType("text/plain\r\nX-Injected: 1")).isFalse();
+        assertThat(Identifiers.isValidContentType("a/" + "b".repeat(126))).isFalse();
+    }
 }

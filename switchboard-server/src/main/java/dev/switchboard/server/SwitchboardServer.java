@@ -6,6 +6,7 @@ import dev.switchboard.server.auth.HandshakeAuthenticator;
 import dev.switchboard.server.auth.OriginPolicy;
 import dev.switchboard.server.chat.ChatService;
 import dev.switchboard.server.chat.CommandDispatcher;
+import dev.switchboard.server.chat.FileCommands;
 import dev.switchboard.server.chat.GroupCommands;
 import dev.switchboard.server.chat.PresenceCommands;
 import dev.switchboard.server.chat.SessionPolicy;
@@ -30,6 +31,7 @@ import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.registry.ConnectionRegistry;
 import dev.switchboard.server.store.JdbcBanStore;
 import dev.switchboard.server.store.JdbcDatabase;
+import dev.switchboard.server.store.JdbcFileStore;
 import dev.switchboard.server.store.JdbcGroupStore;
 import dev.switchboard.server.store.JdbcMessageStore;
 import dev.switchboard.server.store.WriteObserver;
@@ -57,6 +59,7 @@ public final class SwitchboardServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final JdbcMessageStore messageStore;
+    private final JdbcFileStore fileStore;
     private final ConnectionRegistry registry = new ConnectionRegistry();
     private final ServerMetrics metrics = new ServerMetrics();
     private final EventLoops loops;
@@ -105,6 +108,7 @@ public final class SwitchboardServer implements AutoCloseable {
         });
         this.messageStore = new JdbcMessageStore(database);
         JdbcGroupStore groupStore = new JdbcGroupStore(database);
+        this.fileStore = new JdbcFileStore(database);
         this.loops = EventLoops.create(config.server().ioThreads());
         Cluster startedCluster = null; // the catch below cannot read this.cluster: it may be unassigned there
         Webhooks startedWebhooks = Webhooks.NONE;
@@ -125,12 +129,14 @@ public final class SwitchboardServer implements AutoCloseable {
             moderation.start();
             this.webhooks = startedWebhooks = config.webhooks().isEnabled()
                     ? new HttpWebhooks(config.webhooks(), cluster.nodeId(), metrics, Clock.systemUTC()) : Webhooks.NONE;
-            ChatService chat = new ChatService(messageStore, router, config.limits().maxBodyBytes(), metrics, webhooks);
+            ChatService chat = new ChatService(messageStore, router, config.limits().maxBodyBytes(), metrics, webhooks,
+                    fileStore);
             CommandDispatcher dispatcher = new CommandDispatcher(chat,
                     new GroupCommands(groupStore, config.limits().maxGroupMembers()),
                     new PresenceCommands(cluster.routes()),
                     new TopicCommands(topicHub, topicPolicy, config.topics().maxSubscriptionsPerConnection(),
                             config.topics().maxDataBytes(), metrics),
+                    new FileCommands(fileStore, config.files(), ServerConfig.Files.chunkBytes(config.limits()), metrics),
                     metrics);
             PresenceNotifier presenceNotifier = new PresenceNotifier(config.presence().events(),
                     config.presence().maxInterestedUsers(), registry, cluster.routes(), messageStore, router);
@@ -140,7 +146,7 @@ public final class SwitchboardServer implements AutoCloseable {
             this.authenticator = new HandshakeAuthenticator(config.auth(), Clock.systemUTC());
             GatewayServices services = new GatewayServices(config, authenticator,
                     new OriginPolicy(config.server().allowedOrigins()),
-                    registry, dispatcher, messageStore, new Admission(config.server().maxConnections()),
+                    registry, dispatcher, messageStore, fileStore, new Admission(config.server().maxConnections()),
                     new ClientAddress(config.server().trustedProxies()),
                     new ConnectionLimits(config.limits().maxConnectionsPerIp(), config.limits().maxConnectionsPerUser()),
                     handshakeRate, cluster,
@@ -224,6 +230,7 @@ public final class SwitchboardServer implements AutoCloseable {
             apiPort = api.start();
         }
         scheduleRetention();
+        scheduleFilePurge();
         maintenance.scheduleAtFixedRate(this::sampleStats, 0, 1, TimeUnit.SECONDS);
         maintenance.scheduleWithFixedDelay(this::refreshBans, BAN_REFRESH_SECONDS, BAN_REFRESH_SECONDS, TimeUnit.SECONDS);
         for (KeyedRateLimiter limiter : List.of(handshakeRate, sessionPolicy.userSends())) {
@@ -288,6 +295,29 @@ public final class SwitchboardServer implements AutoCloseable {
                     log.atInfo().setMessage("retention purge").addKeyValue("inboxEntriesDeleted", deleted).log();
                 }
             });
+        }, period, period, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Deletes uploads left incomplete for {@code files.incompleteTtlSeconds}, and, when messages expire by
+     * age, files completed longer ago than that. Every node runs it; in a cluster they delete the same
+     * rows, which costs nothing twice.
+     */
+    private void scheduleFilePurge() {
+        ServerConfig.Files files = config.files();
+        long maxAgeHours = config.retention().maxAgeHours();
+        long period = Math.max(1, Math.min(config.retention().purgeIntervalSeconds(), files.incompleteTtlSeconds()));
+        maintenance.scheduleWithFixedDelay(() -> {
+            long now = System.currentTimeMillis();
+            long completedBefore = maxAgeHours > 0 ? now - TimeUnit.HOURS.toMillis(maxAgeHours) : 0;
+            fileStore.purge(now - TimeUnit.SECONDS.toMillis(files.incompleteTtlSeconds()), completedBefore)
+                    .whenComplete((deleted, error) -> {
+                        if (error != null) {
+                            log.atWarn().setMessage("file purge failed").setCause(error).log();
+                        } else if (deleted > 0) {
+                            log.atInfo().setMessage("file purge").addKeyValue("filesDeleted", deleted).log();
+                        }
+                    });
         }, period, period, TimeUnit.SECONDS);
     }
 

@@ -88,6 +88,9 @@ final class MessageEndpoints {
                 target.put("kind", entry.message().targetKind().wireName());
                 target.put("id", entry.message().targetId());
                 message.put("clientId", entry.message().clientId());
+                if (entry.message().fileJson() != null) {
+                    message.set("file", parsed(entry.message().fileJson()));
+                }
                 message.set("body", parsed(entry.message().bodyJson()));
                 message.put("createdAt", entry.message().createdAt());
             }

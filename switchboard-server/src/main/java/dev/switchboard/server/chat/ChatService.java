@@ -10,6 +10,7 @@ import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.store.AppendRequest;
 import dev.switchboard.server.store.MessageStore;
 import dev.switchboard.server.store.AppendResult;
+import dev.switchboard.server.store.FileStore;
 import dev.switchboard.server.webhook.Webhooks;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -26,9 +27,12 @@ public final class ChatService {
     private final int maxBodyBytes;
     private final ServerMetrics metrics;
     private final Webhooks webhooks;
+    private final FileStore files;
 
-    public ChatService(MessageStore store, Router router, int maxBodyBytes, ServerMetrics metrics, Webhooks webhooks) {
+    public ChatService(MessageStore store, Router router, int maxBodyBytes, ServerMetrics metrics, Webhooks webhooks,
+                       FileStore files) {
         this.store = store;
+        this.files = files;
         this.router = router;
         this.maxBodyBytes = maxBodyBytes;
         this.metrics = metrics;
@@ -53,14 +57,25 @@ public final class ChatService {
                 ? RequestFields.requiredString(to, "id", Identifiers::isValidUserId, "a valid user id")
                 : RequestFields.requiredString(to, "id", Identifiers::isValidGroupId, "a valid group id");
         String bodyJson = RequestFields.requiredJsonValue(request, "body", maxBodyBytes);
+        String fileId = RequestFields.optionalString(request, "fileId", Identifiers::isValidFileId,
+                "a file id ('f-' and 32 hex digits)");
         if (!session.tryAcquireSend(ref)) {
             return;
         }
         metrics.messageIn(ServerMetrics.Kind.CHAT);
         Connection connection = session.connection();
-        AppendRequest append = new AppendRequest(connection.userId(), connection.deviceId(), kind, targetId,
-                clientId, bodyJson, System.currentTimeMillis());
-        append(append).whenComplete((result, error) -> connection.eventLoop().execute(() -> {
+        CompletableFuture<AppendResult> stored;
+        if (fileId == null) {
+            stored = append(new AppendRequest(connection.userId(), connection.deviceId(), kind, targetId, clientId,
+                    bodyJson, System.currentTimeMillis()));
+        } else {
+            // The recipients' right to download is durable before the message that tells them of the file:
+            // one more commit for a message with a file, and no 404 for a recipient who asks at once.
+            stored = files.share(fileId, connection.userId(), kind, targetId).thenCompose(file -> append(
+                    new AppendRequest(connection.userId(), connection.deviceId(), kind, targetId, clientId, bodyJson,
+                            System.currentTimeMillis(), file.descriptionJson())));
+        }
+        stored.whenComplete((result, error) -> connection.eventLoop().execute(() -> {
             if (error != null) {
                 session.replyFailure(ref, error);
             } else {

@@ -20,16 +20,21 @@ public final class CommandDispatcher {
     private final GroupCommands groups;
     private final PresenceCommands presence;
     private final TopicCommands topics;
+    private final FileCommands files;
     private final ServerMetrics metrics;
 
     public CommandDispatcher(ChatService chat, GroupCommands groups, PresenceCommands presence, TopicCommands topics,
-                             ServerMetrics metrics) {
+                             FileCommands files, ServerMetrics metrics) {
         this.chat = chat;
         this.groups = groups;
         this.presence = presence;
         this.topics = topics;
+        this.files = files;
         this.metrics = metrics;
     }
+
+    /** The most bytes of a chunk's header (docs/PROTOCOL.md section 11). */
+    static final int MAX_CHUNK_HEADER_BYTES = 1024;
 
     public TopicCommands topics() {
         return topics;
@@ -69,6 +74,48 @@ public final class CommandDispatcher {
         try {
             ref = RequestFields.ref(request);
             dispatch(session, ref, request);
+        } catch (RequestRejectedException e) {
+            session.reject(ref, e.code(), e.getMessage());
+        }
+    }
+
+    /**
+     * Handles one binary message on the connection's event loop: a file chunk, whose header (a 2-byte
+     * length, then that many bytes of JSON) is checked as a text message is, then handed with the data
+     * after it to {@link FileCommands}.
+     */
+    public void handleBinary(Session session, ByteBuf frame) {
+        int start = frame.readerIndex();
+        int headerLength = frame.readableBytes() >= 2 ? frame.getUnsignedShort(start) : 0;
+        if (headerLength < 1 || headerLength > MAX_CHUNK_HEADER_BYTES || headerLength > frame.readableBytes() - 2) {
+            session.reject(null, ErrorCode.UNSUPPORTED_FRAME, "a binary message is a file chunk: a 2-byte header length "
+                    + "(1-" + MAX_CHUNK_HEADER_BYTES + "), the JSON header, then the data (PROTOCOL.md section 11)");
+            return;
+        }
+        ByteBuf header = frame.slice(start + 2, headerLength);
+        JsonNode request = null;
+        try {
+            request = startsAsAnotherEncoding(header) ? null : parse(header);
+        } catch (IOException e) {
+            // answered below, as a header that is not a JSON object
+        }
+        if (request == null || !request.isObject()) {
+            session.reject(null, ErrorCode.BAD_JSON, "a chunk's header must be a JSON object in UTF-8");
+            return;
+        }
+        String ref = null;
+        try {
+            ref = RequestFields.ref(request);
+            JsonNode type = request.get("type");
+            if (type == null || type.isNull()) {
+                throw new RequestRejectedException(ErrorCode.MISSING_FIELD, "missing field 'type'");
+            }
+            if (!MessageType.UPLOAD_CHUNK.wireName().equals(type.asText(null))) {
+                throw new RequestRejectedException(ErrorCode.UNSUPPORTED_FRAME,
+                        "a binary message's header must have type 'upload.chunk', not " + type);
+            }
+            int dataStart = start + 2 + headerLength;
+            files.chunk(session, ref, request, frame.slice(dataStart, frame.writerIndex() - dataStart));
         } catch (RequestRejectedException e) {
             session.reject(ref, e.code(), e.getMessage());
         }
@@ -128,6 +175,10 @@ public final class CommandDispatcher {
             case SUBSCRIBE -> topics.subscribe(session, ref, request);
             case UNSUBSCRIBE -> topics.unsubscribe(session, ref, request);
             case PUBLISH -> topics.publish(session, ref, request);
+            case UPLOAD_START -> files.start(session, ref, request);
+            case UPLOAD_STATUS -> files.status(session, ref, request);
+            case UPLOAD_CHUNK -> throw new RequestRejectedException(ErrorCode.UNSUPPORTED_FRAME,
+                    "a chunk is a binary message, not a text one (PROTOCOL.md section 11)");
             default -> throw new RequestRejectedException(ErrorCode.UNKNOWN_TYPE,
                     "type '" + type.wireName() + "' is sent by the server, not by clients");
         }

@@ -36,7 +36,9 @@ public final class OutboundMessages {
 
     /** The {@code message.message} object, encoded once per stored message. */
     public static byte[] messagePayload(StoredMessage message) {
-        return new JsonObjectWriter(160 + message.bodyJson().length())
+        String fileJson = message.fileJson();
+        JsonObjectWriter writer = new JsonObjectWriter(160 + message.bodyJson().length()
+                + (fileJson == null ? 0 : fileJson.length() + 8))
                 .number("id", message.id())
                 .string("from", message.senderId())
                 .string("fromDevice", message.senderDevice())
@@ -45,9 +47,11 @@ public final class OutboundMessages {
                 .string("id", message.targetId())
                 .endObject()
                 .string("clientId", message.clientId())
-                .number("ts", message.createdAt())
-                .rawValue("body", message.bodyJson())
-                .toBytes();
+                .number("ts", message.createdAt());
+        if (fileJson != null) {
+            writer.rawValue("file", fileJson); // written by the server (FileDescription), so valid JSON
+        }
+        return writer.rawValue("body", message.bodyJson()).toBytes();
     }
 
     /**

@@ -30,6 +30,8 @@ public final class Session {
     private long windowStartNanos;
     private int invalidRequests;
     private int rateLimited;
+    /** A file chunk of this connection is being stored (one at a time, {@link FileCommands}); fits the object's padding. */
+    private boolean storingChunk;
 
     public Session(Connection connection, SessionPolicy policy) {
         this.connection = connection;
@@ -91,15 +93,36 @@ public final class Session {
         return true;
     }
 
+    boolean isStoringChunk() {
+        return storingChunk;
+    }
+
+    void setStoringChunk(boolean storing) {
+        storingChunk = storing;
+    }
+
+    /**
+     * Refuses a file chunk sent while the previous one is being stored: {@code rate_limited}, counted
+     * like a send over the rate limit.
+     */
+    void refuseChunkWhileStoring(String ref) {
+        refuse(System.nanoTime(), ref, ServerMetrics.RateLimited.SEND, "send",
+                "one chunk at a time: wait for the previous chunk's result");
+    }
+
     private void refuse(long now, String ref, ServerMetrics.RateLimited limit) {
         String what = switch (limit) {
             case SEND -> "send";
             case USER_SEND -> "user send";
             case REQUEST -> "request";
         };
+        refuse(now, ref, limit, what, what + " rate limit exceeded");
+    }
+
+    private void refuse(long now, String ref, ServerMetrics.RateLimited limit, String what, String message) {
         policy.metrics().rateLimited(limit);
         rollWindow(now);
-        connection.reply(OutboundMessages.error(ref, ErrorCode.RATE_LIMITED, what + " rate limit exceeded"));
+        connection.reply(OutboundMessages.error(ref, ErrorCode.RATE_LIMITED, message));
         if (++rateLimited > policy.maxRateLimited()) {
             log.atWarn().setMessage("closing connection over rate abuse").addKeyValue("connectionId", connection.connectionId())
                     .addKeyValue("userId", connection.userId()).addKeyValue("limit", what).log();
@@ -147,7 +170,7 @@ public final class Session {
     private static boolean isClientFault(ErrorCode code) {
         return switch (code) {
             case BAD_JSON, UNKNOWN_TYPE, MISSING_FIELD, INVALID_FIELD, PAYLOAD_TOO_LARGE, UNSUPPORTED_FRAME,
-                    FORBIDDEN, SUBSCRIPTION_LIMIT -> true;
+                    FORBIDDEN, SUBSCRIPTION_LIMIT, FILE_TOO_LARGE -> true;
             default -> false;
         };
     }

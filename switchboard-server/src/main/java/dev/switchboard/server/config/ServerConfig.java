@@ -22,7 +22,17 @@ public record ServerConfig(
         Topics topics,
         Presence presence,
         Api api,
-        Webhooks webhooks) {
+        Webhooks webhooks,
+        Files files) {
+
+    public ServerConfig {
+        if (files != null && limits != null && files.isEnabled()
+                && limits.maxMessageBytes() < 2 * Files.CHUNK_HEADER_ROOM) {
+            throw new IllegalArgumentException("files need limits.maxMessageBytes of at least "
+                    + 2 * Files.CHUNK_HEADER_ROOM + " (a chunk's header takes " + Files.CHUNK_HEADER_ROOM
+                    + "), or files.maxFileBytes: 0");
+        }
+    }
 
     /**
      * Listening socket and HTTP surface.
@@ -364,6 +374,39 @@ public record ServerConfig(
 
         public boolean sends(String event) {
             return isEnabled() && events.contains(event);
+        }
+    }
+
+    /**
+     * Files (R14): uploaded in chunks over the WebSocket, kept in the store, downloaded over HTTP.
+     *
+     * @param maxFileBytes         the largest file; 0 turns uploads off; default 16777216 (16 MiB)
+     * @param maxOpenUploads       uploads of one user that are not complete; default 8
+     * @param incompleteTtlSeconds an upload not completed within this time is deleted; default 86400
+     */
+    public record Files(long maxFileBytes, int maxOpenUploads, long incompleteTtlSeconds) {
+        /** Bytes of a chunk's frame that are not data: its header's length and the header. */
+        public static final int CHUNK_HEADER_ROOM = 1024;
+
+        public Files {
+            if (maxFileBytes < 0 || maxFileBytes > (1L << 40)) {
+                throw new IllegalArgumentException("files.maxFileBytes must be between 0 (off) and 2^40, not " + maxFileBytes);
+            }
+            if (maxOpenUploads < 1) {
+                throw new IllegalArgumentException("files.maxOpenUploads must be at least 1, not " + maxOpenUploads);
+            }
+            if (incompleteTtlSeconds < 60) {
+                throw new IllegalArgumentException("files.incompleteTtlSeconds must be at least 60, not " + incompleteTtlSeconds);
+            }
+        }
+
+        public boolean isEnabled() {
+            return maxFileBytes > 0;
+        }
+
+        /** The most data one chunk may carry: what a data message may hold, less the header's room. */
+        public static int chunkBytes(Limits limits) {
+            return limits.maxMessageBytes() - CHUNK_HEADER_ROOM;
         }
     }
 }

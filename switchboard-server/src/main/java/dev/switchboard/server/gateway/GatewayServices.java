@@ -11,6 +11,7 @@ import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.moderation.Moderation;
 import dev.switchboard.server.presence.PresenceNotifier;
 import dev.switchboard.server.registry.ConnectionRegistry;
+import dev.switchboard.server.store.FileStore;
 import dev.switchboard.server.store.MessageStore;
 import dev.switchboard.server.webhook.Webhooks;
 
@@ -29,6 +30,7 @@ public record GatewayServices(
         ConnectionRegistry registry,
         CommandDispatcher dispatcher,
         MessageStore store,
+        FileStore files,
         Admission admission,
         ClientAddress clientAddress,
         ConnectionLimits connectionLimits,

@@ -50,6 +50,8 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     /** The token check an upgrade request waits for (a public-key token), and the request, retained; event loop only. */
     private CompletableFuture<Principal> awaitedAuthentication;
     private FullHttpRequest awaitedRequest;
+    /** A file download has started: it answers its request and closes the connection, which serves no other. */
+    private boolean downloading;
 
     /**
      * @param httpDeadline closes the connection if it is still plain HTTP after the absolute handshake
@@ -92,9 +94,9 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         try {
-            if (pendingUpgrade != null || awaitedAuthentication != null) {
+            if (pendingUpgrade != null || awaitedAuthentication != null || downloading) {
                 abandonPendingUpgrade();
-                ctx.close(); // a request pipelined behind an upgrade request, before its 101
+                ctx.close(); // a request pipelined behind an upgrade request before its 101, or behind a download
                 return;
             }
             route(ctx, request);
@@ -117,6 +119,11 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
         if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
             HttpResponses.sendError(ctx, 405, "method_not_allowed", "only GET is served");
+            return;
+        }
+        if (path.startsWith(FileDownload.PATH_PREFIX)) {
+            downloading = true;
+            FileDownload.start(services, ctx, request, path, httpDeadline);
             return;
         }
         switch (path) {

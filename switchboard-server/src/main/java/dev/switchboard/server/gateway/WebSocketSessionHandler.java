@@ -1,7 +1,6 @@
 package dev.switchboard.server.gateway;
 
 import dev.switchboard.protocol.CloseCodes;
-import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.chat.InboxStream;
 import dev.switchboard.server.chat.OutboundMessages;
@@ -108,8 +107,8 @@ final class WebSocketSessionHandler extends WebSocketEndpointHandler {
 
     @Override
     protected void onBinary(ChannelHandlerContext ctx, ByteBuf content) {
-        if (connection.isOpen()) {
-            session.reject(null, ErrorCode.UNSUPPORTED_FRAME, "binary messages are not supported; send JSON text");
+        if (connection.isOpen()) { // closing: whatever the client still sends is dropped
+            services.dispatcher().handleBinary(session, content);
         }
     }
 

@@ -61,6 +61,9 @@ public final class ServerMetrics {
     private final Timer redisCommand;
     private final Counter[] webhookEvents = new Counter[WebhookOutcome.values().length];
     private final Timer webhookRequest;
+    private final Counter fileBytesUploaded;
+    private final Counter fileBytesDownloaded;
+    private final Counter fileUploadsCompleted;
     private final RecentEvents events = new RecentEvents(50);
 
     public ServerMetrics() {
@@ -115,6 +118,12 @@ public final class ServerMetrics {
                 .description("Webhook requests, each attempt: sent to answered or failed")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
                 .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+        fileBytesUploaded = Counter.builder("switchboard.file.bytes").tag("direction", "upload").baseUnit("bytes")
+                .description("File bytes stored from uploads, and sent in downloads").register(registry);
+        fileBytesDownloaded = Counter.builder("switchboard.file.bytes").tag("direction", "download").baseUnit("bytes")
+                .description("File bytes stored from uploads, and sent in downloads").register(registry);
+        fileUploadsCompleted = Counter.builder("switchboard.file.uploads.completed")
+                .description("Uploads whose last chunk was stored").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -214,6 +223,21 @@ public final class ServerMetrics {
     /** One webhook request (an attempt) took {@code nanos}, answered or not. */
     public void webhookRequested(long nanos) {
         webhookRequest.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A file chunk of {@code bytes} was stored. */
+    public void fileBytesUploaded(int bytes) {
+        fileBytesUploaded.increment(bytes);
+    }
+
+    /** An upload's last chunk was stored. */
+    public void fileUploadCompleted() {
+        fileUploadsCompleted.increment();
+    }
+
+    /** {@code bytes} of a file were written to a download. */
+    public void fileBytesDownloaded(int bytes) {
+        fileBytesDownloaded.increment(bytes);
     }
 
     /** Prometheus text exposition format. */

@@ -30,14 +30,14 @@ import java.util.Set;
  */
 final class AppendTask implements JdbcWriter.Task<AppendResult> {
     private static final String SELECT_BY_CLIENT_ID =
-            "SELECT id, sender_device, target_kind, target_id, body, created_at FROM messages "
+            "SELECT id, sender_device, target_kind, target_id, body, created_at, file_json FROM messages "
                     + "WHERE sender_id = ? AND client_id = ?";
     private static final String SELECT_GROUP_EXISTS = "SELECT 1 FROM chat_group WHERE id = ?";
     private static final String SELECT_GROUP_MEMBERS = "SELECT user_id FROM group_member WHERE group_id = ?";
     /** The embedded store's insert: also the number of inbox entries the message gets ({@link PackedInbox}). */
     private static final String INSERT_MESSAGE_UNLESS_SENT = "INSERT INTO messages "
-            + "(sender_id, sender_device, target_kind, target_id, client_id, body, created_at, inbox_refs) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id, sender_id) DO NOTHING RETURNING id";
+            + "(sender_id, sender_device, target_kind, target_id, client_id, body, created_at, file_json, inbox_refs) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id, sender_id) DO NOTHING RETURNING id";
 
     private final AppendRequest request;
     private Set<String> recipientIds;
@@ -178,7 +178,7 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
             }
             message = new StoredMessage(row.getLong(1), request.senderId(), row.getString(2),
                     TargetKind.fromWireName(row.getString(3)), row.getString(4), request.clientId(),
-                    row.getString(5), row.getLong(6));
+                    row.getString(5), row.getLong(6), row.getString(7));
         }
         List<Recipient> entries = storedEntries(context, message);
         return new AppendResult(message, senderSeq(entries), entries, true);

@@ -16,10 +16,10 @@ import java.util.concurrent.atomic.LongAdder;
 public final class JdbcMessageStore implements MessageStore {
     private static final String SELECT_INBOX =
             "SELECT i.seq, m.id, m.sender_id, m.sender_device, m.target_kind, m.target_id, m.client_id, m.body, "
-                    + "m.created_at FROM inbox i JOIN messages m ON m.id = i.message_id "
+                    + "m.created_at, m.file_json FROM inbox i JOIN messages m ON m.id = i.message_id "
                     + "WHERE i.user_id = ? AND i.seq > ? ORDER BY i.seq LIMIT ?";
     private static final String SELECT_MESSAGE = "SELECT sender_id, sender_device, target_kind, target_id, client_id, "
-            + "body, created_at FROM messages WHERE id = ?";
+            + "body, created_at, file_json FROM messages WHERE id = ?";
     private static final String SELECT_CONTACTS = "SELECT contact FROM ("
             + "SELECT m2.user_id AS contact FROM group_member m1 JOIN group_member m2 ON m2.group_id = m1.group_id "
             + "WHERE m1.user_id = ? AND m2.user_id <> ? "
@@ -59,7 +59,7 @@ public final class JdbcMessageStore implements MessageStore {
                 while (row.next()) {
                     StoredMessage message = new StoredMessage(row.getLong(2), row.getString(3), row.getString(4),
                             TargetKind.fromWireName(row.getString(5)), row.getString(6), row.getString(7),
-                            row.getString(8), row.getLong(9));
+                            row.getString(8), row.getLong(9), row.getString(10));
                     entries.add(new InboxEntry(row.getLong(1), message));
                 }
             }
@@ -82,7 +82,7 @@ public final class JdbcMessageStore implements MessageStore {
                 if (row.next()) {
                     entries.add(new InboxEntry(ref.seq(), new StoredMessage(ref.messageId(), row.getString(1),
                             row.getString(2), TargetKind.fromWireName(row.getString(3)), row.getString(4),
-                            row.getString(5), row.getString(6), row.getLong(7))));
+                            row.getString(5), row.getString(6), row.getLong(7), row.getString(8))));
                 }
             }
         }

@@ -23,11 +23,11 @@ import java.util.Map;
  * the writer thread.
  */
 final class QueuedMessages {
-    /** Messages inserted by one statement at most (a power of two; 7 parameters each). */
+    /** Messages inserted by one statement at most (a power of two; 8 parameters each). */
     private static final int MAX_INSERT_CHUNK = 512;
     /** Body characters inserted by one statement at most, unless one message alone has more. */
     private static final long MAX_INSERT_BYTES = 4L << 20;
-    private static final String INSERT_MESSAGE = AppendRequest.INSERT_MESSAGES + "(?, ?, ?, ?, ?, ?, ?)";
+    private static final String INSERT_MESSAGE = AppendRequest.INSERT_MESSAGES + "(?, ?, ?, ?, ?, ?, ?, ?)";
     /** Inbox entries inserted by one statement at most (a power of two; 4 parameters each). */
     private static final int MAX_ENTRY_CHUNK = 1024;
     private static final String INSERT_ENTRIES = "INSERT INTO inbox (user_id, seq, message_id, created_at) VALUES ";
@@ -174,7 +174,7 @@ final class QueuedMessages {
     }
 
     private static String insertReturning(int count) {
-        return AppendRequest.INSERT_MESSAGES + StatementChunks.repeat("(?, ?, ?, ?, ?, ?, ?)", count)
+        return AppendRequest.INSERT_MESSAGES + StatementChunks.repeat("(?, ?, ?, ?, ?, ?, ?, ?)", count)
                 + " RETURNING id, sender_id, client_id";
     }
 

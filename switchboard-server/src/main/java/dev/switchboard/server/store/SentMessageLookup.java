@@ -72,7 +72,7 @@ final class SentMessageLookup {
                 if (!messages.containsKey(id)) {
                     messages.put(id, new StoredMessage(id, row.getString(2), row.getString(3),
                             TargetKind.fromWireName(row.getString(4)), row.getString(5), row.getString(6),
-                            row.getString(7), row.getLong(8)));
+                            row.getString(7), row.getLong(8), row.getString(11)));
                     entries.put(id, new ArrayList<>());
                 }
                 String userId = row.getString(9);
@@ -97,7 +97,7 @@ final class SentMessageLookup {
     /** The stored messages of {@code count} (sender, client id) pairs, each with its inbox entries still stored. */
     private static String selectSent(int count) {
         return "SELECT m.id, m.sender_id, m.sender_device, m.target_kind, m.target_id, m.client_id, m.body, "
-                + "m.created_at, i.user_id, i.seq FROM messages m "
+                + "m.created_at, i.user_id, i.seq, m.file_json FROM messages m "
                 + "LEFT JOIN inbox i ON i.message_id = m.id "
                 + "WHERE (m.sender_id, m.client_id) IN (" + StatementChunks.repeat("(?, ?)", count) + ")";
     }

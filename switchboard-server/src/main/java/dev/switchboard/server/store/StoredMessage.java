@@ -8,6 +8,8 @@ import dev.switchboard.protocol.TargetKind;
  * @param id           server message id, unique and increasing in storage order
  * @param bodyJson     the body as a serialized JSON value
  * @param createdAt    storage time, ms since the epoch
+ * @param fileJson     the file the message carries, as the JSON object {@code {id, name, size, contentType}}
+ *                     (docs/PROTOCOL.md section 11), or null
  */
 public record StoredMessage(
         long id,
@@ -17,5 +19,12 @@ public record StoredMessage(
         String targetId,
         String clientId,
         String bodyJson,
-        long createdAt) {
+        long createdAt,
+        String fileJson) {
+
+    /** A message without a file. */
+    public StoredMessage(long id, String senderId, String senderDevice, TargetKind targetKind, String targetId,
+                         String clientId, String bodyJson, long createdAt) {
+        this(id, senderId, senderDevice, targetKind, targetId, clientId, bodyJson, createdAt, null);
+    }
 }

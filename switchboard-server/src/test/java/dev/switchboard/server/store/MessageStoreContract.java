@@ -648,12 +648,18 @@ abstract class MessageStoreContract {
         earlier.clean();
         earlier.migrate();
         try (Connection connection = DriverManager.getConnection(url());
-             PreparedStatement insert = connection.prepareStatement(AppendRequest.INSERT_MESSAGES + "(?, ?, ?, ?, ?, ?, ?)")) {
+             PreparedStatement insert = connection.prepareStatement("INSERT INTO messages (sender_id, sender_device, "
+                     + "target_kind, target_id, client_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             String[][] messages = {{"alice", "user", "bob"}, {"bob", "user", "alice"}, {"carol", "user", "alice"},
                     {"alice", "user", "alice"}, {"dave", "group", "team"}};
-            for (int i = 0; i < messages.length; i++) {
-                new AppendRequest(messages[i][0], "phone", TargetKind.fromWireName(messages[i][1]), messages[i][2], "old" + i,
-                        "\"before the upgrade\"", CREATED_AT).bindMessageRow(insert, 1);
+            for (int i = 0; i < messages.length; i++) { // the columns of schema version 3
+                insert.setString(1, messages[i][0]);
+                insert.setString(2, "phone");
+                insert.setString(3, messages[i][1]);
+                insert.setString(4, messages[i][2]);
+                insert.setString(5, "old" + i);
+                insert.setString(6, "\"before the upgrade\"");
+                insert.setLong(7, CREATED_AT);
                 insert.executeUpdate();
             }
         }

@@ -173,6 +173,16 @@ public final class RawWebSocket implements Closeable {
         out.flush();
     }
 
+    /** Binary frames in one write, as {@link #sendTexts}. */
+    public void sendBinaries(byte[]... payloads) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] payload : payloads) {
+            all.writeBytes(frame(true, BINARY, payload));
+        }
+        out.write(all.toByteArray());
+        out.flush();
+    }
+
     public void sendFrame(boolean fin, int opcode, byte[] payload) throws IOException {
         out.write(frame(fin, opcode, payload));
         out.flush();

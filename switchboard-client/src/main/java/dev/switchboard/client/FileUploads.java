@@ -1,0 +1,204 @@
+package dev.switchboard.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.MessageType;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The file uploads in progress (docs/PROTOCOL.md section 11), each a small state machine: start the
+ * upload, then send its chunks one at a time, each once the previous one is acknowledged. Uploads
+ * outlive connections: when one drops, an upload waits for the next {@code welcome} and asks the server
+ * where it got to ({@code upload.status}) before it goes on, so no chunk is sent twice and none is
+ * skipped. Every chunk takes a token of the send pacing, as a send does.
+ *
+ * <p>Confined to the client's event loop.
+ */
+final class FileUploads {
+    private static final Logger log = LoggerFactory.getLogger(FileUploads.class);
+
+    private final OutboundMessages outbound;
+    private final Backoff retryBackoff;
+    private final ScheduledExecutorService scheduler;
+    private final Supplier<String> refs;
+    private final Set<Upload> uploads = new LinkedHashSet<>();
+    private boolean connected;
+    private SwitchboardException stoppedBy;
+
+    FileUploads(OutboundMessages outbound, Backoff retryBackoff, ScheduledExecutorService scheduler, Supplier<String> refs) {
+        this.outbound = outbound;
+        this.retryBackoff = retryBackoff;
+        this.scheduler = scheduler;
+        this.refs = refs;
+    }
+
+    /** Starts uploading {@code source}; {@code result} completes with the file once its last chunk is stored. */
+    void start(UploadSource source, String name, String contentType, CompletableFuture<FileInfo> result) {
+        if (stoppedBy != null) {
+            source.close();
+            result.completeExceptionally(stoppedBy);
+            return;
+        }
+        Upload upload = new Upload(source, name, contentType, result);
+        uploads.add(upload);
+        if (connected) {
+            upload.next();
+        }
+    }
+
+    /** A {@code welcome} arrived: every upload goes on from where the server has it. */
+    void onConnected() {
+        connected = true;
+        for (Upload upload : new ArrayList<>(uploads)) {
+            upload.next();
+        }
+    }
+
+    void onDisconnected() {
+        connected = false; // the replies in flight fail with the connection; each upload then waits
+    }
+
+    /** The client is closed: every upload fails with {@code cause}. */
+    void failAll(SwitchboardException cause) {
+        stoppedBy = cause;
+        connected = false;
+        for (Upload upload : new ArrayList<>(uploads)) {
+            upload.fail(cause);
+        }
+    }
+
+    /** A chunk's binary frame: the header's length (2 bytes, big-endian), the JSON header, then the data. */
+    static byte[] chunkFrame(String ref, String fileId, long offset, byte[] data) {
+        ObjectNode header = Wire.MAPPER.createObjectNode();
+        header.put("type", MessageType.UPLOAD_CHUNK.wireName());
+        header.put("ref", ref);
+        header.put("fileId", fileId);
+        header.put("offset", offset);
+        byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(2 + headerBytes.length + data.length)
+                .putShort((short) headerBytes.length).put(headerBytes).put(data).array();
+    }
+
+    /** One upload. */
+    private final class Upload {
+        private final UploadSource source;
+        private final String name;
+        private final String contentType;
+        private final CompletableFuture<FileInfo> result;
+        private String fileId;
+        /** True when the server's offset must be asked before the next chunk (after a reconnect or a refusal). */
+        private boolean offsetUnknown;
+        private long offset;
+        private int chunkBytes;
+        /** A request or chunk is out; its answer (or the connection's end) comes before anything else is sent. */
+        private boolean inFlight;
+        private int retries;
+
+        Upload(UploadSource source, String name, String contentType, CompletableFuture<FileInfo> result) {
+            this.source = source;
+            this.name = name;
+            this.contentType = contentType;
+            this.result = result;
+        }
+
+        /** Sends what comes next, unless something is out already or the connection is down. */
+        void next() {
+            if (inFlight || result.isDone() || !connected) {
+                return;
+            }
+            inFlight = true;
+            CompletableFuture<JsonNode> reply = new CompletableFuture<>();
+            if (fileId == null) {
+                ObjectNode fields = Wire.MAPPER.createObjectNode().put("name", name).put("size", source.size());
+                if (contentType != null) {
+                    fields.put("contentType", contentType);
+                }
+                String ref = refs.get();
+                outbound.submitRequest(ref, Wire.request(MessageType.UPLOAD_START.wireName(), ref, fields), reply);
+            } else if (offsetUnknown) {
+                String ref = refs.get();
+                outbound.submitRequest(ref, Wire.request(MessageType.UPLOAD_STATUS.wireName(), ref,
+                        Wire.MAPPER.createObjectNode().put("fileId", fileId)), reply);
+            } else {
+                byte[] data;
+                try {
+                    data = source.read(offset, (int) Math.min(chunkBytes, source.size() - offset));
+                } catch (RuntimeException e) {
+                    inFlight = false;
+                    fail(new SwitchboardException("cannot read the file to upload: " + e.getMessage(), e));
+                    return;
+                }
+                String ref = refs.get();
+                outbound.submitChunk(ref, chunkFrame(ref, fileId, offset, data), reply);
+            }
+            reply.whenComplete(this::answered); // completed on the event loop
+        }
+
+        private void answered(JsonNode data, Throwable error) {
+            inFlight = false;
+            if (result.isDone()) {
+                return;
+            }
+            if (error == null) {
+                retries = 0;
+                fileId = data.path("fileId").asText();
+                chunkBytes = data.path("chunkBytes").asInt();
+                offset = data.path("offset").asLong();
+                offsetUnknown = false;
+                if (data.path("complete").asBoolean()) {
+                    uploads.remove(this);
+                    source.close();
+                    result.complete(FileInfo.from(data));
+                } else if (chunkBytes < 1) {
+                    fail(new SwitchboardException("the server gave no chunk size: " + data));
+                } else {
+                    next();
+                }
+                return;
+            }
+            SwitchboardException failure = error instanceof SwitchboardException e ? e
+                    : new SwitchboardException("upload failed: " + error, error);
+            ErrorCode code = failure.code();
+            if (code == null) { // the connection ended (or was not up): go on after the next welcome
+                offsetUnknown = fileId != null;
+                if (stoppedBy == null && connected) {
+                    scheduleRetry(); // "not connected" while the state still said connected: try again shortly
+                }
+            } else if (code == ErrorCode.UPLOAD_OFFSET) {
+                offsetUnknown = true; // the server has more (or less) than we thought: ask, then go on
+                next();
+            } else if (code.isRetryable()) {
+                scheduleRetry();
+            } else {
+                fail(failure);
+            }
+        }
+
+        private void scheduleRetry() {
+            long delayNanos = retryBackoff.delay(retries++).toNanos();
+            log.debug("upload of {} waits {} ms before trying again", name, TimeUnit.NANOSECONDS.toMillis(delayNanos));
+            inFlight = true; // nothing else goes out meanwhile
+            scheduler.schedule(() -> {
+                inFlight = false;
+                next();
+            }, delayNanos, TimeUnit.NANOSECONDS);
+        }
+
+        void fail(SwitchboardException cause) {
+            uploads.remove(this);
+            source.close();
+            result.completeExceptionally(cause);
+        }
+    }
+}

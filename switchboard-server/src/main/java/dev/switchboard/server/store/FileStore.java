@@ -1,0 +1,60 @@
+package dev.switchboard.server.store;
+
+import dev.switchboard.protocol.TargetKind;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Files (R14): uploads stored chunk by chunk, each chunk durable before it is acknowledged, readable
+ * from any node that shares the store. Same threading and failure contract as {@link MessageStore}:
+ * every method returns at once and completes off the caller's thread; a refusal the client must hear
+ * of completes with {@link dev.switchboard.server.RequestRejectedException} (nothing was changed), a
+ * store failure with {@link StoreException} or {@link StoreBusyException}.
+ *
+ * <p>The chunks of a file are contiguous: a chunk is stored only at the upload's current offset, so a
+ * resent chunk whose first copy was stored is refused ({@code upload_offset}), never stored twice.
+ */
+public interface FileStore {
+
+    /**
+     * Starts an upload of {@code file} (with {@code received} 0). Refused with {@code upload_limit} when
+     * its owner already has {@code maxOpenUploads} uploads that are not complete.
+     */
+    CompletableFuture<StoredFile> create(StoredFile file, int maxOpenUploads);
+
+    /** The owner's upload; {@code file_not_found} if there is none (unknown, purged, or another user's). */
+    CompletableFuture<StoredFile> status(String fileId, String ownerId);
+
+    /**
+     * Stores {@code data} at {@code offset}, which must be the upload's current offset
+     * ({@code upload_offset} otherwise), not past its size ({@code invalid_field}); completes with the
+     * upload as it is after the commit. {@code file_not_found} as for {@link #status}.
+     */
+    CompletableFuture<StoredFile> appendChunk(String fileId, String ownerId, long offset, byte[] data);
+
+    /**
+     * Lets the recipients of a message download the file: the user {@code targetId}, or every member of
+     * the group {@code targetId} at the time of each download. The file must be the owner's and complete
+     * ({@code file_not_found}, {@code file_incomplete}); completes with it once the grant is durable.
+     */
+    CompletableFuture<StoredFile> share(String fileId, String ownerId, TargetKind targetKind, String targetId);
+
+    /**
+     * The file if {@code userId} may download it — its owner, a user it was shared with, or a current
+     * member of a group it was shared with — and it is complete; else null (not an error: the HTTP
+     * answer is the same 404 whether the file exists or not).
+     */
+    CompletableFuture<StoredFile> readable(String fileId, String userId);
+
+    /**
+     * The stored bytes of the file from {@code offset} to the end of the chunk that holds it (at most a
+     * chunk: a download reads one at a time); empty at or past the end.
+     */
+    CompletableFuture<byte[]> read(String fileId, long offset);
+
+    /**
+     * Deletes uploads not complete that started before {@code incompleteStartedBefore}, and complete files
+     * completed before {@code completedBefore} (0: none), with their chunks and grants; completes with
+     * how many files were deleted.
+     */
+    CompletableFuture<Integer> purge(long incompleteStartedBefore, long completedBefore);
+}

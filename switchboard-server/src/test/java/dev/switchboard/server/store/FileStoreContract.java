@@ -1,0 +1,222 @@
+package dev.switchboard.server.store;
+
+import static dev.switchboard.server.store.MessageStoreContract.assertRejected;
+import static dev.switchboard.server.store.MessageStoreContract.await;
+import static dev.switchboard.server.store.MessageStoreContract.failureOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.TargetKind;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@link FileStore} contract, run against SQLite, MariaDB and PostgreSQL. Each test starts empty. */
+abstract class FileStoreContract {
+    private static final int MAX_OPEN = 3;
+    private static final long NOW = 1_700_000_000_000L;
+
+    /** Opens the database under test: empty at a test's first call, the same data on later calls. */
+    protected abstract JdbcDatabase openDatabase();
+
+    private JdbcDatabase database;
+    private JdbcFileStore files;
+    private JdbcGroupStore groups;
+    private int fileNumber;
+
+    @BeforeEach
+    void open() {
+        database = openDatabase();
+        files = new JdbcFileStore(database);
+        groups = new JdbcGroupStore(database);
+    }
+
+    @AfterEach
+    void close() {
+        database.close();
+        releaseDatabase();
+    }
+
+    /** Called after the store is closed: drop whatever {@link #openDatabase()} created. */
+    protected void releaseDatabase() {
+    }
+
+    @Test
+    void chunks_storedInOrder_readBackWhole_andTheLastCompletesTheFile() throws Exception {
+        byte[] content = randomBytes(150_000);
+        StoredFile upload = await(files.create(newUpload("alice", content.length, NOW), MAX_OPEN));
+        assertThat(upload.isComplete()).isFalse();
+
+        StoredFile stored = upload;
+        for (int offset = 0; offset < content.length; offset += 64_512) {
+            int length = Math.min(64_512, content.length - offset);
+            stored = await(files.appendChunk(upload.id(), "alice", offset, slice(content, offset, length)));
+            assertThat(stored.received()).isEqualTo(offset + length);
+        }
+
+        assertThat(stored.isComplete()).isTrue();
+        assertThat(stored.completedAt()).isPositive();
+        assertThat(await(files.status(upload.id(), "alice"))).isEqualTo(stored);
+        assertThat(readAll(upload.id(), 0)).isEqualTo(content);
+        assertThat(readAll(upload.id(), 100_000)).as("from inside the second chunk")
+                .isEqualTo(slice(content, 100_000, content.length - 100_000));
+        assertThat(await(files.read(upload.id(), content.length))).as("at the end").isEmpty();
+    }
+
+    @Test
+    void appendChunk_refusesAnOffsetThatIsNotTheNext_andStoresNothing() throws Exception {
+        StoredFile upload = await(files.create(newUpload("alice", 10, NOW), MAX_OPEN));
+        await(files.appendChunk(upload.id(), "alice", 0, new byte[] {1, 2, 3, 4}));
+
+        assertRejected(failureOf(files.appendChunk(upload.id(), "alice", 0, new byte[] {9, 9, 9, 9})),
+                ErrorCode.UPLOAD_OFFSET); // a resent chunk whose first copy was stored
+        assertRejected(failureOf(files.appendChunk(upload.id(), "alice", 6, new byte[] {9})), ErrorCode.UPLOAD_OFFSET);
+        assertRejected(failureOf(files.appendChunk(upload.id(), "alice", 4, new byte[7])), ErrorCode.INVALID_FIELD);
+
+        assertThat(await(files.status(upload.id(), "alice")).received()).isEqualTo(4);
+        StoredFile done = await(files.appendChunk(upload.id(), "alice", 4, new byte[] {5, 6, 7, 8, 9, 10}));
+        assertThat(done.isComplete()).isTrue();
+        assertRejected(failureOf(files.appendChunk(upload.id(), "alice", 4, new byte[] {5, 6, 7, 8, 9, 10})),
+                ErrorCode.UPLOAD_OFFSET); // the last chunk resent: the client learns from the status that it is complete
+        assertRejected(failureOf(files.appendChunk(upload.id(), "alice", 10, new byte[] {1})), ErrorCode.INVALID_FIELD);
+        assertThat(readAll(upload.id(), 0)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    }
+
+    @Test
+    void anotherUsersUpload_isNotFound() throws Exception {
+        StoredFile upload = await(files.create(newUpload("alice", 10, NOW), MAX_OPEN));
+
+        assertRejected(failureOf(files.status(upload.id(), "mallory")), ErrorCode.FILE_NOT_FOUND);
+        assertRejected(failureOf(files.appendChunk(upload.id(), "mallory", 0, new byte[] {1})), ErrorCode.FILE_NOT_FOUND);
+        assertRejected(failureOf(files.share(upload.id(), "mallory", TargetKind.USER, "mallory")), ErrorCode.FILE_NOT_FOUND);
+        assertRejected(failureOf(files.status("f-00000000000000000000000000000000", "alice")), ErrorCode.FILE_NOT_FOUND);
+        assertThat(await(files.status(upload.id(), "alice")).received()).isZero();
+    }
+
+    @Test
+    void create_refusesOverTheOpenUploadLimit_evenWithinOneBatch_andACompletedUploadFreesItsPlace() throws Exception {
+        List<CompletableFuture<StoredFile>> started = new ArrayList<>();
+        for (int i = 0; i < MAX_OPEN + 2; i++) { // submitted together: the writer may commit them in one batch
+            started.add(files.create(newUpload("alice", 1, NOW), MAX_OPEN));
+        }
+        int refused = 0;
+        StoredFile first = null;
+        for (CompletableFuture<StoredFile> upload : started) {
+            if (upload.handle((file, error) -> error).join() != null) {
+                assertRejected(failureOf(upload), ErrorCode.UPLOAD_LIMIT);
+                refused++;
+            } else if (first == null) {
+                first = upload.join();
+            }
+        }
+        assertThat(refused).isEqualTo(2);
+        assertThat(await(files.create(newUpload("bob", 1, NOW), MAX_OPEN))).as("another user's count").isNotNull();
+
+        await(files.appendChunk(first.id(), "alice", 0, new byte[] {42}));
+        assertThat(await(files.create(newUpload("alice", 1, NOW), MAX_OPEN))).isNotNull();
+    }
+
+    @Test
+    void readable_byOwner_andByTheUserOrCurrentGroupMembersItWasSharedWith_only() throws Exception {
+        StoredFile direct = completeUpload("alice", new byte[] {1, 2, 3});
+        StoredFile forGroup = completeUpload("alice", new byte[] {4, 5});
+        await(groups.create("team", "Team", "alice", List.of("bob", "carol"), 10));
+
+        assertThat(await(files.readable(direct.id(), "alice"))).as("the owner").isNotNull();
+        assertThat(await(files.readable(direct.id(), "bob"))).as("before it was sent").isNull();
+
+        assertThat(await(files.share(direct.id(), "alice", TargetKind.USER, "bob")).id()).isEqualTo(direct.id());
+        await(files.share(direct.id(), "alice", TargetKind.USER, "bob")); // sent twice: one grant
+        await(files.share(forGroup.id(), "alice", TargetKind.GROUP, "team"));
+
+        assertThat(await(files.readable(direct.id(), "bob"))).isEqualTo(direct);
+        assertThat(await(files.readable(direct.id(), "carol"))).as("not sent to carol").isNull();
+        assertThat(await(files.readable(forGroup.id(), "carol"))).as("a member").isNotNull();
+        assertThat(await(files.readable(forGroup.id(), "mallory"))).as("not a member").isNull();
+
+        await(groups.leave("team", "carol"));
+        await(groups.join("team", "dave", 10));
+        assertThat(await(files.readable(forGroup.id(), "carol"))).as("left the group").isNull();
+        assertThat(await(files.readable(forGroup.id(), "dave"))).as("joined later").isNotNull();
+        assertThat(await(files.readable("f-00000000000000000000000000000000", "alice"))).isNull();
+    }
+
+    @Test
+    void share_refusesAnIncompleteUpload_andAGroupTheOwnerIsNotIn() throws Exception {
+        StoredFile partial = await(files.create(newUpload("alice", 10, NOW), MAX_OPEN));
+        await(files.appendChunk(partial.id(), "alice", 0, new byte[5]));
+        StoredFile complete = completeUpload("alice", new byte[] {1});
+        await(groups.create("others", "Others", "bob", List.of(), 10));
+
+        assertRejected(failureOf(files.share(partial.id(), "alice", TargetKind.USER, "bob")), ErrorCode.FILE_INCOMPLETE);
+        assertThat(await(files.readable(partial.id(), "alice"))).as("incomplete: not downloadable").isNull();
+        assertRejected(failureOf(files.share(complete.id(), "alice", TargetKind.GROUP, "others")), ErrorCode.NOT_GROUP_MEMBER);
+        assertRejected(failureOf(files.share(complete.id(), "alice", TargetKind.GROUP, "nowhere")), ErrorCode.GROUP_NOT_FOUND);
+        assertThat(await(files.readable(complete.id(), "bob"))).isNull();
+    }
+
+    @Test
+    void purge_deletesStaleIncompleteUploads_andOldCompleteFiles_withTheirChunksAndGrants() throws Exception {
+        StoredFile stale = await(files.create(newUpload("alice", 10, NOW - 10_000), MAX_OPEN));
+        await(files.appendChunk(stale.id(), "alice", 0, new byte[3]));
+        StoredFile fresh = await(files.create(newUpload("alice", 10, NOW + 10_000), MAX_OPEN));
+        StoredFile complete = completeUpload("alice", new byte[] {7, 7});
+        await(files.share(complete.id(), "alice", TargetKind.USER, "bob"));
+        List<StoredFile> many = new ArrayList<>();
+        for (int i = 0; i < JdbcFileStore.PURGE_BATCH + 5; i++) { // more than one batch
+            many.add(await(files.create(newUpload("user" + i, 1, NOW - 20_000), MAX_OPEN)));
+        }
+
+        assertThat(await(files.purge(NOW, 0))).isEqualTo(many.size() + 1);
+        assertRejected(failureOf(files.status(stale.id(), "alice")), ErrorCode.FILE_NOT_FOUND);
+        assertThat(await(files.read(stale.id(), 0))).as("its chunks").isEmpty();
+        assertThat(await(files.status(fresh.id(), "alice"))).as("still within its time").isEqualTo(fresh);
+        assertThat(await(files.readable(complete.id(), "bob"))).as("complete, kept without an age limit").isNotNull();
+
+        assertThat(await(files.purge(NOW, Long.MAX_VALUE))).isEqualTo(1);
+        assertThat(await(files.readable(complete.id(), "alice"))).isNull();
+        assertThat(await(files.read(complete.id(), 0))).isEmpty();
+        StoredFile again = completeUpload("alice", new byte[] {1});
+        assertThat(await(files.readable(again.id(), "bob"))).as("no grant left behind").isNull();
+    }
+
+    private StoredFile completeUpload(String owner, byte[] content) throws Exception {
+        StoredFile upload = await(files.create(newUpload(owner, content.length, NOW), MAX_OPEN));
+        return await(files.appendChunk(upload.id(), owner, 0, content));
+    }
+
+    private StoredFile newUpload(String owner, long size, long createdAt) {
+        String id = String.format("f-%032x", ++fileNumber);
+        return new StoredFile(id, owner, "file " + fileNumber + ".bin", "application/octet-stream", size, 0, createdAt, 0);
+    }
+
+    private byte[] readAll(String fileId, long from) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long position = from;
+        while (true) {
+            byte[] part = await(files.read(fileId, position));
+            if (part.length == 0) {
+                return out.toByteArray();
+            }
+            out.write(part);
+            position += part.length;
+        }
+    }
+
+    private static byte[] slice(byte[] content, int offset, int length) {
+        byte[] part = new byte[length];
+        System.arraycopy(content, offset, part, 0, length);
+        return part;
+    }
+
+    private static byte[] randomBytes(int length) {
+        byte[] bytes = new byte[length];
+        new Random(length).nextBytes(bytes);
+        return bytes;
+    }
+}

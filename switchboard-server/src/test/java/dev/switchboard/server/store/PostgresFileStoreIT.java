@@ -1,0 +1,16 @@
+package dev.switchboard.server.store;
+
+/** {@link FileStoreContract} on a fresh Postgres database per test (real server on 127.0.0.1). */
+class PostgresFileStoreIT extends FileStoreContract {
+    private final TestDatabase.OnDemand database = new TestDatabase.OnDemand(TestDatabase::postgres);
+
+    @Override
+    protected JdbcDatabase openDatabase() {
+        return database.open();
+    }
+
+    @Override
+    protected void releaseDatabase() {
+        database.release();
+    }
+}
