@@ -3,8 +3,10 @@ package dev.switchboard.server.endtoend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.client.InboxMessage;
 import dev.switchboard.client.SendReceipt;
 import dev.switchboard.client.Target;
 import dev.switchboard.server.store.TestDatabase;
@@ -17,12 +19,16 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -199,6 +205,47 @@ class ClusterIT {
         resources.add(socket);
         socket.receiveType("welcome");
         return socket;
+    }
+
+    @Test
+    void aFileUploadStartedOnOneNode_resumesOnTheOther_andIsDownloadedFromEither() throws Exception {
+        byte[] content = new byte[150_000];
+        new Random(7).nextBytes(content);
+        TestClient bob = client(nodeA, "bob", "phone");
+        RawWebSocket aliceOnA = socket(nodeA, "alice", "phone");
+        aliceOnA.sendJson("{\"type\":\"upload.start\",\"ref\":\"s\",\"name\":\"scan.tif\",\"size\":" + content.length
+                + ",\"contentType\":\"image/tiff\"}");
+        JsonNode started = aliceOnA.receiveType("result").get("data");
+        String fileId = started.get("fileId").asText();
+        int chunkBytes = started.get("chunkBytes").asInt();
+        aliceOnA.sendBinaries(RawWebSocket.fileChunk(RawWebSocket.fileChunkHeader(fileId, 0),
+                Arrays.copyOfRange(content, 0, chunkBytes)));
+        assertThat(aliceOnA.receiveType("result").get("data").get("offset").asLong()).isEqualTo(chunkBytes);
+        aliceOnA.abort(); // her connection to node A drops; she reconnects through the balancer to node B
+
+        RawWebSocket aliceOnB = socket(nodeB, "alice", "phone");
+        aliceOnB.sendJson("{\"type\":\"upload.status\",\"ref\":\"st\",\"fileId\":\"" + fileId + "\"}");
+        long offset = aliceOnB.receiveType("result").get("data").get("offset").asLong();
+        assertThat(offset).as("what node A stored, read on node B").isEqualTo(chunkBytes);
+        while (offset < content.length) {
+            int end = (int) Math.min(content.length, offset + chunkBytes);
+            aliceOnB.sendBinaries(RawWebSocket.fileChunk(RawWebSocket.fileChunkHeader(fileId, offset),
+                    Arrays.copyOfRange(content, (int) offset, end)));
+            offset = aliceOnB.receiveType("result").get("data").get("offset").asLong();
+        }
+        aliceOnB.sendJson("{\"type\":\"send\",\"ref\":\"m\",\"clientId\":\"scan-1\",\"to\":{\"kind\":\"user\","
+                + "\"id\":\"bob\"},\"body\":null,\"fileId\":\"" + fileId + "\"}");
+        aliceOnB.receiveType("sent");
+
+        InboxMessage received = await().atMost(WAIT).until(() -> bob.messages.stream()
+                .filter(message -> "scan-1".equals(message.clientId())).findFirst().orElse(null), Objects::nonNull);
+        assertThat(received.file().id()).isEqualTo(fileId);
+        assertThat(received.file().size()).isEqualTo(content.length);
+        Path saved = bob.sdk().downloadFile(received.file(), dataDirectory.resolve("scan.tif")).get(20, TimeUnit.SECONDS);
+        assertThat(Files.readAllBytes(saved)).as("downloaded from node A").isEqualTo(content);
+        TestClient bobOnB = client(nodeB, "bob", "laptop");
+        Path again = bobOnB.sdk().downloadFile(received.file(), dataDirectory.resolve("scan-b.tif")).get(20, TimeUnit.SECONDS);
+        assertThat(Files.readAllBytes(again)).as("downloaded from node B").isEqualTo(content);
     }
 
     @Test

@@ -13,7 +13,6 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -259,15 +258,11 @@ class FilesEndToEndTest {
     }
 
     private static String header(String fileId, long offset) {
-        return "{\"type\":\"upload.chunk\",\"ref\":\"chunk-" + offset + "\",\"fileId\":\"" + fileId
-                + "\",\"offset\":" + offset + "}";
+        return RawWebSocket.fileChunkHeader(fileId, offset);
     }
 
-    /** A chunk as PROTOCOL.md section 11 lays it out: the header's length (2 bytes, big-endian), the header, the data. */
     private static byte[] chunkFrame(String header, byte[] data) {
-        byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(2 + headerBytes.length + data.length)
-                .putShort((short) headerBytes.length).put(headerBytes).put(data).array();
+        return RawWebSocket.fileChunk(header, data);
     }
 
     private JsonNode request(RawWebSocket socket, String type, Map<String, Object> fields) throws IOException {

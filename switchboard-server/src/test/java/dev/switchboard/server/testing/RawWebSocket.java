@@ -173,6 +173,22 @@ public final class RawWebSocket implements Closeable {
         out.flush();
     }
 
+    /**
+     * A file chunk's binary message as PROTOCOL.md section 11 lays it out: the header's length (2 bytes,
+     * big-endian), the JSON header, then the data.
+     */
+    public static byte[] fileChunk(String header, byte[] data) {
+        byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(2 + headerBytes.length + data.length)
+                .putShort((short) headerBytes.length).put(headerBytes).put(data).array();
+    }
+
+    /** The header of chunk {@code offset} of {@code fileId}, with ref {@code chunk-<offset>}. */
+    public static String fileChunkHeader(String fileId, long offset) {
+        return "{\"type\":\"upload.chunk\",\"ref\":\"chunk-" + offset + "\",\"fileId\":\"" + fileId
+                + "\",\"offset\":" + offset + "}";
+    }
+
     /** Binary frames in one write, as {@link #sendTexts}. */
     public void sendBinaries(byte[]... payloads) throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
