@@ -12,5 +12,7 @@
  * reconnect, drops publications already delivered, and re-syncs a topic (unsubscribe, subscribe with
  * {@code recover}) when a publication shows a gap, so {@code ClientListener.onPublication} sees each
  * publication once and in order, and {@code onRecoveryFailed} reports what the server could not replay.
+ * {@code FileUploads} runs the file uploads: one chunk at a time per upload, each paced like a send, and
+ * after a reconnect it asks the server for the upload's offset and goes on from there.
  */
 package dev.switchboard.client;
