@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.server.testing.ApiClient;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.TestServer;
 import java.io.IOException;
@@ -181,6 +182,11 @@ class FilesEndToEndTest {
         assertThat(message.get("body").get("caption").asText()).isEqualTo("the plan");
         assertThat(get(fileId, "?user=frank", Map.of()).statusCode()).isEqualTo(200);
         assertThat(get(fileId, "?user=grace", Map.of()).statusCode()).isEqualTo(404);
+
+        JsonNode history = ApiClient.of(server).get("/api/v1/users/frank/messages?afterSeq=0").json();
+        assertThat(history.get("messages").get(0).get("file").get("id").asText()).as("the server API's history")
+                .isEqualTo(fileId);
+        assertThat(history.get("messages").get(0).get("file").get("name").asText()).isEqualTo("plan.png");
     }
 
     @Test
