@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -34,6 +35,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -46,7 +48,8 @@ import java.util.concurrent.TimeUnit;
  * server's side by hand. It implements none of the server's logic; the real end-to-end tests live in
  * the server module.
  *
- * <p>Close frames from the client are recorded as {@code {"type":"__close","code":…}}. Every recorded
+ * <p>Close frames from the client are recorded as {@code {"type":"__close","code":…}}; a binary message (a file
+ * chunk) as its JSON header with {@code "__data"}: the chunk's data in base64. Every recorded
  * message carries {@code "__receivedNanos"}: the {@link System#nanoTime()} at which it arrived.
  */
 final class FakeServer implements AutoCloseable {
@@ -236,6 +239,15 @@ final class FakeServer implements AutoCloseable {
                 if (node instanceof ObjectNode object) {
                     object.put("__receivedNanos", arrivedNanos);
                 }
+                received.add(node);
+            } else if (frame instanceof BinaryWebSocketFrame binary) {
+                int headerLength = binary.content().getUnsignedShort(0);
+                byte[] header = new byte[headerLength];
+                binary.content().getBytes(2, header);
+                byte[] data = new byte[binary.content().readableBytes() - 2 - headerLength];
+                binary.content().getBytes(2 + headerLength, data);
+                ObjectNode node = (ObjectNode) Wire.MAPPER.readTree(header);
+                node.put("__data", Base64.getEncoder().encodeToString(data)).put("__receivedNanos", arrivedNanos);
                 received.add(node);
             } else if (frame instanceof CloseWebSocketFrame close) {
                 received.add(Wire.MAPPER.createObjectNode().put("type", "__close")

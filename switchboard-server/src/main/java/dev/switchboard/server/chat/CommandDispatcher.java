@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.MessageType;
 import dev.switchboard.server.RequestRejectedException;
+import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.metrics.ServerMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -33,8 +34,11 @@ public final class CommandDispatcher {
         this.metrics = metrics;
     }
 
-    /** The most bytes of a chunk's header (docs/PROTOCOL.md section 11). */
-    static final int MAX_CHUNK_HEADER_BYTES = 1024;
+    /**
+     * The most bytes of a chunk's header (docs/PROTOCOL.md section 11): with its 2-byte length, the room a
+     * chunk's message keeps beside its data, so a chunk of {@code chunkBytes} always fits {@code maxMessageBytes}.
+     */
+    static final int MAX_CHUNK_HEADER_BYTES = ServerConfig.Files.CHUNK_HEADER_ROOM - 2;
 
     public TopicCommands topics() {
         return topics;

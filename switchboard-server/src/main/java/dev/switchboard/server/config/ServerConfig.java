@@ -385,7 +385,7 @@ public record ServerConfig(
      * @param incompleteTtlSeconds an upload not completed within this time is deleted; default 86400
      */
     public record Files(long maxFileBytes, int maxOpenUploads, long incompleteTtlSeconds) {
-        /** Bytes of a chunk's frame that are not data: its header's length and the header. */
+        /** Bytes of a chunk's message that are not data: its header's 2-byte length and the header (at most 1022). */
         public static final int CHUNK_HEADER_ROOM = 1024;
 
         public Files {
