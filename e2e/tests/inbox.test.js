@@ -1,5 +1,5 @@
 // The page's inbox model (web/conversations.js) without a browser: own sends shown once whichever
-// of receipt and inbox copy comes first, display order, unread counts.
+// of receipt and inbox copy comes first, display order, unread counts, files on entries.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Inbox } from '../../switchboard-server/src/main/resources/web/conversations.js';
@@ -64,5 +64,18 @@ describe('Inbox', () => {
     assert.deepEqual([...inbox.conversations.keys()].sort(), ['group:team', 'user:bob', 'user:carol']);
     assert.deepEqual(inbox.partners().sort(), ['bob', 'carol']);
     assert.equal(inbox.lastSeq, 3);
+  });
+
+  test('a message\'s file is kept on its entry, an own send\'s too when the inbox copy comes first', () => {
+    const file = { id: 'f-1', name: 'plan.pdf', size: 2048, contentType: 'application/pdf' };
+    const inbox = new Inbox('alice', {});
+    const conversation = inbox.conversation('user', 'bob');
+    const entry = inbox.addSending(conversation, 'c-1', null, file);
+    inbox.add({ ...message(1, 'alice', toBob, 'c-1', null), file });
+    inbox.add({ ...message(2, 'bob', toAlice, 'b-2', null), file });
+    inbox.add(message(3, 'bob', toAlice, 'b-3'));
+    assert.deepEqual(inbox.entries(conversation).map(e => e.file?.id ?? null), ['f-1', 'f-1', null]);
+    assert.equal(entry.status, 'sent');
+    assert.equal(inbox.addSending(conversation, 'c-4', 'text').file, null, 'no file unless given');
   });
 });

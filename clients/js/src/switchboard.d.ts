@@ -67,6 +67,30 @@ export interface Welcome {
   [field: string]: unknown;
 }
 
+/** A file as messages carry it and uploadFile() resolves with (PROTOCOL.md section 11). */
+export interface FileInfo {
+  /** 'f-' and 32 hex digits: the fileId to send it with and to download it by (fileUrl()). */
+  id: string;
+  /** The name a download is saved under. */
+  name: string;
+  /** Bytes. */
+  size: number;
+  /** A media type such as 'image/png'; 'application/octet-stream' when none was given. */
+  contentType: string;
+}
+
+export interface UploadOptions {
+  /** 1-255 characters, no control characters, no / or \. Default: a File's name; required for other data. */
+  name?: string;
+  /** A media type of at most 127 characters, e.g. 'image/png'. Default: a Blob's type, else the server's
+   *  application/octet-stream. */
+  contentType?: string;
+  /** Aborts the upload: the promise rejects with signal.reason. */
+  signal?: AbortSignal;
+  /** Called with the bytes the server has stored (0 first) each time that number moves. */
+  onProgress?: (offset: number, size: number) => void;
+}
+
 /** One inbox entry, delivered once per seq, in seq order. */
 export interface InboxMessage {
   seq: number;
@@ -79,6 +103,8 @@ export interface InboxMessage {
   /** Server time of storage, ms since the epoch. */
   ts: number;
   body: Json;
+  /** The file the message carries (sent with a fileId); null for a message without one. */
+  file: FileInfo | null;
   /** The group id for a group message; for a 1:1 message the other user (to.id when this user sent it,
    *  else from). The kind is to.kind. */
   conversation: string;
@@ -104,6 +130,8 @@ export interface PendingSend {
   clientId: string;
   to: Target;
   body: Json;
+  /** Present on a send with a file. */
+  fileId?: string;
 }
 
 export interface ClientStats {
@@ -251,8 +279,17 @@ export class SwitchboardClient {
 
   /** Starts connecting; does nothing unless idle. Reconnects by itself until close() or a terminal condition. */
   connect(): void;
-  /** Queues a durable send; see README.md. Throws TypeError for a malformed target, clientId or body. */
-  send(to: Target, body: unknown, options?: { clientId?: string }): SendPromise;
+  /** Queues a durable send; see README.md. `fileId`: a complete upload of this user (uploadFile()'s id),
+   *  which the message carries. Throws TypeError for a malformed target, clientId, fileId or body. */
+  send(to: Target, body: unknown, options?: { clientId?: string; fileId?: string }): SendPromise;
+  /** Uploads a file in chunks, resumed after reconnects; see README.md. Resolves with the file to send with
+   *  send(to, body, {fileId: file.id}); rejects with the server's code (file_too_large, upload_limit, …),
+   *  when the client closes first, or with signal.reason. Throws TypeError/RangeError for data of another
+   *  type, an empty file, or a malformed option. */
+  uploadFile(data: Blob | ArrayBuffer | ArrayBufferView, options?: UploadOptions): Promise<FileInfo>;
+  /** The download URL of a file: GET /files/{fileId} on the server's HTTP origin, with ?token= (or ?user=
+   *  in development mode) as the WebSocket signs in. Throws TypeError for an empty fileId. */
+  fileUrl(fileId: string): string;
   /** A request with a fresh ref; resolves with the reply's data. Rejects at once unless connected. */
   request<T = any>(type: string, fields?: Record<string, unknown>): Promise<T>;
   createGroup(group?: { groupId?: string; name?: string; members?: string[] }): Promise<GroupInfo>;

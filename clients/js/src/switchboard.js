@@ -4,7 +4,8 @@
  * unconfirmed sends with their original clientId; and de-duplicates what it delivers. The application
  * sees every inbox entry once and in seq order. Topic subscriptions are kept across reconnects and
  * recovered by offset, so each topic's publications arrive once and in order too, or a
- * 'recoveryFailed' event says what was lost.
+ * 'recoveryFailed' event says what was lost. Files are uploaded in chunks over the same connection and
+ * resumed at the server's offset after a reconnect.
  *
  * One dependency-free ES module for browsers and Node 20+. It uses the global WebSocket, or the
  * implementation passed as `options.WebSocket` (e.g. the `ws` package). The server serves this exact
@@ -562,12 +563,15 @@ class Connection {
     return this.welcomed && !this.closeFrameSent && !this.ended && this.socket.readyState === OPEN;
   }
 
-  /** Writes one JSON text frame if the socket is open and not closing; otherwise drops it. */
-  write(text) {
+  /**
+   * Writes one frame if the socket is open and not closing, otherwise drops it: a string as a text
+   * frame, a Uint8Array (a file chunk) as a binary frame.
+   */
+  write(data) {
     if (this.ended || this.closeFrameSent || this.socket.readyState !== OPEN) {
       return;
     }
-    this.socket.send(text);
+    this.socket.send(data);
   }
 
   /** Starts the closing handshake; drops the socket if the server has not answered within graceMs. */
@@ -704,10 +708,20 @@ function decideReconnect(closeCode, httpStatus, hasTokenProvider, authFailuresIn
  * refused with a retryable error stays pending and goes out again after a backoff delay; until then no
  * later send that has not gone out yet is transmitted, so none of those can be stored before it. Sends
  * transmitted before the refusal arrived cannot be recalled and may be stored first.
+ *
+ * File chunks (binary frames, PROTOCOL.md section 11) are tied to one connection like requests, and
+ * take a token from the same bucket, since the server counts each as a send. One chunk at a time is on
+ * the wire per connection, the next only after the previous one's reply: the server refuses a chunk that
+ * arrives while the connection's previous one is being stored, so concurrent uploads take turns. A
+ * waiting chunk goes before the due sends, which cannot starve them: it is at most one per round trip.
  */
 class Outbound {
   #sends;
   #requests = new Map();
+  /** File chunks waiting for their turn: [{ref, frame}], on the ready connection only. */
+  #chunks = [];
+  /** The ref of the chunk on the wire whose reply has not arrived, or null. */
+  #chunkInFlight = null;
   #bucket = SendTokenBucket.forServerLimit(0, 0, 0);
   #ready = null;
   #maxMessageBytes = Infinity;
@@ -722,6 +736,11 @@ class Outbound {
 
   get pendingSends() {
     return this.#sends.inOrder();
+  }
+
+  /** The last welcome's maxMessageBytes; Infinity before the first or when it gave none. */
+  get maxMessageBytes() {
+    return this.#maxMessageBytes;
   }
 
   /** Queues a send after all earlier ones; it goes out when a connection is ready and pacing allows. */
@@ -745,6 +764,41 @@ class Outbound {
     this.#ready.write(frameText);
   }
 
+  /**
+   * Queues a file chunk, a binary frame whose header carries `ref`, on the ready connection; rejects at
+   * once when there is none, or when the frame is larger than the server's maxMessageBytes. The waiter
+   * gets the reply's data, or its error; like a request's, it fails when the connection ends.
+   */
+  submitChunk(ref, frame, waiter) {
+    if (!this.#ready?.isReady) {
+      waiter.reject(new SwitchboardError('not connected'));
+      return;
+    }
+    if (frame.length > this.#maxMessageBytes) {
+      waiter.reject(new SwitchboardError(`chunk of ${frame.length} bytes exceeds the server's maxMessageBytes `
+        + `${this.#maxMessageBytes}`, { code: 'payload_too_large' }));
+      return;
+    }
+    const settled = (complete) => (value) => {
+      if (this.#chunkInFlight === ref) {
+        this.#chunkInFlight = null;
+      }
+      complete(value);
+      this.#transmitDue();
+    };
+    this.#requests.set(ref, {
+      resolve: settled(waiter.resolve),
+      reject: settled((error) => {
+        if (error.code === 'rate_limited') {
+          this.#bucket.empty(now());
+        }
+        waiter.reject(error);
+      }),
+    });
+    this.#chunks.push({ ref, frame });
+    this.#transmitDue();
+  }
+
   /** A welcome arrived: (re)send every pending send in call order, paced by a full bucket. */
   onConnected(connection, welcome) {
     this.#cancelTransmitTimer();
@@ -758,10 +812,12 @@ class Outbound {
     this.#transmitDue();
   }
 
-  /** The connection ended: its requests fail with `cause`; sends stay pending. */
+  /** The connection ended: its requests and chunks fail with `cause`; sends stay pending. */
   onDisconnected(cause) {
     this.#ready = null;
     this.#cancelTransmitTimer();
+    this.#chunks = [];
+    this.#chunkInFlight = null;
     this.#failRequests(cause);
   }
 
@@ -820,8 +876,9 @@ class Outbound {
   }
 
   /**
-   * Transmits every due send the pacing allows now, in call order; if one is due but not allowed yet,
-   * makes sure an attempt is scheduled for when it will be.
+   * Transmits the waiting chunk, if its turn has come, and every due send, in call order, as far as the
+   * pacing allows now; if something waits for a token or a retry hold, makes sure an attempt is
+   * scheduled for when it may go.
    */
   #transmitDue() {
     const connection = this.#ready;
@@ -829,6 +886,11 @@ class Outbound {
       return;
     }
     const nowMs = now();
+    const chunk = this.#pollChunk(nowMs);
+    if (chunk) {
+      this.#chunkInFlight = chunk.ref;
+      connection.write(chunk.frame);
+    }
     for (let send = this.#pollSendable(nowMs); send; send = this.#pollSendable(nowMs)) {
       if (send.transmissions > 0) {
         this.stats.sendsResent++;
@@ -836,11 +898,32 @@ class Outbound {
       send.transmissions++;
       connection.write(send.frameText);
     }
-    const next = this.#sends.peekDue();
-    if (next) {
-      const waitMs = Math.max(next.holdUntilMs - nowMs, this.#bucket.msUntilToken(nowMs), 0);
+    const waitMs = this.#msUntilNextTransmission(nowMs);
+    if (waitMs !== null) {
       this.#scheduleTransmit(connection, nowMs + waitMs);
     }
+  }
+
+  /** The first waiting chunk with its token, if no chunk is on the wire and a token is available. */
+  #pollChunk(nowMs) {
+    if (this.#chunks.length === 0 || this.#chunkInFlight !== null || !this.#bucket.tryTake(nowMs)) {
+      return undefined;
+    }
+    return this.#chunks.shift();
+  }
+
+  /**
+   * How long after nowMs the next waiting transmission may go out; null when none waits (a chunk behind
+   * one on the wire goes when that one's reply arrives, not at a time).
+   */
+  #msUntilNextTransmission(nowMs) {
+    const tokenMs = this.#bucket.msUntilToken(nowMs);
+    const next = this.#sends.peekDue();
+    let waitMs = next ? Math.max(next.holdUntilMs - nowMs, tokenMs, 0) : null;
+    if (this.#chunks.length > 0 && this.#chunkInFlight === null) {
+      waitMs = Math.min(waitMs ?? Infinity, tokenMs);
+    }
+    return waitMs;
   }
 
   /** The earliest due send with its token, if its hold has passed and a token is available. */
@@ -1200,6 +1283,384 @@ class Subscription {
   }
 }
 
+/** File names: 1-255 characters, no control characters, no / or \ (PROTOCOL.md section 11). */
+const FILE_NAME_PATTERN = /^[^\u0000-\u001f\u007f-\u009f/\\]{1,255}$/;
+/** Media types as upload.start takes them: at most 127 characters, no control characters. */
+const CONTENT_TYPE_PATTERN = /^[^\u0000-\u001f\u007f-\u009f]{1,127}$/;
+/** The chunk's 2-byte big-endian header length in front of the header. */
+const CHUNK_LENGTH_PREFIX_BYTES = 2;
+
+/**
+ * True for the rejection of a request or chunk whose connection was not ready or ended before the reply
+ * (Outbound's errors without code, close code or HTTP status): what it asked may or may not have been done.
+ */
+function isConnectionLoss(error) {
+  return error instanceof SwitchboardError && error.code === null && error.closeCode === null
+    && error.httpStatus === null;
+}
+
+/**
+ * The bytes of a file to upload, read a chunk at a time: a Blob (a browser's File, or Node's Blob) is
+ * read slice by slice, so a large file is never held in memory whole; bytes already in memory
+ * (Uint8Array, any other ArrayBuffer view, an ArrayBuffer) are sliced without copying.
+ */
+class UploadSource {
+  /**
+   * @param {Blob|ArrayBuffer|ArrayBufferView} data
+   * @throws {TypeError} for anything else
+   */
+  static of(data) {
+    if (typeof Blob === 'function' && data instanceof Blob) {
+      return new UploadSource(data.size, (start, end) => data.slice(start, end).arrayBuffer()
+        .then((buffer) => new Uint8Array(buffer)), typeof data.name === 'string' ? data.name : null, data.type);
+    }
+    let bytes = null;
+    if (data instanceof ArrayBuffer) {
+      bytes = new Uint8Array(data);
+    } else if (ArrayBuffer.isView(data)) {
+      bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    }
+    if (bytes === null) {
+      throw new TypeError('data must be a Blob (or File), an ArrayBuffer or a Uint8Array');
+    }
+    return new UploadSource(bytes.length, (start, end) => Promise.resolve(bytes.subarray(start, end)), null, '');
+  }
+
+  /**
+   * @param {number} size bytes
+   * @param {(start: number, end: number) => Promise<Uint8Array>} read the bytes [start, end)
+   * @param {string|null} name a File's name
+   * @param {string} type a Blob's media type, '' when unknown
+   */
+  constructor(size, read, name, type) {
+    this.size = size;
+    this.read = read;
+    this.name = name;
+    this.type = type;
+  }
+}
+
+/**
+ * One binary frame carrying a file chunk (PROTOCOL.md section 11): a 2-byte big-endian length n, n bytes
+ * of the JSON header in UTF-8, then the data.
+ *
+ * @param {Uint8Array} header the encoded JSON header
+ * @param {Uint8Array} data
+ */
+function chunkFrame(header, data) {
+  const frame = new Uint8Array(CHUNK_LENGTH_PREFIX_BYTES + header.length + data.length);
+  new DataView(frame.buffer).setUint16(0, header.length, false);
+  frame.set(header, CHUNK_LENGTH_PREFIX_BYTES);
+  frame.set(data, CHUNK_LENGTH_PREFIX_BYTES + header.length);
+  return frame;
+}
+
+/**
+ * The uploads under way (PROTOCOL.md section 11), and what they share: the connection, whose welcome
+ * each waits for, refs, and the retry backoff. Chunks go through Outbound, which paces them with the
+ * sends and keeps one chunk at a time on the wire, so several uploads take turns.
+ */
+class FileUploads {
+  #uploads = new Set();
+  #connected = false;
+  /** Counts welcomes: a step that failed with its connection waits for a later one. */
+  #generation = 0;
+  #connectionWaiters = [];
+  #refCounter = 0;
+
+  /**
+   * @param {Outbound} outbound
+   * @param {(attempt: number) => number} retryBackoff delay in ms before retry n (0, 1, …)
+   */
+  constructor(outbound, retryBackoff) {
+    this.outbound = outbound;
+    this.retryBackoff = retryBackoff;
+  }
+
+  /**
+   * Uploads `source` as `description` {name, size, contentType?}; resolves with the file's description,
+   * rejects as FileUpload.run does, or with signal.reason once `signal` aborts.
+   */
+  async upload(source, description, { signal, onProgress }) {
+    const upload = new FileUpload(source, description, this, onProgress);
+    const onAbort = () => upload.stop(signal.reason ?? new SwitchboardError('upload aborted'));
+    if (signal) {
+      if (signal.aborted) {
+        onAbort();
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    this.#uploads.add(upload);
+    try {
+      return await upload.run();
+    } finally {
+      this.#uploads.delete(upload);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The number of the current connection (of the last one while disconnected). */
+  get generation() {
+    return this.#generation;
+  }
+
+  /**
+   * Resolves with the connection's generation once a connection later than `afterGeneration` is up: at
+   * once when the current one is, else at the next welcome.
+   */
+  whenConnected(afterGeneration = -1) {
+    if (this.#connected && this.#generation > afterGeneration) {
+      return Promise.resolve(this.#generation);
+    }
+    return new Promise((resolve) => this.#connectionWaiters.push({ afterGeneration, resolve }));
+  }
+
+  /** A welcome arrived: uploads waiting for a connection go on (each asks upload.status first). */
+  onConnected() {
+    this.#connected = true;
+    this.#generation++;
+    const waiters = this.#connectionWaiters;
+    this.#connectionWaiters = [];
+    for (const waiter of waiters) {
+      if (this.#generation > waiter.afterGeneration) {
+        waiter.resolve(this.#generation);
+      } else {
+        this.#connectionWaiters.push(waiter);
+      }
+    }
+  }
+
+  onDisconnected() {
+    this.#connected = false;
+  }
+
+  /** The client is closed: every upload fails with `cause`. */
+  failAll(cause) {
+    this.#connected = false;
+    this.#connectionWaiters = [];
+    for (const upload of this.#uploads) {
+      upload.stop(cause);
+    }
+  }
+
+  /** Sends upload.start or upload.status with a fresh ref; resolves with the reply's data. */
+  request(fields) {
+    return new Promise((resolve, reject) => {
+      const ref = this.#nextRef();
+      this.outbound.submitRequest(ref, JSON.stringify({ ...fields, ref }), { resolve, reject });
+    });
+  }
+
+  /** Sends the chunk of `data` at `offset`; resolves with the reply's data. */
+  chunk(fileId, offset, data) {
+    return new Promise((resolve, reject) => {
+      const ref = this.#nextRef();
+      const header = utf8.encode(JSON.stringify({ type: 'upload.chunk', ref, fileId, offset }));
+      this.outbound.submitChunk(ref, chunkFrame(header, data), { resolve, reject });
+    });
+  }
+
+  /**
+   * The most data a chunk at `offset` of `fileId` may carry: the server's chunkBytes (maxMessageBytes
+   * less 1024: the header's 2-byte length and at most 1022 bytes of header), and never more than fits the welcome's maxMessageBytes with
+   * the length prefix and this chunk's header (with room for any ref), should a server say otherwise.
+   */
+  chunkLimit(chunkBytes, fileId, offset) {
+    const headerBytes = utf8.encode(JSON.stringify({ type: 'upload.chunk', ref: 'u'.repeat(16), fileId, offset }))
+      .length;
+    const roomInMessage = this.outbound.maxMessageBytes - CHUNK_LENGTH_PREFIX_BYTES - headerBytes;
+    return Math.max(1, Math.min(chunkBytes, roomInMessage));
+  }
+
+  #nextRef() {
+    return `u${++this.#refCounter}`;
+  }
+}
+
+/**
+ * One file upload (PROTOCOL.md section 11): upload.start, then chunks from the offset the server
+ * confirmed, one at a time, each sent after the previous one's reply, until a reply says complete.
+ *
+ * - After a lost connection it asks upload.status on the next one and goes on from the offset the
+ *   server reports, which may be past the last one it confirmed (a chunk stored whose reply was lost).
+ *   upload_offset (nothing stored: the chunk was not at the server's offset) is answered the same way.
+ * - A refusal with a retryable code (rate_limited, store_busy, store_unavailable, internal) is retried
+ *   after a backoff delay: nothing was stored, and a chunk that was stored after all is answered with
+ *   upload_offset. Any other refusal ends the upload with its code.
+ * - upload.start has no idempotency key: when the connection drops before its reply, it is sent again
+ *   after the next welcome, and the first one, if the server made it, stays an incomplete upload until
+ *   the server deletes it (files.incompleteTtlSeconds), counting towards files.maxOpenUploads.
+ * - stop() (close(), a terminal close, the abort signal) ends it at once; the server keeps what was
+ *   stored until that same deadline, since the protocol has no request to cancel an upload.
+ */
+class FileUpload {
+  #source;
+  #name;
+  #contentType;
+  #uploads;
+  #onProgress;
+  #fileId = null;
+  #offset = 0;
+  #chunkBytes = 0;
+  #reportedOffset = -1;
+  /** Refusals since the last reply that moved the upload on; drives the retry backoff. */
+  #refusalsInRow = 0;
+  #stopCause = null;
+  #stopped;
+  #rejectStopped;
+  #retryTimer = null;
+
+  /**
+   * @param {UploadSource} source
+   * @param {{name: string, contentType?: string}} description
+   * @param {FileUploads} uploads
+   * @param {((offset: number, size: number) => void)|undefined} onProgress
+   */
+  constructor(source, { name, contentType }, uploads, onProgress) {
+    this.#source = source;
+    this.#name = name;
+    this.#contentType = contentType;
+    this.#uploads = uploads;
+    this.#onProgress = onProgress;
+    this.#stopped = new Promise((resolve, reject) => {
+      this.#rejectStopped = reject;
+    });
+    this.#stopped.catch(() => {});
+  }
+
+  /** Ends the upload: run() rejects with `cause`. Idempotent. */
+  stop(cause) {
+    if (this.#stopCause !== null) {
+      return;
+    }
+    this.#stopCause = cause;
+    clearTimeout(this.#retryTimer);
+    this.#rejectStopped(cause);
+  }
+
+  /**
+   * Uploads the whole file. Resolves with {id, name, size, contentType} once a reply says complete;
+   * rejects with the refusal's SwitchboardError, a malformed reply, or the cause given to stop().
+   */
+  async run() {
+    let offsetUnknown = false;
+    let lostGeneration = -1;
+    for (;;) {
+      const generation = await this.#unlessStopped(this.#uploads.whenConnected(lostGeneration));
+      let data;
+      try {
+        data = await this.#unlessStopped(this.#nextStep(offsetUnknown));
+      } catch (error) {
+        if (this.#stopCause !== null) {
+          throw this.#stopCause;
+        }
+        if (isConnectionLoss(error)) {
+          // Repeated on a later connection, after upload.status: the chunk may have been stored.
+          lostGeneration = generation;
+          offsetUnknown = true;
+        } else {
+          offsetUnknown = await this.#afterRefusal(error);
+        }
+        continue;
+      }
+      offsetUnknown = false;
+      if (this.#accept(data)) {
+        return {
+          id: this.#fileId,
+          name: typeof data.name === 'string' ? data.name : this.#name,
+          size: this.#source.size,
+          contentType: typeof data.contentType === 'string' ? data.contentType
+            : this.#contentType ?? 'application/octet-stream',
+        };
+      }
+    }
+  }
+
+  /** upload.start until there is a fileId, upload.status when the server's offset is unknown, else a chunk. */
+  #nextStep(offsetUnknown) {
+    if (this.#fileId === null) {
+      const fields = { type: 'upload.start', name: this.#name, size: this.#source.size };
+      if (this.#contentType !== undefined) {
+        fields.contentType = this.#contentType;
+      }
+      return this.#uploads.request(fields);
+    }
+    if (offsetUnknown) {
+      return this.#uploads.request({ type: 'upload.status', fileId: this.#fileId });
+    }
+    return this.#sendChunk();
+  }
+
+  async #sendChunk() {
+    const offset = this.#offset;
+    const length = Math.min(this.#uploads.chunkLimit(this.#chunkBytes, this.#fileId, offset),
+      this.#source.size - offset);
+    const data = await this.#source.read(offset, offset + length);
+    return this.#uploads.chunk(this.#fileId, offset, data);
+  }
+
+  /**
+   * Decides what follows a refused step: returns true when the server's offset must be asked first,
+   * false to repeat the step, after waiting when it should; throws when the upload cannot go on.
+   */
+  async #afterRefusal(error) {
+    if (error.code !== 'upload_offset' && !RETRYABLE_CODES.has(error.code)) {
+      throw error;
+    }
+    this.#refusalsInRow++;
+    // upload_offset is answered at once, by upload.status; only a second one in a row waits.
+    const attempt = error.code === 'upload_offset' ? this.#refusalsInRow - 2 : this.#refusalsInRow - 1;
+    if (attempt >= 0) {
+      await this.#unlessStopped(this.#delay(this.#uploads.retryBackoff(attempt)));
+    }
+    return error.code === 'upload_offset';
+  }
+
+  /**
+   * Applies a reply's data {fileId, name, size, contentType, offset, chunkBytes, complete}; returns true
+   * when the upload is complete. Throws SwitchboardError for a reply that does not fit this upload.
+   */
+  #accept(data) {
+    const { fileId, size, offset, chunkBytes } = data ?? {};
+    const fits = typeof fileId === 'string' && fileId !== '' && (this.#fileId === null || fileId === this.#fileId)
+      && size === this.#source.size && Number.isSafeInteger(offset) && offset >= 0 && offset <= size
+      && Number.isSafeInteger(chunkBytes) && chunkBytes >= 1;
+    if (!fits) {
+      throw new SwitchboardError(`malformed upload reply for ${this.#name} (${this.#source.size} bytes): `
+        + `${JSON.stringify(data)}`);
+    }
+    this.#fileId = fileId;
+    this.#offset = offset;
+    this.#chunkBytes = chunkBytes;
+    this.#refusalsInRow = 0;
+    this.#reportProgress();
+    return data.complete === true || offset === size;
+  }
+
+  #reportProgress() {
+    if (this.#onProgress === undefined || this.#offset === this.#reportedOffset) {
+      return;
+    }
+    this.#reportedOffset = this.#offset;
+    try {
+      this.#onProgress(this.#offset, this.#source.size);
+    } catch (error) {
+      console.error('switchboard: an upload onProgress callback threw', error);
+    }
+  }
+
+  /** `promise`, or a rejection with the stop cause as soon as the upload is stopped. */
+  #unlessStopped(promise) {
+    return Promise.race([promise, this.#stopped]);
+  }
+
+  #delay(ms) {
+    return new Promise((resolve) => {
+      this.#retryTimer = setTimeout(resolve, ms);
+    });
+  }
+}
+
 /**
  * Client of one Switchboard user on one device. See README.md for events, options and guarantees.
  *
@@ -1218,6 +1679,7 @@ export class SwitchboardClient {
   #acks;
   #outbound;
   #topics;
+  #uploads;
   #state = 'idle';
   #userId = null;
   #deviceId = null;
@@ -1227,6 +1689,8 @@ export class SwitchboardClient {
   /** The backoff of the next reconnect: the last welcome's advertised one, else the options'. */
   #reconnectBackoff;
   #authFailuresInRow = 0;
+  /** The token of the latest connection attempt, for fileUrl(); null when it had none. */
+  #latestToken = null;
   #stopping = false;
   #kickedReason = null;
   #reconnectTimer = null;
@@ -1254,6 +1718,7 @@ export class SwitchboardClient {
     this.#acks = new AckTracker(this.#options.ackDelayMs, this.#options.ackBatch);
     this.#outbound = new Outbound(this.#options.maxPendingSends, this.#stats, retryBackoff);
     this.#topics = new TopicSubscriptions(this.#emitter, this.#stats, this.#outbound, retryBackoff);
+    this.#uploads = new FileUploads(this.#outbound, retryBackoff);
     this.#closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -1288,9 +1753,10 @@ export class SwitchboardClient {
     return this.#deviceId;
   }
 
-  /** The sends not yet confirmed, in resend order: [{clientId, to, body}]. A snapshot. */
+  /** The sends not yet confirmed, in resend order: [{clientId, to, body, fileId?}]. A snapshot. */
   get pendingSends() {
-    return this.#outbound.pendingSends.map(({ clientId, to, body }) => ({ clientId, to: { ...to }, body }));
+    return this.#outbound.pendingSends.map(({ clientId, to, body, fileId }) =>
+      (fileId === undefined ? { clientId, to: { ...to }, body } : { clientId, to: { ...to }, body, fileId }));
   }
 
   /** A snapshot of the counters. */
@@ -1319,13 +1785,17 @@ export class SwitchboardClient {
    * after every reconnect until the server confirms it, so it is stored exactly once. Sends go out in
    * call order, paced to the rate the server advertises.
    *
+   * @param {{kind: 'user'|'group', id: string}} to
+   * @param {unknown} body any JSON value (undefined is sent as null)
+   * @param {{clientId?: string, fileId?: string}} [options] `fileId`: a complete upload of this user
+   *   (uploadFile()'s id), which the message carries to its recipients
    * @returns a promise of the receipt {clientId, id, ts, seq, duplicate}, with a `clientId` property set
-   *   at once. It rejects with SwitchboardError on a non-retryable error reply (its `code`), when
-   *   maxPendingSends sends are pending, when the frame exceeds welcome.maxMessageBytes
-   *   ('payload_too_large'), or when the client closes first.
-   * @throws {TypeError} for a malformed `to` or clientId, or a body JSON.stringify cannot serialize
+   *   at once. It rejects with SwitchboardError on a non-retryable error reply (its `code`, e.g.
+   *   file_not_found or file_incomplete for a bad fileId), when maxPendingSends sends are pending, when
+   *   the frame exceeds welcome.maxMessageBytes ('payload_too_large'), or when the client closes first.
+   * @throws {TypeError} for a malformed `to`, clientId or fileId, or a body JSON.stringify cannot serialize
    */
-  send(to, body, { clientId } = {}) {
+  send(to, body, { clientId, fileId } = {}) {
     if (!to || (to.kind !== 'user' && to.kind !== 'group') || typeof to.id !== 'string' || to.id === '') {
       throw new TypeError("to must be {kind: 'user' | 'group', id: string}");
     }
@@ -1333,15 +1803,23 @@ export class SwitchboardClient {
     if (typeof chosenClientId !== 'string' || chosenClientId.length < 1 || chosenClientId.length > 64) {
       throw new TypeError('clientId must be a string of 1-64 characters');
     }
+    if (fileId != null && (typeof fileId !== 'string' || fileId === '')) {
+      throw new TypeError('fileId must be a non-empty string');
+    }
     const ref = `s${++this.#refCounter}`;
     const target = { kind: to.kind, id: to.id };
     const value = body === undefined ? null : body;
-    const frameText = JSON.stringify({ type: 'send', ref, clientId: chosenClientId, to: target, body: value });
+    const frame = { type: 'send', ref, clientId: chosenClientId, to: target, body: value };
+    if (fileId != null) {
+      frame.fileId = fileId;
+    }
+    const frameText = JSON.stringify(frame);
     let send;
     const promise = new Promise((resolve, reject) => {
       send = {
-        ref, clientId: chosenClientId, to: target, body: value, frameText, frameBytes: utf8.encode(frameText).length,
-        resolve, reject, order: -1, due: false, holdUntilMs: 0, transmissions: 0, retries: 0,
+        ref, clientId: chosenClientId, to: target, body: value, fileId: fileId ?? undefined, frameText,
+        frameBytes: utf8.encode(frameText).length, resolve, reject, order: -1, due: false, holdUntilMs: 0,
+        transmissions: 0, retries: 0,
       };
     });
     promise.clientId = chosenClientId;
@@ -1473,6 +1951,85 @@ export class SwitchboardClient {
   }
 
   /**
+   * Uploads a file over the WebSocket in chunks (PROTOCOL.md section 11), to send it afterwards with
+   * send(to, body, {fileId}). An upload started while disconnected begins after the next welcome. Each
+   * chunk is sent after the previous one's reply and takes a token of the send pacing, as a send does;
+   * uploads going on at once take turns. A lost connection does not end it: after the next welcome it asks
+   * the server how far it got (upload.status) and goes on from there. Retryable refusals are retried after
+   * a backoff delay.
+   *
+   * @param {Blob|ArrayBuffer|ArrayBufferView} data a Blob or File (read a chunk at a time), or bytes
+   * @param {{name?: string, contentType?: string, signal?: AbortSignal,
+   *   onProgress?: (offset: number, size: number) => void}} [options] `name`: 1-255 characters, no
+   *   control characters, / or \ (default: a File's name; required otherwise); `contentType`: e.g.
+   *   'image/png' (default: a Blob's type, else the server's application/octet-stream); `signal` aborts
+   *   the upload; `onProgress` is called with the bytes the server has stored so far, each time that moves
+   * @returns a promise of the file's description {id, name, size, contentType}. It rejects with
+   *   SwitchboardError on a non-retryable refusal (its `code`: file_too_large, upload_limit,
+   *   file_not_found, invalid_field …), when the client closes first (by close() or a terminal close
+   *   code), or with signal.reason once `signal` aborts.
+   * @throws {TypeError|RangeError} for data of another type, an empty file, or a malformed option
+   */
+  uploadFile(data, { name, contentType, signal, onProgress } = {}) {
+    const source = UploadSource.of(data);
+    const fileName = name ?? source.name;
+    if (typeof fileName !== 'string' || !FILE_NAME_PATTERN.test(fileName)) {
+      throw new TypeError('name must be 1-255 characters without control characters, / or \\, got '
+        + `${JSON.stringify(fileName)}`);
+    }
+    const type = contentType ?? (source.type || undefined);
+    if (type !== undefined && (typeof type !== 'string' || !CONTENT_TYPE_PATTERN.test(type))) {
+      throw new TypeError(`contentType must be a media type of 1-127 characters, got ${JSON.stringify(type)}`);
+    }
+    if (source.size < 1) {
+      throw new RangeError('cannot upload an empty file: the server takes files of 1 byte or more');
+    }
+    if (onProgress != null && typeof onProgress !== 'function') {
+      throw new TypeError('onProgress must be a function');
+    }
+    if (signal != null && (typeof signal.addEventListener !== 'function' || typeof signal.aborted !== 'boolean')) {
+      throw new TypeError('signal must be an AbortSignal');
+    }
+    if (this.#stopping) {
+      return Promise.reject(new SwitchboardError('client is closed'));
+    }
+    return this.#uploads.upload(source, { name: fileName, contentType: type },
+      { signal: signal ?? undefined, onProgress: onProgress ?? undefined });
+  }
+
+  /**
+   * The download URL of a file (PROTOCOL.md section 11): GET /files/{fileId} on the server of the
+   * WebSocket url (ws: becomes http:, wss: https:), under the path that the url's final /ws is under.
+   * It signs in as the WebSocket does: ?token= with the token option when it is a string, else the one
+   * the token function gave for the latest connection attempt, else ?user= (development mode). A token
+   * in a URL ends up in logs and histories and expires with the token: make the URL when it is needed,
+   * or fetch with an Authorization: Bearer header instead.
+   *
+   * @param {string} fileId a file's id (a message's file.id, or uploadFile()'s id)
+   * @throws {TypeError} for a fileId that is not a non-empty string
+   */
+  fileUrl(fileId) {
+    if (typeof fileId !== 'string' || fileId === '') {
+      throw new TypeError('fileId must be a non-empty string');
+    }
+    const url = new URL(this.#options.url);
+    if (url.protocol === 'ws:' || url.protocol === 'wss:') {
+      url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+    }
+    const prefix = /\/ws\/?$/.test(url.pathname) ? url.pathname.replace(/\/ws\/?$/, '') : '';
+    url.pathname = `${prefix}/files/${encodeURIComponent(fileId)}`;
+    url.search = '';
+    url.hash = '';
+    const token = typeof this.#options.token === 'string' ? this.#options.token || null : this.#latestToken;
+    if (token !== null) {
+      url.searchParams.set('token', token);
+    } else if (this.#options.user != null) {
+      url.searchParams.set('user', this.#options.user);
+    }
+    return url.toString();
+  }
+
+  /**
    * Asks the server to replay the inbox after afterSeq on the live connection; ignored while not
    * connected. lastSeq does not move: replayed entries at or below it are suppressed as duplicates.
    */
@@ -1533,6 +2090,7 @@ export class SwitchboardClient {
     if (this.#stopping) {
       return;
     }
+    this.#latestToken = token;
     let socket;
     try {
       socket = new this.#WebSocket(this.#handshakeUrl(token));
@@ -1595,6 +2153,7 @@ export class SwitchboardClient {
     this.#acks.onDisconnected();
     this.#outbound.onDisconnected(new SwitchboardError('connection lost before the reply arrived'));
     this.#topics.onDisconnected();
+    this.#uploads.onDisconnected();
     if (connection.opened) {
       this.#emitter.emit('closed', { code: connection.closeCode, reason: connection.closeReason });
     }
@@ -1657,6 +2216,7 @@ export class SwitchboardClient {
     this.#reconnectTimer = null;
     this.#outbound.failAll(cause);
     this.#topics.failAll(cause);
+    this.#uploads.failAll(cause);
     this.#changeState('closed');
   }
 
@@ -1751,6 +2311,7 @@ export class SwitchboardClient {
     this.#acks.onConnected((seq) => connection.write(JSON.stringify({ type: 'ack', seq })), cursor);
     this.#outbound.onConnected(connection, welcome);
     this.#topics.onConnected();
+    this.#uploads.onConnected();
     this.#changeState('connected');
     this.#emitter.emit('welcome', welcome);
   }
@@ -1777,7 +2338,10 @@ export class SwitchboardClient {
     }
   }
 
-  /** The 'message' event: message.message plus seq and the conversation (PROTOCOL.md section 3). */
+  /**
+   * The 'message' event: message.message plus seq, the conversation (PROTOCOL.md section 3), and the
+   * file it carries or null (section 11).
+   */
   #inboxMessage(seq, message) {
     const to = message.to && typeof message.to === 'object' ? { kind: message.to.kind, id: message.to.id } : null;
     let conversation = message.from;
@@ -1793,6 +2357,7 @@ export class SwitchboardClient {
       clientId: message.clientId,
       ts: message.ts,
       body: message.body ?? null,
+      file: fileDescription(message.file),
       conversation,
     };
   }
@@ -1821,6 +2386,14 @@ function checkTopic(topic) {
   if (typeof topic !== 'string' || !TOPIC_PATTERN.test(topic)) {
     throw new TypeError(`topic must be 1-128 characters of A-Z a-z 0-9 _ . : @ / -, got ${JSON.stringify(topic)}`);
   }
+}
+
+/** A copy of a message's file {id, name, size, contentType}, or null when it has none. */
+function fileDescription(file) {
+  if (file === null || typeof file !== 'object' || typeof file.id !== 'string') {
+    return null;
+  }
+  return { id: file.id, name: file.name, size: file.size, contentType: file.contentType };
 }
 
 function resumeFrame(afterSeq) {

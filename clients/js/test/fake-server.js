@@ -1,8 +1,9 @@
 /**
  * A scripted stand-in for the Switchboard server, for the parts of the client a real server cannot be
- * made to show on demand (a replay that overlaps, a gap, a refusal, a ban). It records what the client
- * sends and the test writes the server's side by hand; it implements none of the server's logic. Like
- * the Java SDK's FakeServer.
+ * made to show on demand (a replay that overlaps, a gap, a refusal, a ban, a lost chunk reply). It
+ * records what the client sends (JSON messages, and binary frames such as file chunks, apart) and the
+ * test writes the server's side by hand; it implements none of the server's logic. Like the Java SDK's
+ * FakeServer.
  */
 import { WebSocketServer } from 'ws';
 import { DEFAULT_TIMEOUT_MS } from './wait.js';
@@ -13,6 +14,8 @@ export class FakeServer {
   #connectionWaiters = [];
   #received = [];
   #receivedWaiters = [];
+  #binaryFrames = [];
+  #binaryWaiters = [];
   /** The latest connection: the one send() and close() act on. */
   socket = null;
 
@@ -48,6 +51,16 @@ export class FakeServer {
         return message;
       }
     }
+  }
+
+  /** The next binary frame from the client (a file chunk), as a Uint8Array of the whole frame. */
+  nextBinary(timeoutMs = DEFAULT_TIMEOUT_MS) {
+    return this.#take(this.#binaryFrames, this.#binaryWaiters, 'a binary frame', timeoutMs);
+  }
+
+  /** How many binary frames have arrived that nextBinary() has not taken yet. */
+  get binaryFramesWaiting() {
+    return this.#binaryFrames.length;
   }
 
   /** Writes one JSON message to the latest connection. */
@@ -97,7 +110,9 @@ export class FakeServer {
 
   #onConnection(socket, request) {
     socket.on('message', (data, isBinary) => {
-      if (!isBinary) {
+      if (isBinary) {
+        this.#put(this.#binaryFrames, this.#binaryWaiters, new Uint8Array(data));
+      } else {
         this.#put(this.#received, this.#receivedWaiters, JSON.parse(data.toString()));
       }
     });

@@ -1,4 +1,4 @@
-// The Switchboard chat page: sign-in, the client's events, sending, groups, presence, routing.
+// The Switchboard chat page: sign-in, the client's events, sending, files, groups, presence, routing.
 // Messages are never stored in the browser: on every load the client resumes after seq 0 and the
 // server replays the retained inbox (docs/PROTOCOL.md section 4). conversations.js holds the
 // model, view.js draws it.
@@ -19,6 +19,11 @@ const ERROR_TEXT = {
   group_exists: 'A group with that id already exists.',
   group_full: 'That group is full.',
   payload_too_large: 'That message is too long.',
+  file_too_large: 'That file is larger than this server takes.',
+  upload_limit: 'Too many unfinished uploads: wait for one to finish.',
+  file_not_found: 'The file is gone from the server (an unfinished upload expires).',
+  file_incomplete: 'The file has not been uploaded completely.',
+  unknown_type: 'This server does not take files.',
 };
 
 /** The signed-in session; null while signed out. Replaced as a whole on sign-in and sign-out. */
@@ -39,6 +44,7 @@ function newChat(session) {
     lastClose: null,          // {code, reason} of the last connection that ended
     notice: null,             // {text, action?: {label, run}} shown under the status
     groupsVersion: 0,         // bumped by every local group change; older group lists are stale
+    uploads: [],              // uploads under way: {name, size, offset, conversationKey, controller}
     timers: [],
     renderQueued: false,
     stickToBottom: true,
@@ -49,8 +55,10 @@ const actions = {
   open: (kind, id) => openConversation(kind, id),
   retry: (conversation, entry) => {
     chat.inbox.remove(conversation, entry);
-    send(conversation, entry.body);
+    send(conversation, entry.body, entry.file);
   },
+  fileUrl: fileId => chat.client.fileUrl(fileId),
+  cancelUpload: upload => upload.controller.abort(),
   showEarlier: conversation => {
     chat.inbox.showEarlier(conversation);
     scheduleRender();
@@ -80,7 +88,8 @@ function forSession(work) {
 
 // ---- sending -------------------------------------------------------------------------------
 
-function send(conversation, text) {
+/** Sends `text` (null for a file without caption) to `conversation`, with an uploaded `file` if given. */
+function send(conversation, text, file = null) {
   const bytes = new TextEncoder().encode(JSON.stringify(text)).length;
   if (bytes > chat.maxBodyBytes) {
     showComposerNote(`That message is too long (${bytes} bytes; at most ${chat.maxBodyBytes}).`);
@@ -88,13 +97,13 @@ function send(conversation, text) {
   }
   let pending;
   try {
-    pending = chat.client.send({ kind: conversation.kind, id: conversation.id }, text);
+    pending = chat.client.send({ kind: conversation.kind, id: conversation.id }, text, file ? { fileId: file.id } : {});
   } catch (error) {
     showComposerNote(describeError(error));
     return false;
   }
   const owner = chat;
-  const entry = chat.inbox.addSending(conversation, pending.clientId, text);
+  const entry = chat.inbox.addSending(conversation, pending.clientId, text, file);
   pending.then(receipt => {
     if (owner !== chat) return;
     chat.inbox.confirm(conversation, entry, receipt);
@@ -112,6 +121,50 @@ function send(conversation, text) {
 function describeError(error) {
   if (!error) return 'Something went wrong.';
   return ERROR_TEXT[error.code] ?? (error.message || String(error));
+}
+
+// ---- files ---------------------------------------------------------------------------------
+
+/**
+ * Uploads `file` with its progress shown above the composer, then sends it to `conversation` as a
+ * message without caption. The client resumes the upload after a reconnect; Cancel aborts it.
+ */
+function attachFile(conversation, file) {
+  if (file.size === 0) {
+    showComposerNote(`${file.name} is empty: there is nothing to send.`);
+    return;
+  }
+  const upload = { name: file.name, size: file.size, offset: 0, conversationKey: conversation.key, controller: new AbortController() };
+  let uploading;
+  try {
+    uploading = chat.client.uploadFile(file, {
+      signal: upload.controller.signal,
+      onProgress: offset => {
+        upload.offset = offset;
+        scheduleRender();
+      },
+    });
+  } catch (error) {
+    showComposerNote(`${file.name} cannot be sent: ${describeError(error)}`);
+    return;
+  }
+  const owner = chat;
+  const finish = () => {
+    owner.uploads = owner.uploads.filter(other => other !== upload);
+    scheduleRender();
+  };
+  chat.uploads.push(upload);
+  scheduleRender();
+  uploading.then(described => {
+    if (owner !== chat) return;
+    finish();
+    chat.stickToBottom = true;
+    send(conversation, null, described);
+  }, error => {
+    if (owner !== chat) return;
+    finish();
+    if (error?.name !== 'AbortError') showComposerNote(`${file.name} was not sent: ${describeError(error)}`);
+  });
 }
 
 // ---- groups and presence -------------------------------------------------------------------
@@ -469,6 +522,15 @@ function wire() {
     input.style.height = 'auto';
     input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
   };
+  $('composer-attach').addEventListener('click', () => $('composer-file').click());
+  $('composer-file').addEventListener('change', event => {
+    const conversation = chat?.inbox.get(chat.openKey);
+    const files = [...event.target.files];
+    event.target.value = '';  // the same file may be chosen again
+    if (!conversation) return;
+    showComposerNote(null);
+    for (const file of files) attachFile(conversation, file);
+  });
   $('composer').addEventListener('submit', event => {
     event.preventDefault();
     const conversation = chat?.inbox.get(chat.openKey);

@@ -84,7 +84,7 @@ export class Inbox {
     } else {
       const entry = {
         seq: message.seq, id: message.id, from: message.from, clientId: message.clientId,
-        ts: message.ts, body: message.body, mine, status: mine ? 'sent' : null,
+        ts: message.ts, body: message.body, file: message.file ?? null, mine, status: mine ? 'sent' : null,
       };
       const last = conversation.entries.at(-1);
       if (last && (last.seq === null || last.seq > message.seq)) conversation.needsSort = true;
@@ -95,10 +95,10 @@ export class Inbox {
     return conversation;
   }
 
-  /** Adds an own message the client has just accepted for sending. */
-  addSending(conversation, clientId, body) {
+  /** Adds an own message the client has just accepted for sending, with the file it carries or null. */
+  addSending(conversation, clientId, body, file = null) {
     const entry = {
-      seq: null, id: null, from: this.userId, clientId, ts: Date.now(), body,
+      seq: null, id: null, from: this.userId, clientId, ts: Date.now(), body, file,
       mine: true, status: 'sending', order: ++this.#order,
     };
     conversation.entries.push(entry);

@@ -52,6 +52,19 @@ export function formatDay(ts) {
   return dayFormat.format(new Date(ts));
 }
 
+/** A file size for people: "812 B", "4.2 KB", "200 KB", "1.5 MB" (units of 1024). */
+export function formatBytes(bytes) {
+  if (!(bytes >= 1024)) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
 /** The time of the last message in the conversation list: a time today, else a short date. */
 export function formatListTime(ts) {
   return dayKey(ts) === dayKey(Date.now()) ? formatTime(ts) : shortDayFormat.format(new Date(ts));

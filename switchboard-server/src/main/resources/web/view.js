@@ -1,6 +1,6 @@
 // Rendering of the chat: connection state, conversation list and the open conversation. Reads
 // the session state (`chat`, see app.js) and calls back through `actions`; changes nothing else.
-import { $, h, bodyText, dayKey, formatDay, formatListTime, formatTime, paintAvatar } from './dom.js';
+import { $, h, bodyText, dayKey, formatBytes, formatDay, formatListTime, formatTime, paintAvatar } from './dom.js';
 
 /** [data-state, text] for the connection: "connected", "reconnecting in N s", "offline" … */
 export function connectionLabel(chat) {
@@ -51,11 +51,15 @@ function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
 }
 
+/** A file message without a caption shows only its file; one with a caption shows both. */
+const hasCaption = entry => !entry.file || (entry.body !== null && entry.body !== '');
+
 function previewOf(chat, conversation) {
   const last = chat.inbox.entries(conversation).at(-1);
   if (!last) return conversation.kind === 'group' ? 'No messages yet' : 'Say hello';
   const who = last.mine ? 'You: ' : conversation.kind === 'group' ? `${last.from}: ` : '';
-  return who + bodyText(last.body).replace(/\s+/g, ' ').slice(0, 120);
+  const text = hasCaption(last) ? bodyText(last.body) : `File: ${last.file.name}`;
+  return who + text.replace(/\s+/g, ' ').slice(0, 120);
 }
 
 /** The conversation list, the page title and the back button's unread badge. */
@@ -105,6 +109,17 @@ export function renderList(chat, actions) {
   setText(backBadge, elsewhere > 0 ? String(elsewhere) : '');
 }
 
+/** A message's file: its name and size, as a link that downloads it (the server checks who may). */
+function fileNode(file, actions) {
+  return h('a', {
+    className: 'message-file', 'data-testid': 'message-file', 'data-file-id': file.id,
+    href: actions.fileUrl(file.id), download: file.name, title: `${file.name} (${formatBytes(file.size)})`,
+  },
+  h('span', { className: 'icon icon-file', 'aria-hidden': 'true' }),
+  h('span', { className: 'file-name', 'data-testid': 'message-file-name' }, file.name),
+  h('span', { className: 'file-size', 'data-testid': 'message-file-size' }, formatBytes(file.size)));
+}
+
 function messageNode(conversation, entry, actions) {
   const status = entry.mine ? entry.status : null;
   const meta = h('span', { className: 'message-meta' }, h('time', {}, formatTime(entry.ts)));
@@ -118,7 +133,8 @@ function messageNode(conversation, entry, actions) {
     'data-from': entry.from,
   },
   !entry.mine && conversation.kind === 'group' ? h('span', { className: 'message-from' }, entry.from) : null,
-  h('p', { className: 'message-body', 'data-testid': 'message-body' }, bodyText(entry.body)),
+  entry.file ? fileNode(entry.file, actions) : null,
+  hasCaption(entry) ? h('p', { className: 'message-body', 'data-testid': 'message-body' }, bodyText(entry.body)) : null,
   meta);
   if (status === 'failed') {
     const button = h('button', { type: 'button', className: 'link', 'data-testid': 'message-retry' }, 'Retry');
@@ -182,6 +198,8 @@ export function renderChat(chat, actions) {
   $('group-rejoin').hidden = !left;
   $('composer-input').disabled = left;
   $('composer-send').disabled = left;
+  $('composer-attach').disabled = left;
+  renderUploads(chat, conversation, actions);
   $('composer-input').placeholder = left ? 'You left this group' : `Message ${isGroup ? conversation.name : conversation.id}`;
 
   const scroller = $('messages');
@@ -227,6 +245,36 @@ export function renderChat(chat, actions) {
   }
 }
 
+/** Upload rows by upload, kept while it runs so a click on Cancel is never lost to a re-render. */
+const uploadNodes = new WeakMap();
+
+function uploadNode(upload, actions) {
+  let node = uploadNodes.get(upload);
+  if (!node) {
+    const cancel = h('button', { type: 'button', className: 'link', 'data-testid': 'upload-cancel' }, 'Cancel');
+    cancel.addEventListener('click', () => actions.cancelUpload(upload));
+    node = h('li', { className: 'upload', 'data-testid': 'upload' },
+      h('span', { className: 'upload-name', 'data-testid': 'upload-name' }, upload.name),
+      h('progress', { max: String(upload.size), value: '0', 'aria-label': `Uploading ${upload.name}` }),
+      h('span', { className: 'upload-percent', 'data-testid': 'upload-percent' }),
+      cancel);
+    uploadNodes.set(upload, node);
+  }
+  const percent = Math.floor((upload.offset * 100) / upload.size);
+  node.dataset.percent = String(percent);
+  node.querySelector('progress').value = upload.offset;
+  setText(node.querySelector('.upload-percent'), `${percent}%`);
+  return node;
+}
+
+/** The open conversation's uploads, above the composer: name, progress, Cancel. */
+function renderUploads(chat, conversation, actions) {
+  const nodes = chat.uploads.filter(upload => upload.conversationKey === conversation.key)
+    .map(upload => uploadNode(upload, actions));
+  syncChildren($('uploads'), nodes);
+  $('uploads').hidden = nodes.length === 0;
+}
+
 /** Makes `parent`'s children exactly `nodes`, moving only what moved. */
 function syncChildren(parent, nodes) {
   let current = parent.firstChild;
@@ -246,6 +294,7 @@ function syncChildren(parent, nodes) {
 
 export function clearChat() {
   $('conversation-list').replaceChildren();
+  $('uploads').replaceChildren();
   $('message-list').replaceChildren();
   delete $('message-list').dataset.conversation;
 }
