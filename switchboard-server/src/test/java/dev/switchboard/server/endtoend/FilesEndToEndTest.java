@@ -231,6 +231,23 @@ class FilesEndToEndTest {
         assertThat(request(hank, "ping", Map.of(), "pong")).isNotNull(); // still up
     }
 
+    @Test
+    void aChunkWithTheLargestHeaderAndTheMostData_fitsAMessage_andALargerHeaderIsRefused() throws Exception {
+        RawWebSocket ivy = connect("ivy", "desk");
+        JsonNode started = request(ivy, "upload.start", Map.of("name", "full.bin", "size", 64_512));
+        String fileId = started.get("fileId").asText();
+        String header = "{\"type\":\"upload.chunk\",\"ref\":\"big\",\"fileId\":\"" + fileId + "\",\"offset\":0,\"pad\":\"";
+        String largest = header + "x".repeat(1022 - header.length() - 2) + "\"}";
+        assertThat(largest.length()).isEqualTo(1022);
+
+        ivy.sendBinaries(chunkFrame(largest + " ", new byte[1])); // 1023 bytes of header
+        assertError(ivy, "unsupported_frame");
+        ivy.sendBinaries(chunkFrame(largest, new byte[started.get("chunkBytes").asInt()])); // exactly maxMessageBytes
+        JsonNode reply = ivy.receiveJson();
+        assertThat(reply.get("type").asText()).as("reply %s", reply).isEqualTo("result");
+        assertThat(reply.get("data").get("complete").asBoolean()).isTrue();
+    }
+
     private RawWebSocket connect(String user, String device) throws IOException {
         RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws?user=" + user + "&device=" + device);
         open.add(socket);
