@@ -129,8 +129,7 @@ public final class SwitchboardServer implements AutoCloseable {
             moderation.start();
             this.webhooks = startedWebhooks = config.webhooks().isEnabled()
                     ? new HttpWebhooks(config.webhooks(), cluster.nodeId(), metrics, Clock.systemUTC()) : Webhooks.NONE;
-            ChatService chat = new ChatService(messageStore, router, config.limits().maxBodyBytes(), metrics, webhooks,
-                    fileStore);
+            ChatService chat = new ChatService(messageStore, router, config.limits().maxBodyBytes(), metrics, webhooks);
             CommandDispatcher dispatcher = new CommandDispatcher(chat,
                     new GroupCommands(groupStore, config.limits().maxGroupMembers()),
                     new PresenceCommands(cluster.routes()),

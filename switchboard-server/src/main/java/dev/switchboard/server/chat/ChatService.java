@@ -10,7 +10,6 @@ import dev.switchboard.server.registry.Connection;
 import dev.switchboard.server.store.AppendRequest;
 import dev.switchboard.server.store.MessageStore;
 import dev.switchboard.server.store.AppendResult;
-import dev.switchboard.server.store.FileStore;
 import dev.switchboard.server.webhook.Webhooks;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -27,12 +26,9 @@ public final class ChatService {
     private final int maxBodyBytes;
     private final ServerMetrics metrics;
     private final Webhooks webhooks;
-    private final FileStore files;
 
-    public ChatService(MessageStore store, Router router, int maxBodyBytes, ServerMetrics metrics, Webhooks webhooks,
-                       FileStore files) {
+    public ChatService(MessageStore store, Router router, int maxBodyBytes, ServerMetrics metrics, Webhooks webhooks) {
         this.store = store;
-        this.files = files;
         this.router = router;
         this.maxBodyBytes = maxBodyBytes;
         this.metrics = metrics;
@@ -64,18 +60,10 @@ public final class ChatService {
         }
         metrics.messageIn(ServerMetrics.Kind.CHAT);
         Connection connection = session.connection();
-        CompletableFuture<AppendResult> stored;
-        if (fileId == null) {
-            stored = append(new AppendRequest(connection.userId(), connection.deviceId(), kind, targetId, clientId,
-                    bodyJson, System.currentTimeMillis()));
-        } else {
-            // The recipients' right to download is durable before the message that tells them of the file:
-            // one more commit for a message with a file, and no 404 for a recipient who asks at once.
-            stored = files.share(fileId, connection.userId(), kind, targetId).thenCompose(file -> append(
-                    new AppendRequest(connection.userId(), connection.deviceId(), kind, targetId, clientId, bodyJson,
-                            System.currentTimeMillis(), file.descriptionJson())));
-        }
-        stored.whenComplete((result, error) -> connection.eventLoop().execute(() -> {
+        // The store checks the file and grants the recipients its download in the message's own transaction.
+        AppendRequest append = AppendRequest.withFile(connection.userId(), connection.deviceId(), kind, targetId, clientId,
+                bodyJson, System.currentTimeMillis(), fileId);
+        append(append).whenComplete((result, error) -> connection.eventLoop().execute(() -> {
             if (error != null) {
                 session.replyFailure(ref, error);
             } else {

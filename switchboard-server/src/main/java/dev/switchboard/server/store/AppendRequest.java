@@ -7,7 +7,9 @@ import java.sql.SQLException;
 /**
  * A chat message to make durable; see {@link MessageStore#append}.
  *
- * @param fileJson the file the message carries ({@link StoredMessage#fileJson()}), or null
+ * @param fileId   the sender's complete upload the message carries (docs/PROTOCOL.md section 11), or null
+ * @param fileJson that file's description ({@link StoredMessage#fileJson()}): null when the request is made,
+ *                 filled in by the store's writer, which reads the file in the message's transaction
  */
 public record AppendRequest(
         String senderId,
@@ -17,12 +19,25 @@ public record AppendRequest(
         String clientId,
         String bodyJson,
         long createdAt,
+        String fileId,
         String fileJson) {
 
     /** A message without a file. */
     public AppendRequest(String senderId, String senderDevice, TargetKind targetKind, String targetId, String clientId,
                          String bodyJson, long createdAt) {
-        this(senderId, senderDevice, targetKind, targetId, clientId, bodyJson, createdAt, null);
+        this(senderId, senderDevice, targetKind, targetId, clientId, bodyJson, createdAt, null, null);
+    }
+
+    /** A message that carries the sender's upload {@code fileId}. */
+    public static AppendRequest withFile(String senderId, String senderDevice, TargetKind targetKind, String targetId,
+                                         String clientId, String bodyJson, long createdAt, String fileId) {
+        return new AppendRequest(senderId, senderDevice, targetKind, targetId, clientId, bodyJson, createdAt, fileId, null);
+    }
+
+    /** This request with its file's description, as read by the writer. */
+    AppendRequest describingFile(String description) {
+        return new AppendRequest(senderId, senderDevice, targetKind, targetId, clientId, bodyJson, createdAt, fileId,
+                description);
     }
 
     /** The start of an insert into {@code messages}: the columns {@link #bindMessageRow} sets, in its order. */

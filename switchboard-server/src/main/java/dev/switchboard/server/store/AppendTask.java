@@ -39,7 +39,8 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
             + "(sender_id, sender_device, target_kind, target_id, client_id, body, created_at, file_json, inbox_refs) "
             + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id, sender_id) DO NOTHING RETURNING id";
 
-    private final AppendRequest request;
+    /** The request; for a message with a file, with the file's description once this batch has read it. */
+    private AppendRequest request;
     private Set<String> recipientIds;
     /** The queued message whose result this task reports (its own, or an earlier one of the batch it resends). */
     private QueuedMessages.Queued queued;
@@ -87,8 +88,10 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
             return null;
         }
         resolveRecipients(context);
+        describeFile(context); // may reject: before anything is written
         List<Recipient> recipients = allocateEntries(context);
         queued = context.queuedMessages().add(request, recipients, senderSeq(recipients));
+        grantFile(context);
         resendOfQueued = false;
         recordPartners(context);
         return null;
@@ -110,15 +113,42 @@ final class AppendTask implements JdbcWriter.Task<AppendResult> {
             }
             throw e;
         }
+        if (request.fileId() != null) {
+            AppendResult existing = findExisting(context); // a resend is answered as one, even if its file has gone
+            if (existing != null) {
+                return existing;
+            }
+            describeFile(context); // may reject: before anything is written
+        }
         long messageId = insertMessage(context);
         if (messageId == 0) {
             return findExisting(context);
         }
+        grantFile(context);
         List<Recipient> recipients = allocateEntries(context);
         context.packedInbox().append(context, messageId, recipients);
         context.messageWritten(request.senderId(), request.clientId());
         recordPartners(context);
         return new AppendResult(request.storedAs(messageId), senderSeq(recipients), recipients, false);
+    }
+
+    /**
+     * For a message with a file: reads the file, which must be the sender's and complete, and puts its
+     * description into the request, in the transaction that stores the message (so the message keeps its
+     * place among the sender's sends).
+     */
+    private void describeFile(WriteContext context) throws SQLException {
+        if (request.fileId() != null) {
+            request = request.describingFile(JdbcFileStore.sendableFile(context, request.fileId(), request.senderId())
+                    .descriptionJson());
+        }
+    }
+
+    /** Lets the message's recipients download its file: the target user, or the target group's members. */
+    private void grantFile(WriteContext context) throws SQLException {
+        if (request.fileId() != null) {
+            JdbcFileStore.grant(context, request.fileId(), request.targetKind(), request.targetId());
+        }
     }
 
     private void recordPartners(WriteContext context) {

@@ -10,6 +10,9 @@ import java.util.concurrent.CompletableFuture;
  * of completes with {@link dev.switchboard.server.RequestRejectedException} (nothing was changed), a
  * store failure with {@link StoreException} or {@link StoreBusyException}.
  *
+ * <p>A message carries a file through {@link MessageStore#append} ({@link AppendRequest#withFile}), which
+ * checks the file and grants its recipients the right to download it in the message's transaction.
+ *
  * <p>The chunks of a file are contiguous: a chunk is stored only at the upload's current offset, so a
  * resent chunk whose first copy was stored is refused ({@code upload_offset}), never stored twice.
  */
@@ -30,13 +33,6 @@ public interface FileStore {
      * upload as it is after the commit. {@code file_not_found} as for {@link #status}.
      */
     CompletableFuture<StoredFile> appendChunk(String fileId, String ownerId, long offset, byte[] data);
-
-    /**
-     * Lets the recipients of a message download the file: the user {@code targetId}, or every member of
-     * the group {@code targetId} at the time of each download. The file must be the owner's and complete
-     * ({@code file_not_found}, {@code file_incomplete}); completes with it once the grant is durable.
-     */
-    CompletableFuture<StoredFile> share(String fileId, String ownerId, TargetKind targetKind, String targetId);
 
     /**
      * The file if {@code userId} may download it — its owner, a user it was shared with, or a current

@@ -35,8 +35,6 @@ public final class JdbcFileStore implements FileStore {
     private static final String INSERT_CHUNK = "INSERT INTO file_chunks (file_id, chunk_offset, data) VALUES (?, ?, ?)";
     private static final String SELECT_SHARE =
             "SELECT 1 FROM file_shares WHERE file_id = ? AND target_kind = ? AND target_id = ?";
-    private static final String SELECT_GROUP_EXISTS = "SELECT 1 FROM chat_group WHERE id = ?";
-    private static final String SELECT_MEMBER = "SELECT 1 FROM group_member WHERE group_id = ? AND user_id = ?";
     private static final String INSERT_SHARE = "INSERT INTO file_shares (file_id, target_kind, target_id) VALUES (?, ?, ?)";
     /** Shared with the user, or with a group the user is a member of now. */
     private static final String SELECT_GRANT = "SELECT 1 FROM file_shares WHERE file_id = ? AND target_kind = 'user' "
@@ -125,32 +123,32 @@ public final class JdbcFileStore implements FileStore {
                 : "the upload's next chunk is at offset " + file.received());
     }
 
-    @Override
-    public CompletableFuture<StoredFile> share(String fileId, String ownerId, TargetKind targetKind, String targetId) {
-        return database.writer().submit(context -> {
-            StoredFile file = ownedFile(context.statement(SELECT_FILE), fileId, ownerId);
-            if (!file.isComplete()) {
-                throw new RequestRejectedException(ErrorCode.FILE_INCOMPLETE, "the upload has " + file.received()
-                        + " of its " + file.size() + " bytes; send the file once it is complete");
-            }
-            if (targetKind == TargetKind.GROUP) { // as the message's append will check: no grant for a send it refuses
-                if (!exists(context.statement(SELECT_GROUP_EXISTS), targetId)) {
-                    throw new RequestRejectedException(ErrorCode.GROUP_NOT_FOUND, "no group " + targetId);
-                }
-                if (!exists(context.statement(SELECT_MEMBER), targetId, ownerId)) {
-                    throw new RequestRejectedException(ErrorCode.NOT_GROUP_MEMBER, "not a member of group " + targetId);
-                }
-            }
-            // A concurrent insert by another node conflicts on the key, and the writer's retry finds it here.
-            if (!exists(context.statement(SELECT_SHARE), fileId, targetKind.wireName(), targetId)) {
-                PreparedStatement insert = context.statement(INSERT_SHARE);
-                insert.setString(1, fileId);
-                insert.setString(2, targetKind.wireName());
-                insert.setString(3, targetId);
-                insert.executeUpdate();
-            }
-            return file;
-        });
+    /**
+     * The file a message of {@code senderId} is to carry, read in the message's transaction: the sender's
+     * upload ({@code file_not_found} otherwise), complete ({@code file_incomplete} otherwise).
+     */
+    static StoredFile sendableFile(WriteContext context, String fileId, String senderId) throws SQLException {
+        StoredFile file = ownedFile(context.statement(SELECT_FILE), fileId, senderId);
+        if (!file.isComplete()) {
+            throw new RequestRejectedException(ErrorCode.FILE_INCOMPLETE, "the upload has " + file.received()
+                    + " of its " + file.size() + " bytes; send the file once it is complete");
+        }
+        return file;
+    }
+
+    /**
+     * Lets the recipients of a message download its file: the user {@code targetId}, or the members of the
+     * group {@code targetId} at the time of each download. A grant that exists is left as it is; one that
+     * another node inserts at the same time conflicts on the key, and the writer's retry finds it.
+     */
+    static void grant(WriteContext context, String fileId, TargetKind targetKind, String targetId) throws SQLException {
+        if (!exists(context.statement(SELECT_SHARE), fileId, targetKind.wireName(), targetId)) {
+            PreparedStatement insert = context.statement(INSERT_SHARE);
+            insert.setString(1, fileId);
+            insert.setString(2, targetKind.wireName());
+            insert.setString(3, targetId);
+            insert.executeUpdate();
+        }
     }
 
     @Override

@@ -232,6 +232,27 @@ class FilesEndToEndTest {
     }
 
     @Test
+    void aSendWithAFile_andAPlainSendRightBehindIt_areStoredInTheOrderSent() throws Exception {
+        RawWebSocket jack = connect("jack", "phone");
+        String fileId = upload(jack, "first.jpg", randomBytes(1_000));
+        jack.sendTexts("{\"type\":\"send\",\"ref\":\"a\",\"clientId\":\"order-1\",\"to\":{\"kind\":\"user\","
+                        + "\"id\":\"kate\"},\"body\":\"the photo\",\"fileId\":\"" + fileId + "\"}",
+                "{\"type\":\"send\",\"ref\":\"b\",\"clientId\":\"order-2\",\"to\":{\"kind\":\"user\","
+                        + "\"id\":\"kate\"},\"body\":\"look at it\"}");
+        jack.receiveType("sent");
+        jack.receiveType("sent");
+
+        RawWebSocket kate = connect("kate", "phone");
+        kate.sendJson("{\"type\":\"resume\",\"afterSeq\":0}");
+        JsonNode first = kate.receiveType("message").get("message");
+        JsonNode second = kate.receiveType("message").get("message");
+        assertThat(List.of(first.get("clientId").asText(), second.get("clientId").asText()))
+                .containsExactly("order-1", "order-2");
+        assertThat(first.get("file").get("id").asText()).isEqualTo(fileId);
+        assertThat(second.has("file")).isFalse();
+    }
+
+    @Test
     void aChunkWithTheLargestHeaderAndTheMostData_fitsAMessage_andALargerHeaderIsRefused() throws Exception {
         RawWebSocket ivy = connect("ivy", "desk");
         JsonNode started = request(ivy, "upload.start", Map.of("name", "full.bin", "size", 64_512));

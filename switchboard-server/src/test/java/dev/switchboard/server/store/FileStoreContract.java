@@ -27,6 +27,7 @@ abstract class FileStoreContract {
     private JdbcDatabase database;
     private JdbcFileStore files;
     private JdbcGroupStore groups;
+    private JdbcMessageStore messages;
     private int fileNumber;
 
     @BeforeEach
@@ -34,6 +35,7 @@ abstract class FileStoreContract {
         database = openDatabase();
         files = new JdbcFileStore(database);
         groups = new JdbcGroupStore(database);
+        messages = new JdbcMessageStore(database);
     }
 
     @AfterEach
@@ -93,7 +95,7 @@ abstract class FileStoreContract {
 
         assertRejected(failureOf(files.status(upload.id(), "mallory")), ErrorCode.FILE_NOT_FOUND);
         assertRejected(failureOf(files.appendChunk(upload.id(), "mallory", 0, new byte[] {1})), ErrorCode.FILE_NOT_FOUND);
-        assertRejected(failureOf(files.share(upload.id(), "mallory", TargetKind.USER, "mallory")), ErrorCode.FILE_NOT_FOUND);
+        assertRejected(failureOf(send("mallory", TargetKind.USER, "mallory", upload.id())), ErrorCode.FILE_NOT_FOUND);
         assertRejected(failureOf(files.status("f-00000000000000000000000000000000", "alice")), ErrorCode.FILE_NOT_FOUND);
         assertThat(await(files.status(upload.id(), "alice")).received()).isZero();
     }
@@ -130,9 +132,10 @@ abstract class FileStoreContract {
         assertThat(await(files.readable(direct.id(), "alice"))).as("the owner").isNotNull();
         assertThat(await(files.readable(direct.id(), "bob"))).as("before it was sent").isNull();
 
-        assertThat(await(files.share(direct.id(), "alice", TargetKind.USER, "bob")).id()).isEqualTo(direct.id());
-        await(files.share(direct.id(), "alice", TargetKind.USER, "bob")); // sent twice: one grant
-        await(files.share(forGroup.id(), "alice", TargetKind.GROUP, "team"));
+        AppendResult sent = await(send("alice", TargetKind.USER, "bob", direct.id()));
+        assertThat(sent.message().fileJson()).isEqualTo(direct.descriptionJson());
+        await(send("alice", TargetKind.USER, "bob", direct.id())); // sent twice: one grant
+        await(send("alice", TargetKind.GROUP, "team", forGroup.id()));
 
         assertThat(await(files.readable(direct.id(), "bob"))).isEqualTo(direct);
         assertThat(await(files.readable(direct.id(), "carol"))).as("not sent to carol").isNull();
@@ -147,16 +150,16 @@ abstract class FileStoreContract {
     }
 
     @Test
-    void share_refusesAnIncompleteUpload_andAGroupTheOwnerIsNotIn() throws Exception {
+    void aMessageWithAFile_refusesAnIncompleteUpload_andAGroupTheOwnerIsNotIn() throws Exception {
         StoredFile partial = await(files.create(newUpload("alice", 10, NOW), MAX_OPEN));
         await(files.appendChunk(partial.id(), "alice", 0, new byte[5]));
         StoredFile complete = completeUpload("alice", new byte[] {1});
         await(groups.create("others", "Others", "bob", List.of(), 10));
 
-        assertRejected(failureOf(files.share(partial.id(), "alice", TargetKind.USER, "bob")), ErrorCode.FILE_INCOMPLETE);
+        assertRejected(failureOf(send("alice", TargetKind.USER, "bob", partial.id())), ErrorCode.FILE_INCOMPLETE);
         assertThat(await(files.readable(partial.id(), "alice"))).as("incomplete: not downloadable").isNull();
-        assertRejected(failureOf(files.share(complete.id(), "alice", TargetKind.GROUP, "others")), ErrorCode.NOT_GROUP_MEMBER);
-        assertRejected(failureOf(files.share(complete.id(), "alice", TargetKind.GROUP, "nowhere")), ErrorCode.GROUP_NOT_FOUND);
+        assertRejected(failureOf(send("alice", TargetKind.GROUP, "others", complete.id())), ErrorCode.NOT_GROUP_MEMBER);
+        assertRejected(failureOf(send("alice", TargetKind.GROUP, "nowhere", complete.id())), ErrorCode.GROUP_NOT_FOUND);
         assertThat(await(files.readable(complete.id(), "bob"))).isNull();
     }
 
@@ -166,7 +169,7 @@ abstract class FileStoreContract {
         await(files.appendChunk(stale.id(), "alice", 0, new byte[3]));
         StoredFile fresh = await(files.create(newUpload("alice", 10, NOW + 10_000), MAX_OPEN));
         StoredFile complete = completeUpload("alice", new byte[] {7, 7});
-        await(files.share(complete.id(), "alice", TargetKind.USER, "bob"));
+        await(send("alice", TargetKind.USER, "bob", complete.id()));
         List<StoredFile> many = new ArrayList<>();
         for (int i = 0; i < JdbcFileStore.PURGE_BATCH + 5; i++) { // more than one batch
             many.add(await(files.create(newUpload("user" + i, 1, NOW - 20_000), MAX_OPEN)));
@@ -183,6 +186,34 @@ abstract class FileStoreContract {
         assertThat(await(files.read(complete.id(), 0))).isEmpty();
         StoredFile again = completeUpload("alice", new byte[] {1});
         assertThat(await(files.readable(again.id(), "bob"))).as("no grant left behind").isNull();
+    }
+
+    @Test
+    void aMessageWithAFile_keepsItsPlaceAmongTheSendersMessages_andItsResendIsADuplicateEvenOnceTheFileIsGone()
+            throws Exception {
+        StoredFile file = completeUpload("alice", new byte[] {1, 2});
+        // Submitted together, as a client's sends are: the file's checks and grant must not delay its message.
+        CompletableFuture<AppendResult> withFile = messages.append(AppendRequest.withFile("alice", "phone",
+                TargetKind.USER, "bob", "with-file", "\"the photo\"", NOW, file.id()));
+        CompletableFuture<AppendResult> after = messages.append(new AppendRequest("alice", "phone", TargetKind.USER, "bob",
+                "after", "\"look at it\"", NOW));
+        assertThat(await(withFile).message().id()).isLessThan(await(after).message().id());
+        assertThat(await(withFile).message().fileJson()).isEqualTo(file.descriptionJson());
+        assertThat(await(after).message().fileJson()).isNull();
+        InboxPage inbox = await(messages.readInbox("bob", 0, 10));
+        assertThat(inbox.entries()).extracting(entry -> entry.message().clientId()).containsExactly("with-file", "after");
+        assertThat(inbox.entries().get(0).message().fileJson()).as("read back from the store").isEqualTo(file.descriptionJson());
+
+        await(files.purge(NOW, Long.MAX_VALUE));
+        AppendResult resent = await(messages.append(AppendRequest.withFile("alice", "phone", TargetKind.USER, "bob",
+                "with-file", "\"the photo\"", NOW, file.id())));
+        assertThat(resent.duplicate()).isTrue();
+        assertThat(resent.message().fileJson()).isEqualTo(file.descriptionJson());
+    }
+
+    private CompletableFuture<AppendResult> send(String sender, TargetKind kind, String target, String fileId) {
+        return messages.append(AppendRequest.withFile(sender, "phone", kind, target, "c-" + (++fileNumber), "null",
+                NOW, fileId));
     }
 
     private StoredFile completeUpload(String owner, byte[] content) throws Exception {
