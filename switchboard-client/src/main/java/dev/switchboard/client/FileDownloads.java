@@ -34,12 +34,18 @@ final class FileDownloads {
     /**
      * Downloads {@code file} into {@code target} (written to a temporary file beside it, then moved into
      * place, so {@code target} never holds part of a file). Runs on the JDK HTTP client's threads; the
-     * token provider is called on the caller's thread.
+     * token provider is called on the caller's thread. An interrupted download starts again from the
+     * beginning (the server answers ranges, but this method does not ask for one).
      */
     static CompletableFuture<Path> download(ClientConfig config, FileInfo file, Path target) {
         URI uri = fileUri(config.serverUri(), file.id());
         HttpRequest.Builder request = HttpRequest.newBuilder().timeout(config.connectTimeout().multipliedBy(6));
-        String token = config.tokenProvider() == null ? null : config.tokenProvider().get();
+        String token;
+        try {
+            token = config.tokenProvider() == null ? null : config.tokenProvider().get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new SwitchboardException("the token provider failed: " + e, e));
+        }
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         } else if (config.devUser() != null) {

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -18,12 +20,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The file uploads in progress (docs/PROTOCOL.md section 11), each a small state machine: start the
- * upload, then send its chunks one at a time, each once the previous one is acknowledged. Uploads
- * outlive connections: when one drops, an upload waits for the next {@code welcome} and asks the server
- * where it got to ({@code upload.status}) before it goes on, so no chunk is sent twice and none is
- * skipped. Every chunk takes a token of the send pacing, as a send does.
+ * upload, then send its chunks, each once the previous one is acknowledged. Uploads outlive
+ * connections: when one drops, an upload waits for the next {@code welcome} and asks the server where it
+ * got to ({@code upload.status}) before it goes on, so no chunk is sent twice and none is skipped. Every
+ * chunk takes a token of the send pacing, as a send does.
  *
- * <p>Confined to the client's event loop.
+ * <p>The server stores one chunk of a connection at a time and refuses another that arrives meanwhile,
+ * so the uploads take turns: one chunk is out at a time, whichever upload it is of, and an upload whose
+ * chunk was answered goes to the back of the line. A chunk's bytes are read on a thread of their own
+ * ({@code switchboard-upload-reader}), not on the event loop: a file on a slow disk must not hold up the
+ * connection.
+ *
+ * <p>Confined to the client's event loop, but for the reads.
  */
 final class FileUploads {
     private static final Logger log = LoggerFactory.getLogger(FileUploads.class);
@@ -32,7 +40,10 @@ final class FileUploads {
     private final Backoff retryBackoff;
     private final ScheduledExecutorService scheduler;
     private final Supplier<String> refs;
+    /** In turn order: the next chunk goes to the first upload that has one to send. */
     private final Set<Upload> uploads = new LinkedHashSet<>();
+    /** The upload whose chunk is being read or is out, or null: the connection's one chunk at a time. */
+    private Upload chunkTurn;
     private boolean connected;
     private SwitchboardException stoppedBy;
 
@@ -60,6 +71,11 @@ final class FileUploads {
     /** A {@code welcome} arrived: every upload goes on from where the server has it. */
     void onConnected() {
         connected = true;
+        advanceAll();
+    }
+
+    /** Lets every upload that can send something do so, in turn order. */
+    private void advanceAll() {
         for (Upload upload : new ArrayList<>(uploads)) {
             upload.next();
         }
@@ -88,6 +104,15 @@ final class FileUploads {
         byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(2 + headerBytes.length + data.length)
                 .putShort((short) headerBytes.length).put(headerBytes).put(data).array();
+    }
+
+    /** The thread that reads chunks from the uploads' sources, shared by every client of the process. */
+    private static final class Reader {
+        static final ExecutorService EXECUTOR = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "switchboard-upload-reader");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** One upload. */
@@ -130,23 +155,55 @@ final class FileUploads {
                 String ref = refs.get();
                 outbound.submitRequest(ref, Wire.request(MessageType.UPLOAD_STATUS.wireName(), ref,
                         Wire.MAPPER.createObjectNode().put("fileId", fileId)), reply);
+            } else if (chunkTurn != null && chunkTurn != this) {
+                inFlight = false; // another upload's chunk is out: this one goes on when it is answered
+                return;
             } else {
-                byte[] data;
-                try {
-                    data = source.read(offset, (int) Math.min(chunkBytes, source.size() - offset));
-                } catch (RuntimeException e) {
-                    inFlight = false;
-                    fail(new SwitchboardException("cannot read the file to upload: " + e.getMessage(), e));
-                    return;
-                }
-                String ref = refs.get();
-                outbound.submitChunk(ref, chunkFrame(ref, fileId, offset, data), reply);
+                chunkTurn = this;
+                long at = offset;
+                int length = (int) Math.min(chunkBytes, source.size() - offset);
+                CompletableFuture.supplyAsync(() -> source.read(at, length), Reader.EXECUTOR)
+                        .whenCompleteAsync((data, error) -> {
+                            if (error != null) {
+                                inFlight = false;
+                                Throwable cause = error.getCause() != null ? error.getCause() : error;
+                                fail(new SwitchboardException("cannot read the file to upload: " + cause.getMessage(), cause));
+                            } else if (result.isDone()) {
+                                inFlight = false;
+                                endTurn();
+                            } else {
+                                String ref = refs.get();
+                                outbound.submitChunk(ref, chunkFrame(ref, fileId, at, data), reply);
+                            }
+                        }, scheduler);
             }
             reply.whenComplete(this::answered); // completed on the event loop
         }
 
+        /** Gives the connection's chunk turn up, if this upload has it, and lets the next upload take it. */
+        private void endTurn() {
+            if (chunkTurn == this) {
+                chunkTurn = null;
+                if (uploads.remove(this)) {
+                    uploads.add(this); // to the back of the line
+                }
+                advanceAll();
+            }
+        }
+
         private void answered(JsonNode data, Throwable error) {
             inFlight = false;
+            if (chunkTurn == this) {
+                chunkTurn = null; // the chunk is answered: the turn passes on
+                if (uploads.remove(this)) {
+                    uploads.add(this); // to the back of the line
+                }
+            }
+            handleAnswer(data, error);
+            advanceAll(); // what can go next does, in turn order: a waiting upload's chunk before this one's
+        }
+
+        private void handleAnswer(JsonNode data, Throwable error) {
             if (result.isDone()) {
                 return;
             }
@@ -162,8 +219,6 @@ final class FileUploads {
                     result.complete(FileInfo.from(data));
                 } else if (chunkBytes < 1) {
                     fail(new SwitchboardException("the server gave no chunk size: " + data));
-                } else {
-                    next();
                 }
                 return;
             }
@@ -177,7 +232,6 @@ final class FileUploads {
                 }
             } else if (code == ErrorCode.UPLOAD_OFFSET) {
                 offsetUnknown = true; // the server has more (or less) than we thought: ask, then go on
-                next();
             } else if (code.isRetryable()) {
                 scheduleRetry();
             } else {
@@ -199,6 +253,10 @@ final class FileUploads {
             uploads.remove(this);
             source.close();
             result.completeExceptionally(cause);
+            if (chunkTurn == this) {
+                chunkTurn = null;
+                advanceAll();
+            }
         }
     }
 }

@@ -121,14 +121,14 @@ public final class SwitchboardClient implements AutoCloseable {
 
     /**
      * Sends a durable chat message that carries a file uploaded with {@link #uploadFile}: its recipients
-     * get it as {@link InboxMessage#file()} and may then download it ({@link #fileUrl}). As
+     * get it as {@link InboxMessage#file()} and may then download it ({@link #downloadFile}). As
      * {@link #send(Target, Object, String)} otherwise; {@code body} may be null or a caption.
      *
-     * @param file a complete upload of this user, or null for a message without a file; fails with
-     *             {@code file_not_found} when it is not
+     * @param file a complete upload of this user; fails with {@code file_not_found} when it is not
      */
-    public CompletableFuture<SendReceipt> send(Target to, Object body, FileInfo file) {
-        return send(to, body, ClientIds.next(), file == null ? null : file.id());
+    public CompletableFuture<SendReceipt> sendFile(Target to, Object body, FileInfo file) {
+        Objects.requireNonNull(file, "file");
+        return send(to, body, ClientIds.next(), file.id());
     }
 
     private CompletableFuture<SendReceipt> send(Target to, Object body, String clientId, String fileId) {
@@ -308,7 +308,7 @@ public final class SwitchboardClient implements AutoCloseable {
 
     /**
      * Uploads {@code content} as a file in chunks over the connection (docs/PROTOCOL.md section 11), for
-     * {@link #send(Target, Object, FileInfo)}. Chunks go out one at a time, each paced like a send, and the
+     * {@link #sendFile(Target, Object, FileInfo)}. Chunks go out one at a time, each paced like a send, and the
      * upload survives reconnects: after one it asks the server how far it got and goes on from there.
      * Uploads are not queued while the client has never connected; they wait for its first welcome.
      *

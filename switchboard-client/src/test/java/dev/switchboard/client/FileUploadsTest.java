@@ -76,6 +76,35 @@ class FileUploadsTest {
     }
 
     @Test
+    void twoUploads_takeTurns_withOneChunkOutAtATimeOnTheConnection() throws Exception {
+        CompletableFuture<FileInfo> first = client.uploadFile(CONTENT, "first.bin", null);
+        JsonNode firstStart = server.nextReceived("upload.start");
+        CompletableFuture<FileInfo> second = client.uploadFile(CONTENT, "second.bin", null);
+        JsonNode secondStart = server.nextReceived("upload.start");
+        server.result(firstStart, state("f-" + "1".repeat(32), 0, false));
+        JsonNode firstChunk = server.nextReceived("upload.chunk");
+        assertThat(firstChunk.path("fileId").asText()).isEqualTo("f-" + "1".repeat(32));
+        server.result(secondStart, state("f-" + "2".repeat(32), 0, false));
+
+        long answeredNanos = System.nanoTime();
+        server.result(firstChunk, state("f-" + "1".repeat(32), 4, false));
+        JsonNode secondChunk = server.nextReceived("upload.chunk");
+        assertThat(secondChunk.path("fileId").asText()).as("the other upload's turn").isEqualTo("f-" + "2".repeat(32));
+        assertThat(secondChunk.path("__receivedNanos").asLong()).as("sent only once the first chunk was answered")
+                .isGreaterThan(answeredNanos);
+        answeredNanos = System.nanoTime();
+        server.result(secondChunk, state("f-" + "2".repeat(32), 10, true));
+        JsonNode again = server.nextReceived("upload.chunk");
+        assertThat(again.path("fileId").asText()).isEqualTo("f-" + "1".repeat(32));
+        assertThat(again.path("offset").asLong()).isEqualTo(4);
+        assertThat(again.path("__receivedNanos").asLong()).isGreaterThan(answeredNanos);
+        server.result(again, state("f-" + "1".repeat(32), 10, true));
+
+        assertThat(second.get(5, TimeUnit.SECONDS).id()).isEqualTo("f-" + "2".repeat(32));
+        assertThat(first.get(5, TimeUnit.SECONDS).id()).isEqualTo("f-" + "1".repeat(32));
+    }
+
+    @Test
     void afterAReconnect_theUploadAsksForItsOffset_andGoesOnFromThere() throws Exception {
         CompletableFuture<FileInfo> upload = client.uploadFile(CONTENT, "notes.txt", null);
         JsonNode start = server.nextReceived("upload.start");
@@ -132,7 +161,7 @@ class FileUploadsTest {
 
     @Test
     void sendWithAFile_carriesItsId_andAnInboxEntryWithAFileExposesIt() throws Exception {
-        client.send(Target.user("bob"), "look", new FileInfo(FILE_ID, "a.png", 3, "image/png"));
+        client.sendFile(Target.user("bob"), "look", new FileInfo(FILE_ID, "a.png", 3, "image/png"));
         assertThat(server.nextReceived("send").path("fileId").asText()).isEqualTo(FILE_ID);
 
         server.send("{\"type\":\"message\",\"seq\":1,\"message\":{\"id\":7,\"from\":\"bob\",\"fromDevice\":\"web\","
@@ -147,10 +176,13 @@ class FileUploadsTest {
 
     /** Answers {@code request} (a start, a status or a chunk) with the upload's state at {@code offset}. */
     private void reply(JsonNode request, long offset, boolean complete) {
-        ObjectNode data = Wire.MAPPER.createObjectNode().put("fileId", FILE_ID).put("name", "notes.txt")
+        server.result(request, state(FILE_ID, offset, complete));
+    }
+
+    private static ObjectNode state(String fileId, long offset, boolean complete) {
+        return Wire.MAPPER.createObjectNode().put("fileId", fileId).put("name", "notes.txt")
                 .put("size", CONTENT.length).put("contentType", "text/plain").put("offset", offset)
                 .put("chunkBytes", 4).put("complete", complete);
-        server.result(request, data);
     }
 
     private static byte[] data(JsonNode chunk) {

@@ -70,7 +70,7 @@ class FilesSdkEndToEndTest {
         assertThat(file.name()).isEqualTo("photo.jpg");
         assertThat(file.size()).isEqualTo(content.length);
         assertThat(file.contentType()).isEqualTo("image/jpeg");
-        alice.sdk().send(Target.user("bob"), "look", file).get(10, TimeUnit.SECONDS);
+        alice.sdk().sendFile(Target.user("bob"), "look", file).get(10, TimeUnit.SECONDS);
 
         InboxMessage received = await().atMost(Duration.ofSeconds(10)).until(() -> bob.messages.stream()
                 .filter(message -> message.file() != null).findFirst().orElse(null), message -> message != null);
@@ -117,7 +117,7 @@ class FilesSdkEndToEndTest {
         assertThatThrownBy(() -> erin.sdk().uploadFile(new byte[4_000_001], "huge.bin", null).join())
                 .cause().isInstanceOf(SwitchboardException.class)
                 .satisfies(error -> assertThat(((SwitchboardException) error).code()).isEqualTo(ErrorCode.FILE_TOO_LARGE));
-        assertThatThrownBy(() -> erin.sdk().send(Target.user("bob"), null,
+        assertThatThrownBy(() -> erin.sdk().sendFile(Target.user("bob"), null,
                 new FileInfo("f-" + "0".repeat(32), "x", 1, "text/plain")).join())
                 .cause().isInstanceOf(SwitchboardException.class)
                 .satisfies(error -> assertThat(((SwitchboardException) error).code()).isEqualTo(ErrorCode.FILE_NOT_FOUND));
