@@ -1487,9 +1487,9 @@ class FileUploads {
  * - A refusal with a retryable code (rate_limited, store_busy, store_unavailable, internal) is retried
  *   after a backoff delay: nothing was stored, and a chunk that was stored after all is answered with
  *   upload_offset. Any other refusal ends the upload with its code.
- * - upload.start has no idempotency key: when the connection drops before its reply, it is sent again
- *   after the next welcome, and the first one, if the server made it, stays an incomplete upload until
- *   the server deletes it (files.incompleteTtlSeconds), counting towards files.maxOpenUploads.
+ * - upload.start carries a clientId made once per upload: when the connection drops before its reply,
+ *   it is sent again after the next welcome with the same one, and the server answers the upload it
+ *   may have started the first time instead of starting another.
  * - stop() (close(), a terminal close, the abort signal) ends it at once; the server keeps what was
  *   stored until that same deadline, since the protocol has no request to cancel an upload.
  */
@@ -1500,6 +1500,8 @@ class FileUpload {
   #uploads;
   #onProgress;
   #fileId = null;
+  /** upload.start's key, the same for every try: a start sent again finds the upload it made. */
+  #clientId = timeOrderedId();
   #offset = 0;
   #chunkBytes = 0;
   #reportedOffset = -1;
@@ -1579,7 +1581,7 @@ class FileUpload {
   /** upload.start until there is a fileId, upload.status when the server's offset is unknown, else a chunk. */
   #nextStep(offsetUnknown) {
     if (this.#fileId === null) {
-      const fields = { type: 'upload.start', name: this.#name, size: this.#source.size };
+      const fields = { type: 'upload.start', clientId: this.#clientId, name: this.#name, size: this.#source.size };
       if (this.#contentType !== undefined) {
         fields.contentType = this.#contentType;
       }

@@ -88,10 +88,11 @@ test('upload.start, then chunks in the binary layout of section 11, one at a tim
     });
 
     const start = await server.nextReceived('upload.start');
-    assert.deepEqual({ ...start, ref: undefined }, {
-      type: 'upload.start', ref: undefined, name: 'notes.txt', size: 10, contentType: 'text/plain',
+    assert.deepEqual({ ...start, ref: undefined, clientId: undefined }, {
+      type: 'upload.start', ref: undefined, clientId: undefined, name: 'notes.txt', size: 10, contentType: 'text/plain',
     });
     assert.equal(typeof start.ref, 'string');
+    assert.match(start.clientId, /^[0-9a-f-]{36}$/, 'a key for the upload, made by the client');
     uploadResult(start, { size: 10, offset: 0 });
 
     const frame = await server.nextBinary();
@@ -204,6 +205,7 @@ test('an upload made while disconnected starts after the welcome; an upload.star
     const again = await server.nextReceived('upload.start');
     assert.equal(again.name, 'early.txt');
     assert.notEqual(again.ref, lost.ref);
+    assert.equal(again.clientId, lost.clientId, 'the same key: the server answers the upload it may have started');
     uploadResult(again, { size: 3, offset: 0 });
     acknowledge(await nextChunk(), 3);
 

@@ -2,6 +2,7 @@ package dev.switchboard.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.protocol.ClientIds;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.MessageType;
 import java.nio.ByteBuffer;
@@ -121,6 +122,8 @@ final class FileUploads {
         private final String name;
         private final String contentType;
         private final CompletableFuture<FileInfo> result;
+        /** upload.start's client id, the same for every try: a start sent again finds the upload it made. */
+        private final String startKey = ClientIds.next();
         private String fileId;
         /** True when the server's offset must be asked before the next chunk (after a reconnect or a refusal). */
         private boolean offsetUnknown;
@@ -145,7 +148,8 @@ final class FileUploads {
             inFlight = true;
             CompletableFuture<JsonNode> reply = new CompletableFuture<>();
             if (fileId == null) {
-                ObjectNode fields = Wire.MAPPER.createObjectNode().put("name", name).put("size", source.size());
+                ObjectNode fields = Wire.MAPPER.createObjectNode().put("clientId", startKey).put("name", name)
+                        .put("size", source.size());
                 if (contentType != null) {
                     fields.put("contentType", contentType);
                 }

@@ -127,6 +127,24 @@ class FileUploadsTest {
     }
 
     @Test
+    void anUploadStartLostWithTheConnection_isSentAgainWithTheSameKey() throws Exception {
+        CompletableFuture<FileInfo> upload = client.uploadFile(CONTENT, "notes.txt", null);
+        JsonNode lost = server.nextReceived("upload.start");
+        server.close(CloseCodes.SERVICE_RESTART, "restart");
+        server.nextConnection();
+        server.welcome("alice", "phone", 0, 0);
+
+        JsonNode again = server.nextReceived("upload.start");
+        assertThat(again.path("clientId").asText()).as("the server answers the upload the first one started")
+                .isNotEmpty().isEqualTo(lost.path("clientId").asText());
+        reply(again, 0, false);
+        reply(server.nextReceived("upload.chunk"), 4, false);
+        reply(server.nextReceived("upload.chunk"), 8, false);
+        reply(server.nextReceived("upload.chunk"), 10, true);
+        assertThat(upload.get(5, TimeUnit.SECONDS).id()).isEqualTo(FILE_ID);
+    }
+
+    @Test
     void uploadOffset_asksForTheOffset_andRetryableErrorsSendTheSameChunkAgain() throws Exception {
         CompletableFuture<FileInfo> upload = client.uploadFile(CONTENT, "notes.txt", null);
         reply(server.nextReceived("upload.start"), 0, false);

@@ -3,6 +3,7 @@
 CREATE TABLE files (
     id           VARCHAR(34)  NOT NULL PRIMARY KEY,  -- 'f-' and 32 hex digits
     owner_id     VARCHAR(128) NOT NULL,
+    client_id    VARCHAR(64)  NULL,                  -- the uploader's key: a repeated upload.start finds it
     name         VARCHAR(255) NOT NULL,
     content_type VARCHAR(127) NOT NULL,
     size         BIGINT       NOT NULL,
@@ -10,6 +11,7 @@ CREATE TABLE files (
     created_at   BIGINT       NOT NULL,
     completed_at BIGINT       NOT NULL,
     KEY files_by_owner (owner_id, completed_at),
+    UNIQUE KEY files_by_client_id (owner_id, client_id), -- NULLs are distinct
     KEY files_by_age (completed_at, created_at)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_nopad_bin;
 

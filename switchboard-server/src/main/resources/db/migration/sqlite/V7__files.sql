@@ -3,6 +3,7 @@
 CREATE TABLE files (
     id           TEXT    NOT NULL PRIMARY KEY,      -- 'f-' and 32 hex digits
     owner_id     TEXT    NOT NULL,
+    client_id    TEXT,                              -- the uploader's key: a repeated upload.start finds it
     name         TEXT    NOT NULL,
     content_type TEXT    NOT NULL,
     size         INTEGER NOT NULL,
@@ -11,6 +12,7 @@ CREATE TABLE files (
     completed_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX files_by_owner ON files (owner_id, completed_at);
+CREATE UNIQUE INDEX files_by_client_id ON files (owner_id, client_id); -- NULLs are distinct
 CREATE INDEX files_by_age ON files (completed_at, created_at);
 
 -- A file's bytes as they arrived, one row per chunk; the chunks of a file are contiguous.

@@ -49,6 +49,8 @@ public final class FileCommands {
         long size = RequestFields.requiredSeq(request, "size");
         String contentType = RequestFields.optionalString(request, "contentType", Identifiers::isValidContentType,
                 "a media type such as image/png, at most " + Identifiers.MAX_CONTENT_TYPE_LENGTH + " chars");
+        String clientId = RequestFields.optionalString(request, "clientId", Identifiers::isValidClientId,
+                "a non-blank string of at most " + Identifiers.MAX_CLIENT_ID_LENGTH + " chars");
         if (!config.isEnabled()) {
             throw new RequestRejectedException(ErrorCode.FILE_TOO_LARGE, "this server accepts no files");
         }
@@ -64,7 +66,7 @@ public final class FileCommands {
         Connection connection = session.connection();
         StoredFile upload = new StoredFile(newFileId(), connection.userId(), name,
                 contentType == null ? DEFAULT_CONTENT_TYPE : contentType, size, 0, System.currentTimeMillis(), 0);
-        reply(session, ref, files.create(upload, config.maxOpenUploads()));
+        reply(session, ref, files.create(upload, clientId, config.maxOpenUploads()));
     }
 
     /** Handles {@code upload.status} on the connection's event loop. */

@@ -20,9 +20,13 @@ public interface FileStore {
 
     /**
      * Starts an upload of {@code file} (with {@code received} 0). Refused with {@code upload_limit} when
-     * its owner already has {@code maxOpenUploads} uploads that are not complete.
+     * its owner already has {@code maxOpenUploads} uploads that are not complete. With a {@code clientId}
+     * that its owner gave an upload before, completes with that upload as it is now instead: a start whose
+     * answer was lost with the connection, sent again, starts nothing new.
+     *
+     * @param clientId the uploader's key for this upload (as a send's client id), or null for none
      */
-    CompletableFuture<StoredFile> create(StoredFile file, int maxOpenUploads);
+    CompletableFuture<StoredFile> create(StoredFile file, String clientId, int maxOpenUploads);
 
     /** The owner's upload; {@code file_not_found} if there is none (unknown, purged, or another user's). */
     CompletableFuture<StoredFile> status(String fileId, String ownerId);

@@ -29,7 +29,8 @@ public final class JdbcFileStore implements FileStore {
             "id, owner_id, name, content_type, size, received, created_at, completed_at";
     private static final String SELECT_FILE = "SELECT " + FILE_COLUMNS + " FROM files WHERE id = ?";
     private static final String COUNT_OPEN = "SELECT COUNT(*) FROM files WHERE owner_id = ? AND completed_at = 0";
-    private static final String INSERT_FILE = "INSERT INTO files (" + FILE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String SELECT_BY_CLIENT_ID = "SELECT " + FILE_COLUMNS + " FROM files WHERE owner_id = ? AND client_id = ?";
+    private static final String INSERT_FILE = "INSERT INTO files (" + FILE_COLUMNS + ", client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String ADVANCE =
             "UPDATE files SET received = ?, completed_at = ? WHERE id = ? AND received = ?";
     private static final String INSERT_CHUNK = "INSERT INTO file_chunks (file_id, chunk_offset, data) VALUES (?, ?, ?)";
@@ -58,8 +59,17 @@ public final class JdbcFileStore implements FileStore {
     }
 
     @Override
-    public CompletableFuture<StoredFile> create(StoredFile file, int maxOpenUploads) {
+    public CompletableFuture<StoredFile> create(StoredFile file, String clientId, int maxOpenUploads) {
         return database.writer().submit(context -> {
+            if (clientId != null) { // another node inserting the same key at once conflicts, and the retry finds it here
+                PreparedStatement select = context.statement(SELECT_BY_CLIENT_ID);
+                select.setString(1, file.ownerId());
+                select.setString(2, clientId);
+                StoredFile earlier = file(select);
+                if (earlier != null) {
+                    return earlier;
+                }
+            }
             // In run, not prepare: it then counts the uploads an earlier task of the same batch started.
             PreparedStatement count = context.statement(COUNT_OPEN);
             count.setString(1, file.ownerId());
@@ -78,6 +88,7 @@ public final class JdbcFileStore implements FileStore {
             insert.setLong(6, file.received());
             insert.setLong(7, file.createdAt());
             insert.setLong(8, file.completedAt());
+            insert.setString(9, clientId);
             insert.executeUpdate();
             return file;
         });
@@ -214,7 +225,9 @@ public final class JdbcFileStore implements FileStore {
                 }
             }
             for (String fileId : expired) {
-                for (String delete : List.of(DELETE_CHUNKS, DELETE_SHARES, DELETE_FILE)) {
+                // The file's row first: a chunk that another node is storing holds that row's lock, so this
+                // waits for it, and the chunk, committed by then, goes with the others (READ COMMITTED).
+                for (String delete : List.of(DELETE_FILE, DELETE_CHUNKS, DELETE_SHARES)) {
                     PreparedStatement statement = context.statement(delete);
                     statement.setString(1, fileId);
                     statement.executeUpdate();
@@ -244,6 +257,11 @@ public final class JdbcFileStore implements FileStore {
 
     private static StoredFile file(PreparedStatement select, String fileId) throws SQLException {
         select.setString(1, fileId);
+        return file(select);
+    }
+
+    /** The file {@code select} (its parameters set) finds, or null. */
+    private static StoredFile file(PreparedStatement select) throws SQLException {
         try (ResultSet row = select.executeQuery()) {
             if (!row.next()) {
                 return null;

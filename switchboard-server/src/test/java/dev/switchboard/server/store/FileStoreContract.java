@@ -12,20 +12,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The {@link FileStore} contract, run against SQLite, MariaDB and PostgreSQL. Each test starts empty. */
 abstract class FileStoreContract {
-    private static final int MAX_OPEN = 3;
-    private static final long NOW = 1_700_000_000_000L;
+    static final int MAX_OPEN = 3;
+    static final long NOW = 1_700_000_000_000L;
 
     /** Opens the database under test: empty at a test's first call, the same data on later calls. */
     protected abstract JdbcDatabase openDatabase();
 
     private JdbcDatabase database;
-    private JdbcFileStore files;
+    JdbcFileStore files;
     private JdbcGroupStore groups;
     private JdbcMessageStore messages;
     private int fileNumber;
@@ -51,7 +52,7 @@ abstract class FileStoreContract {
     @Test
     void chunks_storedInOrder_readBackWhole_andTheLastCompletesTheFile() throws Exception {
         byte[] content = randomBytes(150_000);
-        StoredFile upload = await(files.create(newUpload("alice", content.length, NOW), MAX_OPEN));
+        StoredFile upload = await(files.create(newUpload("alice", content.length, NOW), null, MAX_OPEN));
         assertThat(upload.isComplete()).isFalse();
 
         StoredFile stored = upload;
@@ -72,7 +73,7 @@ abstract class FileStoreContract {
 
     @Test
     void appendChunk_refusesAnOffsetThatIsNotTheNext_andStoresNothing() throws Exception {
-        StoredFile upload = await(files.create(newUpload("alice", 10, NOW), MAX_OPEN));
+        StoredFile upload = await(files.create(newUpload("alice", 10, NOW), null, MAX_OPEN));
         await(files.appendChunk(upload.id(), "alice", 0, new byte[] {1, 2, 3, 4}));
 
         assertRejected(failureOf(files.appendChunk(upload.id(), "alice", 0, new byte[] {9, 9, 9, 9})),
@@ -91,7 +92,7 @@ abstract class FileStoreContract {
 
     @Test
     void anotherUsersUpload_isNotFound() throws Exception {
-        StoredFile upload = await(files.create(newUpload("alice", 10, NOW), MAX_OPEN));
+        StoredFile upload = await(files.create(newUpload("alice", 10, NOW), null, MAX_OPEN));
 
         assertRejected(failureOf(files.status(upload.id(), "mallory")), ErrorCode.FILE_NOT_FOUND);
         assertRejected(failureOf(files.appendChunk(upload.id(), "mallory", 0, new byte[] {1})), ErrorCode.FILE_NOT_FOUND);
@@ -104,7 +105,7 @@ abstract class FileStoreContract {
     void create_refusesOverTheOpenUploadLimit_evenWithinOneBatch_andACompletedUploadFreesItsPlace() throws Exception {
         List<CompletableFuture<StoredFile>> started = new ArrayList<>();
         for (int i = 0; i < MAX_OPEN + 2; i++) { // submitted together: the writer may commit them in one batch
-            started.add(files.create(newUpload("alice", 1, NOW), MAX_OPEN));
+            started.add(files.create(newUpload("alice", 1, NOW), null, MAX_OPEN));
         }
         int refused = 0;
         StoredFile first = null;
@@ -117,10 +118,23 @@ abstract class FileStoreContract {
             }
         }
         assertThat(refused).isEqualTo(2);
-        assertThat(await(files.create(newUpload("bob", 1, NOW), MAX_OPEN))).as("another user's count").isNotNull();
+        assertThat(await(files.create(newUpload("bob", 1, NOW), null, MAX_OPEN))).as("another user's count").isNotNull();
 
         await(files.appendChunk(first.id(), "alice", 0, new byte[] {42}));
-        assertThat(await(files.create(newUpload("alice", 1, NOW), MAX_OPEN))).isNotNull();
+        assertThat(await(files.create(newUpload("alice", 1, NOW), null, MAX_OPEN))).isNotNull();
+    }
+
+    @Test
+    void create_withAClientIdGivenBefore_answersThatUpload_asItIsNow() throws Exception {
+        StoredFile first = await(files.create(newUpload("alice", 10, NOW), "start-1", 1));
+        await(files.appendChunk(first.id(), "alice", 0, new byte[4]));
+
+        StoredFile again = await(files.create(newUpload("alice", 10, NOW), "start-1", 1)); // at the limit: still answered
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(again.received()).isEqualTo(4);
+        StoredFile bobs = await(files.create(newUpload("bob", 10, NOW), "start-1", 1));
+        assertThat(bobs.id()).as("another user's key").isNotEqualTo(first.id());
+        assertRejected(failureOf(files.create(newUpload("alice", 10, NOW), "start-2", 1)), ErrorCode.UPLOAD_LIMIT);
     }
 
     @Test
@@ -151,7 +165,7 @@ abstract class FileStoreContract {
 
     @Test
     void aMessageWithAFile_refusesAnIncompleteUpload_andAGroupTheOwnerIsNotIn() throws Exception {
-        StoredFile partial = await(files.create(newUpload("alice", 10, NOW), MAX_OPEN));
+        StoredFile partial = await(files.create(newUpload("alice", 10, NOW), null, MAX_OPEN));
         await(files.appendChunk(partial.id(), "alice", 0, new byte[5]));
         StoredFile complete = completeUpload("alice", new byte[] {1});
         await(groups.create("others", "Others", "bob", List.of(), 10));
@@ -165,14 +179,14 @@ abstract class FileStoreContract {
 
     @Test
     void purge_deletesStaleIncompleteUploads_andOldCompleteFiles_withTheirChunksAndGrants() throws Exception {
-        StoredFile stale = await(files.create(newUpload("alice", 10, NOW - 10_000), MAX_OPEN));
+        StoredFile stale = await(files.create(newUpload("alice", 10, NOW - 10_000), null, MAX_OPEN));
         await(files.appendChunk(stale.id(), "alice", 0, new byte[3]));
-        StoredFile fresh = await(files.create(newUpload("alice", 10, NOW + 10_000), MAX_OPEN));
+        StoredFile fresh = await(files.create(newUpload("alice", 10, NOW + 10_000), null, MAX_OPEN));
         StoredFile complete = completeUpload("alice", new byte[] {7, 7});
         await(send("alice", TargetKind.USER, "bob", complete.id()));
         List<StoredFile> many = new ArrayList<>();
         for (int i = 0; i < JdbcFileStore.PURGE_BATCH + 5; i++) { // more than one batch
-            many.add(await(files.create(newUpload("user" + i, 1, NOW - 20_000), MAX_OPEN)));
+            many.add(await(files.create(newUpload("user" + i, 1, NOW - 20_000), null, MAX_OPEN)));
         }
 
         assertThat(await(files.purge(NOW, 0))).isEqualTo(many.size() + 1);
@@ -217,16 +231,16 @@ abstract class FileStoreContract {
     }
 
     private StoredFile completeUpload(String owner, byte[] content) throws Exception {
-        StoredFile upload = await(files.create(newUpload(owner, content.length, NOW), MAX_OPEN));
+        StoredFile upload = await(files.create(newUpload(owner, content.length, NOW), null, MAX_OPEN));
         return await(files.appendChunk(upload.id(), owner, 0, content));
     }
 
-    private StoredFile newUpload(String owner, long size, long createdAt) {
+    StoredFile newUpload(String owner, long size, long createdAt) {
         String id = String.format("f-%032x", ++fileNumber);
         return new StoredFile(id, owner, "file " + fileNumber + ".bin", "application/octet-stream", size, 0, createdAt, 0);
     }
 
-    private byte[] readAll(String fileId, long from) throws Exception {
+    byte[] readAll(String fileId, long from) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         long position = from;
         while (true) {

@@ -1,7 +1,7 @@
 package dev.switchboard.server.store;
 
-/** {@link FileStoreContract} on a fresh MariaDB database per test (real server on 127.0.0.1). */
-class MariaDbFileStoreIT extends FileStoreContract {
+/** {@link SharedFileStoreContract} on a fresh MariaDB database per test (real server on 127.0.0.1). */
+class MariaDbFileStoreIT extends SharedFileStoreContract {
     private final TestDatabase.OnDemand database = new TestDatabase.OnDemand(TestDatabase::mariadb);
 
     @Override

@@ -1,7 +1,7 @@
 package dev.switchboard.server.store;
 
-/** {@link FileStoreContract} on a fresh Postgres database per test (real server on 127.0.0.1). */
-class PostgresFileStoreIT extends FileStoreContract {
+/** {@link SharedFileStoreContract} on a fresh Postgres database per test (real server on 127.0.0.1). */
+class PostgresFileStoreIT extends SharedFileStoreContract {
     private final TestDatabase.OnDemand database = new TestDatabase.OnDemand(TestDatabase::postgres);
 
     @Override
