@@ -18,6 +18,7 @@ import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.gateway.Admission;
 import dev.switchboard.server.gateway.ClientAddress;
 import dev.switchboard.server.gateway.ConnectionLimits;
+import dev.switchboard.server.gateway.DownloadSlots;
 import dev.switchboard.server.gateway.EventLoops;
 import dev.switchboard.server.gateway.GatewayServer;
 import dev.switchboard.server.gateway.GatewayServices;
@@ -150,7 +151,8 @@ public final class SwitchboardServer implements AutoCloseable {
                     new ConnectionLimits(config.limits().maxConnectionsPerIp(), config.limits().maxConnectionsPerUser()),
                     handshakeRate, cluster,
                     metrics, moderation, presenceNotifier, sessionPolicy, webhooks,
-                    new KeepAlive(config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis()));
+                    new KeepAlive(config.heartbeat().pingIntervalMillis(), config.heartbeat().pingTimeoutMillis()),
+                    new DownloadSlots(config.files().maxDownloads()));
             this.gateway = new GatewayServer(services, loops);
             this.stats = new NodeStatsSampler(cluster.nodeId(), metrics, registry, topicHub, cluster.nodes());
             this.api = config.api().port() < 0 ? null : new ApiServer(new ApiServices(config, chat, messageStore, groupStore,

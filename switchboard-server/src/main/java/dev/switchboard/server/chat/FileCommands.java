@@ -15,6 +15,7 @@ import io.netty.buffer.ByteBufUtil;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The file upload requests (docs/PROTOCOL.md section 11): {@code upload.start}, {@code upload.status}, and
@@ -25,6 +26,9 @@ import java.util.concurrent.CompletableFuture;
  * ({@code rate_limited}) rather than queued: the memory a connection can hold in chunks is one chunk
  * ({@code limits.maxMessageBytes}), whatever the client does. Every chunk also takes a send token, so an
  * upload uses a connection's send budget and cannot fill the store writer's queue faster than sends can.
+ * Across the node's connections, the chunks waiting for the writer are bounded in bytes
+ * ({@code files.maxQueuedChunkBytes}, refused with {@code store_busy} beyond it): without that bound, a
+ * writer's queue full of chunks ({@code store.writeQueueCapacity} of them) would be a gigabyte of heap.
  */
 public final class FileCommands {
     private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
@@ -34,6 +38,8 @@ public final class FileCommands {
     private final int chunkBytes;
     private final ServerMetrics metrics;
     private final SecureRandom random = new SecureRandom();
+    /** Bytes of chunks handed to the store and not yet stored (or refused), all connections together. */
+    private final AtomicLong queuedChunkBytes = new AtomicLong();
 
     public FileCommands(FileStore files, ServerConfig.Files config, int chunkBytes, ServerMetrics metrics) {
         this.files = files;
@@ -96,10 +102,17 @@ public final class FileCommands {
         if (!session.tryAcquireSend(ref)) {
             return;
         }
+        if (queuedChunkBytes.addAndGet(length) > config.maxQueuedChunkBytes()) {
+            queuedChunkBytes.addAndGet(-length);
+            session.reject(ref, ErrorCode.STORE_BUSY, "the node has as many chunks waiting to be stored as it may hold; retry later");
+            return;
+        }
         byte[] bytes = ByteBufUtil.getBytes(data);
         session.setStoringChunk(true);
         Connection connection = session.connection();
-        files.appendChunk(fileId, connection.userId(), offset, bytes).whenCompleteAsync((upload, error) -> {
+        CompletableFuture<StoredFile> stored = files.appendChunk(fileId, connection.userId(), offset, bytes);
+        stored.whenComplete((upload, error) -> queuedChunkBytes.addAndGet(-length));
+        stored.whenCompleteAsync((upload, error) -> {
             session.setStoringChunk(false);
             if (error != null) {
                 session.replyFailure(ref, error);

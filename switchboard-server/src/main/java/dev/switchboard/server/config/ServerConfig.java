@@ -383,8 +383,12 @@ public record ServerConfig(
      * @param maxFileBytes         the largest file; 0 turns uploads off; default 16777216 (16 MiB)
      * @param maxOpenUploads       uploads of one user that are not complete; default 8
      * @param incompleteTtlSeconds an upload not completed within this time is deleted; default 86400
+     * @param maxDownloads         downloads this node serves at once; more get 503; default 256
+     * @param maxQueuedChunkBytes  chunk bytes this node holds while they wait to be stored, all connections
+     *                             together; a chunk over it gets {@code store_busy}; default 67108864 (64 MiB)
      */
-    public record Files(long maxFileBytes, int maxOpenUploads, long incompleteTtlSeconds) {
+    public record Files(long maxFileBytes, int maxOpenUploads, long incompleteTtlSeconds, int maxDownloads,
+                        long maxQueuedChunkBytes) {
         /** Bytes of a chunk's message that are not data: its header's 2-byte length and the header (at most 1022). */
         public static final int CHUNK_HEADER_ROOM = 1024;
 
@@ -397,6 +401,9 @@ public record ServerConfig(
             }
             if (incompleteTtlSeconds < 60) {
                 throw new IllegalArgumentException("files.incompleteTtlSeconds must be at least 60, not " + incompleteTtlSeconds);
+            }
+            if (maxDownloads < 1 || maxQueuedChunkBytes < 1) {
+                throw new IllegalArgumentException("files.maxDownloads and files.maxQueuedChunkBytes must be positive");
             }
         }
 

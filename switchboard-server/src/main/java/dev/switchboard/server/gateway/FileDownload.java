@@ -20,10 +20,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +36,12 @@ import org.slf4j.LoggerFactory;
  *
  * @implNote The file is streamed a chunk at a time: the next chunk is read from the store (on a reader
  * thread) only once the previous one is written to the socket, so a download holds one chunk in memory
- * and a slow reader slows the reads instead of queueing the file. A reader that stops reading stops
- * the writes, and the handshake idle timeout, which counts completed writes, closes it; the absolute
- * deadline of the plain-HTTP phase is cancelled once a download starts, since a large file on a slow
- * link may take longer than it and is still making progress.
+ * and a slow reader slows the reads instead of queueing the file. The connection reads nothing after
+ * a download's request (one pipelined behind it is never answered: the connection closes after the
+ * file). Once the response starts, the absolute deadline of the plain-HTTP phase is cancelled, since a large file
+ * on a slow link may take longer and still be making progress, and the idle timeout becomes one of
+ * output progress: a download whose bytes stop leaving the node for {@code server.handshakeTimeoutMillis}
+ * (a client that stopped reading) is closed, one that drains slowly is not.
  */
 final class FileDownload {
     static final String PATH_PREFIX = "/files/";
@@ -114,18 +119,23 @@ final class FileDownload {
         end = partial ? range.last() + 1 : file.size();
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
                 partial ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, file.contentType());
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, servedContentType(file.contentType()));
         response.headers().set(HttpHeaderNames.CONTENT_LENGTH, end - position);
         response.headers().set(HttpHeaderNames.CONTENT_DISPOSITION, contentDisposition(file.name()));
         response.headers().set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "private, no-cache");
-        response.headers().set("X-Content-Type-Options", "nosniff"); // an uploaded page must not run as ours
+        // An uploaded page or script must never run as one of ours: not sniffed, not rendered in place, and
+        // sandboxed with nothing allowed should a browser show it anyway.
+        response.headers().set("X-Content-Type-Options", "nosniff");
+        response.headers().set("Content-Security-Policy", "default-src 'none'; sandbox");
         if (partial) {
             response.headers().set(HttpHeaderNames.CONTENT_RANGE,
                     "bytes " + range.first() + "-" + range.last() + "/" + file.size());
         }
         HttpUtil.setKeepAlive(response, false);
         httpDeadline.cancel(false);
+        ctx.pipeline().replace(GatewayInitializer.IDLE, GatewayInitializer.IDLE, new IdleStateHandler(true, 0,
+                services.config().server().handshakeTimeoutMillis(), 0, TimeUnit.MILLISECONDS));
         ctx.write(response);
         if (head || position == end) {
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
@@ -169,6 +179,20 @@ final class FileDownload {
     }
 
     /**
+     * The type a file is served with: as uploaded, but for types a browser runs (scripts, pages, SVG and
+     * other XML), served as {@code application/octet-stream}, which it only saves. The message keeps the
+     * uploaded type.
+     */
+    static String servedContentType(String contentType) {
+        String essence = contentType.toLowerCase(Locale.ROOT);
+        int parameters = essence.indexOf(';');
+        essence = (parameters < 0 ? essence : essence.substring(0, parameters)).trim();
+        boolean active = essence.contains("javascript") || essence.contains("ecmascript") || essence.contains("html")
+                || essence.contains("xml") || essence.equals("text/css") || essence.startsWith("multipart/");
+        return active ? "application/octet-stream" : contentType;
+    }
+
+    /**
      * {@code attachment} with the name twice (RFC 6266): an ASCII fallback with anything else replaced by
      * {@code _}, and the exact name percent-encoded in UTF-8 for clients that read {@code filename*}.
      */
@@ -178,7 +202,8 @@ final class FileDownload {
             char c = name.charAt(i);
             ascii.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '%' ? c : '_');
         }
-        String encoded = URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+        // RFC 5987's attr-char: URLEncoder leaves '*' as it is, which filename* must not carry.
+        String encoded = URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A");
         return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
     }
 }

@@ -29,7 +29,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private static final int MAX_HTTP_REQUEST_BYTES = 8192;
     /** A connection that is still plain HTTP after this many handshake timeouts is closed, busy or not. */
     private static final int HTTP_LIFETIME_FACTOR = 6;
-    private static final String IDLE = "idle";
+    static final String IDLE = "idle";
     private static final String IDLE_ACTION = "idle-action";
     static final String HTTP_CODEC = "http";
     private static final String HTTP_AGGREGATOR = "http-aggregator";

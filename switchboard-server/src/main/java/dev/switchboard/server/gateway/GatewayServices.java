@@ -21,7 +21,8 @@ import dev.switchboard.server.webhook.Webhooks;
  * @param admission        the node's connection cap and draining flag
  * @param clientAddress    who the client is behind a trusted balancer, for the per-address limits
  * @param connectionLimits connections per client address and per user
- * @param handshakeRate    handshakes per second per client address
+ * @param handshakeRate    handshakes per second per client address (file downloads count too)
+ * @param downloads        the file downloads this node serves at once
  */
 public record GatewayServices(
         ServerConfig config,
@@ -41,5 +42,6 @@ public record GatewayServices(
         PresenceNotifier presenceNotifier,
         SessionPolicy sessionPolicy,
         Webhooks webhooks,
-        KeepAlive keepAlive) {
+        KeepAlive keepAlive,
+        DownloadSlots downloads) {
 }

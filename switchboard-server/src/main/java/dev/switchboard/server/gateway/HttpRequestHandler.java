@@ -94,9 +94,12 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         try {
-            if (pendingUpgrade != null || awaitedAuthentication != null || downloading) {
+            if (downloading) {
+                return; // pipelined behind a download: never answered, the connection closes after the file
+            }
+            if (pendingUpgrade != null || awaitedAuthentication != null) {
                 abandonPendingUpgrade();
-                ctx.close(); // a request pipelined behind an upgrade request before its 101, or behind a download
+                ctx.close(); // a request pipelined behind an upgrade request, before its 101
                 return;
             }
             route(ctx, request);
@@ -122,8 +125,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             return;
         }
         if (path.startsWith(FileDownload.PATH_PREFIX)) {
-            downloading = true;
-            FileDownload.start(services, ctx, request, path, httpDeadline);
+            download(ctx, request, path);
             return;
         }
         switch (path) {
@@ -134,6 +136,36 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
                             HttpResponses.response(200, resource.contentType(), resource.body()), true),
                     () -> HttpResponses.sendError(ctx, 404, "not_found", "no such path: " + path));
         }
+    }
+
+    /**
+     * A file download, admitted as a handshake is where it costs the same: refused while the node drains,
+     * counted against the address's handshake rate (a token check each), and limited to
+     * {@code files.maxDownloads} at once on the node.
+     */
+    private void download(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
+        if (services.admission().isDraining()) {
+            HttpResponses.sendError(ctx, 503, "unavailable", "node is shutting down");
+            return;
+        }
+        KeyedRateLimiter rate = services.handshakeRate();
+        if (rate.isEnabled() && !rate.tryAcquire(services.clientAddress().resolve(ctx.channel().remoteAddress(),
+                forwardedFor(request)), System.nanoTime())) {
+            var response = HttpResponses.errorResponse(HttpResponseStatus.TOO_MANY_REQUESTS.code(), "rate_limited",
+                    "too many requests from this address");
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+            HttpResponses.sendAndClose(ctx, response);
+            return;
+        }
+        if (!services.downloads().tryTake(ctx.channel())) {
+            var response = HttpResponses.errorResponse(503, "busy", "this node serves as many downloads as it may");
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+            HttpResponses.sendAndClose(ctx, response);
+            return;
+        }
+        downloading = true;
+        ctx.channel().config().setAutoRead(false); // a download is the connection's last request: read no more
+        FileDownload.start(services, ctx, request, path, httpDeadline);
     }
 
     private void ready(ChannelHandlerContext ctx, FullHttpRequest request) {

@@ -141,6 +141,8 @@ class FilesEndToEndTest {
         assertThat(new String(stranger.body(), StandardCharsets.UTF_8))
                 .isEqualTo(new String(unknown.body(), StandardCharsets.UTF_8));
         assertThat(get(fileId, "", Map.of()).statusCode()).as("no credentials").isEqualTo(401);
+        assertThat(head.headers().firstValue("Content-Security-Policy")).hasValue("default-src 'none'; sandbox");
+        assertThat(head.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
         assertThat(get(fileId, "?token=forged.token.value", Map.of()).statusCode()).isEqualTo(401);
         assertThat(get("not-a-file-id", "?user=bob", Map.of()).statusCode()).isEqualTo(404);
     }
@@ -250,6 +252,34 @@ class FilesEndToEndTest {
                 .containsExactly("order-1", "order-2");
         assertThat(first.get("file").get("id").asText()).isEqualTo(fileId);
         assertThat(second.has("file")).isFalse();
+    }
+
+    @Test
+    void aBannedUser_getsNoDownload_andARequestPipelinedBehindADownloadIsNotAnswered() throws Exception {
+        RawWebSocket lena = connect("lena", "phone");
+        byte[] page = "<script>alert(1)</script>".getBytes(StandardCharsets.UTF_8);
+        String fileId = request(lena, "upload.start", Map.of("name", "page.html", "size", page.length,
+                "contentType", "text/html")).get("fileId").asText();
+        sendChunk(lena, fileId, 0, page);
+        request(lena, "send", Map.of("clientId", "ban-1", "to", Map.of("kind", "user", "id", "mike"), "body", "",
+                "fileId", fileId), "sent");
+        HttpResponse<byte[]> served = get(fileId, "?user=mike", Map.of());
+        assertThat(served.headers().firstValue("Content-Type")).as("a page is served as bytes to save, not to show")
+                .hasValue("application/octet-stream");
+
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            String get = "GET /files/" + fileId + "?user=mike HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+            socket.getOutputStream().write((get + get).getBytes(StandardCharsets.US_ASCII));
+            String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1); // to EOF
+            assertThat(answers.split("HTTP/1.1 ", -1)).as("one answer, then the connection closes").hasSize(2);
+            assertThat(answers).startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close").endsWith("</script>");
+        }
+
+        assertThat(ApiClient.of(server).put("/api/v1/bans/mike", "{\"reason\":\"spam\"}").status()).isEqualTo(200);
+        HttpResponse<byte[]> banned = get(fileId, "?user=mike", Map.of());
+        assertThat(banned.statusCode()).isEqualTo(403);
+        assertThat(new String(banned.body(), StandardCharsets.UTF_8)).contains("banned");
     }
 
     @Test

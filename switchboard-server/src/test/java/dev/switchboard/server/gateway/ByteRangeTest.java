@@ -38,11 +38,23 @@ class ByteRangeTest {
     }
 
     @Test
+    void servedContentType_keepsPassiveTypes_andServesWhatABrowserWouldRunAsBytes() {
+        assertThat(FileDownload.servedContentType("image/png")).isEqualTo("image/png");
+        assertThat(FileDownload.servedContentType("application/pdf")).isEqualTo("application/pdf");
+        assertThat(FileDownload.servedContentType("text/plain; charset=utf-8")).isEqualTo("text/plain; charset=utf-8");
+        for (String active : new String[] {"text/html", "TEXT/HTML; charset=utf-8", "application/javascript",
+                "text/javascript", "image/svg+xml", "application/xhtml+xml", "text/xml", "text/css", "multipart/mixed"}) {
+            assertThat(FileDownload.servedContentType(active)).as(active).isEqualTo("application/octet-stream");
+        }
+    }
+
+    @Test
     void contentDisposition_givesAnAsciiFallbackAndTheExactNameEncoded() {
         assertThat(FileDownload.contentDisposition("report.pdf"))
                 .isEqualTo("attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf");
         assertThat(FileDownload.contentDisposition("résumé \"final\" 100%.txt"))
                 .isEqualTo("attachment; filename=\"r_sum_ _final_ 100_.txt\"; "
                         + "filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22%20100%25.txt");
+        assertThat(FileDownload.contentDisposition("a*b.txt")).endsWith("filename*=UTF-8''a%2Ab.txt");
     }
 }
