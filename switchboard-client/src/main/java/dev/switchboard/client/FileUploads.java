@@ -64,6 +64,12 @@ final class FileUploads {
         }
         Upload upload = new Upload(source, name, contentType, result);
         uploads.add(upload);
+        // The application cancelled the future: stop, and ask the server to delete what it has.
+        result.whenComplete((file, error) -> {
+            if (result.isCancelled()) {
+                scheduler.execute(() -> upload.abandon(null));
+            }
+        });
         if (connected) {
             upload.next();
         }
@@ -253,10 +259,30 @@ final class FileUploads {
             }, delayNanos, TimeUnit.NANOSECONDS);
         }
 
+        /** Ends the upload with {@code cause}, and asks the server to delete it: it will not be finished. */
         void fail(SwitchboardException cause) {
-            uploads.remove(this);
+            abandon(cause);
+        }
+
+        /**
+         * Ends the upload, failing its result with {@code cause} (null: it was cancelled), and sends
+         * {@code upload.cancel} for what the server has of it, so that it stops counting towards the user's
+         * open uploads. Best effort: without a connection, or on a server that does not know the request, the
+         * server deletes it after {@code files.incompleteTtlSeconds}.
+         */
+        void abandon(SwitchboardException cause) {
+            if (!uploads.remove(this)) {
+                return;
+            }
             source.close();
-            result.completeExceptionally(cause);
+            if (cause != null) {
+                result.completeExceptionally(cause);
+            }
+            if (fileId != null && connected && stoppedBy == null) {
+                String ref = refs.get();
+                outbound.submitRequest(ref, Wire.request(MessageType.UPLOAD_CANCEL.wireName(), ref,
+                        Wire.MAPPER.createObjectNode().put("fileId", fileId)), new CompletableFuture<>());
+            }
             if (chunkTurn == this) {
                 chunkTurn = null;
                 advanceAll();

@@ -311,6 +311,8 @@ public final class SwitchboardClient implements AutoCloseable {
      * {@link #sendFile(Target, Object, FileInfo)}. Chunks go out one at a time, each paced like a send, and the
      * upload survives reconnects: after one it asks the server how far it got and goes on from there.
      * Uploads are not queued while the client has never connected; they wait for its first welcome.
+     * Cancelling the returned future stops the upload and asks the server to delete what it has of it
+     * ({@code upload.cancel}), as does a failure that cannot be retried.
      *
      * @param name        the file's name (1–255 chars, no {@code /} or {@code \})
      * @param contentType its media type, or null for {@code application/octet-stream}

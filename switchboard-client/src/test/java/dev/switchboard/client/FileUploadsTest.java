@@ -178,6 +178,23 @@ class FileUploadsTest {
     }
 
     @Test
+    void aCancelledUpload_andOneThatFailedForGood_askTheServerToDeleteWhatItHas() throws Exception {
+        CompletableFuture<FileInfo> cancelled = client.uploadFile(CONTENT, "notes.txt", null);
+        reply(server.nextReceived("upload.start"), 0, false);
+        JsonNode chunk = server.nextReceived("upload.chunk");
+        cancelled.cancel(true);
+        assertThat(server.nextReceived("upload.cancel").path("fileId").asText()).isEqualTo(FILE_ID);
+        reply(chunk, 4, false); // the answer to the chunk that was out: nothing more is sent for it
+
+        CompletableFuture<FileInfo> refused = client.uploadFile(CONTENT, "other.bin", null);
+        JsonNode start = server.nextReceived("upload.start");
+        server.result(start, state("f-" + "3".repeat(32), 0, false));
+        server.error(server.nextReceived("upload.chunk"), "invalid_field");
+        assertThat(failureOf(refused).code()).isEqualTo(ErrorCode.INVALID_FIELD);
+        assertThat(server.nextReceived("upload.cancel").path("fileId").asText()).isEqualTo("f-" + "3".repeat(32));
+    }
+
+    @Test
     void sendWithAFile_carriesItsId_andAnInboxEntryWithAFileExposesIt() throws Exception {
         client.sendFile(Target.user("bob"), "look", new FileInfo(FILE_ID, "a.png", 3, "image/png"));
         assertThat(server.nextReceived("send").path("fileId").asText()).isEqualTo(FILE_ID);

@@ -24,6 +24,7 @@ public enum MessageType {
     PUBLISH("publish"),
     UPLOAD_START("upload.start"),
     UPLOAD_STATUS("upload.status"),
+    UPLOAD_CANCEL("upload.cancel"),
     /** The header's type of a file chunk, which is a binary frame (docs/PROTOCOL.md section 11). */
     UPLOAD_CHUNK("upload.chunk"),
     // server -> client

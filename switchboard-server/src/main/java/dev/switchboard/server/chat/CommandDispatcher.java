@@ -181,6 +181,7 @@ public final class CommandDispatcher {
             case PUBLISH -> topics.publish(session, ref, request);
             case UPLOAD_START -> files.start(session, ref, request);
             case UPLOAD_STATUS -> files.status(session, ref, request);
+            case UPLOAD_CANCEL -> files.cancel(session, ref, request);
             case UPLOAD_CHUNK -> throw new RequestRejectedException(ErrorCode.UNSUPPORTED_FRAME,
                     "a chunk is a binary message, not a text one (PROTOCOL.md section 11)");
             default -> throw new RequestRejectedException(ErrorCode.UNKNOWN_TYPE,

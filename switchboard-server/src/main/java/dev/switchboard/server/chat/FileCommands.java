@@ -18,8 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The file upload requests (docs/PROTOCOL.md section 11): {@code upload.start}, {@code upload.status}, and
- * the chunks, which arrive as binary frames. Replies are {@code result} messages carrying the upload's
+ * The file upload requests (docs/PROTOCOL.md section 11): {@code upload.start}, {@code upload.status},
+ * {@code upload.cancel}, and the chunks, which arrive as binary frames. Replies are {@code result} messages carrying the upload's
  * state; a chunk's comes once the chunk is durable.
  *
  * @implNote One chunk per connection is stored at a time, and one that arrives meanwhile is refused
@@ -81,6 +81,23 @@ public final class FileCommands {
         if (session.tryAcquireRequest(ref)) {
             reply(session, ref, files.status(fileId, session.connection().userId()));
         }
+    }
+
+    /** Handles {@code upload.cancel} on the connection's event loop. */
+    void cancel(Session session, String ref, JsonNode request) {
+        String fileId = fileId(request);
+        if (!session.tryAcquireRequest(ref)) {
+            return;
+        }
+        Connection connection = session.connection();
+        files.cancel(fileId, connection.userId()).whenCompleteAsync((cancelled, error) -> {
+            if (error != null) {
+                session.replyFailure(ref, error);
+            } else {
+                ObjectNode data = OutboundMessages.JSON.createObjectNode().put("fileId", fileId).put("cancelled", true);
+                connection.reply(OutboundMessages.result(ref, data));
+            }
+        }, connection.eventLoop());
     }
 
     /**

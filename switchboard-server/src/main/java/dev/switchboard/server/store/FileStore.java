@@ -28,6 +28,12 @@ public interface FileStore {
      */
     CompletableFuture<StoredFile> create(StoredFile file, String clientId, int maxOpenUploads);
 
+    /**
+     * Deletes the owner's upload, which must not be complete ({@code invalid_field}: messages may carry a
+     * complete file), with its chunks; {@code file_not_found} as for {@link #status}.
+     */
+    CompletableFuture<Void> cancel(String fileId, String ownerId);
+
     /** The owner's upload; {@code file_not_found} if there is none (unknown, purged, or another user's). */
     CompletableFuture<StoredFile> status(String fileId, String ownerId);
 

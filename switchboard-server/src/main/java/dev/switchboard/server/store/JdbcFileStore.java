@@ -95,6 +95,28 @@ public final class JdbcFileStore implements FileStore {
     }
 
     @Override
+    public CompletableFuture<Void> cancel(String fileId, String ownerId) {
+        return database.writer().submit(context -> {
+            StoredFile file = ownedFile(context.statement(SELECT_FILE), fileId, ownerId);
+            if (file.isComplete()) {
+                throw new RequestRejectedException(ErrorCode.INVALID_FIELD,
+                        "the upload is complete: a complete file is kept, since messages may carry it");
+            }
+            delete(context, fileId);
+            return null;
+        });
+    }
+
+    /** Deletes a file: its row first (see {@link #purge}), then its chunks and grants. */
+    private static void delete(WriteContext context, String fileId) throws SQLException {
+        for (String delete : List.of(DELETE_FILE, DELETE_CHUNKS, DELETE_SHARES)) {
+            PreparedStatement statement = context.statement(delete);
+            statement.setString(1, fileId);
+            statement.executeUpdate();
+        }
+    }
+
+    @Override
     public CompletableFuture<StoredFile> status(String fileId, String ownerId) {
         return database.read(context -> ownedFile(context.statement(SELECT_FILE), fileId, ownerId));
     }
@@ -227,11 +249,7 @@ public final class JdbcFileStore implements FileStore {
             for (String fileId : expired) {
                 // The file's row first: a chunk that another node is storing holds that row's lock, so this
                 // waits for it, and the chunk, committed by then, goes with the others (READ COMMITTED).
-                for (String delete : List.of(DELETE_FILE, DELETE_CHUNKS, DELETE_SHARES)) {
-                    PreparedStatement statement = context.statement(delete);
-                    statement.setString(1, fileId);
-                    statement.executeUpdate();
-                }
+                delete(context, fileId);
             }
             return expired.size();
         });

@@ -229,6 +229,11 @@ class FilesEndToEndTest {
         request(hank, "upload.start", Map.of("name", "b.bin", "size", 5));
         request(hank, "upload.start", Map.of("name", "c.bin", "size", 5));
         assertThat(errorOf(hank, "upload.start", Map.of("name", "d.bin", "size", 5))).isEqualTo("upload_limit");
+        JsonNode cancelled = request(hank, "upload.cancel", Map.of("fileId", fileId));
+        assertThat(cancelled.get("cancelled").asBoolean()).isTrue();
+        assertThat(errorOf(hank, "upload.status", Map.of("fileId", fileId))).isEqualTo("file_not_found");
+        assertThat(request(hank, "upload.start", Map.of("name", "d.bin", "size", 5)).get("fileId").asText())
+                .as("the cancelled upload's place").startsWith("f-");
 
         assertThat(request(hank, "ping", Map.of(), "pong")).isNotNull(); // still up
     }

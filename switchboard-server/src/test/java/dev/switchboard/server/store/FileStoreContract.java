@@ -138,6 +138,25 @@ abstract class FileStoreContract {
     }
 
     @Test
+    void cancel_deletesAnIncompleteUploadAndFreesItsPlace_butKeepsACompleteFile() throws Exception {
+        StoredFile open = await(files.create(newUpload("alice", 10, NOW), null, 1));
+        await(files.appendChunk(open.id(), "alice", 0, new byte[4]));
+        assertRejected(failureOf(files.create(newUpload("alice", 10, NOW), null, 1)), ErrorCode.UPLOAD_LIMIT);
+
+        assertRejected(failureOf(files.cancel(open.id(), "mallory")), ErrorCode.FILE_NOT_FOUND);
+        await(files.cancel(open.id(), "alice"));
+        assertRejected(failureOf(files.status(open.id(), "alice")), ErrorCode.FILE_NOT_FOUND);
+        assertThat(await(files.read(open.id(), 0))).as("its chunks").isEmpty();
+        assertRejected(failureOf(files.cancel(open.id(), "alice")), ErrorCode.FILE_NOT_FOUND);
+        StoredFile next = await(files.create(newUpload("alice", 1, NOW), null, 1));
+        assertThat(next).as("its place is free again").isNotNull();
+
+        StoredFile complete = await(files.appendChunk(next.id(), "alice", 0, new byte[] {9}));
+        assertRejected(failureOf(files.cancel(complete.id(), "alice")), ErrorCode.INVALID_FIELD);
+        assertThat(await(files.readable(complete.id(), "alice"))).isEqualTo(complete);
+    }
+
+    @Test
     void readable_byOwner_andByTheUserOrCurrentGroupMembersItWasSharedWith_only() throws Exception {
         StoredFile direct = completeUpload("alice", new byte[] {1, 2, 3});
         StoredFile forGroup = completeUpload("alice", new byte[] {4, 5});
