@@ -1,17 +1,20 @@
 // Files on the chat page in a real browser against the real server jar (docs/PROTOCOL.md section 11):
 // alice attaches a file to bob, the page uploads it in chunks with its progress shown and sends it;
-// bob's page shows the file's name and size as a link, and the link downloads the same bytes.
+// bob's page shows the file's name and size as a link, and the link downloads the same bytes. Signed in
+// with tokens, no link holds the token: a click fetches the file with it in a header and saves it.
 // Run: cd e2e && npm ci && npm test (the jar must include the page: rebuild it after changing web/).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  browserAvailability, conversationItem, expectAttribute, launchBrowser, openAs, openConversation, startChat,
+  browserAvailability, conversationItem, expectAttribute, expectText, launchBrowser, openAs, openConversation, openPage,
+  startChat, waitForConnection,
 } from '../lib/browser.js';
-import { ServerProcess, checkJar } from '../lib/server.js';
+import { JWT_SECRET, ServerProcess, checkJar } from '../lib/server.js';
+import { mintToken } from '../lib/token.js';
 
 const { skip } = browserAvailability();
 
@@ -36,6 +39,24 @@ describe('files on the web chat page', { timeout: 90_000 }, () => {
     contexts.push(opened.context);
     return opened;
   }
+
+  /** Signs `userId` in with a token, as the sign-in form's "Sign in with a token instead" does. */
+  async function tokenUser(userId) {
+    const opened = await openPage(browser, server.url);
+    contexts.push(opened.context);
+    const { page } = opened;
+    await page.getByText('Sign in with a token instead').click();
+    await page.getByTestId('signin-token').fill(mintToken(JWT_SECRET, userId));
+    await page.getByTestId('signin-submit').click();
+    await waitForConnection(page, 'connected');
+    await expectText(page, '[data-testid="me"]', new RegExp(`^${userId}$`));
+    return opened;
+  }
+
+  /** Every attribute value in the page that holds "token=", as "tag attribute=value". */
+  const tokenAttributes = page => page.evaluate(() => [...document.querySelectorAll('*')]
+    .flatMap(element => [...element.attributes].map(attribute => `${element.tagName} ${attribute.name}=${attribute.value}`))
+    .filter(text => text.includes('token=')));
 
   before(async () => {
     if (skip) return;
@@ -102,5 +123,44 @@ describe('files on the web chat page', { timeout: 90_000 }, () => {
     assert.deepEqual(download, { status: 200, type: 'application/pdf', size: FILE_BYTES, sha256 });
 
     for (const page of [alice.page, bob.page]) assert.deepEqual(page.problems, [], 'errors logged by the page');
+  });
+
+  browserTest('signed in with tokens: no link holds the token; a click fetches the file with it in a header', async () => {
+    const erin = await tokenUser('erin');
+    const frank = await tokenUser('frank');
+    const content = randomBytes(70 * 1024);  // two chunks
+    const sha256 = createHash('sha256').update(content).digest('hex');
+
+    await startChat(erin.page, 'frank');
+    await erin.page.getByTestId('composer-file')
+      .setInputFiles({ name: 'minutes.txt', mimeType: 'text/plain', buffer: content });
+    const sent = erin.page.locator('[data-testid="message"]').filter({ has: erin.page.getByTestId('message-file') }).last();
+    await expectAttribute(sent, 'data-state', 'sent', 20_000);
+
+    await conversationItem(frank.page, 'user', 'erin').waitFor();
+    await openConversation(frank.page, 'user', 'erin');
+    const link = frank.page.getByTestId('message-file').filter({ hasText: 'minutes.txt' });
+    await link.waitFor();
+    const fileId = await link.getAttribute('data-file-id');
+    assert.match(fileId, /^f-[0-9a-f]{32}$/);
+    const href = new URL(await link.getAttribute('href'));
+    assert.equal(href.pathname, `/files/${fileId}`);
+    assert.equal(href.search, '', 'the link carries no credentials');
+    for (const page of [erin.page, frank.page]) {
+      assert.deepEqual(await tokenAttributes(page), [], 'no attribute in the page holds a token');
+    }
+    const anonymous = await frank.page.evaluate(async url => (await fetch(url)).status, href.href);
+    assert.equal(anonymous, 401, 'the link alone, copied elsewhere, downloads nothing');
+
+    const [download] = await Promise.all([frank.page.waitForEvent('download', { timeout: 15_000 }), link.click()]);
+    assert.equal(download.suggestedFilename(), 'minutes.txt');
+    assert.match(download.url(), /^blob:/, 'saved from the bytes fetched with the token in a header');
+    const saved = readFileSync(await download.path());
+    assert.equal(createHash('sha256').update(saved).digest('hex'), sha256, 'the same bytes');
+    assert.equal(await frank.page.locator('a[href^="blob:"]').count(), 0, 'the temporary link is gone');
+    assert.deepEqual(await tokenAttributes(frank.page), []);
+    assert.equal(await frank.page.getByTestId('composer-note').isHidden(), true, 'no download error shown');
+
+    for (const page of [erin.page, frank.page]) assert.deepEqual(page.problems, [], 'errors logged by the page');
   });
 });

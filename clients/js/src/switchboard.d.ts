@@ -80,10 +80,11 @@ export interface FileInfo {
 }
 
 export interface UploadOptions {
-  /** 1-255 characters, no control characters, no / or \. Default: a File's name; required for other data. */
+  /** 1-255 UTF-16 code units, not only white space, no / or \, no control characters (U+0000-U+001F, U+007F)
+   *  and no lone surrogates. Default: a File's name; required for other data. */
   name?: string;
-  /** A media type of at most 127 characters, e.g. 'image/png'. Default: a Blob's type, else the server's
-   *  application/octet-stream. */
+  /** A media type (type/subtype, optional ;parameters) of at most 127 code units, e.g. 'image/png'. Default: a
+   *  Blob's type when the server would take it, else the server's application/octet-stream. */
   contentType?: string;
   /** Aborts the upload: the promise rejects with signal.reason. */
   signal?: AbortSignal;
@@ -103,7 +104,8 @@ export interface InboxMessage {
   /** Server time of storage, ms since the epoch. */
   ts: number;
   body: Json;
-  /** The file the message carries (sent with a fileId); null for a message without one. */
+  /** The file the message carries (sent with a fileId); null for a message without one, or with one that
+   *  lacks a field. */
   file: FileInfo | null;
   /** The group id for a group message; for a 1:1 message the other user (to.id when this user sent it,
    *  else from). The kind is to.kind. */
@@ -240,9 +242,9 @@ export interface GroupInfo {
 }
 
 /**
- * A failed request, send or connection. `code`: the server's error code (or 'payload_too_large' from the
- * local size check). `closeCode`: the connection was closed with it. `httpStatus`: the handshake was
- * refused (Node with the ws package only). Absent ones are null.
+ * A failed request, send, connection or download. `code`: the server's error code (or 'payload_too_large'
+ * from the local size check). `closeCode`: the connection was closed with it. `httpStatus`: the handshake
+ * was refused (Node with the ws package only), or fetchFile() was answered with it. Absent ones are null.
  */
 export class SwitchboardError extends Error {
   constructor(message: string, details?: { code?: string | null; closeCode?: number | null;
@@ -282,14 +284,22 @@ export class SwitchboardClient {
   /** Queues a durable send; see README.md. `fileId`: a complete upload of this user (uploadFile()'s id),
    *  which the message carries. Throws TypeError for a malformed target, clientId, fileId or body. */
   send(to: Target, body: unknown, options?: { clientId?: string; fileId?: string }): SendPromise;
-  /** Uploads a file in chunks, resumed after reconnects; see README.md. Resolves with the file to send with
+  /** Uploads a file in chunks, resumed after reconnects; see README.md. `data` may also be a Blob of another
+   *  window (anything with a numeric size and a slice function). Resolves with the file to send with
    *  send(to, body, {fileId: file.id}); rejects with the server's code (file_too_large, upload_limit, …),
-   *  when the client closes first, or with signal.reason. Throws TypeError/RangeError for data of another
-   *  type, an empty file, or a malformed option. */
+   *  when the client closes first, or with signal.reason. An upload aborted or failed for good is cancelled
+   *  on the server (upload.cancel, best effort). Throws TypeError/RangeError for data of another type, an
+   *  empty file, a name or contentType the server would refuse, or a malformed option. */
   uploadFile(data: Blob | ArrayBuffer | ArrayBufferView, options?: UploadOptions): Promise<FileInfo>;
-  /** The download URL of a file: GET /files/{fileId} on the server's HTTP origin, with ?token= (or ?user=
-   *  in development mode) as the WebSocket signs in. Throws TypeError for an empty fileId. */
-  fileUrl(fileId: string): string;
+  /** The download URL of a file: GET /files/{fileId} on the server's HTTP origin, with the WebSocket url's
+   *  query and token= (or user= in development mode) set as the WebSocket signs in; `signIn: false` leaves
+   *  every credential out. Throws TypeError for an empty fileId. */
+  fileUrl(fileId: string, options?: { signIn?: boolean }): string;
+  /** Downloads a file with the token in an Authorization header (?user= in development mode), never in the
+   *  URL. Resolves with the Response (200, or 206 for a Range in headers); rejects with SwitchboardError
+   *  whose httpStatus is the answer's for any other status, or with signal.reason. Throws TypeError for an
+   *  empty fileId. */
+  fetchFile(fileId: string, options?: { signal?: AbortSignal; headers?: HeadersInit }): Promise<Response>;
   /** A request with a fresh ref; resolves with the reply's data. Rejects at once unless connected. */
   request<T = any>(type: string, fields?: Record<string, unknown>): Promise<T>;
   createGroup(group?: { groupId?: string; name?: string; members?: string[] }): Promise<GroupInfo>;

@@ -37,11 +37,12 @@ const now = () => globalThis.performance?.now() ?? Date.now();
 const utf8 = new TextEncoder();
 
 /**
- * A failed request, send or connection. At most one of three fields says what failed. `code` is the
- * server's error code: the request was refused, and the connection stays up. `closeCode` means the
- * connection was closed (e.g. 4003 kicked). `httpStatus` means the WebSocket handshake was refused
- * (Node with `ws` only). Local refusals and transport failures have all three null, except a local
- * size check, which uses `code: 'payload_too_large'`.
+ * A failed request, send, connection or download. At most one of three fields says what failed. `code`
+ * is the server's error code: the request was refused, and the connection stays up. `closeCode` means
+ * the connection was closed (e.g. 4003 kicked). `httpStatus` means the WebSocket handshake was refused
+ * (Node with `ws` only), or a download (fetchFile) was answered with that status. Local refusals and
+ * transport failures have all three null, except a local size check, which uses
+ * `code: 'payload_too_large'`.
  */
 export class SwitchboardError extends Error {
   /**
@@ -799,6 +800,21 @@ class Outbound {
     this.#transmitDue();
   }
 
+  /**
+   * Withdraws the chunk with this ref while it waits for its turn: it never goes out, and its waiter
+   * rejects with `cause`. A chunk already on the wire stays: its reply is what lets the next one go.
+   */
+  withdrawChunk(ref, cause) {
+    const index = this.#chunks.findIndex((chunk) => chunk.ref === ref);
+    if (index === -1) {
+      return;
+    }
+    this.#chunks.splice(index, 1);
+    const waiter = this.#requests.get(ref);
+    this.#requests.delete(ref);
+    waiter?.reject(cause);
+  }
+
   /** A welcome arrived: (re)send every pending send in call order, paced by a full bucket. */
   onConnected(connection, welcome) {
     this.#cancelTransmitTimer();
@@ -1283,12 +1299,73 @@ class Subscription {
   }
 }
 
-/** File names: 1-255 characters, no control characters, no / or \ (PROTOCOL.md section 11). */
-const FILE_NAME_PATTERN = /^[^\u0000-\u001f\u007f-\u009f/\\]{1,255}$/;
-/** Media types as upload.start takes them: at most 127 characters, no control characters. */
-const CONTENT_TYPE_PATTERN = /^[^\u0000-\u001f\u007f-\u009f]{1,127}$/;
+/** The longest file name upload.start takes, in UTF-16 code units (PROTOCOL.md section 11). */
+const MAX_FILE_NAME_LENGTH = 255;
+/** The longest media type upload.start takes, in UTF-16 code units. */
+const MAX_CONTENT_TYPE_LENGTH = 127;
+/** Control characters as the server counts them: U+0000-U+001F and U+007F (U+0080-U+009F are allowed). */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+/**
+ * A name of nothing but white space, as the server's String.isBlank sees it once control characters are
+ * excluded: Java's Character.isWhitespace, which leaves out the no-break spaces (U+00A0, U+2007, U+202F).
+ */
+const BLANK_NAME = /^[\u0020\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]*$/;
+/**
+ * RFC 6838 type and subtype names, then optional parameters: the server's pattern. Its `.` (Java, without
+ * DOTALL) stops at line terminators, U+0085 included, which JavaScript's `.` does not.
+ */
+const CONTENT_TYPE_PATTERN = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(;[^\n\r\u0085\u2028\u2029]*)?$/;
 /** The chunk's 2-byte big-endian header length in front of the header. */
 const CHUNK_LENGTH_PREFIX_BYTES = 2;
+
+/** True when `text` has a surrogate without its pair, which has no UTF-8 form (the server refuses it). */
+function hasLoneSurrogate(text) {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0xdc00 && code <= 0xdfff) {
+      return true;
+    }
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(index + 1); // NaN past the end
+      if (!(next >= 0xdc00 && next <= 0xdfff)) {
+        return true;
+      }
+      index++;
+    }
+  }
+  return false;
+}
+
+/** Text the server stores unchanged: no control characters, no lone surrogates (Identifiers.isStorableText). */
+function isStorableText(text) {
+  return !CONTROL_CHARACTER.test(text) && !hasLoneSurrogate(text);
+}
+
+/**
+ * A file name upload.start takes (the server's Identifiers.isValidFileName): 1-255 UTF-16 code units,
+ * not blank, no / or \, storable text.
+ */
+function isValidFileName(name) {
+  return typeof name === 'string' && name.length >= 1 && name.length <= MAX_FILE_NAME_LENGTH
+    && !BLANK_NAME.test(name) && !name.includes('/') && !name.includes('\\') && isStorableText(name);
+}
+
+/** A media type upload.start takes (Identifiers.isValidContentType): at most 127 code units of type/subtype. */
+function isValidContentType(type) {
+  return typeof type === 'string' && type.length <= MAX_CONTENT_TYPE_LENGTH && CONTENT_TYPE_PATTERN.test(type)
+    && isStorableText(type);
+}
+
+/**
+ * True for a Blob or File, also one made by another window or frame (whose Blob class is another one, so
+ * instanceof fails): anything with a numeric size and a slice function.
+ */
+function isBlobLike(data) {
+  if (typeof Blob === 'function' && data instanceof Blob) {
+    return true;
+  }
+  return data !== null && typeof data === 'object' && typeof data.size === 'number' && typeof data.slice === 'function';
+}
 
 /**
  * True for the rejection of a request or chunk whose connection was not ready or ended before the reply
@@ -1300,19 +1377,24 @@ function isConnectionLoss(error) {
 }
 
 /**
- * The bytes of a file to upload, read a chunk at a time: a Blob (a browser's File, or Node's Blob) is
- * read slice by slice, so a large file is never held in memory whole; bytes already in memory
- * (Uint8Array, any other ArrayBuffer view, an ArrayBuffer) are sliced without copying.
+ * The bytes of a file to upload, read a chunk at a time: a Blob (a browser's File, one of another window,
+ * or Node's Blob) is read slice by slice, so a large file is never held in memory whole; bytes already in
+ * memory (Uint8Array, any other ArrayBuffer view, an ArrayBuffer) are sliced without copying.
  */
 class UploadSource {
   /**
    * @param {Blob|ArrayBuffer|ArrayBufferView} data
-   * @throws {TypeError} for anything else
+   * @throws {TypeError} for anything else, and for a Blob-like object whose size is not a whole number
    */
   static of(data) {
-    if (typeof Blob === 'function' && data instanceof Blob) {
-      return new UploadSource(data.size, (start, end) => data.slice(start, end).arrayBuffer()
-        .then((buffer) => new Uint8Array(buffer)), typeof data.name === 'string' ? data.name : null, data.type);
+    if (isBlobLike(data)) {
+      if (!Number.isSafeInteger(data.size) || data.size < 0) {
+        throw new TypeError(`a Blob's size must be a whole number of bytes, got ${data.size}`);
+      }
+      const read = (start, end) => Promise.resolve(data.slice(start, end)).then((slice) => slice.arrayBuffer())
+        .then((buffer) => new Uint8Array(buffer));
+      return new UploadSource(data.size, read, typeof data.name === 'string' ? data.name : null,
+        typeof data.type === 'string' ? data.type : '');
     }
     let bytes = null;
     if (data instanceof ArrayBuffer) {
@@ -1443,7 +1525,7 @@ class FileUploads {
     }
   }
 
-  /** Sends upload.start or upload.status with a fresh ref; resolves with the reply's data. */
+  /** Sends upload.start, upload.status or upload.cancel with a fresh ref; resolves with the reply's data. */
   request(fields) {
     return new Promise((resolve, reject) => {
       const ref = this.#nextRef();
@@ -1451,19 +1533,41 @@ class FileUploads {
     });
   }
 
-  /** Sends the chunk of `data` at `offset`; resolves with the reply's data. */
+  /**
+   * Sends the chunk of `data` at `offset`; returns a promise of the reply's data whose `ref` property is
+   * the chunk's ref, for withdrawChunk().
+   */
   chunk(fileId, offset, data) {
-    return new Promise((resolve, reject) => {
-      const ref = this.#nextRef();
+    const ref = this.#nextRef();
+    const reply = new Promise((resolve, reject) => {
       const header = utf8.encode(JSON.stringify({ type: 'upload.chunk', ref, fileId, offset }));
       this.outbound.submitChunk(ref, chunkFrame(header, data), { resolve, reject });
     });
+    reply.ref = ref;
+    return reply;
+  }
+
+  /** Withdraws the chunk with this ref if it still waits for its turn (see Outbound.withdrawChunk). */
+  withdrawChunk(ref, cause) {
+    this.outbound.withdrawChunk(ref, cause);
+  }
+
+  /**
+   * Asks the server to delete the unfinished upload `fileId`, freeing its place among the user's
+   * files.maxOpenUploads: best effort, only on a live connection, and its answer is ignored (an error too,
+   * such as a server without upload.cancel answering unknown_type).
+   */
+  cancel(fileId) {
+    if (this.#connected) {
+      this.request({ type: 'upload.cancel', fileId }).catch(() => {});
+    }
   }
 
   /**
    * The most data a chunk at `offset` of `fileId` may carry: the server's chunkBytes (maxMessageBytes
-   * less 1024: the header's 2-byte length and at most 1022 bytes of header), and never more than fits the welcome's maxMessageBytes with
-   * the length prefix and this chunk's header (with room for any ref), should a server say otherwise.
+   * less 1024: the header's 2-byte length and at most 1022 bytes of header), and never more than fits
+   * the welcome's maxMessageBytes with the length prefix and this chunk's header (with room for any ref),
+   * should a server say otherwise.
    */
   chunkLimit(chunkBytes, fileId, offset) {
     const headerBytes = utf8.encode(JSON.stringify({ type: 'upload.chunk', ref: 'u'.repeat(16), fileId, offset }))
@@ -1483,15 +1587,20 @@ class FileUploads {
  *
  * - After a lost connection it asks upload.status on the next one and goes on from the offset the
  *   server reports, which may be past the last one it confirmed (a chunk stored whose reply was lost).
- *   upload_offset (nothing stored: the chunk was not at the server's offset) is answered the same way.
+ *   upload_offset (nothing stored: the chunk was not at the server's offset) is answered the same way,
+ *   at once the first time; a second one before a chunk has moved the offset waits a backoff delay.
  * - A refusal with a retryable code (rate_limited, store_busy, store_unavailable, internal) is retried
  *   after a backoff delay: nothing was stored, and a chunk that was stored after all is answered with
- *   upload_offset. Any other refusal ends the upload with its code.
+ *   upload_offset. Any other refusal ends the upload with its code. The backoff grows with the refusals
+ *   since the last chunk reply that moved the offset forward.
  * - upload.start carries a clientId made once per upload: when the connection drops before its reply,
  *   it is sent again after the next welcome with the same one, and the server answers the upload it
  *   may have started the first time instead of starting another.
- * - stop() (close(), a terminal close, the abort signal) ends it at once; the server keeps what was
- *   stored until that same deadline, since the protocol has no request to cancel an upload.
+ * - stop() (close(), a terminal close, the abort signal) ends it at once: no chunk goes out after it
+ *   (one waiting for its turn is withdrawn, one being read is dropped). An upload that ends without
+ *   completing (stopped, or failed for good) is cancelled on the server with upload.cancel, best effort:
+ *   only on a live connection (not after close()), and also when the reply to an upload.start still on
+ *   its way brings the fileId. Otherwise the server deletes it after files.incompleteTtlSeconds.
  */
 class FileUpload {
   #source;
@@ -1505,8 +1614,12 @@ class FileUpload {
   #offset = 0;
   #chunkBytes = 0;
   #reportedOffset = -1;
-  /** Refusals since the last reply that moved the upload on; drives the retry backoff. */
+  /** Refusals since the last chunk reply that moved the offset forward; drives the retry backoff. */
   #refusalsInRow = 0;
+  /** The reply to an upload.start on its way, or null: a stopped upload cancels what it brings. */
+  #pendingStart = null;
+  /** The ref of this upload's chunk that waits for its turn or is on the wire, or null. */
+  #chunkRef = null;
   #stopCause = null;
   #stopped;
   #rejectStopped;
@@ -1530,25 +1643,43 @@ class FileUpload {
     this.#stopped.catch(() => {});
   }
 
-  /** Ends the upload: run() rejects with `cause`. Idempotent. */
+  /** Ends the upload: run() rejects with `cause`, and a chunk waiting for its turn is withdrawn. Idempotent. */
   stop(cause) {
     if (this.#stopCause !== null) {
       return;
     }
     this.#stopCause = cause;
     clearTimeout(this.#retryTimer);
+    if (this.#chunkRef !== null) {
+      this.#uploads.withdrawChunk(this.#chunkRef, cause);
+    }
     this.#rejectStopped(cause);
   }
 
   /**
    * Uploads the whole file. Resolves with {id, name, size, contentType} once a reply says complete;
-   * rejects with the refusal's SwitchboardError, a malformed reply, or the cause given to stop().
+   * rejects with the refusal's SwitchboardError, a malformed reply, or the cause given to stop(), after
+   * asking the server to cancel the upload.
    */
   async run() {
+    try {
+      return await this.#uploadAll();
+    } catch (error) {
+      this.#cancelOnServer(error);
+      throw error;
+    }
+  }
+
+  async #uploadAll() {
     let offsetUnknown = false;
     let lostGeneration = -1;
     for (;;) {
+      if (this.#stopCause !== null) {
+        throw this.#stopCause; // e.g. aborted by an onProgress callback
+      }
       const generation = await this.#unlessStopped(this.#uploads.whenConnected(lostGeneration));
+      const sendingChunk = this.#fileId !== null && !offsetUnknown;
+      const offsetBefore = this.#offset;
       let data;
       try {
         data = await this.#unlessStopped(this.#nextStep(offsetUnknown));
@@ -1556,6 +1687,7 @@ class FileUpload {
         if (this.#stopCause !== null) {
           throw this.#stopCause;
         }
+        this.#pendingStart = null;
         if (isConnectionLoss(error)) {
           // Repeated on a later connection, after upload.status: the chunk may have been stored.
           lostGeneration = generation;
@@ -1565,8 +1697,13 @@ class FileUpload {
         }
         continue;
       }
+      this.#pendingStart = null;
       offsetUnknown = false;
-      if (this.#accept(data)) {
+      const complete = this.#accept(data);
+      if (sendingChunk && this.#offset > offsetBefore) {
+        this.#refusalsInRow = 0;
+      }
+      if (complete) {
         return {
           id: this.#fileId,
           name: typeof data.name === 'string' ? data.name : this.#name,
@@ -1578,6 +1715,26 @@ class FileUpload {
     }
   }
 
+  /**
+   * Asks the server to delete this upload, which ended without completing (PROTOCOL.md section 11,
+   * upload.cancel): the fileId it has, or the one the reply to an upload.start still on its way brings.
+   * Not for file_not_found: the server has no such upload.
+   */
+  #cancelOnServer(error) {
+    if (error instanceof SwitchboardError && error.code === 'file_not_found') {
+      return;
+    }
+    if (this.#fileId !== null) {
+      this.#uploads.cancel(this.#fileId);
+    } else if (this.#pendingStart !== null) {
+      this.#pendingStart.then((data) => {
+        if (typeof data?.fileId === 'string' && data.fileId !== '') {
+          this.#uploads.cancel(data.fileId);
+        }
+      }, () => {});
+    }
+  }
+
   /** upload.start until there is a fileId, upload.status when the server's offset is unknown, else a chunk. */
   #nextStep(offsetUnknown) {
     if (this.#fileId === null) {
@@ -1585,7 +1742,8 @@ class FileUpload {
       if (this.#contentType !== undefined) {
         fields.contentType = this.#contentType;
       }
-      return this.#uploads.request(fields);
+      this.#pendingStart = this.#uploads.request(fields);
+      return this.#pendingStart;
     }
     if (offsetUnknown) {
       return this.#uploads.request({ type: 'upload.status', fileId: this.#fileId });
@@ -1598,7 +1756,16 @@ class FileUpload {
     const length = Math.min(this.#uploads.chunkLimit(this.#chunkBytes, this.#fileId, offset),
       this.#source.size - offset);
     const data = await this.#source.read(offset, offset + length);
-    return this.#uploads.chunk(this.#fileId, offset, data);
+    if (this.#stopCause !== null) {
+      return undefined; // Stopped while the bytes were read: run() has ended, and nothing more goes out.
+    }
+    const reply = this.#uploads.chunk(this.#fileId, offset, data);
+    this.#chunkRef = reply.ref;
+    try {
+      return await reply;
+    } finally {
+      this.#chunkRef = null;
+    }
   }
 
   /**
@@ -1610,7 +1777,8 @@ class FileUpload {
       throw error;
     }
     this.#refusalsInRow++;
-    // upload_offset is answered at once, by upload.status; only a second one in a row waits.
+    // upload_offset is answered at once, by upload.status; a second one before a chunk moved the offset
+    // forward waits, so an upload whose offsets keep being refused does not hammer the server.
     const attempt = error.code === 'upload_offset' ? this.#refusalsInRow - 2 : this.#refusalsInRow - 1;
     if (attempt >= 0) {
       await this.#unlessStopped(this.#delay(this.#uploads.retryBackoff(attempt)));
@@ -1634,7 +1802,6 @@ class FileUpload {
     this.#fileId = fileId;
     this.#offset = offset;
     this.#chunkBytes = chunkBytes;
-    this.#refusalsInRow = 0;
     this.#reportProgress();
     return data.complete === true || offset === size;
   }
@@ -1958,30 +2125,41 @@ export class SwitchboardClient {
    * chunk is sent after the previous one's reply and takes a token of the send pacing, as a send does;
    * uploads going on at once take turns. A lost connection does not end it: after the next welcome it asks
    * the server how far it got (upload.status) and goes on from there. Retryable refusals are retried after
-   * a backoff delay.
+   * a backoff delay. An upload that is aborted, or fails for good, is cancelled on the server
+   * (upload.cancel, best effort, while connected), which frees its place among the user's open uploads.
    *
-   * @param {Blob|ArrayBuffer|ArrayBufferView} data a Blob or File (read a chunk at a time), or bytes
+   * @param {Blob|ArrayBuffer|ArrayBufferView} data a Blob or File, also one of another window (read a
+   *   chunk at a time), or bytes
    * @param {{name?: string, contentType?: string, signal?: AbortSignal,
-   *   onProgress?: (offset: number, size: number) => void}} [options] `name`: 1-255 characters, no
-   *   control characters, / or \ (default: a File's name; required otherwise); `contentType`: e.g.
-   *   'image/png' (default: a Blob's type, else the server's application/octet-stream); `signal` aborts
-   *   the upload; `onProgress` is called with the bytes the server has stored so far, each time that moves
+   *   onProgress?: (offset: number, size: number) => void}} [options] `name`: 1-255 UTF-16 code units,
+   *   not only white space, no / or \, no control characters (U+0000-U+001F, U+007F) and no lone
+   *   surrogates (default: a File's name; required otherwise); `contentType`: a media type such as
+   *   'image/png' or 'text/plain; charset=utf-8', at most 127 code units (default: a Blob's type when the
+   *   server would take it, else the server's application/octet-stream); `signal` aborts the upload;
+   *   `onProgress` is called with the bytes the server has stored so far, each time that moves
    * @returns a promise of the file's description {id, name, size, contentType}. It rejects with
    *   SwitchboardError on a non-retryable refusal (its `code`: file_too_large, upload_limit,
    *   file_not_found, invalid_field …), when the client closes first (by close() or a terminal close
    *   code), or with signal.reason once `signal` aborts.
-   * @throws {TypeError|RangeError} for data of another type, an empty file, or a malformed option
+   * @throws {TypeError|RangeError} for data of another type, an empty file, a name or contentType the
+   *   server would refuse, or a malformed option
    */
   uploadFile(data, { name, contentType, signal, onProgress } = {}) {
     const source = UploadSource.of(data);
     const fileName = name ?? source.name;
-    if (typeof fileName !== 'string' || !FILE_NAME_PATTERN.test(fileName)) {
-      throw new TypeError('name must be 1-255 characters without control characters, / or \\, got '
-        + `${JSON.stringify(fileName)}`);
+    if (!isValidFileName(fileName)) {
+      throw new TypeError('name must be 1-255 characters, not only white space, without control characters, '
+        + `lone surrogates, / or \\, got ${JSON.stringify(fileName)}`);
     }
-    const type = contentType ?? (source.type || undefined);
-    if (type !== undefined && (typeof type !== 'string' || !CONTENT_TYPE_PATTERN.test(type))) {
-      throw new TypeError(`contentType must be a media type of 1-127 characters, got ${JSON.stringify(type)}`);
+    let type;
+    if (contentType != null) {
+      if (!isValidContentType(contentType)) {
+        throw new TypeError('contentType must be a media type (type/subtype, optional parameters) of at most '
+          + `${MAX_CONTENT_TYPE_LENGTH} characters without control characters, got ${JSON.stringify(contentType)}`);
+      }
+      type = contentType;
+    } else if (isValidContentType(source.type)) {
+      type = source.type; // A Blob's own type the server would refuse is left out: its default applies.
     }
     if (source.size < 1) {
       throw new RangeError('cannot upload an empty file: the server takes files of 1 byte or more');
@@ -2001,34 +2179,95 @@ export class SwitchboardClient {
 
   /**
    * The download URL of a file (PROTOCOL.md section 11): GET /files/{fileId} on the server of the
-   * WebSocket url (ws: becomes http:, wss: https:), under the path that the url's final /ws is under.
-   * It signs in as the WebSocket does: ?token= with the token option when it is a string, else the one
-   * the token function gave for the latest connection attempt, else ?user= (development mode). A token
-   * in a URL ends up in logs and histories and expires with the token: make the URL when it is needed,
-   * or fetch with an Authorization: Bearer header instead.
+   * WebSocket url (ws: becomes http:, wss: https:), under the path that the url's final /ws is under,
+   * with the url's own query. It signs in as the WebSocket does: token= set to the token option when it
+   * is a string, else to the one the token function gave for the latest connection attempt, else user=
+   * (development mode); device= is never added. A token in a URL ends up in logs, histories and copied
+   * links, and expires with the token: make the URL when it is needed, or use fetchFile(), which sends
+   * the token in an Authorization header. With `signIn: false` the URL carries no token= or user= (not
+   * even one of the url's own query).
    *
    * @param {string} fileId a file's id (a message's file.id, or uploadFile()'s id)
+   * @param {{signIn?: boolean}} [options] `signIn`: false for a URL without credentials (default true)
    * @throws {TypeError} for a fileId that is not a non-empty string
    */
-  fileUrl(fileId) {
-    if (typeof fileId !== 'string' || fileId === '') {
-      throw new TypeError('fileId must be a non-empty string');
+  fileUrl(fileId, { signIn = true } = {}) {
+    checkFileId(fileId);
+    const url = this.#fileLocation(fileId);
+    if (signIn) {
+      const token = typeof this.#options.token === 'string' ? this.#options.token || null : this.#latestToken;
+      this.#addSignIn(url, token);
+    } else {
+      withoutSignIn(url);
     }
+    return url.toString();
+  }
+
+  /**
+   * Downloads a file: GET at fileUrl(fileId, {signIn: false}), signed in with an `Authorization: Bearer`
+   * header (the token option, or a fresh token from the token function, asked as a connection attempt
+   * asks it), else with ?user= (development mode), so no token ends up in a URL. Uses the global fetch
+   * (browsers, Node 20); a server on another origin than the page must allow the Authorization header.
+   *
+   * @param {string} fileId a file's id (a message's file.id, or uploadFile()'s id)
+   * @param {{signal?: AbortSignal, headers?: HeadersInit}} [options] `signal` aborts the download;
+   *   `headers` are added to the request, e.g. {Range: 'bytes=1000-'} to resume one
+   * @returns a promise of the fetch Response (status 200, or 206 for a Range), whose body is the file. It
+   *   rejects with SwitchboardError whose `httpStatus` is the answer's for any other status (404 for a
+   *   file this user may not read, 401 for a refused token), with SwitchboardError when the token
+   *   function or the request fails, or with signal.reason once `signal` aborts.
+   * @throws {TypeError} for a fileId that is not a non-empty string
+   */
+  fetchFile(fileId, { signal, headers } = {}) {
+    checkFileId(fileId);
+    return this.#fetchFile(fileId, signal ?? undefined, headers);
+  }
+
+  async #fetchFile(fileId, signal, headers) {
+    if (typeof globalThis.fetch !== 'function') {
+      throw new SwitchboardError('no fetch implementation: fetchFile needs a global fetch');
+    }
+    let token;
+    try {
+      token = await this.#currentToken();
+    } catch (error) {
+      throw new SwitchboardError(`the token provider failed: ${error?.message ?? error}`, { cause: error });
+    }
+    const url = this.#fileLocation(fileId);
+    const requestHeaders = new Headers(headers);
+    if (token !== null) {
+      withoutSignIn(url);
+      requestHeaders.set('Authorization', `Bearer ${token}`);
+    } else {
+      this.#addSignIn(url, null);
+    }
+    let response;
+    try {
+      response = await globalThis.fetch(url, { headers: requestHeaders, signal });
+    } catch (error) {
+      if (signal?.aborted) {
+        throw signal.reason ?? error;
+      }
+      throw new SwitchboardError(`download of ${fileId} failed: ${error?.message ?? error}`, { cause: error });
+    }
+    if (!response.ok) {
+      response.body?.cancel().catch(() => {});
+      throw new SwitchboardError(`download of ${fileId} answered HTTP ${response.status}`,
+        { httpStatus: response.status });
+    }
+    return response;
+  }
+
+  /** GET /files/{fileId} on the WebSocket url's server, with the url's query. */
+  #fileLocation(fileId) {
     const url = new URL(this.#options.url);
     if (url.protocol === 'ws:' || url.protocol === 'wss:') {
       url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
     }
     const prefix = /\/ws\/?$/.test(url.pathname) ? url.pathname.replace(/\/ws\/?$/, '') : '';
     url.pathname = `${prefix}/files/${encodeURIComponent(fileId)}`;
-    url.search = '';
     url.hash = '';
-    const token = typeof this.#options.token === 'string' ? this.#options.token || null : this.#latestToken;
-    if (token !== null) {
-      url.searchParams.set('token', token);
-    } else if (this.#options.user != null) {
-      url.searchParams.set('user', this.#options.user);
-    }
-    return url.toString();
+    return url;
   }
 
   /**
@@ -2134,17 +2373,22 @@ export class SwitchboardClient {
   /** The url plus token= (or user= when there is no token) and device=, after any query it has. */
   #handshakeUrl(token) {
     const url = new URL(this.#options.url);
-    if (token !== null) {
-      url.searchParams.set('token', token);
-    } else if (this.#options.user != null) {
-      url.searchParams.set('user', this.#options.user);
-    }
+    this.#addSignIn(url, token);
     // A device the server assigned is kept for reconnects, so its cursor follows this client.
     const deviceId = this.#options.deviceId ?? this.#deviceId;
     if (deviceId != null) {
       url.searchParams.set('device', deviceId);
     }
     return url.toString();
+  }
+
+  /** Sets token= on url when there is a token, else user= when the user option is set (development mode). */
+  #addSignIn(url, token) {
+    if (token !== null) {
+      url.searchParams.set('token', token);
+    } else if (this.#options.user != null) {
+      url.searchParams.set('user', this.#options.user);
+    }
   }
 
   #onEnded(connection) {
@@ -2390,9 +2634,26 @@ function checkTopic(topic) {
   }
 }
 
-/** A copy of a message's file {id, name, size, contentType}, or null when it has none. */
+/** Removes the credentials a url's query may carry (token=, user=). */
+function withoutSignIn(url) {
+  url.searchParams.delete('token');
+  url.searchParams.delete('user');
+}
+
+/** Throws TypeError unless fileId is a non-empty string. */
+function checkFileId(fileId) {
+  if (typeof fileId !== 'string' || fileId === '') {
+    throw new TypeError('fileId must be a non-empty string');
+  }
+}
+
+/**
+ * A copy of a message's file {id, name, size, contentType}, or null when it has none or one without
+ * every field (string id, name and contentType, a whole number size >= 0).
+ */
 function fileDescription(file) {
-  if (file === null || typeof file !== 'object' || typeof file.id !== 'string') {
+  if (file === null || typeof file !== 'object' || typeof file.id !== 'string' || typeof file.name !== 'string'
+    || !Number.isSafeInteger(file.size) || file.size < 0 || typeof file.contentType !== 'string') {
     return null;
   }
   return { id: file.id, name: file.name, size: file.size, contentType: file.contentType };

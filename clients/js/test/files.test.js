@@ -1,23 +1,32 @@
 // Files through a real server (PROTOCOL.md section 11): an upload of several chunks sent as a message,
 // the recipient's download over HTTP with the same bytes, 404 for anyone else, refusals of a fileId
-// that is not a complete upload of the sender, and an upload that survives a connection dropped while a
-// chunk was on the wire. One server for the file; every test uses its own users.
+// that is not a complete upload of the sender, an upload that survives a connection dropped while a
+// chunk was on the wire, an aborted upload cancelled on the server (upload.cancel: needs a jar that has
+// it), and fetchFile signed in with a token in an Authorization header. One server for the file, which
+// takes tokens as well as development mode's ?user=; every test uses its own users.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { SwitchboardClient, SwitchboardError } from '../src/switchboard.js';
 import { TestServer } from './server.js';
-import { connectAndSync, nextEvent, uniqueId } from './wait.js';
+import { connectAndSync, mintToken, nextEvent, uniqueId } from './wait.js';
 
 /** Over three chunks at the server's default chunkBytes (64512). */
 const FILE_BYTES = 200 * 1024;
+const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
+/** Few, so that an upload left open shows: a user's next upload.start past them gets upload_limit. */
+const MAX_OPEN_UPLOADS = 2;
+/** How often a test asks the server whether a cancelled upload is gone. */
+const POLL_MS = 100;
 
 let server;
 const clients = [];
 
 before(async () => {
-  server = await TestServer.start();
+  server = await TestServer.start({
+    env: { SWITCHBOARD_AUTH_JWT_SECRET: SECRET, SWITCHBOARD_FILES_MAX_OPEN_UPLOADS: String(MAX_OPEN_UPLOADS) },
+  });
 });
 
 afterEach(async () => {
@@ -44,10 +53,13 @@ async function download(url, headers = {}) {
   return { response, bytes: new Uint8Array(await response.arrayBuffer()) };
 }
 
+/** A token function for `userId`, as an application's would be: a fresh token for an hour each time. */
+const tokensFor = (userId) => () => mintToken(SECRET, { sub: userId, exp: Math.floor(Date.now() / 1000) + 3600 });
+
 /**
  * A WebSocket class that records what the client sends (text frames parsed, chunks as {chunk: n}) and
  * drops the connection right after the `dropAtChunk`th chunk has been written to the socket: the
- * server gets it, but its reply is lost with the connection.
+ * server gets it, but its reply is lost with the connection. null: it never drops one.
  */
 function droppingWebSocket(dropAtChunk) {
   const gate = { sent: [], chunks: 0, sockets: [] };
@@ -161,4 +173,64 @@ test('an upload survives a connection dropped with a chunk on the wire: upload.s
     const { response, bytes } = await download(bob.fileUrl((await atBob).file.id));
     assert.equal(response.status, 200);
     assert.ok(Buffer.from(bytes).equals(Buffer.from(content)), 'the resumed upload has every byte once, in order');
+  });
+
+test('an aborted upload is cancelled on the server: its place among files.maxOpenUploads is free again',
+  { timeout: 30_000 }, async () => {
+    const aliceId = uniqueId('alice');
+    const gate = droppingWebSocket(null);
+    const alice = await online({ user: aliceId, WebSocket: gate.Class });
+    const held = await alice.request('upload.start', { name: 'held.bin', size: 10 });
+    const controller = new AbortController();
+
+    // The second of the MAX_OPEN_UPLOADS, aborted once its first chunk is stored.
+    const aborted = alice.uploadFile(new Uint8Array(randomBytes(FILE_BYTES)), {
+      name: 'aborted.bin', signal: controller.signal, onProgress: (offset) => offset > 0 && controller.abort(),
+    });
+    await assert.rejects(aborted, { name: 'AbortError' });
+    const cancel = gate.sent.find((frame) => frame.type === 'upload.cancel');
+    assert.ok(cancel, `upload.cancel sent: ${JSON.stringify(gate.sent.map((frame) => frame.type ?? 'chunk'))}`);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const gone = await alice.request('upload.status', { fileId: cancel.fileId })
+        .then(() => false, (error) => error.code === 'file_not_found');
+      if (gone) {
+        break;
+      }
+      assert.ok(Date.now() < deadline, 'the aborted upload is still open: does the server jar know upload.cancel?');
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+
+    const next = await alice.uploadFile(new Uint8Array([1, 2, 3]), { name: 'next.bin' });
+    assert.equal(next.size, 3, 'the cancelled upload\'s place was free for another');
+    assert.deepEqual(await alice.request('upload.cancel', { fileId: held.fileId }),
+      { fileId: held.fileId, cancelled: true });
+    await assert.rejects(alice.request('upload.cancel', { fileId: next.id }), { code: 'invalid_field' },
+      'a complete file is kept');
+  });
+
+test('fetchFile signs in with an Authorization header: the same bytes for bob, 404 for carol; no token, 401',
+  { timeout: 20_000 }, async () => {
+    const [aliceId, bobId, carolId] = ['alice', 'bob', 'carol'].map(uniqueId);
+    const alice = await online({ token: tokensFor(aliceId) });
+    const bob = await online({ token: tokensFor(bobId) });
+    const carol = await online({ token: tokensFor(carolId) });
+    const content = new Uint8Array(randomBytes(1000));
+    const file = await alice.uploadFile(content, { name: 'minutes.txt', contentType: 'text/plain' });
+    const atBob = nextEvent(bob, 'message');
+    await alice.send(user(bobId), null, { fileId: file.id });
+    assert.deepEqual((await atBob).file, file);
+
+    const response = await bob.fetchFile(file.id);
+    assert.equal(response.status, 200);
+    assert.ok(Buffer.from(await response.arrayBuffer()).equals(Buffer.from(content)));
+    const ranged = await bob.fetchFile(file.id, { headers: { Range: 'bytes=990-' } });
+    assert.equal(ranged.status, 206);
+    assert.ok(Buffer.from(await ranged.arrayBuffer()).equals(Buffer.from(content.subarray(990))));
+    await assert.rejects(carol.fetchFile(file.id), (error) => error instanceof SwitchboardError && error.httpStatus === 404);
+
+    const withoutSignIn = bob.fileUrl(file.id, { signIn: false });
+    assert.doesNotMatch(withoutSignIn, /token=|user=/);
+    assert.equal((await download(withoutSignIn)).response.status, 401);
+    assert.equal((await download(bob.fileUrl(file.id))).response.status, 200, 'fileUrl() carries the token');
   });

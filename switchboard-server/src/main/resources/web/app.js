@@ -1,10 +1,11 @@
 // The Switchboard chat page: sign-in, the client's events, sending, files, groups, presence, routing.
 // Messages are never stored in the browser: on every load the client resumes after seq 0 and the
 // server replays the retained inbox (docs/PROTOCOL.md section 4). conversations.js holds the
-// model, view.js draws it.
+// model, view.js draws it, errors.js words the errors.
 import { SwitchboardClient } from '/client/switchboard.js';
 import { Inbox } from './conversations.js';
-import { $, paintAvatar } from './dom.js';
+import { $, h, paintAvatar } from './dom.js';
+import { describeDownloadError, describeError, describeUploadError } from './errors.js';
 import * as storage from './storage.js';
 import { clearChat, renderChat, renderConnection, renderList } from './view.js';
 
@@ -13,18 +14,11 @@ const ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 const ID_RULE = 'A user or group id is 1–128 letters, digits or _ . : @ -';
 const PRESENCE_POLL_MS = 10_000;
 const GROUPS_POLL_MS = 30_000;
-const ERROR_TEXT = {
-  not_group_member: 'You are not a member of that group.',
-  group_not_found: 'There is no group with that id.',
-  group_exists: 'A group with that id already exists.',
-  group_full: 'That group is full.',
-  payload_too_large: 'That message is too long.',
-  file_too_large: 'That file is larger than this server takes.',
-  upload_limit: 'Too many unfinished uploads: wait for one to finish.',
-  file_not_found: 'The file is gone from the server (an unfinished upload expires).',
-  file_incomplete: 'The file has not been uploaded completely.',
-  unknown_type: 'This server does not take files.',
-};
+/**
+ * How long a downloaded file's blob: URL is kept after its link was clicked: the browser reads it when
+ * the download starts, and a URL kept until the page closes would hold the file in memory till then.
+ */
+const BLOB_URL_LIFETIME_MS = 10_000;
 
 /** The signed-in session; null while signed out. Replaced as a whole on sign-in and sign-out. */
 let chat = null;
@@ -57,7 +51,14 @@ const actions = {
     chat.inbox.remove(conversation, entry);
     send(conversation, entry.body, entry.file);
   },
-  fileUrl: fileId => chat.client.fileUrl(fileId),
+  // With a token, file links carry no credentials (a copied link must not hold the token): a click
+  // downloads the file with the token in a header instead. In development mode ?user= is harmless.
+  fileHref: fileId => chat.client.fileUrl(fileId, { signIn: chat.session.mode !== 'token' }),
+  openFile: (event, file) => {
+    if (chat.session.mode !== 'token') return;
+    event.preventDefault();
+    downloadWithToken(file);
+  },
   cancelUpload: upload => upload.controller.abort(),
   showEarlier: conversation => {
     chat.inbox.showEarlier(conversation);
@@ -118,11 +119,6 @@ function send(conversation, text, file = null) {
   return true;
 }
 
-function describeError(error) {
-  if (!error) return 'Something went wrong.';
-  return ERROR_TEXT[error.code] ?? (error.message || String(error));
-}
-
 // ---- files ---------------------------------------------------------------------------------
 
 /**
@@ -134,7 +130,9 @@ function attachFile(conversation, file) {
     showComposerNote(`${file.name} is empty: there is nothing to send.`);
     return;
   }
-  const upload = { name: file.name, size: file.size, offset: 0, conversationKey: conversation.key, controller: new AbortController() };
+  const upload = {
+    name: file.name, size: file.size, offset: 0, conversationKey: conversation.key, controller: new AbortController(),
+  };
   let uploading;
   try {
     uploading = chat.client.uploadFile(file, {
@@ -145,7 +143,7 @@ function attachFile(conversation, file) {
       },
     });
   } catch (error) {
-    showComposerNote(`${file.name} cannot be sent: ${describeError(error)}`);
+    showComposerNote(`${file.name} cannot be sent: ${describeUploadError(error)}`);
     return;
   }
   const owner = chat;
@@ -163,8 +161,33 @@ function attachFile(conversation, file) {
   }, error => {
     if (owner !== chat) return;
     finish();
-    if (error?.name !== 'AbortError') showComposerNote(`${file.name} was not sent: ${describeError(error)}`);
+    if (error?.name !== 'AbortError') showComposerNote(`${file.name} was not sent: ${describeUploadError(error)}`);
   });
+}
+
+/**
+ * Saves `file` for a page signed in with a token: fetches it with the token in an Authorization header
+ * (client.fetchFile), then clicks a temporary download link to a blob: URL of its bytes, revoked soon
+ * after. The token never enters a URL or the page.
+ */
+async function downloadWithToken(file) {
+  const owner = chat;
+  let blob;
+  try {
+    const response = await owner.client.fetchFile(file.id);
+    blob = await response.blob();
+  } catch (error) {
+    if (owner !== chat) return;
+    showComposerNote(`${file.name} could not be downloaded: ${describeDownloadError(error)}`);
+    return;
+  }
+  if (owner !== chat) return;
+  const url = URL.createObjectURL(blob);
+  const link = h('a', { href: url, download: file.name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), BLOB_URL_LIFETIME_MS);
 }
 
 // ---- groups and presence -------------------------------------------------------------------

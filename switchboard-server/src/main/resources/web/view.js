@@ -109,15 +109,20 @@ export function renderList(chat, actions) {
   setText(backBadge, elsewhere > 0 ? String(elsewhere) : '');
 }
 
-/** A message's file: its name and size, as a link that downloads it (the server checks who may). */
+/**
+ * A message's file: its name and size, as a link that downloads it (the server checks who may). The
+ * link's href never holds a token; a click goes through actions.openFile, which may download it itself.
+ */
 function fileNode(file, actions) {
-  return h('a', {
+  const link = h('a', {
     className: 'message-file', 'data-testid': 'message-file', 'data-file-id': file.id,
-    href: actions.fileUrl(file.id), download: file.name, title: `${file.name} (${formatBytes(file.size)})`,
+    href: actions.fileHref(file.id), download: file.name, title: `${file.name} (${formatBytes(file.size)})`,
   },
   h('span', { className: 'icon icon-file', 'aria-hidden': 'true' }),
   h('span', { className: 'file-name', 'data-testid': 'message-file-name' }, file.name),
   h('span', { className: 'file-size', 'data-testid': 'message-file-size' }, formatBytes(file.size)));
+  link.addEventListener('click', event => actions.openFile(event, file));
+  return link;
 }
 
 function messageNode(conversation, entry, actions) {
