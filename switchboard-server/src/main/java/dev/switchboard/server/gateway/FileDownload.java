@@ -80,6 +80,9 @@ final class FileDownload {
     }
 
     private void authenticated(Principal principal, Throwable error) {
+        if (!ctx.channel().isActive()) {
+            return; // the client left during the token check
+        }
         if (error != null) {
             Throwable cause = error instanceof CompletionException ? error.getCause() : error;
             if (cause instanceof HandshakeRejectedException rejected) {
@@ -98,6 +101,9 @@ final class FileDownload {
     }
 
     private void found(StoredFile file, Throwable error) {
+        if (!ctx.channel().isActive()) {
+            return; // the client left during the lookup: its pipeline may already be gone
+        }
         if (error != null) {
             fail("file lookup failed", error);
             return;
