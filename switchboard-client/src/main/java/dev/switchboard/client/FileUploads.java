@@ -192,23 +192,29 @@ final class FileUploads {
 
         /** Gives the connection's chunk turn up, if this upload has it, and lets the next upload take it. */
         private void endTurn() {
-            if (chunkTurn == this) {
-                chunkTurn = null;
-                if (uploads.remove(this)) {
-                    uploads.add(this); // to the back of the line
-                }
+            if (releaseTurn()) {
                 advanceAll();
             }
         }
 
+        /**
+         * Gives the connection's chunk turn up if this upload has it, going to the back of the line if it is
+         * still under way; returns whether it had the turn.
+         */
+        private boolean releaseTurn() {
+            if (chunkTurn != this) {
+                return false;
+            }
+            chunkTurn = null;
+            if (uploads.remove(this)) {
+                uploads.add(this);
+            }
+            return true;
+        }
+
         private void answered(JsonNode data, Throwable error) {
             inFlight = false;
-            if (chunkTurn == this) {
-                chunkTurn = null; // the chunk is answered: the turn passes on
-                if (uploads.remove(this)) {
-                    uploads.add(this); // to the back of the line
-                }
-            }
+            releaseTurn(); // a chunk's answer: the turn passes on
             handleAnswer(data, error);
             advanceAll(); // what can go next does, in turn order: a waiting upload's chunk before this one's
         }
@@ -283,10 +289,7 @@ final class FileUploads {
                 outbound.submitRequest(ref, Wire.request(MessageType.UPLOAD_CANCEL.wireName(), ref,
                         Wire.MAPPER.createObjectNode().put("fileId", fileId)), new CompletableFuture<>());
             }
-            if (chunkTurn == this) {
-                chunkTurn = null;
-                advanceAll();
-            }
+            endTurn();
         }
     }
 }

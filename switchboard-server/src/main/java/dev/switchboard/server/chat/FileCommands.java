@@ -16,6 +16,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The file upload requests (docs/PROTOCOL.md section 11): {@code upload.start}, {@code upload.status},
@@ -72,14 +73,14 @@ public final class FileCommands {
         Connection connection = session.connection();
         StoredFile upload = new StoredFile(newFileId(), connection.userId(), name,
                 contentType == null ? DEFAULT_CONTENT_TYPE : contentType, size, 0, System.currentTimeMillis(), 0);
-        reply(session, ref, files.create(upload, clientId, config.maxOpenUploads()));
+        reply(session, ref, files.create(upload, clientId, config.maxOpenUploads()), this::toJson);
     }
 
     /** Handles {@code upload.status} on the connection's event loop. */
     void status(Session session, String ref, JsonNode request) {
         String fileId = fileId(request);
         if (session.tryAcquireRequest(ref)) {
-            reply(session, ref, files.status(fileId, session.connection().userId()));
+            reply(session, ref, files.status(fileId, session.connection().userId()), this::toJson);
         }
     }
 
@@ -89,15 +90,8 @@ public final class FileCommands {
         if (!session.tryAcquireRequest(ref)) {
             return;
         }
-        Connection connection = session.connection();
-        files.cancel(fileId, connection.userId()).whenCompleteAsync((cancelled, error) -> {
-            if (error != null) {
-                session.replyFailure(ref, error);
-            } else {
-                ObjectNode data = OutboundMessages.JSON.createObjectNode().put("fileId", fileId).put("cancelled", true);
-                connection.reply(OutboundMessages.result(ref, data));
-            }
-        }, connection.eventLoop());
+        ObjectNode cancelled = OutboundMessages.JSON.createObjectNode().put("fileId", fileId).put("cancelled", true);
+        reply(session, ref, files.cancel(fileId, session.connection().userId()), ignored -> cancelled);
     }
 
     /**
@@ -143,13 +137,14 @@ public final class FileCommands {
         }, connection.eventLoop());
     }
 
-    private void reply(Session session, String ref, CompletableFuture<StoredFile> upload) {
+    /** Answers the request {@code ref} on the connection's event loop once {@code answer} completes. */
+    private static <T> void reply(Session session, String ref, CompletableFuture<T> answer, Function<T, JsonNode> toJson) {
         Connection connection = session.connection();
-        upload.whenCompleteAsync((file, error) -> {
+        answer.whenCompleteAsync((value, error) -> {
             if (error != null) {
                 session.replyFailure(ref, error);
             } else {
-                connection.reply(OutboundMessages.result(ref, toJson(file)));
+                connection.reply(OutboundMessages.result(ref, toJson.apply(value)));
             }
         }, connection.eventLoop());
     }

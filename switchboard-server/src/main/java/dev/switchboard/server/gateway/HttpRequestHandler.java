@@ -151,16 +151,11 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         KeyedRateLimiter rate = services.handshakeRate();
         if (rate.isEnabled() && !rate.tryAcquire(services.clientAddress().resolve(ctx.channel().remoteAddress(),
                 forwardedFor(request)), System.nanoTime())) {
-            var response = HttpResponses.errorResponse(HttpResponseStatus.TOO_MANY_REQUESTS.code(), "rate_limited",
-                    "too many requests from this address");
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
-            HttpResponses.sendAndClose(ctx, response);
+            refuseForNow(ctx, HttpResponseStatus.TOO_MANY_REQUESTS.code(), "rate_limited", "too many requests from this address");
             return;
         }
         if (!services.downloads().tryTake(ctx.channel())) {
-            var response = HttpResponses.errorResponse(503, "busy", "this node serves as many downloads as it may");
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
-            HttpResponses.sendAndClose(ctx, response);
+            refuseForNow(ctx, 503, "busy", "this node serves as many downloads as it may");
             return;
         }
         downloading = true;
@@ -220,10 +215,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
                 : null; // no limit needs it: no work, no garbage per handshake
         if (clientAddress != null && !rate.tryAcquire(clientAddress, System.nanoTime())) {
             services.metrics().handshake("rate_limited");
-            var response = HttpResponses.errorResponse(HttpResponseStatus.TOO_MANY_REQUESTS.code(), "rate_limited",
-                    "too many handshakes from this address");
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
-            HttpResponses.sendAndClose(ctx, response);
+            refuseForNow(ctx, HttpResponseStatus.TOO_MANY_REQUESTS.code(), "rate_limited", "too many handshakes from this address");
             return;
         }
         if (limits.isAddressFull(clientAddress)) { // before the token: a full address costs no signature check
@@ -393,6 +385,13 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
      * 429, not 503: a balancer retries a 503 on the next node (the node is full), but a client over its
      * own limit would only be over it there too.
      */
+    /** Refuses with {@code status} and {@code Retry-After}, and closes: the same request may succeed in a second. */
+    private static void refuseForNow(ChannelHandlerContext ctx, int status, String error, String reason) {
+        var response = HttpResponses.errorResponse(status, error, reason);
+        response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        HttpResponses.sendAndClose(ctx, response);
+    }
+
     private void refuseOverLimit(ChannelHandlerContext ctx, ConnectionLimits.Refusal refusal) {
         boolean address = refusal == ConnectionLimits.Refusal.ADDRESS;
         services.metrics().handshake(address ? "ip_limit" : "user_limit");
