@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A local Switchboard cluster on 127.0.0.1: nginx (deploy/nginx.conf) in front of N nodes
-# (cluster.mode=redis, --dev) over the local Redis and one shared MariaDB or PostgreSQL database.
+# (cluster.mode=redis, --dev) over the local Redis and one shared MariaDB or PostgreSQL database;
+# with CLUSTER_MODE=redis-cluster over a Redis Cluster (deploy/local-redis-cluster.sh starts one).
 #
 #   deploy/local-cluster.sh start            build nothing; start nodes and nginx; print the URL
 #   deploy/local-cluster.sh status           pids, readiness of every node, nginx
@@ -21,6 +22,7 @@
 #   DB_NAME              database created on 127.0.0.1 if missing   [switchboard_local]
 #   STORE_URL            JDBC URL; when set, no database is created [jdbc:<STORE>://127.0.0.1/<DB_NAME>?user=root]
 #   REDIS_URI            Redis the nodes share                      [redis://127.0.0.1:6379]
+#   CLUSTER_MODE         redis | redis-cluster (REDIS_URI then names Redis Cluster nodes) [redis]
 #   KEY_PREFIX           Redis key prefix of this cluster           [switchboard-local]
 #   JAVA_OPTS            node JVM options                           [-Xmx256m]
 #   SWITCHBOARD_JAR      the server jar                             [switchboard-server/target/switchboard.jar]
@@ -59,6 +61,11 @@ load_settings() {
   STORE=${STORE:-mariadb}
   DB_NAME=${DB_NAME:-switchboard_local}
   REDIS_URI=${REDIS_URI:-redis://127.0.0.1:6379}
+  CLUSTER_MODE=${CLUSTER_MODE:-redis}
+  case "$CLUSTER_MODE" in
+    redis | redis-cluster) ;;
+    *) die "CLUSTER_MODE must be redis or redis-cluster, not $CLUSTER_MODE" ;;
+  esac
   KEY_PREFIX=${KEY_PREFIX:-switchboard-local}
   JAVA_OPTS=${JAVA_OPTS:--Xmx256m}
   SWITCHBOARD_JAR=${SWITCHBOARD_JAR:-$ROOT/switchboard-server/target/switchboard.jar}
@@ -72,7 +79,7 @@ load_settings() {
 save_settings() {
   mkdir -p "$RUN_DIR"
   {
-    for name in CLUSTER_PORT NODE_BASE_PORT NODES STORE DB_NAME STORE_URL REDIS_URI KEY_PREFIX JAVA_OPTS SWITCHBOARD_JAR; do
+    for name in CLUSTER_PORT NODE_BASE_PORT NODES STORE DB_NAME STORE_URL REDIS_URI CLUSTER_MODE KEY_PREFIX JAVA_OPTS SWITCHBOARD_JAR; do
       printf '%s=%q\n' "$name" "${!name}"
     done
   } >"$SETTINGS"
@@ -83,6 +90,22 @@ nginx_binary() {
 }
 
 node_port() { echo $((NODE_BASE_PORT + $1 - 1)); }
+# The first Redis of REDIS_URI (a Redis Cluster's URI names several: redis://host1:port1,host2:port2).
+first_redis() { echo "${REDIS_URI%%,*}"; }
+
+# Every key of this cluster's prefix; on a Redis Cluster, on each master in turn.
+delete_redis_keys() {
+  local masters batch=500
+  if [ "$CLUSTER_MODE" = redis-cluster ]; then
+    masters=$(redis-cli -u "$(first_redis)" cluster nodes 2>/dev/null | awk '$3 ~ /master/ && $3 !~ /fail/ { split($2, a, "@"); print "redis://" a[1] }')
+    batch=1 # one DEL may name keys of one slot only
+  else
+    masters=$REDIS_URI
+  fi
+  for uri in $masters; do
+    redis-cli -u "$uri" --scan --pattern "$KEY_PREFIX:*" | xargs -r -n "$batch" redis-cli -u "$uri" del >/dev/null || true
+  done
+}
 pid_of() { [ -f "$1" ] && cat "$1" 2>/dev/null || true; }
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -136,7 +159,7 @@ start_node() {
   port_busy "$((port + 1000))" && die "API port $((port + 1000)) (node $index) is taken by another process"
   mkdir -p "$RUN_DIR/node$index"
   # shellcheck disable=SC2086
-  SWITCHBOARD_CLUSTER_MODE=redis \
+  SWITCHBOARD_CLUSTER_MODE="$CLUSTER_MODE" \
   SWITCHBOARD_CLUSTER_NODE_ID="node-$index" \
   SWITCHBOARD_CLUSTER_KEY_PREFIX="$KEY_PREFIX" \
   SWITCHBOARD_CLUSTER_REDIS_URI="$REDIS_URI" \
@@ -206,7 +229,7 @@ stop_nginx() {
 cmd_start() {
   load_settings fresh
   check_tools
-  redis-cli -u "$REDIS_URI" ping >/dev/null 2>&1 || die "Redis at $REDIS_URI does not answer (see shared/STACK.md to start it)"
+  redis-cli -u "$(first_redis)" ping >/dev/null 2>&1 || die "Redis at $REDIS_URI does not answer (see shared/STACK.md to start it)"
   create_database
   save_settings
   for ((i = 1; i <= NODES; i++)); do start_node "$i"; done
@@ -277,9 +300,9 @@ case "${1:-}" in
   clean)
     load_settings; cmd_stop
     drop_database
-    redis-cli -u "$REDIS_URI" --scan --pattern "$KEY_PREFIX:*" | xargs -r -n 500 redis-cli -u "$REDIS_URI" del >/dev/null || true
+    delete_redis_keys
     rm -rf "$RUN_DIR"
     say "database, Redis keys ($KEY_PREFIX:*) and $RUN_DIR removed" ;;
   nginx-config) shift; render_nginx_config "$@" ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

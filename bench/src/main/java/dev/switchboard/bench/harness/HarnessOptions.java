@@ -97,6 +97,12 @@ public final class HarnessOptions {
             description = "cluster scenarios: the MariaDB server (a database is created per run)")
     public String mariadbUrl;
 
-    @Option(names = "--redis-uri", defaultValue = "redis://127.0.0.1:6379")
+    @Option(names = "--redis-uri", defaultValue = "redis://127.0.0.1:6379",
+            description = "cluster scenarios: the Redis; with --redis-cluster some nodes of a Redis Cluster"
+                    + " (redis://host1:port1,host2:port2)")
     public String redisUri;
+
+    @Option(names = "--redis-cluster",
+            description = "cluster scenarios: --redis-uri names a Redis Cluster (cluster.mode: redis-cluster)")
+    public boolean redisCluster;
 }

@@ -37,9 +37,12 @@ final class LocalServices {
         return pids;
     }
 
-    /** Whether the host of {@code url} (a JDBC URL or a URI) is a loopback address; false when it has none. */
+    /**
+     * Whether the host of {@code url} (a JDBC URL or a URI) is a loopback address; false when it has none.
+     * Of a Redis Cluster's several hosts ({@code redis://host1:port1,host2:port2}) the first decides.
+     */
     static boolean isLoopback(String url) {
-        String uri = url.startsWith("jdbc:") ? url.substring("jdbc:".length()) : url;
+        String uri = (url.startsWith("jdbc:") ? url.substring("jdbc:".length()) : url).replaceFirst(",[^/]*", "");
         try {
             String host = URI.create(uri).getHost();
             return host != null && InetAddress.getByName(host).isLoopbackAddress();

@@ -39,14 +39,14 @@ final class SwitchboardTarget implements Target {
         return start(jvmOptions, options, work, 1, null, Map.of());
     }
 
-    /** {@code count} nodes over Redis and a fresh MariaDB database. */
+    /** {@code count} nodes over Redis (or a Redis Cluster) and a fresh MariaDB database. */
     static SwitchboardTarget cluster(HarnessOptions options, String jvmOptions, Path work, int count)
             throws IOException, InterruptedException {
         String database = "switchboard_bench_" + UUID.randomUUID().toString().substring(0, 8);
         mariadb("CREATE DATABASE " + database);
         String prefix = "switchboard-bench-" + database.substring(database.length() - 8);
         Map<String, String> environment = new LinkedHashMap<>();
-        environment.put("SWITCHBOARD_CLUSTER_MODE", "redis");
+        environment.put("SWITCHBOARD_CLUSTER_MODE", options.redisCluster ? "redis-cluster" : "redis");
         environment.put("SWITCHBOARD_CLUSTER_REDIS_URI", options.redisUri);
         environment.put("SWITCHBOARD_CLUSTER_KEY_PREFIX", prefix);
         environment.put("SWITCHBOARD_STORE_URL", options.mariadbUrl + database);

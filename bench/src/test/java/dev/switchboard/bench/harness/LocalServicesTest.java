@@ -16,6 +16,9 @@ class LocalServicesTest {
         assertThat(LocalServices.isLoopback("jdbc:mariadb://10.0.0.7:3306/")).isFalse();
         assertThat(LocalServices.isLoopback("redis://192.168.1.20:6379")).isFalse();
         assertThat(LocalServices.isLoopback("not a url")).isFalse();
+        // A Redis Cluster's nodes: the first host decides.
+        assertThat(LocalServices.isLoopback("redis://127.0.0.1:7000,127.0.0.1:7001")).isTrue();
+        assertThat(LocalServices.isLoopback("redis://10.0.0.9:7000,10.0.0.10:7000")).isFalse();
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.UUID;
 /**
  * The node's view of the other nodes: {@link Routes}, {@link Broker}, the {@link TopicEngine}, the
  * {@link ControlBus} and the {@link NodeDirectory}, picked by {@code cluster.mode} — {@code single}
- * (no other nodes, nothing to set up) or {@code redis}. The only place that chooses between them.
+ * (no other nodes, nothing to set up), {@code redis} (a Redis, or Sentinel's master) or
+ * {@code redis-cluster} (a Redis Cluster). The only place that chooses between them.
  */
 public final class Cluster implements AutoCloseable {
     private final Routes routes;
@@ -44,10 +45,10 @@ public final class Cluster implements AutoCloseable {
         return switch (config.mode()) {
             case "single" -> new Cluster(new LocalRoutes(registry), null, null, new MemoryTopicEngine(topicTtlMillis),
                     new LocalControlBus(), new LocalNodeDirectory(), null);
-            case "redis" -> {
+            case "redis", "redis-cluster" -> {
                 String nodeId = config.nodeId() == null || config.nodeId().isBlank()
                         ? "node-" + UUID.randomUUID().toString().substring(0, 8) : config.nodeId();
-                RedisConnections redis = new RedisConnections(config.redisUri(), metrics, loops);
+                RedisConnections redis = new RedisConnections(config.redisUri(), config.mode().equals("redis-cluster"), nodeId, metrics, loops);
                 RedisKeys keys = new RedisKeys(config.keyPrefix());
                 RedisRoutes routes = new RedisRoutes(redis, keys, nodeId, registry,
                         config.routeTtlMillis(), config.refreshIntervalMillis());
@@ -57,7 +58,7 @@ public final class Cluster implements AutoCloseable {
                 yield new Cluster(routes, broker, delivery, new RedisTopicEngine(redis, keys, topicTtlMillis),
                         new RedisControlBus(redis, keys), new RedisNodeDirectory(redis, keys), redis);
             }
-            default -> throw new IllegalArgumentException("cluster.mode must be single or redis, not " + config.mode());
+            default -> throw new IllegalArgumentException("cluster.mode must be single, redis or redis-cluster, not " + config.mode());
         };
     }
 

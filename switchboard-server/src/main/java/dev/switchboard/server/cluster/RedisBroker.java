@@ -86,7 +86,7 @@ public final class RedisBroker implements Broker {
 
     @Override
     public CompletionStage<Void> publish(String nodeId, Envelope envelope) {
-        return redis.timed(redis.commands().async().publish(keys.nodeChannel(nodeId), EnvelopeCodec.encode(envelope)))
+        return redis.timed(redis.async().publish(keys.nodeChannel(nodeId), EnvelopeCodec.encode(envelope)))
                 .thenApply(receivers -> null);
     }
 

@@ -1,13 +1,23 @@
 package dev.switchboard.server.cluster;
 
 import dev.switchboard.server.metrics.ServerMetrics;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.RedisClusterURIUtil;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.Partitions;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -19,7 +29,9 @@ import io.lettuce.core.resource.Transports;
 import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.net.SocketAddress;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -30,9 +42,22 @@ import org.slf4j.LoggerFactory;
  * The node's two Redis connections — one for commands, one for pub/sub — on one Lettuce client with
  * automatic reconnection. Lettuce also takes {@code redis-sentinel://} URIs for Sentinel setups.
  * Keys are strings, values raw bytes.
+ *
+ * <p>With {@code cluster} the Redis is a Redis Cluster ({@code cluster.mode: redis-cluster}): the URI
+ * names some of its nodes ({@code redis://host1:7000,host2:7001}), Lettuce learns the rest and the
+ * slots from them, sends each command to the master of its key's slot, and follows failovers and
+ * slot moves (topology refreshed every {@link #TOPOLOGY_REFRESH} and on every redirection or
+ * reconnection). Commands without a key ({@code PUBLISH}) and the pub/sub connection go to any one
+ * node: classic pub/sub in a Redis Cluster reaches the subscribers on every node, and a
+ * subscription lost with its node is made again on another one.
  */
 final class RedisConnections implements AutoCloseable {
     private static final int REQUEST_QUEUE_SIZE = 100_000;
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    /** How often a Redis Cluster's slots and nodes are read again, besides after redirections and reconnections. */
+    static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(5);
+    /** The slots of a Redis Cluster, each served by one master. */
+    private static final int CLUSTER_SLOTS = 16_384;
     static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
     private static final Logger log = LoggerFactory.getLogger(RedisConnections.class);
@@ -55,25 +80,41 @@ final class RedisConnections implements AutoCloseable {
     };
 
     private final ClientResources resources;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, byte[]> commands;
+    private final AbstractRedisClient client;
+    private final StatefulConnection<String, byte[]> commands;
+    private final RedisClusterAsyncCommands<String, byte[]> async;
+    /** The command connection when the Redis is a Redis Cluster, else null. */
+    private final StatefulRedisClusterConnection<String, byte[]> clusterCommands;
     private final StatefulRedisPubSubConnection<String, byte[]> pubSub;
     private volatile boolean commandsConnected = true;
 
     private final ServerMetrics metrics;
 
-    /** On Lettuce's own I/O threads (tests). */
+    /** A single Redis (or Sentinel's master), on Lettuce's own I/O threads (tests). */
     RedisConnections(String uri, ServerMetrics metrics) {
-        this(uri, metrics, null);
+        this(uri, false, null, metrics, null);
+    }
+
+    /** A single Redis (or Sentinel's master). */
+    RedisConnections(String uri, ServerMetrics metrics, SharedEventLoops loops) {
+        this(uri, false, null, metrics, loops);
     }
 
     /**
-     * @param loops the node's I/O loops to run the connections on, or null (or loops of a transport other
-     *              than Lettuce's) for Lettuce's own threads
+     * @param cluster    true when {@code uri} names nodes of a Redis Cluster
+     * @param clientName the name the connections give themselves ({@code CLIENT SETNAME}: the node id, so
+     *                   that {@code CLIENT LIST} tells the nodes apart), or null for none; left out unless it
+     *                   is printable ASCII without spaces, as Redis requires of a name
+     * @param loops      the node's I/O loops to run the connections on, or null (or loops of a transport other
+     *                   than Lettuce's) for Lettuce's own threads
      */
-    RedisConnections(String uri, ServerMetrics metrics, SharedEventLoops loops) {
+    RedisConnections(String uri, boolean cluster, String clientName, ServerMetrics metrics, SharedEventLoops loops) {
         this.metrics = metrics;
-        RedisURI redisUri = RedisURI.create(uri); // a malformed uri fails here, before any of Lettuce's threads starts
+        // A malformed uri fails here, before any of Lettuce's threads starts.
+        List<RedisURI> redisUris = cluster ? RedisClusterURIUtil.toRedisURIs(URI.create(uri)) : List.of(RedisURI.create(uri));
+        if (clientName != null && clientName.matches("[!-~]+")) {
+            redisUris.forEach(redisUri -> redisUri.setClientName(clientName));
+        }
         DefaultClientResources.Builder resourcesBuilder = DefaultClientResources.builder().nettyCustomizer(FLUSH_PER_LOOP_PASS);
         if (loops != null && loops.fitLettuce()) {
             resourcesBuilder.eventLoopGroupProvider(loops.provider());
@@ -83,16 +124,22 @@ final class RedisConnections implements AutoCloseable {
                     .addKeyValue("gateway", loops.channelType().getSimpleName()).log();
         }
         resources = resourcesBuilder.build();
-        client = RedisClient.create(resources, redisUri);
-        // Bounded: while Redis is away, commands fail at once instead of queueing without limit.
-        client.setOptions(ClientOptions.builder().autoReconnect(true)
-                .requestQueueSize(REQUEST_QUEUE_SIZE)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(5))).build());
-        StatefulRedisConnection<String, byte[]> connected = null;
+        client = cluster ? clusterClient(resources, redisUris) : standaloneClient(resources, redisUris.get(0));
+        StatefulConnection<String, byte[]> connected = null;
         try {
-            connected = client.connect(CODEC);
-            pubSub = client.connectPubSub(CODEC);
+            if (client instanceof RedisClusterClient clusterClient) {
+                StatefulRedisClusterConnection<String, byte[]> clusterConnection = clusterClient.connect(CODEC);
+                connected = clusterConnection;
+                clusterCommands = clusterConnection;
+                async = clusterConnection.async();
+                pubSub = clusterClient.connectPubSub(CODEC);
+            } else {
+                StatefulRedisConnection<String, byte[]> connection = ((RedisClient) client).connect(CODEC);
+                connected = connection;
+                clusterCommands = null;
+                async = connection.async();
+                pubSub = ((RedisClient) client).connectPubSub(CODEC);
+            }
         } catch (RuntimeException e) {
             // Redis is not there: nothing of Lettuce's may outlive this failed start (its threads, and
             // a connection attempt that would time out a minute later on loops shut down by then).
@@ -107,7 +154,7 @@ final class RedisConnections implements AutoCloseable {
             throw e;
         }
         commands = connected;
-        commands.addListener(new RedisConnectionStateListener() {
+        ((RedisChannelHandler<?, ?>) commands).addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
                 commandsConnected = true;
@@ -120,8 +167,40 @@ final class RedisConnections implements AutoCloseable {
         });
     }
 
-    StatefulRedisConnection<String, byte[]> commands() {
-        return commands;
+    private static RedisClient standaloneClient(ClientResources resources, RedisURI uri) {
+        RedisClient client = RedisClient.create(resources, uri);
+        // Bounded: while Redis is away, commands fail at once instead of queueing without limit.
+        client.setOptions(ClientOptions.builder().autoReconnect(true)
+                .requestQueueSize(REQUEST_QUEUE_SIZE)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT)).build());
+        return client;
+    }
+
+    private static RedisClusterClient clusterClient(ClientResources resources, List<RedisURI> seeds) {
+        RedisClusterClient client = RedisClusterClient.create(resources, seeds);
+        // Accepted while disconnected, unlike a single Redis's: Lettuce opens the connection to each
+        // master when the first command for its slots comes (at start, and after a failover), and
+        // would reject that command meanwhile. Still bounded: at most REQUEST_QUEUE_SIZE commands a
+        // connection, each failed after COMMAND_TIMEOUT.
+        client.setOptions(ClusterClientOptions.builder().autoReconnect(true)
+                .requestQueueSize(REQUEST_QUEUE_SIZE)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(TOPOLOGY_REFRESH).enableAllAdaptiveRefreshTriggers().build())
+                .build());
+        return client;
+    }
+
+    /** Commands, each to the Redis (or, in a Redis Cluster, the master) that holds its key. */
+    RedisClusterAsyncCommands<String, byte[]> async() {
+        return async;
+    }
+
+    /** True when the Redis is a Redis Cluster: a command's keys must then share one slot. */
+    boolean isCluster() {
+        return clusterCommands != null;
     }
 
     StatefulRedisPubSubConnection<String, byte[]> pubSub() {
@@ -138,9 +217,28 @@ final class RedisConnections implements AutoCloseable {
                 metrics.redisAnswered(System.nanoTime() - start, error != null));
     }
 
-    /** True while the command connection is up. */
+    /**
+     * True while the command connection is up; in a Redis Cluster, while every slot has a master that
+     * the cluster has not marked failing, as last read (a master's failover takes the cluster a few
+     * seconds and the node {@link #TOPOLOGY_REFRESH} more at most to see).
+     */
     boolean isConnected() {
+        if (clusterCommands != null) {
+            return clusterCommands.isOpen() && everySlotServed(clusterCommands.getPartitions());
+        }
         return commandsConnected && commands.isOpen();
+    }
+
+    /** Whether every slot has a master the cluster has not marked failing (or possibly failing). */
+    static boolean everySlotServed(Partitions partitions) {
+        int served = 0;
+        for (RedisClusterNode node : partitions) {
+            boolean master = node.is(RedisClusterNode.NodeFlag.UPSTREAM) || node.is(RedisClusterNode.NodeFlag.MASTER);
+            if (master && !node.is(RedisClusterNode.NodeFlag.FAIL) && !node.is(RedisClusterNode.NodeFlag.EVENTUAL_FAIL)) {
+                served += node.getSlots().size();
+            }
+        }
+        return served == CLUSTER_SLOTS;
     }
 
     @Override

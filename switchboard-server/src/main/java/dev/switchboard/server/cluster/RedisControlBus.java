@@ -46,7 +46,7 @@ final class RedisControlBus implements ControlBus {
     @Override
     public CompletableFuture<Void> publish(ControlCommand command) {
         try {
-            return redis.timed(redis.commands().async().publish(keys.controlChannel(), JSON.writeValueAsBytes(command)))
+            return redis.timed(redis.async().publish(keys.controlChannel(), JSON.writeValueAsBytes(command)))
                     .thenApply(receivers -> null);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * every node the entries of all recipients, not just its own: the receiving node delivers to the
  * ones connected to it and skips the rest, which costs nothing for a few recipients but would
  * multiply a large group's envelope by the number of nodes, hence the limit. The script reads
- * several users' keys, so it needs one Redis (standalone or Sentinel), as the rest of cluster mode
- * does; Redis Cluster is not supported.
+ * several users' keys, so it needs them on one Redis (standalone or Sentinel's master). A Redis
+ * Cluster spreads users' keys over its slots, and a script may touch one slot only: there every
+ * message takes the routed path, whose lookups Lettuce sends to each key's master.
  */
 final class RedisDelivery implements RemoteDelivery {
     private static final Logger log = LoggerFactory.getLogger(RedisDelivery.class);
@@ -70,6 +71,7 @@ final class RedisDelivery implements RemoteDelivery {
         this.keys = keys;
         this.nodeId = nodeId;
         this.routed = routed;
+        this.scriptDisabled = redis.isCluster();
     }
 
     /**

@@ -27,8 +27,8 @@ final class RedisNodeDirectory implements NodeDirectory {
     @Override
     public void publish(NodeStats stats) {
         try {
-            redis.commands().async().hset(keys.nodeStats(), stats.nodeId(), JSON.writeValueAsBytes(stats));
-            redis.commands().async().pexpire(keys.nodeStats(), HASH_TTL_MILLIS); // gone once every node has stopped
+            redis.async().hset(keys.nodeStats(), stats.nodeId(), JSON.writeValueAsBytes(stats));
+            redis.async().pexpire(keys.nodeStats(), HASH_TTL_MILLIS); // gone once every node has stopped
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -36,7 +36,7 @@ final class RedisNodeDirectory implements NodeDirectory {
 
     @Override
     public CompletableFuture<List<NodeStats>> nodes() {
-        return redis.commands().async().hgetall(keys.nodeStats()).toCompletableFuture().thenApply(all -> {
+        return redis.async().hgetall(keys.nodeStats()).toCompletableFuture().thenApply(all -> {
             long cutoff = System.currentTimeMillis() - STALE_MILLIS;
             List<NodeStats> nodes = new ArrayList<>();
             all.forEach((nodeId, json) -> {
@@ -49,7 +49,7 @@ final class RedisNodeDirectory implements NodeDirectory {
                 if (stats != null && stats.updatedAt() >= cutoff) {
                     nodes.add(stats);
                 } else {
-                    redis.commands().async().hdel(keys.nodeStats(), nodeId);
+                    redis.async().hdel(keys.nodeStats(), nodeId);
                 }
             });
             nodes.sort(Comparator.comparing(NodeStats::nodeId));

@@ -2,7 +2,7 @@ package dev.switchboard.server.cluster;
 
 import dev.switchboard.server.registry.ConnectionRegistry;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -78,7 +78,7 @@ public final class RedisRoutes implements Routes {
     }
 
     private CompletableFuture<?> heartbeat() {
-        return redis.commands().async().set(keys.node(nodeId),
+        return redis.async().set(keys.node(nodeId),
                 Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII),
                 SetArgs.Builder.px(routeTtlMillis)).toCompletableFuture();
     }
@@ -131,7 +131,7 @@ public final class RedisRoutes implements Routes {
     }
 
     private CompletableFuture<Void> announce(String userId) {
-        RedisAsyncCommands<String, byte[]> commands = redis.commands().async();
+        RedisClusterAsyncCommands<String, byte[]> commands = redis.async();
         byte[] expiry = Long.toString(System.currentTimeMillis() + routeTtlMillis).getBytes(StandardCharsets.US_ASCII);
         return CompletableFuture.allOf(redis.timed(commands.hset(keys.routes(userId), nodeId, expiry)),
                 redis.timed(commands.pexpire(keys.routes(userId), routeTtlMillis)));
@@ -140,7 +140,7 @@ public final class RedisRoutes implements Routes {
     @Override
     public void userDisconnected(String userId) {
         if (registry.connectionsOf(userId).isEmpty()) {
-            redis.commands().async().hdel(keys.routes(userId), nodeId).thenRun(() -> {
+            redis.async().hdel(keys.routes(userId), nodeId).thenRun(() -> {
                 // A new connection may have announced the user while the HDEL was on its way.
                 if (!registry.connectionsOf(userId).isEmpty()) {
                     announce(userId);
@@ -177,7 +177,7 @@ public final class RedisRoutes implements Routes {
 
     /** user → nodes whose route has not expired, from one pipelined round of HGETALLs. */
     private CompletableFuture<Map<String, List<String>>> liveRoutes(Collection<String> userIds) {
-        RedisAsyncCommands<String, byte[]> commands = redis.commands().async();
+        RedisClusterAsyncCommands<String, byte[]> commands = redis.async();
         long now = System.currentTimeMillis();
         Map<String, CompletableFuture<Map<String, byte[]>>> lookups = new LinkedHashMap<>();
         for (String userId : userIds) {
@@ -216,7 +216,7 @@ public final class RedisRoutes implements Routes {
     public void close() {
         maintenance.shutdownNow();
         try {
-            RedisAsyncCommands<String, byte[]> commands = redis.commands().async();
+            RedisClusterAsyncCommands<String, byte[]> commands = redis.async();
             List<CompletableFuture<?>> removals = new ArrayList<>();
             for (String userId : registry.userIds()) {
                 removals.add(commands.hdel(keys.routes(userId), nodeId).toCompletableFuture());

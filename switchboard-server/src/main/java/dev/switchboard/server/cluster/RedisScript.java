@@ -43,7 +43,7 @@ final class RedisScript {
 
     /** Runs the script on {@code redis}'s command connection; the call is timed in the Redis metrics, a retry included. */
     <T> CompletableFuture<T> run(RedisConnections redis, ScriptOutputType type, String[] keys, byte[]... arguments) {
-        var commands = redis.commands().async();
+        var commands = redis.async();
         CompletableFuture<T> bySha = commands.<T>evalsha(sha1, type, keys, arguments).toCompletableFuture();
         CompletableFuture<T> result = bySha.handle((reply, error) -> {
             if (error == null) {

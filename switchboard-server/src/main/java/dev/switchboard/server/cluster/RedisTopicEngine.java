@@ -115,7 +115,7 @@ public final class RedisTopicEngine implements TopicEngine {
                                                     String idempotencyKey) {
         String idempotency = keys.topicIdempotency(topic, idempotencyKey == null ? "" : idempotencyKey);
         String body = (from == null ? "" : from) + "\n" + dataJson;
-        return redis.timed(redis.commands().async().<List<Object>>eval(PUBLISH_SCRIPT, ScriptOutputType.MULTI,
+        return redis.timed(redis.async().<List<Object>>eval(PUBLISH_SCRIPT, ScriptOutputType.MULTI,
                         new String[] {keys.topicMeta(topic), keys.topicHistory(topic), idempotency},
                         bytes(keys.topicChannel(topic)), bytes(newEpoch()), bytes(Integer.toString(historySize)),
                         bytes(Long.toString(ttlMillis)), bytes(body), bytes(idempotencyKey == null ? "0" : "1")))
@@ -159,8 +159,8 @@ public final class RedisTopicEngine implements TopicEngine {
     @Override
     public void keepAlive(java.util.Collection<String> topics) {
         for (String topic : topics) {
-            redis.timed(redis.commands().async().pexpire(keys.topicMeta(topic), ttlMillis));
-            redis.timed(redis.commands().async().pexpire(keys.topicHistory(topic), ttlMillis));
+            redis.timed(redis.async().pexpire(keys.topicMeta(topic), ttlMillis));
+            redis.timed(redis.async().pexpire(keys.topicHistory(topic), ttlMillis));
         }
     }
 

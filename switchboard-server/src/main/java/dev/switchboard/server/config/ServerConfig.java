@@ -247,9 +247,11 @@ public record ServerConfig(
     /**
      * Several nodes behind a balancer.
      *
-     * @param mode                  {@code single} (default: one node, nothing shared) or {@code redis}
+     * @param mode                  {@code single} (default: one node, nothing shared), {@code redis} (a Redis, or the
+     *                              master Sentinel names) or {@code redis-cluster} (a Redis Cluster)
      * @param nodeId                this node's id; empty = generated at start
-     * @param redisUri              e.g. {@code redis://127.0.0.1:6379} (or {@code redis-sentinel://…})
+     * @param redisUri              e.g. {@code redis://127.0.0.1:6379} (or {@code redis-sentinel://…}); for a Redis
+     *                              Cluster some of its nodes: {@code redis://host1:7000,host2:7001}
      * @param keyPrefix             prefix of every Redis key and channel; separates clusters sharing a Redis
      * @param routeTtlMillis        a node's routes and heartbeat expire after this long without refresh; default 60000
      * @param refreshIntervalMillis how often routes are refreshed (±20% jitter); default 20000

@@ -54,7 +54,7 @@ class SharedEventLoopsIT {
      */
     private Thread threadThatReadsAReply(RedisConnections redis) throws Exception {
         CompletableFuture<Thread> repliedOn = new CompletableFuture<>();
-        redis.commands().async().blpop(10, "list").thenRun(() -> repliedOn.complete(Thread.currentThread()));
+        redis.async().blpop(10, "list").thenRun(() -> repliedOn.complete(Thread.currentThread()));
         RedisClient pusher = RedisClient.create(server.uri());
         try {
             pusher.connect().sync().rpush("list", "x");
@@ -80,7 +80,7 @@ class SharedEventLoopsIT {
                 }
             });
             redis.pubSub().async().subscribe("channel").toCompletableFuture().get(5, TimeUnit.SECONDS);
-            redis.commands().async().publish("channel", new byte[] {1}).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            redis.async().publish("channel", new byte[] {1}).toCompletableFuture().get(5, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() -> pushedOn.get() != null);
             assertThat(pushedOn.get()).isSameAs(loopThread);
         } finally {

@@ -18,7 +18,7 @@ import dev.switchboard.server.testing.WebhookReceiver;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,10 +50,10 @@ class ClusterIT {
     Path dataDirectory;
     private TestDatabase database;
     private final List<AutoCloseable> resources = new ArrayList<>();
-    private TestServer nodeA;
-    private TestServer nodeB;
-    private String prefix;
-    /** Opened by {@link #topicChannelSubscribers}; closed with the other resources. */
+    TestServer nodeA;
+    TestServer nodeB;
+    String prefix;
+    /** Opened by {@link #redis()}; closed with the other resources. */
     private StatefulRedisConnection<String, String> redis;
 
     @BeforeEach
@@ -71,7 +71,7 @@ class ClusterIT {
     private TestServer node(String nodeId, String prefix, Map<String, Object> extraOverrides) throws InterruptedException {
         Map<String, Object> overrides = new LinkedHashMap<>();
         overrides.put("store.url", database.url());
-        overrides.put("cluster.mode", "redis");
+        overrides.putAll(redisSettings());
         overrides.put("cluster.nodeId", nodeId);
         overrides.put("cluster.keyPrefix", prefix);
         overrides.put("presence.events", true);
@@ -80,6 +80,11 @@ class ClusterIT {
         TestServer server = TestServer.start(dataDirectory.resolve(nodeId), overrides);
         resources.add(server);
         return server;
+    }
+
+    /** What makes the nodes a cluster over Redis: the mode, and where Redis is (by default the shared one on 6379). */
+    Map<String, Object> redisSettings() {
+        return Map.of("cluster.mode", "redis");
     }
 
     @AfterEach
@@ -200,7 +205,7 @@ class ClusterIT {
         return asker.sdk().request("presence.query", query).get(10, TimeUnit.SECONDS).get("online").get(user).asBoolean();
     }
 
-    private RawWebSocket socket(TestServer node, String user, String device) throws Exception {
+    RawWebSocket socket(TestServer node, String user, String device) throws Exception {
         RawWebSocket socket = RawWebSocket.connect(node.port(), "/ws?user=" + user + "&device=" + device);
         resources.add(socket);
         socket.receiveType("welcome");
@@ -289,11 +294,16 @@ class ClusterIT {
      * One client and connection for the test, opened at the first call: the check is polled.
      */
     private long topicChannelSubscribers(String topic) {
-        return redis().pubsubNumsub(prefix + ":topic-channel:" + topic).values().iterator().next();
+        return channelSubscribers(prefix + ":topic-channel:" + topic);
+    }
+
+    /** Connections subscribed to {@code channel}, on every Redis a node may have subscribed on. */
+    long channelSubscribers(String channel) {
+        return redis().pubsubNumsub(channel).values().iterator().next();
     }
 
     /** The test's own Redis connection, opened at the first call, closed with the other resources. */
-    private RedisCommands<String, String> redis() {
+    RedisClusterCommands<String, String> redis() {
         if (redis == null) {
             RedisClient client = RedisClient.create("redis://127.0.0.1:6379");
             resources.add(client::shutdown);

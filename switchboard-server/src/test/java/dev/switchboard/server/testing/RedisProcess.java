@@ -2,7 +2,9 @@ package dev.switchboard.server.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
@@ -65,6 +67,18 @@ public final class RedisProcess implements AutoCloseable {
                     "sentinel parallel-syncs " + masterName + " 1", ""));
             return new Launch(List.of(config.toString()), List.of("--sentinel"));
         });
+    }
+
+    /**
+     * Starts a redis-server as a node of a Redis Cluster ({@code cluster-enabled}), not yet part of one
+     * ({@link RedisClusterProcesses} joins them): its cluster bus on a second free port, its state file
+     * in {@code directory}, another node called failing after 2 s of silence.
+     */
+    public static RedisProcess startClusterNode(Path directory) throws IOException {
+        return start(directory, port -> new Launch(List.of(), List.of("--cluster-enabled", "yes",
+                "--cluster-port", String.valueOf(ChildProcesses.freePort()),
+                "--cluster-config-file", "nodes-" + port + ".conf",
+                "--cluster-node-timeout", "2000")));
     }
 
     /** A role's arguments: before the common ones (a configuration file) and after them. */
@@ -150,6 +164,72 @@ public final class RedisProcess implements AutoCloseable {
             throw new IllegalStateException("redis-server is still running");
         }
         startProcess();
+    }
+
+    /**
+     * One command over a connection of its own, its reply as text: a status or a bulk string as it is,
+     * an integer in decimal, an array's elements one per line. An error reply throws.
+     */
+    public String command(String... arguments) throws IOException {
+        try (Socket socket = connect()) {
+            StringBuilder request = new StringBuilder("*").append(arguments.length).append("\r\n");
+            for (String argument : arguments) {
+                byte[] bytes = argument.getBytes(StandardCharsets.UTF_8);
+                request.append('$').append(bytes.length).append("\r\n").append(argument).append("\r\n");
+            }
+            socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.UTF_8));
+            return readReply(new DataInputStream(new BufferedInputStream(socket.getInputStream())));
+        }
+    }
+
+    private static String readReply(DataInputStream input) throws IOException {
+        String line = readLine(input);
+        switch (line.charAt(0)) {
+            case '+', ':' -> {
+                return line.substring(1);
+            }
+            case '-' -> throw new IOException("redis answered " + line.substring(1));
+            case '$' -> {
+                int length = Integer.parseInt(line.substring(1));
+                if (length < 0) {
+                    return null;
+                }
+                byte[] bulk = new byte[length + 2]; // and its CRLF
+                input.readFully(bulk);
+                return new String(bulk, 0, length, StandardCharsets.UTF_8);
+            }
+            case '*' -> {
+                int count = Integer.parseInt(line.substring(1));
+                List<String> elements = new ArrayList<>();
+                for (int i = 0; i < count; i++) {
+                    elements.add(readReply(input));
+                }
+                return String.join("\n", elements);
+            }
+            default -> throw new IOException("not a RESP reply: " + line);
+        }
+    }
+
+    private static String readLine(DataInputStream input) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int previous = -1;
+        for (int next = input.read(); next != -1; next = input.read()) {
+            if (previous == '\r' && next == '\n') {
+                line.setLength(line.length() - 1);
+                return line.toString();
+            }
+            line.append((char) next);
+            previous = next;
+        }
+        throw new IOException("redis closed the connection mid-reply");
+    }
+
+    /** SIGKILL: a crash, with nothing said to the other nodes; waits until the process has exited. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("redis-server did not exit after SIGKILL");
+        }
     }
 
     private boolean answersPing() {
