@@ -49,7 +49,7 @@ public final class Cluster implements AutoCloseable {
                 String nodeId = config.nodeId() == null || config.nodeId().isBlank()
                         ? "node-" + UUID.randomUUID().toString().substring(0, 8) : config.nodeId();
                 RedisConnections redis = new RedisConnections(config.redisUri(), config.mode().equals("redis-cluster"), nodeId, metrics, loops);
-                RedisKeys keys = new RedisKeys(config.keyPrefix());
+                RedisKeys keys = new RedisKeys(config.keyPrefix(), redis.isCluster());
                 RedisRoutes routes = new RedisRoutes(redis, keys, nodeId, registry,
                         config.routeTtlMillis(), config.refreshIntervalMillis());
                 routes.start();

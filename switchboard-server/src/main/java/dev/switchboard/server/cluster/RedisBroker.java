@@ -1,9 +1,5 @@
 package dev.switchboard.server.cluster;
 
-import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import java.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link Broker} on Redis pub/sub: every node subscribes to one channel of its own
- * ({@link RedisKeys#nodeChannel}), and a sender publishes one envelope per target node. Pub/sub is
+ * ({@link RedisKeys#nodeChannel}; a shard channel on a Redis Cluster), and a sender publishes one
+ * envelope per target node. Pub/sub is
  * at most once — a node that is disconnected misses what was published meanwhile — which is why
  * {@link #onResubscribed} lets the node re-read its connections' inboxes from the store after every
  * reconnection.
@@ -36,7 +33,7 @@ public final class RedisBroker implements Broker {
     @Override
     public void start(String nodeId, Consumer<Envelope> handler) {
         channel = keys.nodeChannel(nodeId);
-        redis.pubSub().addListener(new RedisPubSubAdapter<>() {
+        redis.subscriptions().addListener(new Subscriptions.Listener() {
             @Override
             public void message(String from, byte[] message) {
                 if (!channel.equals(from)) {
@@ -54,25 +51,21 @@ public final class RedisBroker implements Broker {
             }
 
             @Override
-            public void subscribed(String subscribedChannel, long count) {
+            public void subscribed(String subscribedChannel) {
                 if (channel.equals(subscribedChannel)) {
                     onSubscribed();
                 }
             }
-        });
-        redis.pubSub().addListener(new RedisConnectionStateListener() {
-            @Override
-            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                subscribed = false;
-                log.warn("redis pub/sub connection lost; this node is not ready until it is back");
-            }
 
             @Override
-            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-                // Lettuce resubscribes by itself; subscribed() confirms it.
+            public void lost(String lostChannel) {
+                if (channel.equals(lostChannel)) {
+                    subscribed = false;
+                    log.warn("redis pub/sub subscription lost; this node is not ready until it is back");
+                }
             }
         });
-        redis.pubSub().sync().subscribe(channel);
+        RedisConnections.await(redis.subscriptions().subscribe(channel), "the node's channel");
     }
 
     private void onSubscribed() {
@@ -86,13 +79,12 @@ public final class RedisBroker implements Broker {
 
     @Override
     public CompletionStage<Void> publish(String nodeId, Envelope envelope) {
-        return redis.timed(redis.async().publish(keys.nodeChannel(nodeId), EnvelopeCodec.encode(envelope)))
-                .thenApply(receivers -> null);
+        return redis.publish(keys.nodeChannel(nodeId), EnvelopeCodec.encode(envelope)).thenApply(receivers -> null);
     }
 
     @Override
     public boolean isSubscribed() {
-        return subscribed && redis.pubSub().isOpen();
+        return subscribed && redis.subscriptions().isUp();
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -21,7 +22,6 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.NettyCustomizer;
@@ -34,26 +34,30 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's two Redis connections — one for commands, one for pub/sub — on one Lettuce client with
- * automatic reconnection. Lettuce also takes {@code redis-sentinel://} URIs for Sentinel setups.
+ * The node's Redis connections — one for commands, and the {@link Subscriptions} — on one Lettuce
+ * client with automatic reconnection. Lettuce also takes {@code redis-sentinel://} URIs for Sentinel setups.
  * Keys are strings, values raw bytes.
  *
  * <p>With {@code cluster} the Redis is a Redis Cluster ({@code cluster.mode: redis-cluster}): the URI
  * names some of its nodes ({@code redis://host1:7000,host2:7001}), Lettuce learns the rest and the
  * slots from them, sends each command to the master of its key's slot, and follows failovers and
  * slot moves (topology refreshed every {@link #TOPOLOGY_REFRESH} and on every redirection or
- * reconnection). Commands without a key ({@code PUBLISH}) and the pub/sub connection go to any one
- * node: classic pub/sub in a Redis Cluster reaches the subscribers on every node, and a
- * subscription lost with its node is made again on another one.
+ * reconnection). Pub/sub is sharded there: {@link #publish} sends {@code SPUBLISH} to the master of the
+ * channel's slot, and {@link ShardedSubscriptions} subscribes on that master, with connections of its
+ * own to single masters.
  */
 final class RedisConnections implements AutoCloseable {
     private static final int REQUEST_QUEUE_SIZE = 100_000;
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    /** How long opening a connection to one master of a Redis Cluster may take (a dead one refuses at once). */
+    private static final Duration NODE_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** How often a Redis Cluster's slots and nodes are read again, besides after redirections and reconnections. */
     static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(5);
     /** The slots of a Redis Cluster, each served by one master. */
@@ -85,7 +89,9 @@ final class RedisConnections implements AutoCloseable {
     private final RedisClusterAsyncCommands<String, byte[]> async;
     /** The command connection when the Redis is a Redis Cluster, else null. */
     private final StatefulRedisClusterConnection<String, byte[]> clusterCommands;
-    private final StatefulRedisPubSubConnection<String, byte[]> pubSub;
+    private final Subscriptions subscriptions;
+    /** Opens the sharded subscriptions' connections to single masters (Redis Cluster only), else null. */
+    private final RedisClient nodeClient;
     private volatile boolean commandsConnected = true;
 
     private final ServerMetrics metrics;
@@ -132,13 +138,15 @@ final class RedisConnections implements AutoCloseable {
                 connected = clusterConnection;
                 clusterCommands = clusterConnection;
                 async = clusterConnection.async();
-                pubSub = clusterClient.connectPubSub(CODEC);
+                nodeClient = nodeClient(resources);
+                subscriptions = new ShardedSubscriptions(clusterConnection, nodeClient, redisUris.get(0));
             } else {
                 StatefulRedisConnection<String, byte[]> connection = ((RedisClient) client).connect(CODEC);
                 connected = connection;
                 clusterCommands = null;
                 async = connection.async();
-                pubSub = ((RedisClient) client).connectPubSub(CODEC);
+                nodeClient = null;
+                subscriptions = new ClassicSubscriptions(((RedisClient) client).connectPubSub(CODEC));
             }
         } catch (RuntimeException e) {
             // Redis is not there: nothing of Lettuce's may outlive this failed start (its threads, and
@@ -193,6 +201,19 @@ final class RedisConnections implements AutoCloseable {
         return client;
     }
 
+    /**
+     * Connections to single masters of a Redis Cluster, for {@link ShardedSubscriptions}: not reconnected
+     * by Lettuce, which would go back to the same address after a failover; that class replaces them.
+     */
+    private static RedisClient nodeClient(ClientResources resources) {
+        RedisClient client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder().autoReconnect(false)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(SocketOptions.builder().connectTimeout(NODE_CONNECT_TIMEOUT).build())
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT)).build());
+        return client;
+    }
+
     /** Commands, each to the Redis (or, in a Redis Cluster, the master) that holds its key. */
     RedisClusterAsyncCommands<String, byte[]> async() {
         return async;
@@ -203,8 +224,33 @@ final class RedisConnections implements AutoCloseable {
         return clusterCommands != null;
     }
 
-    StatefulRedisPubSubConnection<String, byte[]> pubSub() {
-        return pubSub;
+    /**
+     * Waits, at start, for a subscription Redis must confirm before the node may serve; a failure or
+     * {@link #COMMAND_TIMEOUT} ends the start.
+     */
+    static void await(CompletableFuture<Void> subscription, String what) {
+        try {
+            subscription.get(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while subscribing to " + what, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("redis did not confirm the subscription to " + what + " within "
+                    + COMMAND_TIMEOUT.toSeconds() + " s", e);
+        }
+    }
+
+    /** The node's subscriptions: classic pub/sub on one Redis, sharded pub/sub on a Redis Cluster. */
+    Subscriptions subscriptions() {
+        return subscriptions;
+    }
+
+    /**
+     * Publishes on {@code channel}: {@code PUBLISH} on one Redis, {@code SPUBLISH} (to the master of the
+     * channel's slot) on a Redis Cluster; timed. Completes with the count of receivers.
+     */
+    CompletableFuture<Long> publish(String channel, byte[] message) {
+        return timed(clusterCommands != null ? async.spublish(channel, message) : async.publish(channel, message));
     }
 
     /**
@@ -243,13 +289,16 @@ final class RedisConnections implements AutoCloseable {
 
     @Override
     public void close() {
-        pubSub.close();
+        subscriptions.close();
         commands.close();
         shutDownClient();
     }
 
     private void shutDownClient() {
         try {
+            if (nodeClient != null) {
+                nodeClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         } finally {
             // Lettuce's own threads (the node's I/O loops, when shared, stay up for their owner).

@@ -1,7 +1,6 @@
 package dev.switchboard.server.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -24,30 +23,26 @@ final class RedisControlBus implements ControlBus {
     @Override
     public void start(Consumer<ControlCommand> handler) {
         String channel = keys.controlChannel();
-        redis.pubSub().addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String from, byte[] message) {
-                if (!channel.equals(from)) {
-                    return;
-                }
-                ControlCommand command;
-                try {
-                    command = JSON.readValue(message, ControlCommand.class);
-                } catch (IOException e) {
-                    log.atWarn().setMessage("dropping malformed control command").addKeyValue("error", e.getMessage()).log();
-                    return;
-                }
-                handler.accept(command);
+        redis.subscriptions().addListener((from, message) -> {
+            if (!channel.equals(from)) {
+                return;
             }
+            ControlCommand command;
+            try {
+                command = JSON.readValue(message, ControlCommand.class);
+            } catch (IOException e) {
+                log.atWarn().setMessage("dropping malformed control command").addKeyValue("error", e.getMessage()).log();
+                return;
+            }
+            handler.accept(command);
         });
-        redis.pubSub().sync().subscribe(channel);
+        RedisConnections.await(redis.subscriptions().subscribe(channel), "the control channel");
     }
 
     @Override
     public CompletableFuture<Void> publish(ControlCommand command) {
         try {
-            return redis.timed(redis.async().publish(keys.controlChannel(), JSON.writeValueAsBytes(command)))
-                    .thenApply(receivers -> null);
+            return redis.publish(keys.controlChannel(), JSON.writeValueAsBytes(command)).thenApply(receivers -> null);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }

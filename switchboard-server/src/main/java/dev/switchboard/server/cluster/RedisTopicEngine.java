@@ -6,7 +6,6 @@ import dev.switchboard.server.topic.StreamPosition;
 import dev.switchboard.server.topic.TopicEngine;
 import dev.switchboard.server.topic.TopicHistory;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * it on the topic's channel, atomically — so offsets are gap-free and in the order every node
  * receives them. A node subscribes to a topic's channel only while it has local subscribers: a
  * publication costs one PUBLISH, which Redis hands to each subscribed node once (never once per
- * subscriber).
+ * subscriber). On a Redis Cluster the script runs on the master of the topic's slot and publishes with
+ * {@code SPUBLISH} on the topic's shard channel, which that master serves ({@link RedisKeys#topicChannel}).
  *
  * <p>Wire form of a publication on the channel and in the history list:
  * {@code offset \n epoch \n from \n dataJson} ({@code from} empty for the server API); JSON written
@@ -32,7 +32,8 @@ public final class RedisTopicEngine implements TopicEngine {
     private static final Logger log = LoggerFactory.getLogger(RedisTopicEngine.class);
 
     /**
-     * KEYS: meta, history, idempotency. ARGV: channel, new epoch, history size, ttl ms, body, has-key.
+     * KEYS: meta, history, idempotency. ARGV: channel, new epoch, history size, ttl ms, body, has-key, the
+     * publish command ({@code spublish} on a Redis Cluster, where the channel shares the keys' slot).
      *
      * <p>Sent whole ({@code EVAL}) on every call, unlike the other scripts ({@link RedisScript}): a
      * publisher's publications must be numbered in the order it sent them, and Redis runs one
@@ -58,7 +59,7 @@ public final class RedisTopicEngine implements TopicEngine {
               redis.call('ltrim', KEYS[2], -size, -1)
               redis.call('pexpire', KEYS[2], ARGV[4])
             end
-            redis.call('publish', ARGV[1], message)
+            redis.call(ARGV[7], ARGV[1], message)
             local position = epoch .. '\\n' .. offset
             if ARGV[6] == '1' then redis.call('set', KEYS[3], position, 'PX', ARGV[4]) end
             return {position, 0}
@@ -92,21 +93,17 @@ public final class RedisTopicEngine implements TopicEngine {
     @Override
     public void start(Consumer<Publication> handler) {
         this.handler = handler;
-        String channelPrefix = keys.topicChannelPrefix();
-        redis.pubSub().addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, byte[] message) {
-                if (!channel.startsWith(channelPrefix)) {
-                    return;
-                }
-                String topic = channel.substring(channelPrefix.length());
-                Publication publication = decode(topic, new String(message, StandardCharsets.UTF_8));
-                if (publication == null) {
-                    log.atWarn().setMessage("dropping malformed publication").addKeyValue("channel", channel).log();
-                    return;
-                }
-                RedisTopicEngine.this.handler.accept(publication);
+        redis.subscriptions().addListener((channel, message) -> {
+            String topic = keys.topicOfChannel(channel);
+            if (topic == null) {
+                return;
             }
+            Publication publication = decode(topic, new String(message, StandardCharsets.UTF_8));
+            if (publication == null) {
+                log.atWarn().setMessage("dropping malformed publication").addKeyValue("channel", channel).log();
+                return;
+            }
+            RedisTopicEngine.this.handler.accept(publication);
         });
     }
 
@@ -118,7 +115,8 @@ public final class RedisTopicEngine implements TopicEngine {
         return redis.timed(redis.async().<List<Object>>eval(PUBLISH_SCRIPT, ScriptOutputType.MULTI,
                         new String[] {keys.topicMeta(topic), keys.topicHistory(topic), idempotency},
                         bytes(keys.topicChannel(topic)), bytes(newEpoch()), bytes(Integer.toString(historySize)),
-                        bytes(Long.toString(ttlMillis)), bytes(body), bytes(idempotencyKey == null ? "0" : "1")))
+                        bytes(Long.toString(ttlMillis)), bytes(body), bytes(idempotencyKey == null ? "0" : "1"),
+                        bytes(redis.isCluster() ? "spublish" : "publish")))
                 .thenApply(reply -> {
                     String[] position = text(reply.get(0)).split("\n", 2);
                     boolean duplicate = ((Number) reply.get(1)).longValue() == 1;
@@ -128,12 +126,12 @@ public final class RedisTopicEngine implements TopicEngine {
 
     @Override
     public CompletableFuture<Void> subscribe(String topic) {
-        return redis.pubSub().async().subscribe(keys.topicChannel(topic)).toCompletableFuture();
+        return redis.subscriptions().subscribe(keys.topicChannel(topic));
     }
 
     @Override
     public void unsubscribe(String topic) {
-        redis.pubSub().async().unsubscribe(keys.topicChannel(topic));
+        redis.subscriptions().unsubscribe(keys.topicChannel(topic));
     }
 
     @Override

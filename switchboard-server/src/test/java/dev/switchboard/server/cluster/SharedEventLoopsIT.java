@@ -7,7 +7,6 @@ import dev.switchboard.server.gateway.EventLoops;
 import dev.switchboard.server.metrics.ServerMetrics;
 import dev.switchboard.server.testing.RedisProcess;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.resource.Transports;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -73,14 +72,9 @@ class SharedEventLoopsIT {
         try {
             assertThat(threadThatReadsAReply(redis)).isSameAs(loopThread);
 
-            redis.pubSub().addListener(new RedisPubSubAdapter<>() {
-                @Override
-                public void message(String channel, byte[] message) {
-                    pushedOn.set(Thread.currentThread());
-                }
-            });
-            redis.pubSub().async().subscribe("channel").toCompletableFuture().get(5, TimeUnit.SECONDS);
-            redis.async().publish("channel", new byte[] {1}).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            redis.subscriptions().addListener((channel, message) -> pushedOn.set(Thread.currentThread()));
+            redis.subscriptions().subscribe("channel").get(5, TimeUnit.SECONDS);
+            redis.publish("channel", new byte[] {1}).get(5, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() -> pushedOn.get() != null);
             assertThat(pushedOn.get()).isSameAs(loopThread);
         } finally {

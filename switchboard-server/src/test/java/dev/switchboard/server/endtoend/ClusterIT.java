@@ -293,13 +293,8 @@ class ClusterIT {
      * Redis's count of subscriptions to a topic's channel (PUBSUB NUMSUB): one per node that has subscribers.
      * One client and connection for the test, opened at the first call: the check is polled.
      */
-    private long topicChannelSubscribers(String topic) {
-        return channelSubscribers(prefix + ":topic-channel:" + topic);
-    }
-
-    /** Connections subscribed to {@code channel}, on every Redis a node may have subscribed on. */
-    long channelSubscribers(String channel) {
-        return redis().pubsubNumsub(channel).values().iterator().next();
+    long topicChannelSubscribers(String topic) {
+        return redis().pubsubNumsub(prefix + ":topic-channel:" + topic).values().iterator().next();
     }
 
     /** The test's own Redis connection, opened at the first call, closed with the other resources. */

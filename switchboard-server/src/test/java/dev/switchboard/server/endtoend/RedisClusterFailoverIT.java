@@ -23,12 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * R9 with a Redis Cluster losing a node: three masters with a replica each, two gateway nodes. The
- * Redis node that holds node B's pub/sub subscription is killed (SIGKILL), and with it, or after
- * it, the master that holds the recipient's route; the cluster promotes that master's replica. A
- * message sent right after the kill, while the cluster has not promoted anyone yet, is stored and
- * reaches the recipient once node B has subscribed again on a live Redis node; later messages
- * arrive live again, and the readiness of both nodes comes back.
+ * R9 with a Redis Cluster losing a master: three masters with a replica each, two gateway nodes. The
+ * master that serves node B's channel (a shard channel) and the recipient's routes is killed
+ * (SIGKILL); the cluster promotes its replica. A message sent right after the kill, before the
+ * cluster has promoted anyone, is stored and reaches the recipient once node B has subscribed again,
+ * on the promoted master; later messages arrive live again, and the readiness of both nodes comes back.
  */
 class RedisClusterFailoverIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -71,31 +70,27 @@ class RedisClusterFailoverIT {
     }
 
     @Test
-    void aKilledRedisNode_isReplacedByItsReplica_andNoMessageIsLost() throws Exception {
+    void aKilledMaster_isReplacedByItsReplica_andNoMessageIsLost() throws Exception {
         TestServer nodeA = node("node-a");
         TestServer nodeB = node("node-b");
-        RedisProcess subscription = await().atMost(WAIT).until(() -> subscriptionOf("node-b"), host -> host != null);
-        // The master whose slots the cluster fails over: the subscription's own Redis node when that is a
-        // master; when it is a replica, another master (a master and its replica both gone leave slots uncovered).
-        RedisProcess master = redisCluster.masters().contains(subscription) ? subscription
-                : redisCluster.masters().stream().filter(candidate -> redisCluster.replicaOf(candidate) != subscription)
-                        .findFirst().orElseThrow();
+        // Node B's channel is a shard channel, subscribed on the master of its slot: that master dies,
+        // and it holds bob's routes too.
+        String channelOfB = prefix + ":deliver:{node-b}";
+        RedisProcess master = redisCluster.masterOfSlot(SlotHash.getSlot(channelOfB));
+        assertThat(shardSubscribers(master, channelOfB)).as("node B's subscription, on its slot's master").isEqualTo(1);
         String bob = userWhoseRoutesAreOn(master);
         RawWebSocket alice = resumed(nodeA, "alice");
         RawWebSocket bobOnB = resumed(nodeB, bob);
         send(alice, bob, "before", "m-1");
         assertThat(bobOnB.receiveType("message").get("message").get("body").asText()).as("live, across nodes").isEqualTo("before");
 
-        subscription.kill();
-        if (master != subscription) {
-            master.kill();
-        }
+        master.kill();
         send(alice, bob, "during", "m-2"); // stored at once: the store is MariaDB; its live delivery may fail
 
         RedisProcess promoted = redisCluster.replicaOf(master);
         await().atMost(WAIT).until(() -> promoted.command("ROLE").startsWith("master"));
         await().atMost(WAIT).until(() -> ready(nodeA) && ready(nodeB));
-        assertThat(subscriptionOf("node-b")).as("node B subscribed again, on a live Redis node").isNotNull();
+        assertThat(shardSubscribers(promoted, channelOfB)).as("node B subscribed again, on the promoted master").isEqualTo(1);
         assertThat(bobOnB.receiveType("message").get("message").get("body").asText())
                 .as("the message sent while the cluster failed over: caught up from the store").isEqualTo("during");
 
@@ -103,6 +98,44 @@ class RedisClusterFailoverIT {
         assertThat(bobOnB.receiveType("message").get("message").get("body").asText()).as("live again").isEqualTo("after");
         assertThat(promoted.command("HEXISTS", prefix + ":routes:" + bob, "node-b"))
                 .as("bob's route, on the promoted master").isEqualTo("1");
+    }
+
+    /**
+     * A resharding: the slot of node B's channel moves to another master ({@code CLUSTER SETSLOT},
+     * its keys migrated), and node B's subscription follows it there; messages arrive live after it.
+     */
+    @Test
+    void aSlotMovedToAnotherMaster_takesTheSubscriptionWithIt() throws Exception {
+        TestServer nodeA = node("node-a");
+        TestServer nodeB = node("node-b");
+        String channelOfB = prefix + ":deliver:{node-b}";
+        int slot = SlotHash.getSlot(channelOfB);
+        RedisProcess from = redisCluster.masterOfSlot(slot);
+        RedisProcess to = redisCluster.masters().stream().filter(master -> master != from).findFirst().orElseThrow();
+        RawWebSocket alice = resumed(nodeA, "alice");
+        RawWebSocket bob = resumed(nodeB, "bob");
+        send(alice, "bob", "before", "m-1");
+        assertThat(bob.receiveType("message").get("message").get("body").asText()).isEqualTo("before");
+
+        String fromId = from.command("CLUSTER", "MYID");
+        String toId = to.command("CLUSTER", "MYID");
+        to.command("CLUSTER", "SETSLOT", String.valueOf(slot), "IMPORTING", fromId);
+        from.command("CLUSTER", "SETSLOT", String.valueOf(slot), "MIGRATING", toId);
+        for (String key : from.command("CLUSTER", "GETKEYSINSLOT", String.valueOf(slot), "1000").lines().filter(line -> !line.isEmpty()).toList()) {
+            from.command("MIGRATE", "127.0.0.1", String.valueOf(to.port()), key, "0", "5000");
+        }
+        for (RedisProcess master : redisCluster.masters()) {
+            master.command("CLUSTER", "SETSLOT", String.valueOf(slot), "NODE", toId);
+        }
+
+        await().atMost(WAIT).until(() -> shardSubscribers(to, channelOfB) == 1 && shardSubscribers(from, channelOfB) == 0);
+        await().atMost(WAIT).until(() -> ready(nodeA) && ready(nodeB));
+        send(alice, "bob", "after", "m-2");
+        assertThat(bob.receiveType("message").get("message").get("body").asText()).as("live, through the slot's new master").isEqualTo("after");
+    }
+
+    private static long shardSubscribers(RedisProcess redis, String channel) throws IOException {
+        return Long.parseLong(redis.command("PUBSUB", "SHARDNUMSUB", channel).split("\n")[1]);
     }
 
     private TestServer node(String nodeId) throws InterruptedException {
@@ -115,17 +148,6 @@ class RedisClusterFailoverIT {
         TestServer server = TestServer.start(directory.resolve(nodeId), overrides);
         resources.add(server);
         return server;
-    }
-
-    /** The live Redis node on which the gateway node's pub/sub connection (named after the node) is subscribed, or null. */
-    private RedisProcess subscriptionOf(String nodeId) throws IOException {
-        for (RedisProcess redis : redisCluster.all()) {
-            if (redis.isRunning() && redis.command("CLIENT", "LIST").lines()
-                    .anyMatch(line -> line.contains(" name=" + nodeId + " ") && !line.contains(" sub=0 "))) {
-                return redis;
-            }
-        }
-        return null;
     }
 
     private String userWhoseRoutesAreOn(RedisProcess master) {

@@ -67,13 +67,14 @@ class RedisClusterIT extends ClusterIT {
         return connection.sync();
     }
 
-    /** Classic pub/sub in a Redis Cluster: a node subscribes on any one of its nodes, and PUBSUB NUMSUB counts that one's only. */
+    /** Sharded pub/sub: a topic's channel is subscribed on the master of the topic's slot; counted on every node. */
     @Override
-    long channelSubscribers(String channel) {
+    long topicChannelSubscribers(String topic) {
         long subscribers = 0;
         for (RedisProcess node : redisCluster.all()) {
             try {
-                subscribers += Long.parseLong(node.command("PUBSUB", "NUMSUB", channel).split("\n")[1]);
+                subscribers += Long.parseLong(node.command("PUBSUB", "SHARDNUMSUB", prefix + ":topic:{" + topic + "}:channel")
+                        .split("\n")[1]);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
