@@ -48,7 +48,9 @@ public final class Cluster implements AutoCloseable {
             case "redis", "redis-cluster" -> {
                 String nodeId = config.nodeId() == null || config.nodeId().isBlank()
                         ? "node-" + UUID.randomUUID().toString().substring(0, 8) : config.nodeId();
-                RedisConnections redis = new RedisConnections(config.redisUri(), config.mode().equals("redis-cluster"), nodeId, metrics, loops);
+                // Named after the node on a Redis Cluster only: a single Redis's connections stay as they were.
+                boolean clustered = config.mode().equals("redis-cluster");
+                RedisConnections redis = new RedisConnections(config.redisUri(), clustered, clustered ? nodeId : null, metrics, loops);
                 RedisKeys keys = new RedisKeys(config.keyPrefix(), redis.isCluster());
                 RedisRoutes routes = new RedisRoutes(redis, keys, nodeId, registry,
                         config.routeTtlMillis(), config.refreshIntervalMillis());

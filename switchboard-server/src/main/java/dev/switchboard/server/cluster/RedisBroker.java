@@ -64,6 +64,14 @@ public final class RedisBroker implements Broker {
                     log.warn("redis pub/sub subscription lost; this node is not ready until it is back");
                 }
             }
+
+            @Override
+            public void mastersChanged() {
+                if (subscribed) { // else the subscription's return catches up anyway
+                    log.info("redis cluster failed over; re-announcing routes and catching up every local connection");
+                    resubscribedActions.forEach(Runnable::run);
+                }
+            }
         });
         RedisConnections.await(redis.subscriptions().subscribe(channel), "the node's channel");
     }

@@ -5,6 +5,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
@@ -22,6 +23,7 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.NettyCustomizer;
@@ -31,8 +33,10 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +97,9 @@ final class RedisConnections implements AutoCloseable {
     /** Opens the sharded subscriptions' connections to single masters (Redis Cluster only), else null. */
     private final RedisClient nodeClient;
     private volatile boolean commandsConnected = true;
+    /** System.nanoTime() of the last command Redis answered, and of the last one that got no answer. */
+    private volatile long lastAnswerNanos = System.nanoTime();
+    private volatile long lastFailureNanos = lastAnswerNanos;
 
     private final ServerMetrics metrics;
 
@@ -139,7 +146,8 @@ final class RedisConnections implements AutoCloseable {
                 clusterCommands = clusterConnection;
                 async = clusterConnection.async();
                 nodeClient = nodeClient(resources);
-                subscriptions = new ShardedSubscriptions(clusterConnection, nodeClient, redisUris.get(0));
+                subscriptions = new ShardedSubscriptions(clusterConnection, clusterClient::refreshPartitionsAsync,
+                        nodeClient, redisUris.get(0));
             } else {
                 StatefulRedisConnection<String, byte[]> connection = ((RedisClient) client).connect(CODEC);
                 connected = connection;
@@ -208,6 +216,7 @@ final class RedisConnections implements AutoCloseable {
     private static RedisClient nodeClient(ClientResources resources) {
         RedisClient client = RedisClient.create(resources);
         client.setOptions(ClientOptions.builder().autoReconnect(false)
+                .protocolVersion(ProtocolVersion.RESP3) // SUNSUBSCRIBE on a subscribed connection needs it
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(NODE_CONNECT_TIMEOUT).build())
                 .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT)).build());
@@ -259,8 +268,16 @@ final class RedisConnections implements AutoCloseable {
      */
     <T> CompletableFuture<T> timed(CompletionStage<T> command) {
         long start = System.nanoTime();
-        return command.toCompletableFuture().whenComplete((result, error) ->
-                metrics.redisAnswered(System.nanoTime() - start, error != null));
+        return command.toCompletableFuture().whenComplete((result, error) -> {
+            long now = System.nanoTime();
+            metrics.redisAnswered(now - start, error != null);
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (error == null || cause instanceof RedisCommandExecutionException) { // an error reply is an answer too
+                lastAnswerNanos = now;
+            } else {
+                lastFailureNanos = now;
+            }
+        });
     }
 
     /**
@@ -270,21 +287,34 @@ final class RedisConnections implements AutoCloseable {
      */
     boolean isConnected() {
         if (clusterCommands != null) {
-            return clusterCommands.isOpen() && everySlotServed(clusterCommands.getPartitions());
+            return clusterCommands.isOpen() && everySlotServed(clusterCommands.getPartitions()) && answering();
         }
         return commandsConnected && commands.isOpen();
     }
 
-    /** Whether every slot has a master the cluster has not marked failing (or possibly failing). */
+    /**
+     * A Redis Cluster's command connection stays open while every master is away, and the topology
+     * stays as last read; so there Redis counts as away once no command has been answered for
+     * {@link #COMMAND_TIMEOUT} and the last one failed (timed out, or found no connection).
+     */
+    private boolean answering() {
+        long lastAnswer = lastAnswerNanos;
+        return lastFailureNanos - lastAnswer <= 0 || System.nanoTime() - lastAnswer < COMMAND_TIMEOUT.toNanos();
+    }
+
+    /**
+     * Whether every slot has a master the cluster has not marked failed. A master only suspected by one
+     * Redis node ({@code PFAIL}) still counts: a short glitch on the cluster bus must not take every
+     * node out of the balancer at once.
+     */
     static boolean everySlotServed(Partitions partitions) {
-        int served = 0;
+        BitSet served = new BitSet(CLUSTER_SLOTS);
         for (RedisClusterNode node : partitions) {
-            boolean master = node.is(RedisClusterNode.NodeFlag.UPSTREAM) || node.is(RedisClusterNode.NodeFlag.MASTER);
-            if (master && !node.is(RedisClusterNode.NodeFlag.FAIL) && !node.is(RedisClusterNode.NodeFlag.EVENTUAL_FAIL)) {
-                served += node.getSlots().size();
+            if (ShardedSubscriptions.isMaster(node) && !node.is(RedisClusterNode.NodeFlag.FAIL)) {
+                node.getSlots().forEach(served::set);
             }
         }
-        return served == CLUSTER_SLOTS;
+        return served.cardinality() == CLUSTER_SLOTS;
     }
 
     @Override

@@ -6,10 +6,11 @@ import java.util.concurrent.CompletableFuture;
  * The node's Redis pub/sub subscriptions: {@link ClassicSubscriptions} on one Redis (or Sentinel's
  * master), {@link ShardedSubscriptions} on a Redis Cluster. Delivery is at most once in both: a
  * channel whose subscription is lost misses what is published until {@link Listener#subscribed}
- * reports it back, which is when its owner catches up from the store.
+ * reports it back. The node's own channel then catches up from the store ({@link RedisBroker}); a
+ * topic's live subscribers do not (topic delivery is at most once).
  */
 interface Subscriptions extends AutoCloseable {
-    /** What arrives on the subscriptions; called on the Redis connections' I/O threads, so it must not block. */
+    /** What arrives on the subscriptions; called on Redis's I/O threads (or the subscriptions' own), so it must not block. */
     interface Listener {
         void message(String channel, byte[] message);
 
@@ -19,6 +20,13 @@ interface Subscriptions extends AutoCloseable {
 
         /** The subscription to {@code channel} is gone (its connection dropped); another follows by itself. */
         default void lost(String channel) {
+        }
+
+        /**
+         * A Redis Cluster's masters changed (a failover): what the old master had not replicated is gone,
+         * though no subscription of this node may have been lost.
+         */
+        default void mastersChanged() {
         }
     }
 

@@ -86,6 +86,7 @@ class RedisClusterFailoverIT {
 
         master.kill();
         send(alice, bob, "during", "m-2"); // stored at once: the store is MariaDB; its live delivery may fail
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> !ready(nodeB)); // its channel's subscription is gone
 
         RedisProcess promoted = redisCluster.replicaOf(master);
         await().atMost(WAIT).until(() -> promoted.command("ROLE").startsWith("master"));
@@ -98,6 +99,34 @@ class RedisClusterFailoverIT {
         assertThat(bobOnB.receiveType("message").get("message").get("body").asText()).as("live again").isEqualTo("after");
         assertThat(promoted.command("HEXISTS", prefix + ":routes:" + bob, "node-b"))
                 .as("bob's route, on the promoted master").isEqualTo("1");
+    }
+
+    /**
+     * The master that dies holds the recipient's routes but not node B's channel: node B's own
+     * subscription stays, and the message sent meanwhile (whose route lookup waits for the dead master)
+     * still reaches the recipient once the cluster has promoted the replica, which every node notices
+     * and answers by re-announcing its routes and catching up its connections from the store.
+     */
+    @Test
+    void aKilledMasterHoldingOnlyTheRecipientsRoutes_losesNoMessageEither() throws Exception {
+        TestServer nodeA = node("node-a");
+        TestServer nodeB = node("node-b");
+        RedisProcess channelsMaster = redisCluster.masterOfSlot(SlotHash.getSlot(prefix + ":deliver:{node-b}"));
+        RedisProcess master = redisCluster.masters().stream().filter(candidate -> candidate != channelsMaster).findFirst().orElseThrow();
+        String bob = userWhoseRoutesAreOn(master);
+        RawWebSocket alice = resumed(nodeA, "alice");
+        RawWebSocket bobOnB = resumed(nodeB, bob);
+
+        master.kill();
+        send(alice, bob, "during", "m-1");
+
+        RedisProcess promoted = redisCluster.replicaOf(master);
+        await().atMost(WAIT).until(() -> promoted.command("ROLE").startsWith("master"));
+        assertThat(bobOnB.receiveType("message").get("message").get("body").asText())
+                .as("caught up once the cluster failed over").isEqualTo("during");
+        await().atMost(WAIT).until(() -> promoted.command("HEXISTS", prefix + ":routes:" + bob, "node-b").equals("1"));
+        send(alice, bob, "after", "m-2");
+        assertThat(bobOnB.receiveType("message").get("message").get("body").asText()).as("live").isEqualTo("after");
     }
 
     /**

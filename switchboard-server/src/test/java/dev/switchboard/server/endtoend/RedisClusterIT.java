@@ -3,6 +3,8 @@ package dev.switchboard.server.endtoend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.server.testing.ApiClient;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.RedisClusterProcesses;
 import dev.switchboard.server.testing.RedisProcess;
@@ -116,6 +118,29 @@ class RedisClusterIT extends ClusterIT {
             assertThat(sockets.get(to).receiveType("message").get("message").get("body").asText())
                     .as("live, from %s to %s", from, to).isEqualTo("from " + from);
         }
+    }
+
+    /**
+     * A topic subscribed, unsubscribed and subscribed again in one burst (the node's channel
+     * subscription is made, dropped and made again before Redis has answered the first): the last
+     * subscribe is answered, publications arrive, and the node stays ready.
+     */
+    @Test
+    void aTopicSubscribedUnsubscribedAndSubscribedAgainAtOnce_getsItsPublications() throws Exception {
+        RawWebSocket socket = socket(nodeA, "flip", "d");
+        socket.sendText("{\"type\":\"subscribe\",\"ref\":\"s1\",\"topic\":\"flip.1\"}");
+        socket.sendText("{\"type\":\"unsubscribe\",\"ref\":\"u1\",\"topic\":\"flip.1\"}");
+        socket.sendText("{\"type\":\"subscribe\",\"ref\":\"s2\",\"topic\":\"flip.1\"}");
+        JsonNode answer = socket.receiveJson();
+        for (int answers = 1; answers < 3 && !answer.path("ref").asText().equals("s2"); answers++) { // s1 may get an error
+            answer = socket.receiveJson();
+        }
+        assertThat(answer.path("ref").asText()).as("the last subscribe answered").isEqualTo("s2");
+        assertThat(answer.path("type").asText()).isEqualTo("result");
+        await().atMost(Duration.ofSeconds(10)).until(() -> topicChannelSubscribers("flip.1") == 1);
+        assertThat(ApiClient.of(nodeB).post("/api/v1/topics/flip.1/publish", "{\"data\":7}").status()).isEqualTo(200);
+        assertThat(socket.receiveType("publication").get("data").asInt()).isEqualTo(7);
+        assertThat(RawWebSocket.httpGet(nodeA.port(), "/health/ready").status()).isEqualTo(200);
     }
 
     private RawWebSocket resumed(TestServer node, String user) throws Exception {
