@@ -341,7 +341,7 @@ final class ShardedSubscriptions implements Subscriptions {
                 unplace(state, true);
             }
         }
-        place();
+        placeSafely();
     }
 
     /** On the worker: Redis unsubscribed {@code channel} on {@code node} without being asked (its slot moved away). */
@@ -354,7 +354,7 @@ final class ShardedSubscriptions implements Subscriptions {
         Channel state = channels.get(channel);
         if (state != null && node.address.equals(state.address) && connections.get(node.address) == node) {
             unplace(state, true);
-            place();
+            placeSafely();
         }
     }
 
