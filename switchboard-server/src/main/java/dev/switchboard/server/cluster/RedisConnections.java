@@ -52,8 +52,8 @@ import org.slf4j.LoggerFactory;
  * <p>With {@code cluster} the Redis is a Redis Cluster ({@code cluster.mode: redis-cluster}): the URI
  * names some of its nodes ({@code redis://host1:7000,host2:7001}), Lettuce learns the rest and the
  * slots from them, sends each command to the master of its key's slot, and follows failovers and
- * slot moves (topology refreshed every {@link #TOPOLOGY_REFRESH} and on every redirection or
- * reconnection). Pub/sub is sharded there: {@link #publish} sends {@code SPUBLISH} to the master of the
+ * slot moves (topology read again every {@link #TOPOLOGY_REFRESH}, and sooner after redirections and
+ * reconnections, as often as Lettuce's own limit lets it). Pub/sub is sharded there: {@link #publish} sends {@code SPUBLISH} to the master of the
  * channel's slot, and {@link ShardedSubscriptions} subscribes on that master, with connections of its
  * own to single masters.
  */

@@ -1,5 +1,8 @@
 package dev.switchboard.server.endtoend;
 
+import static dev.switchboard.server.testing.ChatSteps.isReady;
+import static dev.switchboard.server.testing.ChatSteps.resumed;
+import static dev.switchboard.server.testing.ChatSteps.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,14 +10,13 @@ import dev.switchboard.server.store.TestDatabase;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.RedisClusterProcesses;
 import dev.switchboard.server.testing.RedisProcess;
+import dev.switchboard.server.testing.TestResources;
 import dev.switchboard.server.testing.TestServer;
 import io.lettuce.core.cluster.SlotHash;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -34,7 +36,7 @@ class RedisClusterFailoverIT {
 
     @TempDir
     Path directory;
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final TestResources resources = new TestResources();
     private TestDatabase database;
     private RedisClusterProcesses redisCluster;
     private final String prefix = "switchboard-failover-" + UUID.randomUUID().toString().substring(0, 8);
@@ -46,26 +48,14 @@ class RedisClusterFailoverIT {
         resources.add(redisCluster);
     }
 
-    /** Every resource closed, newest first, whatever fails. */
     @AfterEach
-    void stop() throws Exception {
-        Exception failure = null;
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+    void stopEverything() throws Exception {
+        try {
+            resources.close();
+        } finally {
+            if (database != null) {
+                database.close();
             }
-        }
-        if (database != null) {
-            database.close();
-        }
-        if (failure != null) {
-            throw failure;
         }
     }
 
@@ -79,18 +69,18 @@ class RedisClusterFailoverIT {
         RedisProcess master = redisCluster.masterOfSlot(SlotHash.getSlot(channelOfB));
         assertThat(shardSubscribers(master, channelOfB)).as("node B's subscription, on its slot's master").isEqualTo(1);
         String bob = userWhoseRoutesAreOn(master);
-        RawWebSocket alice = resumed(nodeA, "alice");
-        RawWebSocket bobOnB = resumed(nodeB, bob);
+        RawWebSocket alice = resumed(resources, nodeA, "alice");
+        RawWebSocket bobOnB = resumed(resources, nodeB, bob);
         send(alice, bob, "before", "m-1");
         assertThat(bobOnB.receiveType("message").get("message").get("body").asText()).as("live, across nodes").isEqualTo("before");
 
         master.kill();
         send(alice, bob, "during", "m-2"); // stored at once: the store is MariaDB; its live delivery may fail
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> !ready(nodeB)); // its channel's subscription is gone
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> !isReady(nodeB)); // its channel's subscription is gone
 
         RedisProcess promoted = redisCluster.replicaOf(master);
         await().atMost(WAIT).until(() -> promoted.command("ROLE").startsWith("master"));
-        await().atMost(WAIT).until(() -> ready(nodeA) && ready(nodeB));
+        await().atMost(WAIT).until(() -> isReady(nodeA) && isReady(nodeB));
         assertThat(shardSubscribers(promoted, channelOfB)).as("node B subscribed again, on the promoted master").isEqualTo(1);
         assertThat(bobOnB.receiveType("message").get("message").get("body").asText())
                 .as("the message sent while the cluster failed over: caught up from the store").isEqualTo("during");
@@ -114,8 +104,8 @@ class RedisClusterFailoverIT {
         RedisProcess channelsMaster = redisCluster.masterOfSlot(SlotHash.getSlot(prefix + ":deliver:{node-b}"));
         RedisProcess master = redisCluster.masters().stream().filter(candidate -> candidate != channelsMaster).findFirst().orElseThrow();
         String bob = userWhoseRoutesAreOn(master);
-        RawWebSocket alice = resumed(nodeA, "alice");
-        RawWebSocket bobOnB = resumed(nodeB, bob);
+        RawWebSocket alice = resumed(resources, nodeA, "alice");
+        RawWebSocket bobOnB = resumed(resources, nodeB, bob);
 
         master.kill();
         send(alice, bob, "during", "m-1");
@@ -141,8 +131,8 @@ class RedisClusterFailoverIT {
         int slot = SlotHash.getSlot(channelOfB);
         RedisProcess from = redisCluster.masterOfSlot(slot);
         RedisProcess to = redisCluster.masters().stream().filter(master -> master != from).findFirst().orElseThrow();
-        RawWebSocket alice = resumed(nodeA, "alice");
-        RawWebSocket bob = resumed(nodeB, "bob");
+        RawWebSocket alice = resumed(resources, nodeA, "alice");
+        RawWebSocket bob = resumed(resources, nodeB, "bob");
         send(alice, "bob", "before", "m-1");
         assertThat(bob.receiveType("message").get("message").get("body").asText()).isEqualTo("before");
 
@@ -158,7 +148,7 @@ class RedisClusterFailoverIT {
         }
 
         await().atMost(WAIT).until(() -> shardSubscribers(to, channelOfB) == 1 && shardSubscribers(from, channelOfB) == 0);
-        await().atMost(WAIT).until(() -> ready(nodeA) && ready(nodeB));
+        await().atMost(WAIT).until(() -> isReady(nodeA) && isReady(nodeB));
         send(alice, "bob", "after", "m-2");
         assertThat(bob.receiveType("message").get("message").get("body").asText()).as("live, through the slot's new master").isEqualTo("after");
     }
@@ -188,27 +178,4 @@ class RedisClusterFailoverIT {
         }
     }
 
-    private static boolean ready(TestServer node) {
-        try {
-            return RawWebSocket.httpGet(node.port(), "/health/ready").status() == 200;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static void send(RawWebSocket from, String to, String body, String clientId) throws Exception {
-        from.sendJson("{\"type\":\"send\",\"ref\":\"" + clientId + "\",\"clientId\":\"" + clientId
-                + "\",\"to\":{\"kind\":\"user\",\"id\":\"" + to + "\"},\"body\":\"" + body + "\"}");
-        assertThat(from.receiveType("sent").get("ref").asText()).isEqualTo(clientId);
-    }
-
-    private RawWebSocket resumed(TestServer node, String user) throws Exception {
-        RawWebSocket socket = RawWebSocket.connect(node.port(), "/ws?user=" + user + "&device=phone");
-        resources.add(socket);
-        assertThat(socket.handshake().status()).isEqualTo(101);
-        socket.receiveType("welcome");
-        socket.sendJson("{\"type\":\"resume\"}");
-        socket.receiveType("synced");
-        return socket;
-    }
 }

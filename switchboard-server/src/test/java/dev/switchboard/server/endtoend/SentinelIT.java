@@ -1,11 +1,15 @@
 package dev.switchboard.server.endtoend;
 
+import static dev.switchboard.server.testing.ChatSteps.isReady;
+import static dev.switchboard.server.testing.ChatSteps.resumed;
+import static dev.switchboard.server.testing.ChatSteps.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.server.store.TestDatabase;
 import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.RedisProcess;
+import dev.switchboard.server.testing.TestResources;
 import dev.switchboard.server.testing.TestServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -13,14 +17,11 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import io.lettuce.core.sentinel.api.sync.RedisSentinelCommands;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -42,7 +43,7 @@ class SentinelIT {
 
     @TempDir
     Path directory;
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final TestResources resources = new TestResources();
     private TestDatabase database;
     private RedisProcess master;
     private RedisProcess replica;
@@ -72,26 +73,14 @@ class SentinelIT {
                         && "ok".equals(entry.get("master-link-status"))));
     }
 
-    /** Every resource closed, newest first, whatever fails: a process left running would outlive the test. */
     @AfterEach
     void stopEverything() throws Exception {
-        Exception failure = null;
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+        try {
+            resources.close();
+        } finally {
+            if (database != null) {
+                database.close();
             }
-        }
-        if (database != null) {
-            database.close();
-        }
-        if (failure != null) {
-            throw failure;
         }
     }
 
@@ -116,8 +105,8 @@ class SentinelIT {
         String prefix = "switchboard-sentinel-" + UUID.randomUUID().toString().substring(0, 8);
         TestServer nodeA = node("node-a", prefix);
         TestServer nodeB = node("node-b", prefix);
-        RawWebSocket alice = socket(nodeA, "alice");
-        RawWebSocket bob = socket(nodeB, "bob");
+        RawWebSocket alice = resumed(resources, nodeA, "alice");
+        RawWebSocket bob = resumed(resources, nodeB, "bob");
         assertThat(masterPort()).isEqualTo(master.port());
         await().atMost(WAIT).until(() -> subscribedClients(master) == 2); // one pub/sub connection a node
 
@@ -132,18 +121,10 @@ class SentinelIT {
         // Sentinel reads its instances' roles every 10 s. Then they ask Sentinel for the master again.
         await().atMost(WAIT).until(() -> subscribedClients(replica) == 2 && subscribedClients(master) == 0);
         // Ready once reconnected, subscribed again and with their routes re-announced.
-        await().atMost(WAIT).until(() -> ready(nodeA) && ready(nodeB));
+        await().atMost(WAIT).until(() -> isReady(nodeA) && isReady(nodeB));
         assertThat(redis(replica).exists(prefix + ":routes:bob")).as("bob's route, re-announced to the new master").isEqualTo(1);
         send(alice, "bob", "after", "m-2");
         assertThat(bob.receiveType("message").get("message").get("body").asText()).isEqualTo("after");
-    }
-
-    private static boolean ready(TestServer node) {
-        try {
-            return RawWebSocket.httpGet(node.port(), "/health/ready").status() == 200;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** Connections to {@code redis} subscribed to a channel or pattern, Sentinel's aside: the nodes' pub/sub connections. */
@@ -162,19 +143,4 @@ class SentinelIT {
         }).sync();
     }
 
-    private static void send(RawWebSocket from, String to, String body, String clientId) throws Exception {
-        from.sendJson("{\"type\":\"send\",\"ref\":\"" + clientId + "\",\"clientId\":\"" + clientId
-                + "\",\"to\":{\"kind\":\"user\",\"id\":\"" + to + "\"},\"body\":\"" + body + "\"}");
-        assertThat(from.receiveType("sent").get("ref").asText()).isEqualTo(clientId);
-    }
-
-    private RawWebSocket socket(TestServer node, String user) throws Exception {
-        RawWebSocket socket = RawWebSocket.connect(node.port(), "/ws?user=" + user + "&device=phone");
-        resources.add(socket);
-        assertThat(socket.handshake().status()).isEqualTo(101);
-        socket.receiveType("welcome");
-        socket.sendJson("{\"type\":\"resume\"}");
-        socket.receiveType("synced");
-        return socket;
-    }
 }
