@@ -97,7 +97,7 @@ final class RedisConnections implements AutoCloseable {
     /** Opens the sharded subscriptions' connections to single masters (Redis Cluster only), else null. */
     private final RedisClient nodeClient;
     private volatile boolean commandsConnected = true;
-    /** System.nanoTime() of the last command Redis answered, and of the last one that got no answer. */
+    /** System.nanoTime() of the last command Redis answered, and of the last one that got no answer (Redis Cluster only). */
     private volatile long lastAnswerNanos = System.nanoTime();
     private volatile long lastFailureNanos = lastAnswerNanos;
 
@@ -170,6 +170,9 @@ final class RedisConnections implements AutoCloseable {
             throw e;
         }
         commands = connected;
+        if (clusterCommands != null) {
+            return; // a Redis Cluster's connection state is judged by answers (isConnected), not by this one connection
+        }
         ((RedisChannelHandler<?, ?>) commands).addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
@@ -271,13 +274,19 @@ final class RedisConnections implements AutoCloseable {
         return command.toCompletableFuture().whenComplete((result, error) -> {
             long now = System.nanoTime();
             metrics.redisAnswered(now - start, error != null);
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (error == null || cause instanceof RedisCommandExecutionException) { // an error reply is an answer too
-                lastAnswerNanos = now;
-            } else {
-                lastFailureNanos = now;
+            if (clusterCommands != null) { // only a Redis Cluster's readiness reads these (answering())
+                noteAnswer(error, now);
             }
         });
+    }
+
+    private void noteAnswer(Throwable error, long now) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (error == null || cause instanceof RedisCommandExecutionException) { // an error reply is an answer too
+            lastAnswerNanos = now;
+        } else {
+            lastFailureNanos = now;
+        }
     }
 
     /**
